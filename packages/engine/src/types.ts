@@ -1,0 +1,33 @@
+// The engine facade used by the CLI and the wire server: run one statement of a script (owned ones
+// are planned and executed as jobs; others are forwarded to the source) and report progress.
+
+import type { ResultSet } from '@strongroom/sources';
+import type { ScriptStatement } from '@strongroom/sql';
+
+export interface Progress {
+  readonly jobId: bigint;
+  readonly jobType: 'BACKUP' | 'RESTORE' | 'ALTER BACKUP';
+  /** 0..1 */
+  readonly fraction: number;
+  readonly rows: number;
+  readonly bytes: number;
+  /** Bytes per second over the job so far. */
+  readonly rate: number;
+  /** Seconds left, when it can be estimated. */
+  readonly etaSeconds?: number;
+}
+
+export interface ExecuteOptions {
+  /** Values for `$1`, `$2`, … (strings or null). */
+  readonly params?: readonly (string | null)[];
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: Progress) => void;
+  /** Messages a client should see (NOTICE), e.g. locality warnings. Never secrets. */
+  readonly onNotice?: (message: string) => void;
+}
+
+export interface Engine {
+  /** Runs one statement; a string is split and must hold exactly one statement. */
+  execute(statement: ScriptStatement | string, options?: ExecuteOptions): Promise<ResultSet>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,9 @@
+export { ERROR_CATALOGUE, type ErrorCode, type ErrorSpec } from './catalogue.js';
+export {
+  assertNever,
+  isStrongroomError,
+  type SourcePosition,
+  StrongroomError,
+  type StrongroomErrorOptions,
+  toStrongroomError,
+} from './strongroom-error.js';

@@ -1,0 +1,124 @@
+// The source-database contract: list databases, take a consistent snapshot, read a table span by span
+// as an opaque byte stream in the source's own row codec, restore such streams into new tables, and run
+// statements strongroom does not own (forwarded verbatim). The engine never looks inside row bytes.
+
+/** A result set, as shown by the CLI and sent over the wire. Values are already exact. */
+export interface ResultColumn {
+  readonly name: string;
+  /** A SQL type name for display and the wire: 'text', 'int8', 'float8', 'bool', 'bytea', 'timestamptz', 'jsonb'. */
+  readonly type: string;
+}
+
+export type ResultValue = string | number | bigint | boolean | Uint8Array | Date | null;
+
+export interface ResultSet {
+  readonly columns: readonly ResultColumn[];
+  readonly rows: readonly (readonly ResultValue[])[];
+  /** Command tag, e.g. 'SELECT 3', 'BACKUP', 'CREATE TABLE'. */
+  readonly tag: string;
+}
+
+export interface ColumnInfo {
+  readonly name: string;
+  /** Declared type as written in the schema ('' when none). */
+  readonly type: string;
+}
+
+export interface TableInfo {
+  readonly database: string;
+  readonly name: string;
+  /** The statement that creates the table (source dialect). */
+  readonly createSql: string;
+  readonly columns: readonly ColumnInfo[];
+  /** Source-specific facts the source itself needs back at restore time (e.g. WITHOUT ROWID). */
+  readonly attributes: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** Secondary objects created after the data is loaded, in creation order. */
+export interface SchemaObject {
+  readonly type: 'index' | 'view' | 'trigger' | 'sequence' | 'other';
+  readonly name: string;
+  /** The table it belongs to ('' for views and others that belong to none). */
+  readonly table: string;
+  readonly sql: string;
+}
+
+export interface DatabaseSchema {
+  readonly database: string;
+  readonly tables: readonly TableInfo[];
+  readonly objects: readonly SchemaObject[];
+}
+
+/**
+ * A span of a table: keys in [lo, hi) over the table's ordering key (rowid, primary key). Bounds are
+ * opaque strings made by the source; null is unbounded. Spans of one table are given by a sorted list of
+ * boundaries b1 < … < bn meaning (−∞, b1), [b1, b2), …, [bn, +∞).
+ */
+export interface SpanBounds {
+  readonly lo: string | null;
+  readonly hi: string | null;
+}
+
+export interface Snapshot {
+  /** When the snapshot was taken (wall clock, UTC); the backup's end time. */
+  readonly time: Date;
+  schema(database: string): Promise<DatabaseSchema>;
+  /**
+   * Boundaries splitting `table` into spans of bounded size. When `previous` (the chain's boundaries for
+   * this table) is given, the source returns it unchanged, so incrementals compare the same spans.
+   */
+  planSpans(database: string, table: string, previous?: readonly string[]): Promise<readonly string[]>;
+  /**
+   * The rows of one span, in key order, as a byte stream in the source's row codec. The same rows always
+   * give the same bytes (the engine fingerprints them to find changed spans). Bounded memory.
+   */
+  readSpan(
+    database: string,
+    table: string,
+    bounds: SpanBounds,
+    signal?: AbortSignal,
+  ): AsyncIterable<SpanChunk>;
+  close(): Promise<void>;
+}
+
+export interface SpanChunk {
+  readonly data: Uint8Array;
+  /** Rows fully contained in this chunk. */
+  readonly rows: number;
+}
+
+export interface RestoreTable {
+  readonly table: TableInfo;
+  /** The concatenated span streams of this table, re-chunked arbitrarily. */
+  readonly data: () => AsyncIterable<Uint8Array>;
+}
+
+export interface RestoreRequest {
+  /** Target database; created when `createDatabase` is set (fails with TARGET_EXISTS if it exists). */
+  readonly database: string;
+  readonly createDatabase: boolean;
+  readonly tables: readonly RestoreTable[];
+  readonly objects: readonly SchemaObject[];
+  readonly schemaOnly?: boolean;
+  readonly signal?: AbortSignal;
+  /** Called as rows are loaded. */
+  readonly onRows?: (rows: number, bytes: number) => void;
+}
+
+export interface Source {
+  readonly kind: string;
+  /** The source URI with any password redacted. */
+  readonly redactedUri: string;
+  listDatabases(): Promise<readonly string[]>;
+  /** A consistent snapshot of the given databases (each one consistent in itself). */
+  openSnapshot(databases: readonly string[], signal?: AbortSignal): Promise<Snapshot>;
+  /**
+   * Creates the tables (never touching an existing one: any name clash fails with TARGET_EXISTS before
+   * anything is written), loads the rows, then creates indexes, triggers and views. On failure, what was
+   * created is removed again.
+   */
+  restore(request: RestoreRequest): Promise<{ readonly rows: number }>;
+  /** Runs one statement strongroom does not own, verbatim, on the session's connection. */
+  execute(sql: string, params?: readonly unknown[]): Promise<ResultSet>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,170 @@
+// The AST of strongroom's statements: readonly discriminated unions tagged by `kind`. The planner, the
+// formatter (with redaction) and the wire server all switch on these; a new kind that is not handled
+// breaks the build (`assertNever`). Strings are already unescaped; bare words used as strings are
+// already lower-cased (CockroachDB's rule), so `parse(format(ast, { redact: false }))` equals `ast`.
+
+/** A string-valued operand: a literal (quoted or bare word) or a `$n` placeholder (1-based). */
+export type StringValue =
+  | { readonly kind: 'string'; readonly value: string }
+  | { readonly kind: 'placeholder'; readonly index: number };
+
+/** A boolean option value: `opt` alone means true; `opt = true|false|$n`. */
+export type BoolValue =
+  | { readonly kind: 'bool'; readonly value: boolean }
+  | { readonly kind: 'placeholder'; readonly index: number };
+
+/** An integer operand (job ids). */
+export type IntValue =
+  | { readonly kind: 'int'; readonly value: bigint }
+  | { readonly kind: 'placeholder'; readonly index: number };
+
+/** `AS OF SYSTEM TIME` operand: `'-10s'`, `'2026-11-22 10:15:00'`, a decimal HLC, a placeholder or a call. */
+export type TimeExpr =
+  | { readonly kind: 'string'; readonly value: string }
+  | { readonly kind: 'number'; readonly text: string }
+  | { readonly kind: 'placeholder'; readonly index: number }
+  | { readonly kind: 'call'; readonly name: string };
+
+/** `t`, `db.t`, `db.sc.t`, `db.*`, `db.sc.*`. Identifiers are normalised (unquoted ones lower-cased). */
+export interface TablePattern {
+  readonly parts: readonly string[];
+  readonly star: boolean;
+}
+
+export type Targets =
+  | { readonly kind: 'tables'; readonly tables: readonly TablePattern[] }
+  | { readonly kind: 'databases'; readonly names: readonly string[] };
+
+/** Where a BACKUP goes. `uris` has one entry, or several for a locality-aware backup. */
+export type BackupDestination =
+  | { readonly kind: 'collection'; readonly uris: readonly StringValue[] }
+  | { readonly kind: 'latest'; readonly uris: readonly StringValue[] }
+  | { readonly kind: 'subdir'; readonly subdir: StringValue; readonly uris: readonly StringValue[] };
+
+export interface BackupOptions {
+  readonly kms?: readonly StringValue[];
+  readonly encryptionPassphrase?: StringValue;
+  readonly revisionHistory?: BoolValue;
+  readonly detached?: BoolValue;
+  readonly incrementalLocation?: readonly StringValue[];
+  readonly executionLocality?: StringValue;
+  readonly strictStorageLocality?: true;
+}
+
+export interface RestoreOptions {
+  readonly kms?: readonly StringValue[];
+  readonly encryptionPassphrase?: StringValue;
+  readonly intoDb?: StringValue;
+  readonly newDbName?: StringValue;
+  readonly skipMissingForeignKeys?: true;
+  readonly skipMissingSequences?: true;
+  readonly skipMissingViews?: true;
+  readonly skipLocalitiesCheck?: true;
+  readonly schemaOnly?: true;
+  readonly verifyBackupTableData?: true;
+  readonly detached?: BoolValue;
+  readonly incrementalLocation?: readonly StringValue[];
+  readonly executionLocality?: StringValue;
+}
+
+export interface ShowBackupOptions {
+  readonly kms?: readonly StringValue[];
+  readonly encryptionPassphrase?: StringValue;
+  readonly checkFiles?: true;
+  readonly asJson?: true;
+  readonly skipSize?: true;
+  readonly debugIds?: true;
+  readonly privileges?: true;
+  readonly incrementalLocation?: readonly StringValue[];
+}
+
+export interface BackupStatement {
+  readonly kind: 'backup';
+  readonly targets?: Targets;
+  readonly destination: BackupDestination;
+  readonly asOf?: TimeExpr;
+  readonly options: BackupOptions;
+}
+
+export interface RestoreStatement {
+  readonly kind: 'restore';
+  readonly targets?: Targets;
+  /** `LATEST` (a bare word, so the value `latest`), a full-backup subdirectory, or a placeholder. */
+  readonly from: StringValue;
+  readonly uris: readonly StringValue[];
+  readonly asOf?: TimeExpr;
+  readonly options: RestoreOptions;
+}
+
+export interface ShowBackupsStatement {
+  readonly kind: 'show_backups';
+  readonly uris: readonly StringValue[];
+}
+
+export interface ShowBackupStatement {
+  readonly kind: 'show_backup';
+  readonly details?: 'schemas' | 'files' | 'ranges';
+  readonly from: StringValue;
+  readonly uris: readonly StringValue[];
+  readonly options: ShowBackupOptions;
+}
+
+export interface AlterBackupAddKms {
+  readonly kind: 'add_kms';
+  readonly newKms: readonly StringValue[];
+  readonly oldKms: readonly StringValue[];
+}
+
+export interface AlterBackupStatement {
+  readonly kind: 'alter_backup';
+  /** `LATEST` or a full-backup subdirectory (or the collection when `collection` is absent). */
+  readonly backup: StringValue;
+  readonly collection?: StringValue;
+  readonly commands: readonly AlterBackupAddKms[];
+}
+
+export interface ShowJobsStatement {
+  readonly kind: 'show_jobs';
+}
+
+export interface ShowJobStatement {
+  readonly kind: 'show_job';
+  readonly jobId: IntValue;
+}
+
+export interface JobControlStatement {
+  readonly kind: 'pause_job' | 'resume_job' | 'cancel_job';
+  readonly jobId: IntValue;
+}
+
+/** Statements that EXPLAIN may wrap. */
+export type ExplainableStatement =
+  | BackupStatement
+  | RestoreStatement
+  | ShowBackupsStatement
+  | ShowBackupStatement
+  | AlterBackupStatement
+  | ShowJobsStatement
+  | ShowJobStatement
+  | JobControlStatement;
+
+export interface ExplainStatement {
+  readonly kind: 'explain';
+  readonly statement: ExplainableStatement;
+}
+
+export type Statement = ExplainableStatement | ExplainStatement;
+export type StatementKind = Statement['kind'];
+
+/** Where a statement sits in the text it came from (0-based offset, 1-based line and column). */
+export interface SourceSpan {
+  readonly startOffset: number;
+  readonly endOffset: number;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** One statement of a script: parsed when strongroom owns it, otherwise forwarded verbatim. */
+export type ScriptStatement =
+  | { readonly kind: 'owned'; readonly ast: Statement; readonly text: string; readonly span: SourceSpan }
+  | { readonly kind: 'forward'; readonly text: string; readonly span: SourceSpan };

@@ -1,0 +1,61 @@
+// The external storage contract, after CockroachDB's cloud.ExternalStorage and restic's backends.
+// One instance is rooted at a URI (bucket + prefix); all paths are relative to it, '/'-separated,
+// without a leading slash. Providers are chosen by URI scheme through an explicit registry.
+
+export interface WriteOptions {
+  readonly signal?: AbortSignal;
+}
+
+export interface ReadOptions {
+  /** First byte to read (default 0). */
+  readonly offset?: number;
+  /** Number of bytes to read (default: to the end). */
+  readonly length?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface ListOptions {
+  /**
+   * With a delimiter, names that contain it after the prefix are rolled up to the prefix up to and
+   * including the first delimiter (returned once, ending with the delimiter), as in S3.
+   */
+  readonly delimiter?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface ExternalStorage {
+  /** The URI this storage is rooted at, with secrets redacted (for messages, job records, SHOW). */
+  readonly redactedUri: string;
+  /**
+   * Streams `data` to a new object at `path`. Never overwrites: if the object exists the call fails
+   * with STORAGE_ALREADY_EXISTS. The object becomes visible only once complete; a failed or aborted
+   * write leaves nothing behind. Returns the number of bytes written.
+   */
+  write(path: string, data: AsyncIterable<Uint8Array> | Uint8Array, options?: WriteOptions): Promise<number>;
+  /** Streams the object (or a byte range of it). A missing object fails with STORAGE_NOT_FOUND. */
+  read(path: string, options?: ReadOptions): AsyncIterable<Uint8Array>;
+  /** Reads a whole (small) object into memory. */
+  readAll(path: string, options?: ReadOptions): Promise<Uint8Array>;
+  /** Size in bytes, or undefined when the object does not exist. */
+  size(path: string, signal?: AbortSignal): Promise<number | undefined>;
+  /** Names under `prefix`, relative to the storage root, in lexicographic order. */
+  list(prefix: string, options?: ListOptions): AsyncIterable<string>;
+  /** Deletes the object; deleting a missing object is not an error. */
+  delete(path: string, signal?: AbortSignal): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export interface StorageContext {
+  /** Root directory for nodelocal:// URIs (CockroachDB's --external-io-dir). */
+  readonly externalIoDir?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly disableImplicitCredentials?: boolean;
+}
+
+export interface StorageProvider {
+  readonly schemes: readonly string[];
+  /** Query parameters whose values are secrets (redacted everywhere). */
+  readonly secretParams: readonly string[];
+  /** Parses strictly (unknown parameters rejected; COCKROACH_LOCALITY must already be stripped). */
+  open(uri: string, ctx: StorageContext): Promise<ExternalStorage>;
+}
