@@ -1,1 +1,2 @@
 export type * from './types.js';
+export { openEngine, defaultHome } from './open-engine.js';

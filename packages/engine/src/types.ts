@@ -31,3 +31,17 @@ export interface Engine {
   execute(statement: ScriptStatement | string, options?: ExecuteOptions): Promise<ResultSet>;
   close(): Promise<void>;
 }
+
+export interface EngineOptions {
+  /** Source database URI (`sqlite:///abs/dir/`, `sqlite:///abs/file.db`, later `postgres://…`); default: `<home>/data/`. */
+  readonly source?: string;
+  /** State directory: jobs store, default data directory, default external-io dir. */
+  readonly home: string;
+  /** Root of `nodelocal://` URIs; default `<home>/extern`. */
+  readonly externalIoDir?: string;
+  /** This engine's locality, e.g. `region=us-east,zone=us-east-1a`; spans without a domicile rule get it. */
+  readonly locality?: string;
+  /** Path of a JSON configuration file (domicile rules). */
+  readonly configPath?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
