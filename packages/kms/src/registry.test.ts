@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isStrongroomError } from '@strongroom/errors';
+import { defaultKmsRegistry, KmsRegistry } from './registry.js';
+import type { Kms, KmsProvider } from './types.js';
+
+const fakeAws: KmsProvider = {
+  schemes: ['aws', 'aws-kms'],
+  secretParams: ['AWS_SECRET_ACCESS_KEY', 'MY_TOKEN'],
+  async open(uri: string): Promise<Kms> {
+    return {
+      masterKeyId: `fake:${uri.length}`,
+      redactedUri: uri,
+      encrypt: async (p) => p,
+      decrypt: async (c) => c,
+    };
+  },
+};
+
+describe('KmsRegistry', () => {
+  it('the default registry serves local:// only', () => {
+    assert.deepEqual(defaultKmsRegistry().schemes, ['local']);
+  });
+
+  it('opens through the provider of the scheme', async () => {
+    const r = new KmsRegistry([fakeAws]);
+    const kms = await r.open('aws-kms:///alias/x?REGION=eu');
+    assert.equal(kms.masterKeyId, `fake:${'aws-kms:///alias/x?REGION=eu'.length}`);
+  });
+
+  it('throws on a duplicate scheme', () => {
+    const r = defaultKmsRegistry();
+    r.register(fakeAws);
+    assert.throws(
+      () => r.register({ ...fakeAws, schemes: ['aws'] }),
+      (e: unknown) => isStrongroomError(e, 'INTERNAL'),
+    );
+  });
+
+  it('fails on an unknown scheme with UNKNOWN_SCHEME naming it, redacted', async () => {
+    await assert.rejects(
+      defaultKmsRegistry().open('gcp-kms:///projects/p?CREDENTIALS=c2VjcmV0'),
+      (e: unknown) =>
+        isStrongroomError(e, 'UNKNOWN_SCHEME') &&
+        e.message.includes('"gcp-kms"') &&
+        !e.message.includes('c2VjcmV0'),
+    );
+  });
+
+  it('redacts with every provider secret parameter', () => {
+    const r = new KmsRegistry([fakeAws]);
+    assert.equal(r.redact('aws:///k?MY_TOKEN=t&REGION=eu'), 'aws:///k?MY_TOKEN=redacted&REGION=eu');
+  });
+});
