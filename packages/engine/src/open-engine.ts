@@ -1,14 +1,167 @@
-// Placeholder until the engine lands: the signature the CLI and server build against.
+// The engine: parses (when given text), binds parameters, and dispatches each statement — owned ones to
+// their planners and job runner, the rest verbatim to the source.
+import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { StrongroomError } from '@strongroom/errors';
-import type { Engine, EngineOptions } from './types.js';
+import { StrongroomError, assertNever } from '@strongroom/errors';
+import { defaultKmsRegistry } from '@strongroom/kms';
+import { type ResultSet, openSource } from '@strongroom/sources';
+import {
+  type ExplainableStatement,
+  type ScriptStatement,
+  type Statement,
+  bindParameters,
+  format,
+  parseScript,
+  placeholderCount,
+} from '@strongroom/sql';
+import { defaultStorageRegistry } from '@strongroom/storage';
+import { runAlter, planAlter } from './alter.js';
+import { planBackup, runBackup } from './backup.js';
+import { loadConfig } from './config.js';
+import type { EngineContext } from './context.js';
+import { explain } from './explain.js';
+import { JobRunner } from './jobs/job-runner.js';
+import { JobsStore } from './jobs/jobs-store.js';
+import { showJobs } from './jobs/show-jobs.js';
+import { planRestore, runRestore } from './restore.js';
+import { showBackup, showBackups } from './show.js';
+import type { Engine, EngineOptions, ExecuteOptions } from './types.js';
+import { int } from './values.js';
 
 /** `$STRONGROOM_HOME`, else `~/.strongroom`. */
 export function defaultHome(env: Readonly<Record<string, string | undefined>> = process.env): string {
   return env.STRONGROOM_HOME ?? join(homedir(), '.strongroom');
 }
 
-export async function openEngine(_options: EngineOptions): Promise<Engine> {
-  throw new StrongroomError('INTERNAL', 'engine not implemented yet');
+const JOB_RESULT = [
+  { name: 'job_id', type: 'int8' },
+  { name: 'status', type: 'text' },
+  { name: 'fraction_completed', type: 'float8' },
+  { name: 'rows', type: 'int8' },
+];
+
+function toScriptStatement(text: string): ScriptStatement {
+  const r = parseScript(text);
+  const e = r.errors[0];
+  if (e)
+    throw new StrongroomError(e.code, e.message, {
+      position: { offset: e.offset, line: e.line, column: e.column },
+      ...(e.hint ? { hint: e.hint } : {}),
+    });
+  if (r.statements.length !== 1)
+    throw new StrongroomError('INVALID_PARAMETER', `expected one statement, got ${r.statements.length}`);
+  return r.statements[0] as ScriptStatement;
+}
+
+class StrongroomEngine implements Engine {
+  private readonly runner: JobRunner;
+
+  constructor(private readonly ctx: EngineContext) {
+    this.runner = new JobRunner(ctx.jobs);
+  }
+
+  async execute(statement: ScriptStatement | string, options: ExecuteOptions = {}): Promise<ResultSet> {
+    const st = typeof statement === 'string' ? toScriptStatement(statement) : statement;
+    if (st.kind === 'forward') return this.ctx.source.execute(st.text, options.params ?? []);
+    const ast = placeholderCount(st.ast) > 0 ? bindParameters(st.ast, options.params ?? []) : st.ast;
+    return this.run(ast, options);
+  }
+
+  private async run(ast: Statement, o: ExecuteOptions): Promise<ResultSet> {
+    const ctx = this.ctx;
+    const common = {
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.onNotice ? { onNotice: o.onNotice } : {}),
+    };
+    switch (ast.kind) {
+      case 'backup': {
+        const plan = await planBackup(ctx, ast, o.signal);
+        return this.job('BACKUP', plan.statement, plan.detached, o, async (job) => {
+          const r = await runBackup(ctx, plan, job);
+          return r.rows;
+        });
+      }
+      case 'restore': {
+        const plan = await planRestore(ctx, ast, common);
+        return this.job('RESTORE', plan.statement, plan.detached, o, async (job) => {
+          const r = await runRestore(ctx, plan, job);
+          return r.rows;
+        });
+      }
+      case 'alter_backup': {
+        const plan = await planAlter(ctx, ast);
+        const r = await this.runner.start(
+          'ALTER BACKUP',
+          format(ast, { redact: true }),
+          async (job) => runAlter(ctx, plan, job.signal),
+          { detached: false, ...(o.signal ? { signal: o.signal } : {}) },
+        );
+        return { columns: [], rows: [], tag: `ALTER BACKUP${r.result ? '' : ''}` };
+      }
+      case 'show_backups':
+        return showBackups(ctx, ast);
+      case 'show_backup':
+        return showBackup(ctx, ast, common);
+      case 'show_jobs':
+        return showJobs(ctx.jobs);
+      case 'show_job':
+        return showJobs(ctx.jobs, int(ast.jobId));
+      case 'pause_job':
+        this.runner.pause(int(ast.jobId));
+        return { columns: [], rows: [], tag: 'PAUSE JOB 1' };
+      case 'resume_job':
+        this.runner.resume(int(ast.jobId));
+        return { columns: [], rows: [], tag: 'RESUME JOB 1' };
+      case 'cancel_job':
+        this.runner.cancel(int(ast.jobId));
+        return { columns: [], rows: [], tag: 'CANCEL JOB 1' };
+      case 'explain':
+        return explain(ctx, ast.statement as ExplainableStatement, common);
+      default:
+        return assertNever(ast, 'statement kind');
+    }
+  }
+
+  private async job(
+    type: 'BACKUP' | 'RESTORE',
+    description: string,
+    detached: boolean,
+    o: ExecuteOptions,
+    fn: Parameters<JobRunner['start']>[2],
+  ): Promise<ResultSet> {
+    const r = await this.runner.start(type, description, fn, {
+      detached,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    });
+    if (detached) return { columns: [JOB_RESULT[0]!], rows: [[r.id]], tag: type };
+    return { columns: JOB_RESULT, rows: [[r.id, 'succeeded', 1, BigInt(Number(r.result ?? 0))]], tag: type };
+  }
+
+  async close(): Promise<void> {
+    await this.runner.drain();
+    this.ctx.jobs.close();
+    await this.ctx.source.close();
+  }
+}
+
+export async function openEngine(options: EngineOptions): Promise<Engine> {
+  const env = options.env ?? process.env;
+  mkdirSync(options.home, { recursive: true });
+  const externalIoDir = options.externalIoDir ?? join(options.home, 'extern');
+  mkdirSync(externalIoDir, { recursive: true });
+  const domicile = loadConfig(options.configPath);
+  const source = await openSource(options.source, { home: options.home });
+  const jobs = new JobsStore(join(options.home, 'jobs.db'));
+  return new StrongroomEngine({
+    source,
+    kms: defaultKmsRegistry(),
+    storage: defaultStorageRegistry(),
+    kmsCtx: { env },
+    storageCtx: { externalIoDir, env },
+    jobs,
+    locality: options.locality ?? '',
+    domicile,
+  });
 }

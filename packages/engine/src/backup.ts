@@ -1,0 +1,333 @@
+// BACKUP: plan (destination, chain, keys, spans and their localities: everything that can fail before a
+// byte is written), then run (ENCRYPTION-INFO, changed spans, partition descriptors, and last the
+// manifest, its checksum and, for a full backup, a new LATEST marker).
+import { randomUUID } from 'node:crypto';
+import type { EncryptionInfo } from '@strongroom/crypto';
+import { StrongroomError } from '@strongroom/errors';
+import type { Snapshot, TableInfo } from '@strongroom/sources';
+import { type BackupStatement, format } from '@strongroom/sql';
+import type { Layer } from './chain.js';
+import { checksumOf, exists, latestFullDir, readChain } from './chain.js';
+import { type WriteCollection, openForWrite, placeSpan, storeOf } from './collection.js';
+import { localityOf } from './config.js';
+import type { EngineContext } from './context.js';
+import { type ChainKey, newChainKey, unlockChain, writeInfo } from './encryption.js';
+import type { JobHandle } from './jobs/job-runner.js';
+import {
+  MANIFEST,
+  MANIFEST_CHECKSUM,
+  dataFileName,
+  fullSubdir,
+  incrementalDir,
+  latestMarkerName,
+  normaliseFullSubdir,
+  partitionDescriptorName,
+} from './layout.js';
+import type { DatabaseEntry, Manifest, PartitionDescriptor, SpanEntry, TableEntry } from './manifest.js';
+import { sealJson } from './sealed-json.js';
+import { fingerprintSpan, writeSpan } from './spans.js';
+import { type Selection, selectTargets } from './targets.js';
+import { bool, str, strs } from './values.js';
+
+export interface PlannedTable {
+  readonly database: string;
+  readonly info: TableInfo;
+  readonly locality: string;
+  readonly boundaries: readonly string[];
+  /** The same table in the previous layer, when its definition did not change. */
+  readonly previous?: TableEntry;
+}
+
+export interface BackupPlan {
+  readonly statement: string;
+  readonly collection: WriteCollection;
+  readonly backupType: 'full' | 'incremental';
+  readonly fullDir: string;
+  readonly dir: string;
+  readonly start: Date | null;
+  readonly end: Date;
+  readonly key: ChainKey;
+  readonly info: EncryptionInfo | undefined;
+  readonly selection: Selection;
+  readonly tables: readonly PlannedTable[];
+  readonly databases: readonly { name: string; objects: DatabaseEntry['objects'] }[];
+  readonly snapshot: Snapshot;
+  readonly detached: boolean;
+  readonly targetsKey: string;
+}
+
+function targetsKey(s: BackupStatement): string {
+  return JSON.stringify(s.targets ?? null);
+}
+
+export async function planBackup(ctx: EngineContext, stmt: BackupStatement, signal?: AbortSignal): Promise<BackupPlan> {
+  const o = stmt.options;
+  if (stmt.asOf)
+    throw new StrongroomError('UNSUPPORTED_STATEMENT', `AS OF SYSTEM TIME is not supported for ${ctx.source.kind} sources`, {
+      hint: 'a backup always captures a consistent snapshot of the present',
+    });
+  if (bool(o.revisionHistory))
+    throw new StrongroomError('UNSUPPORTED_STATEMENT', 'revision_history is not supported yet');
+  if (o.incrementalLocation)
+    throw new StrongroomError('UNSUPPORTED_STATEMENT', 'incremental_location is not supported (removed in CockroachDB v26.2)');
+  const keyOpts = {
+    kms: strs(o.kms),
+    ...(o.encryptionPassphrase ? { passphrase: str(o.encryptionPassphrase) } : {}),
+  };
+  const collection = await openForWrite(ctx, strs(stmt.destination.uris));
+  const store = collection.defaultStore;
+
+  // Destination and chain.
+  let fullDir: string | undefined;
+  let chain: Layer[] = [];
+  let key: ChainKey;
+  let info: EncryptionInfo | undefined;
+  const dest = stmt.destination;
+  if (dest.kind === 'collection') {
+    ({ chain: key, info } = await newChainKey(ctx, keyOpts, signal));
+  } else {
+    if (dest.kind === 'latest') fullDir = await latestFullDir(store);
+    else {
+      const sub = str(dest.subdir);
+      fullDir = normaliseFullSubdir(sub);
+      if (!fullDir || !(await exists(store, `${fullDir}/${MANIFEST}`)))
+        throw new StrongroomError(
+          'BACKUP_NOT_FOUND',
+          `No full backup exists in ${JSON.stringify(sub)} to append an incremental backup to. To take a full backup, remove the subdirectory from the backup command`,
+        );
+    }
+    key = await unlockChain(ctx, store, fullDir, keyOpts, { sameFile: true, ...(signal ? { signal } : {}) });
+    chain = await readChain(store, fullDir, key.key);
+    const base = chain[0]?.manifest;
+    if (base && JSON.stringify(base.localities) !== JSON.stringify(collection.localities))
+      throw new StrongroomError(
+        'INCOMPATIBLE_CHAIN',
+        `the localities of this backup (${collection.localities.join(', ')}) differ from the chain's (${base.localities.join(', ')})`,
+        { hint: 'an incremental backup must use the same locality URIs as its full backup' },
+      );
+    if (base && base.targetsKey !== targetsKey(stmt))
+      throw new StrongroomError('INCOMPATIBLE_CHAIN', 'the targets of an incremental backup must match its full backup', {
+        hint: `the full backup was: ${base.statement}`,
+      });
+  }
+  const previous = chain.at(-1)?.manifest;
+
+  // Targets, snapshot and spans.
+  const dbNames = await ctx.source.listDatabases();
+  const snapshot = await ctx.source.openSnapshot(
+    stmt.targets?.kind === 'databases' ? stmt.targets.names.filter((n) => dbNames.includes(n)) : dbNames,
+    signal,
+  );
+  try {
+    const schemas = new Map<string, Awaited<ReturnType<Snapshot['schema']>>>();
+    const catalog = [];
+    for (const name of dbNames) {
+      if (stmt.targets?.kind === 'databases' && !stmt.targets.names.includes(name)) continue;
+      const s = await snapshot.schema(name);
+      schemas.set(name, s);
+      catalog.push({ name, tables: s.tables.map((t) => t.name) });
+    }
+    const selection = selectTargets(catalog, stmt.targets, '');
+    const end = snapshot.time;
+    const start = previous ? new Date(previous.endTime) : null;
+    if (start && end.getTime() <= start.getTime())
+      throw new StrongroomError('INVALID_TIME', 'the previous backup of this chain ends in the future; check the clock');
+    const dir = fullDir ? incrementalDir(fullDir, start ?? end, end) : fullSubdir(end);
+    if (await exists(store, `${dir}/${MANIFEST}`))
+      throw new StrongroomError(
+        'BACKUP_EXISTS',
+        `A full backup already exists in ${dir}. Consider running an incremental backup to this full backup via BACKUP INTO '${dir}' IN '${store.redactedUri}'`,
+      );
+
+    const tables: PlannedTable[] = [];
+    const databases: { name: string; objects: DatabaseEntry['objects'] }[] = [];
+    const unplaced: string[] = [];
+    for (const [db, names] of selection.databases) {
+      const schema = schemas.get(db);
+      if (!schema) continue;
+      databases.push({
+        name: db,
+        objects: schema.objects.filter((x) => x.table === '' || names.includes(x.table)),
+      });
+      for (const t of schema.tables.filter((x) => names.includes(x.name))) {
+        const tiers = localityOf(ctx.domicile, db, t.name, ctx.locality);
+        const placed = placeSpan(collection, tiers);
+        if (placed === undefined) {
+          if (o.strictStorageLocality) unplaced.push(`${db}.${t.name} (${tiers})`);
+        }
+        const prevTable = previous?.databases
+          .find((d) => d.name === db)
+          ?.tables.find((x) => x.name === t.name && x.createSql === t.createSql);
+        const boundaries = await snapshot.planSpans(db, t.name, prevTable?.boundaries);
+        tables.push({
+          database: db,
+          info: t,
+          locality: placed ?? 'default',
+          boundaries,
+          ...(prevTable ? { previous: prevTable } : {}),
+        });
+      }
+    }
+    if (unplaced.length > 0)
+      throw new StrongroomError(
+        'STRICT_LOCALITY',
+        `strict storage locality: no storage URI for the locality of ${unplaced.join(', ')}; nothing was written`,
+        { hint: 'add a URI with COCKROACH_LOCALITY for that locality, or remove "strict storage locality"' },
+      );
+    return {
+      statement: format(stmt, { redact: true }),
+      collection,
+      backupType: fullDir ? 'incremental' : 'full',
+      fullDir: fullDir ?? dir,
+      dir,
+      start,
+      end,
+      key,
+      info,
+      selection,
+      tables,
+      databases,
+      snapshot,
+      detached: bool(o.detached),
+      targetsKey: targetsKey(stmt),
+    };
+  } catch (err) {
+    await snapshot.close();
+    throw err;
+  }
+}
+
+function spansOf(boundaries: readonly string[]): { lo: string | null; hi: string | null }[] {
+  const out: { lo: string | null; hi: string | null }[] = [];
+  for (let i = 0; i <= boundaries.length; i++) out.push({ lo: boundaries[i - 1] ?? null, hi: boundaries[i] ?? null });
+  return out;
+}
+
+export interface BackupOutcome {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly dir: string;
+}
+
+export async function runBackup(ctx: EngineContext, plan: BackupPlan, job: JobHandle): Promise<BackupOutcome> {
+  const { collection, key } = plan;
+  const store = collection.defaultStore;
+  const written: { store: typeof store; path: string }[] = [];
+  const signal = job.signal;
+  try {
+    if (plan.info) written.push({ store, path: `${plan.fullDir}/${await writeInfo(store, plan.fullDir, 1, plan.info, signal)}` });
+    const totalSpans = plan.tables.reduce((n, t) => n + t.boundaries.length + 1, 0) || 1;
+    let doneSpans = 0;
+    let rows = 0;
+    let bytes = 0;
+    let fileNo = 0;
+    const files = new Map<string, string[]>();
+    const dbEntries = new Map<string, TableEntry[]>();
+    for (const t of plan.tables) {
+      const spans: SpanEntry[] = [];
+      for (const b of spansOf(t.boundaries)) {
+        await job.checkpoint();
+        const read = () => plan.snapshot.readSpan(t.database, t.info.name, b, signal);
+        const prev = t.previous?.spans.find((s) => s.lo === b.lo && s.hi === b.hi);
+        let entry: SpanEntry | undefined;
+        if (prev) {
+          const fp = await fingerprintSpan(read());
+          if (fp.fingerprint === prev.fingerprint) entry = prev;
+        }
+        if (!entry) {
+          const path = dataFileName(plan.dir, ++fileNo);
+          const target = storeOf(collection, t.locality);
+          const w = await writeSpan(
+            target,
+            path,
+            key.key,
+            read(),
+            (r, by) => {
+              rows += r;
+              bytes += by;
+              job.report(doneSpans / totalSpans, rows, bytes, `backing up ${t.database}.${t.info.name}`);
+            },
+            signal,
+          );
+          written.push({ store: target, path });
+          if (w.rows === 0) {
+            await target.delete(path);
+            fileNo--;
+            written.pop();
+          }
+          const list = files.get(t.locality) ?? [];
+          if (w.rows > 0) list.push(path);
+          files.set(t.locality, list);
+          entry = {
+            lo: b.lo,
+            hi: b.hi,
+            fingerprint: w.fingerprint,
+            rows: w.rows,
+            file:
+              w.rows === 0
+                ? null
+                : { path, locality: t.locality, logicalBytes: w.logicalBytes, storedBytes: w.storedBytes, rows: w.rows },
+          };
+        }
+        spans.push(entry);
+        doneSpans++;
+        job.report(doneSpans / totalSpans, rows, bytes);
+      }
+      const list = dbEntries.get(t.database) ?? [];
+      list.push({
+        name: t.info.name,
+        createSql: t.info.createSql,
+        columns: t.info.columns,
+        attributes: t.info.attributes,
+        locality: t.locality,
+        boundaries: t.boundaries,
+        spans,
+      });
+      dbEntries.set(t.database, list);
+    }
+    await job.checkpoint();
+    const id = randomUUID();
+    const partitions: { name: string; locality: string }[] = [];
+    let n = 0;
+    for (const loc of collection.localities) {
+      if (loc === 'default') continue;
+      const name = partitionDescriptorName(++n, loc);
+      const desc: PartitionDescriptor = { version: 1, backupId: id, locality: loc, files: files.get(loc) ?? [] };
+      const target = storeOf(collection, loc);
+      const path = `${plan.dir}/${name}`;
+      await target.write(path, sealJson(desc, key.key, path), { signal });
+      written.push({ store: target, path });
+      partitions.push({ name, locality: loc });
+    }
+    const manifest: Manifest = {
+      version: 1,
+      id,
+      backupType: plan.backupType,
+      dir: plan.dir,
+      fullDir: plan.fullDir,
+      startTime: plan.start?.toISOString() ?? null,
+      endTime: plan.end.toISOString(),
+      sourceKind: ctx.source.kind,
+      coverage: plan.selection.coverage,
+      targetsKey: plan.targetsKey,
+      databases: plan.databases.map((d) => ({ name: d.name, objects: d.objects, tables: dbEntries.get(d.name) ?? [] })),
+      localities: collection.localities,
+      partitions,
+      encryption: { mode: key.mode, masterKeyIds: key.masterKeyIds },
+      statement: plan.statement,
+    };
+    const mpath = `${plan.dir}/${MANIFEST}`;
+    const sealed = sealJson(manifest, key.key, mpath);
+    await store.write(mpath, sealed, { signal });
+    written.push({ store, path: mpath });
+    await store.write(`${plan.dir}/${MANIFEST_CHECKSUM}`, Buffer.from(`${checksumOf(sealed)}\n`), { signal });
+    if (plan.backupType === 'full') await store.write(latestMarkerName(plan.end), Buffer.from(plan.dir), { signal });
+    return { rows, bytes, dir: plan.dir };
+  } catch (err) {
+    // Best effort: remove what this job wrote; without a manifest it is not a backup either way.
+    for (const w of written.reverse()) await w.store.delete(w.path).catch(() => undefined);
+    throw err;
+  } finally {
+    await plan.snapshot.close();
+  }
+}

@@ -1,0 +1,19 @@
+// What every statement's execution needs: the source, the provider registries, the jobs store and
+// the engine's own locality and domicile rules. Built once by openEngine.
+import type { KmsContext, KmsRegistry } from '@strongroom/kms';
+import type { Source } from '@strongroom/sources';
+import type { StorageContext, StorageRegistry } from '@strongroom/storage';
+import type { DomicileRules } from './config.js';
+import type { JobsStore } from './jobs/jobs-store.js';
+
+export interface EngineContext {
+  readonly source: Source;
+  readonly kms: KmsRegistry;
+  readonly storage: StorageRegistry;
+  readonly kmsCtx: KmsContext;
+  readonly storageCtx: StorageContext;
+  readonly jobs: JobsStore;
+  /** This engine's locality tiers, e.g. 'region=us-east,zone=a' ('' when not set). */
+  readonly locality: string;
+  readonly domicile: DomicileRules;
+}

@@ -1,0 +1,204 @@
+// Key handling for a chain (DESIGN §4, reference §6.6–6.7): a new data key wrapped under every KMS key
+// and the passphrase for a full backup; for everything else, the data key unwrapped from the
+// ENCRYPTION-INFO files of the chain's full backup with any one of the keys given.
+import {
+  type EncryptionInfo,
+  decodeEncryptionInfo,
+  encodeEncryptionInfo,
+  generateDataKey,
+  unwrapWithPassphrase,
+  wrapWithPassphrase,
+} from '@strongroom/crypto';
+import { StrongroomError, isStrongroomError } from '@strongroom/errors';
+import type { Kms } from '@strongroom/kms';
+import type { ExternalStorage } from '@strongroom/storage';
+import type { EngineContext } from './context.js';
+import { ENCRYPTION_INFO, encryptionInfoName } from './layout.js';
+
+export interface KeyOptions {
+  readonly kms: readonly string[];
+  readonly passphrase?: string;
+}
+
+export interface ChainKey {
+  /** Undefined for an unencrypted chain. */
+  readonly key: Buffer | undefined;
+  readonly mode: 'none' | 'kms' | 'passphrase' | 'kms+passphrase';
+  readonly masterKeyIds: readonly string[];
+}
+
+export const NO_KEY: ChainKey = { key: undefined, mode: 'none', masterKeyIds: [] };
+
+const hasKeys = (o: KeyOptions): boolean => o.kms.length > 0 || o.passphrase !== undefined;
+
+function modeOf(o: KeyOptions): ChainKey['mode'] {
+  if (o.kms.length > 0 && o.passphrase !== undefined) return 'kms+passphrase';
+  return o.kms.length > 0 ? 'kms' : o.passphrase !== undefined ? 'passphrase' : 'none';
+}
+
+async function openAll(ctx: EngineContext, uris: readonly string[]): Promise<Kms[]> {
+  const out: Kms[] = [];
+  for (const u of uris) out.push(await ctx.kms.open(u, ctx.kmsCtx));
+  return out;
+}
+
+/** A full backup's key: fresh data key, wrapped under every KMS key and the passphrase. Writes nothing. */
+export async function newChainKey(
+  ctx: EngineContext,
+  o: KeyOptions,
+  signal?: AbortSignal,
+): Promise<{ chain: ChainKey; info: EncryptionInfo | undefined }> {
+  if (!hasKeys(o)) return { chain: NO_KEY, info: undefined };
+  const key = generateDataKey();
+  const kms: { masterKeyId: string; wrappedKey: Uint8Array }[] = [];
+  for (const k of await openAll(ctx, o.kms)) {
+    if (kms.some((e) => e.masterKeyId === k.masterKeyId)) continue;
+    try {
+      kms.push({ masterKeyId: k.masterKeyId, wrappedKey: await k.encrypt(key, signal) });
+    } catch (err) {
+      throw wrapKmsError(err, `failed to encrypt data key for KMS ${k.redactedUri}`);
+    }
+  }
+  const passphrase = o.passphrase === undefined ? undefined : await wrapWithPassphrase(key, o.passphrase);
+  const info: EncryptionInfo = {
+    version: 1,
+    scheme: 'aes-256-gcm-chunked-v1',
+    kms,
+    ...(passphrase ? { passphrase } : {}),
+  };
+  return { chain: { key, mode: modeOf(o), masterKeyIds: kms.map((e) => e.masterKeyId) }, info };
+}
+
+function wrapKmsError(err: unknown, message: string): StrongroomError {
+  if (isStrongroomError(err)) return new StrongroomError(err.code, `${message}: ${err.message}`, { cause: err });
+  return new StrongroomError('KMS_UNAVAILABLE', message, { cause: err });
+}
+
+export interface InfoFile {
+  readonly name: string;
+  readonly info: EncryptionInfo;
+}
+
+/** ENCRYPTION-INFO files of a full backup, oldest first. */
+export async function readInfos(store: ExternalStorage, fullDir: string): Promise<InfoFile[]> {
+  const out: InfoFile[] = [];
+  for await (const name of store.list(`${fullDir}/${ENCRYPTION_INFO}`)) {
+    const base = name.slice(fullDir.length + 1);
+    if (base !== ENCRYPTION_INFO && !/^ENCRYPTION-INFO-\d+$/.test(base)) continue;
+    out.push({ name: base, info: decodeEncryptionInfo(await store.readAll(name), name) });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+export async function writeInfo(
+  store: ExternalStorage,
+  fullDir: string,
+  n: number,
+  info: EncryptionInfo,
+  signal?: AbortSignal,
+): Promise<string> {
+  const name = encryptionInfoName(n);
+  await store.write(`${fullDir}/${name}`, encodeEncryptionInfo(info), signal ? { signal } : {});
+  return name;
+}
+
+/**
+ * The chain's data key from any one of the keys given (RESTORE, SHOW, ALTER's OLD_KMS). With
+ * `sameFile`, every KMS URI given must be in one ENCRYPTION-INFO file (CockroachDB's rule for
+ * incrementals, so a chain never gains a key except through ALTER BACKUP).
+ */
+export async function unlockChain(
+  ctx: EngineContext,
+  store: ExternalStorage,
+  fullDir: string,
+  o: KeyOptions,
+  options: { sameFile?: boolean; signal?: AbortSignal } = {},
+): Promise<ChainKey> {
+  const infos = await readInfos(store, fullDir);
+  if (infos.length === 0) {
+    if (hasKeys(o))
+      throw new StrongroomError(
+        'NOT_ENCRYPTED',
+        `backup ${fullDir} is not encrypted, but an encryption option was given`,
+        { hint: 'remove the kms and encryption_passphrase options' },
+      );
+    return NO_KEY;
+  }
+  if (!hasKeys(o))
+    throw new StrongroomError('ENCRYPTION_REQUIRED', `backup ${fullDir} is encrypted`, {
+      hint: 'try specifying one of "encryption_passphrase" or "kms"',
+    });
+  const allIds = infos.flatMap((f) => f.info.kms.map((e) => e.masterKeyId));
+  const kmsList = await openAll(ctx, o.kms);
+  if (options.sameFile && kmsList.length > 0) {
+    const ok = infos.some((f) => kmsList.every((k) => f.info.kms.some((e) => e.masterKeyId === k.masterKeyId)));
+    if (!ok)
+      throw new StrongroomError(
+        'KMS_KEY_MISMATCH',
+        'one of the provided URIs was not used when encrypting the base BACKUP',
+        {
+          hint: 'an incremental backup must use keys of the full backup; add keys with ALTER BACKUP … ADD NEW_KMS',
+        },
+      );
+  }
+  let lastError: StrongroomError | undefined;
+  for (const k of kmsList) {
+    for (const f of infos) {
+      const entry = f.info.kms.find((e) => e.masterKeyId === k.masterKeyId);
+      if (!entry) continue;
+      try {
+        const key = Buffer.from(await k.decrypt(entry.wrappedKey, options.signal));
+        return { key, mode: modeOf(o), masterKeyIds: [...new Set(allIds)] };
+      } catch (err) {
+        lastError = wrapKmsError(err, `cannot unwrap the data key with KMS ${k.redactedUri}`);
+      }
+    }
+  }
+  if (o.passphrase !== undefined) {
+    const f = infos.find((x) => x.info.passphrase !== undefined);
+    if (!f?.info.passphrase) {
+      if (!lastError)
+        lastError = new StrongroomError('WRONG_KEY', 'this backup was not encrypted with a passphrase', {
+          hint: 'use one of its KMS keys',
+        });
+    } else {
+      const key = await unwrapWithPassphrase(f.info.passphrase, o.passphrase);
+      return { key, mode: modeOf(o), masterKeyIds: [...new Set(allIds)] };
+    }
+  }
+  if (lastError) throw lastError;
+  throw new StrongroomError(
+    'KMS_KEY_MISMATCH',
+    `none of the provided KMS URIs was used to encrypt backup ${fullDir}: ${kmsList.map((k) => k.redactedUri).join(', ')}`,
+    { hint: 'SHOW BACKUP needs a key the backup was encrypted with' },
+  );
+}
+
+/** ALTER BACKUP … ADD NEW_KMS: wraps the data key under the new keys, in a new ENCRYPTION-INFO-n. */
+export async function addKmsKeys(
+  ctx: EngineContext,
+  store: ExternalStorage,
+  fullDir: string,
+  dataKey: Buffer,
+  newKms: readonly string[],
+  signal?: AbortSignal,
+): Promise<{ name: string; masterKeyIds: string[] }> {
+  const existing = await readInfos(store, fullDir);
+  const kms: { masterKeyId: string; wrappedKey: Uint8Array }[] = [];
+  for (const k of await openAll(ctx, newKms)) {
+    if (kms.some((e) => e.masterKeyId === k.masterKeyId)) continue;
+    try {
+      kms.push({ masterKeyId: k.masterKeyId, wrappedKey: await k.encrypt(dataKey, signal) });
+    } catch (err) {
+      throw wrapKmsError(err, `failed to encrypt data key when adding new KMS ${k.redactedUri}`);
+    }
+  }
+  const name = await writeInfo(
+    store,
+    fullDir,
+    existing.length + 1,
+    { version: 1, scheme: 'aes-256-gcm-chunked-v1', kms },
+    signal,
+  );
+  return { name, masterKeyIds: kms.map((e) => e.masterKeyId) };
+}

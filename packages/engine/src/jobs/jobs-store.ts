@@ -1,0 +1,192 @@
+// The jobs store: one SQLite file in the state directory, shared by every strongroom process on the
+// host, so `SHOW JOBS` in one shell sees a BACKUP running in another. Only redacted statements and
+// master key ids are stored; never a passphrase, a secret URI parameter or key material.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StrongroomError } from '@strongroom/errors';
+
+export type JobStatus =
+  | 'pending'
+  | 'running'
+  | 'paused'
+  | 'pause-requested'
+  | 'succeeded'
+  | 'failed'
+  | 'canceled'
+  | 'cancel-requested';
+
+export type JobType = 'BACKUP' | 'RESTORE' | 'ALTER BACKUP';
+
+export interface JobRecord {
+  readonly id: bigint;
+  readonly type: JobType;
+  readonly description: string;
+  readonly userName: string;
+  readonly status: JobStatus;
+  readonly runningStatus: string | null;
+  readonly created: Date;
+  readonly started: Date | null;
+  readonly finished: Date | null;
+  readonly modified: Date;
+  readonly fractionCompleted: number;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly error: string | null;
+  readonly coordinatorId: number;
+}
+
+interface Row {
+  id: bigint;
+  job_type: JobType;
+  description: string;
+  user_name: string;
+  status: JobStatus;
+  running_status: string | null;
+  created: string;
+  started: string | null;
+  finished: string | null;
+  modified: string;
+  fraction_completed: number;
+  rows: bigint;
+  bytes: bigint;
+  error: string | null;
+  coordinator_id: bigint;
+}
+
+const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'canceled'];
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const EPOCH_2015 = 1420070400000;
+
+export class JobsStore {
+  private readonly db: Database.Database;
+  private lastId = 0n;
+
+  constructor(path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.defaultSafeIntegers(true);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS jobs (
+      id INTEGER PRIMARY KEY, job_type TEXT NOT NULL, description TEXT NOT NULL, user_name TEXT NOT NULL,
+      status TEXT NOT NULL, running_status TEXT, created TEXT NOT NULL, started TEXT, finished TEXT,
+      modified TEXT NOT NULL, fraction_completed REAL NOT NULL DEFAULT 0, rows INTEGER NOT NULL DEFAULT 0,
+      bytes INTEGER NOT NULL DEFAULT 0, error TEXT, coordinator_id INTEGER NOT NULL)`);
+    this.failOrphans();
+  }
+
+  /** Jobs whose coordinating process died can never finish: mark them failed (their status survives). */
+  private failOrphans(): void {
+    const rows = this.db
+      .prepare(`SELECT id, coordinator_id FROM jobs WHERE status NOT IN ('succeeded','failed','canceled')`)
+      .all() as { id: bigint; coordinator_id: bigint }[];
+    const now = new Date().toISOString();
+    for (const r of rows) {
+      const pid = Number(r.coordinator_id);
+      if (pid !== process.pid && isAlive(pid)) continue;
+      this.db
+        .prepare(
+          `UPDATE jobs SET status = 'failed', finished = ?, modified = ?,
+             error = 'the process running this job exited before it finished; run the statement again' WHERE id = ?`,
+        )
+        .run(now, now, r.id);
+    }
+  }
+
+  /** unique_rowid-style ids: milliseconds since 2015 shifted left 15, plus randomness; strictly increasing here. */
+  private nextId(): bigint {
+    let id = (BigInt(Date.now() - EPOCH_2015) << 15n) | BigInt(Math.floor(Math.random() * 32768));
+    if (id <= this.lastId) id = this.lastId + 1n;
+    this.lastId = id;
+    return id;
+  }
+
+  create(type: JobType, description: string, userName = 'root'): bigint {
+    const id = this.nextId();
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO jobs (id, job_type, description, user_name, status, created, started, modified, coordinator_id)
+         VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+      )
+      .run(id, type, description, userName, now, now, now, process.pid);
+    return id;
+  }
+
+  progress(id: bigint, fraction: number, rows: number, bytes: number, runningStatus?: string): void {
+    this.db
+      .prepare(
+        `UPDATE jobs SET fraction_completed = ?, rows = ?, bytes = ?, running_status = COALESCE(?, running_status),
+           modified = ? WHERE id = ?`,
+      )
+      .run(fraction, rows, bytes, runningStatus ?? null, new Date().toISOString(), id);
+  }
+
+  setStatus(id: bigint, status: JobStatus, error?: string): void {
+    const now = new Date().toISOString();
+    const finished = TERMINAL.includes(status) ? now : null;
+    this.db
+      .prepare(
+        `UPDATE jobs SET status = ?, error = COALESCE(?, error), finished = COALESCE(?, finished), modified = ?,
+           fraction_completed = CASE WHEN ? = 'succeeded' THEN 1 ELSE fraction_completed END WHERE id = ?`,
+      )
+      .run(status, error ?? null, finished, now, status, id);
+  }
+
+  get(id: bigint): JobRecord {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    if (!row) throw new StrongroomError('JOB_NOT_FOUND', `job with ID ${id} does not exist`);
+    return toRecord(row);
+  }
+
+  /** Running jobs and jobs finished within the last 12 hours, newest first (CockroachDB's SHOW JOBS). */
+  list(): JobRecord[] {
+    const since = new Date(Date.now() - 12 * 3600_000).toISOString();
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM jobs WHERE finished IS NULL OR finished >= ?
+         ORDER BY COALESCE(finished, '9999') DESC, started DESC`,
+      )
+      .all(since) as Row[];
+    return rows.map(toRecord);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function toRecord(r: Row): JobRecord {
+  const d = (s: string | null): Date | null => (s === null ? null : new Date(s));
+  return {
+    id: BigInt(r.id),
+    type: r.job_type,
+    description: r.description,
+    userName: r.user_name,
+    status: r.status,
+    runningStatus: r.running_status,
+    created: new Date(r.created),
+    started: d(r.started),
+    finished: d(r.finished),
+    modified: new Date(r.modified),
+    fractionCompleted: r.fraction_completed,
+    rows: Number(r.rows),
+    bytes: Number(r.bytes),
+    error: r.error,
+    coordinatorId: Number(r.coordinator_id),
+  };
+}
+
+export function isTerminal(s: JobStatus): boolean {
+  return TERMINAL.includes(s);
+}

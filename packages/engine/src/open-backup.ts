@@ -1,0 +1,78 @@
+// The read side shared by RESTORE and SHOW BACKUP: resolve the full backup, unlock its key with any
+// one of the keys given, read the chain's manifests, and find every locality's store by probing the
+// URIs given for each partition descriptor (reference §5.3).
+import { StrongroomError } from '@strongroom/errors';
+import type { ExternalStorage } from '@strongroom/storage';
+import { type Layer, exists, readChain, resolveFullDir } from './chain.js';
+import { type ReadCollection, openForRead } from './collection.js';
+import type { EngineContext } from './context.js';
+import { type ChainKey, type KeyOptions, unlockChain } from './encryption.js';
+import type { FileRef, PartitionDescriptor } from './manifest.js';
+import { openJson } from './sealed-json.js';
+
+export interface OpenedBackup {
+  readonly collection: ReadCollection;
+  readonly fullDir: string;
+  readonly key: ChainKey;
+  readonly layers: readonly Layer[];
+  /** Locality → store holding its files ('default' included). Missing localities are absent. */
+  readonly stores: ReadonlyMap<string, ExternalStorage>;
+  readonly missingLocalities: readonly string[];
+}
+
+export async function openBackup(
+  ctx: EngineContext,
+  uris: readonly string[],
+  from: string,
+  keys: KeyOptions,
+  opts: { requireLocalities: boolean; signal?: AbortSignal; onNotice?: (m: string) => void },
+): Promise<OpenedBackup> {
+  const collection = await openForRead(ctx, uris);
+  const store = collection.defaultStore;
+  const fullDir = await resolveFullDir(store, from);
+  const key = await unlockChain(ctx, store, fullDir, keys, opts.signal ? { signal: opts.signal } : {});
+  const layers = await readChain(store, fullDir, key.key);
+  const stores = new Map<string, ExternalStorage>([['default', store]]);
+  const missing: string[] = [];
+  for (const layer of layers) {
+    for (const p of layer.manifest.partitions) {
+      let found: ExternalStorage | undefined;
+      for (const s of collection.all) {
+        const path = `${layer.dir}/${p.name}`;
+        if (!(await exists(s, path))) continue;
+        const desc = openJson<PartitionDescriptor>(await s.readAll(path), key.key, path);
+        if (desc.backupId !== layer.manifest.id)
+          throw new StrongroomError(
+            'CORRUPTED',
+            `${path} in ${s.redactedUri} belongs to another backup (id ${desc.backupId}, expected ${layer.manifest.id})`,
+          );
+        found = s;
+        break;
+      }
+      if (found) stores.set(p.locality, found);
+      else if (!missing.includes(p.locality)) {
+        if (opts.requireLocalities)
+          throw new StrongroomError(
+            'LOCALITY_MISSING',
+            `expected manifest ${p.name} of locality ${p.locality} not found in backup locations`,
+            { hint: 'pass the URI of every locality the backup was written to' },
+          );
+        missing.push(p.locality);
+      }
+    }
+  }
+  if (missing.length > 0)
+    opts.onNotice?.(
+      `The backup contains ${missing.length + stores.size} localities; however, the command contains URIs for only ${stores.size}: missing ${missing.join(', ')}`,
+    );
+  return { collection, fullDir, key, layers, stores, missingLocalities: missing };
+}
+
+export function storeForFile(b: OpenedBackup, f: FileRef): ExternalStorage {
+  const s = b.stores.get(f.locality);
+  if (!s)
+    throw new StrongroomError('LOCALITY_MISSING', `no URI given for locality ${f.locality} (file ${f.path})`, {
+      hint: 'pass the URI of every locality the backup was written to',
+    });
+  return s;
+}

@@ -1,0 +1,143 @@
+// RESTORE: choose the layer (LATEST's newest, or the newest not after AS OF SYSTEM TIME), resolve the
+// targets against its manifest, check nothing would be overwritten, then let the source create the
+// schema and load each table's spans, wherever in the chain and in whichever locality they live.
+import { StrongroomError } from '@strongroom/errors';
+import type { RestoreTable, SchemaObject } from '@strongroom/sources';
+import { type RestoreStatement, format } from '@strongroom/sql';
+import type { EngineContext } from './context.js';
+import type { JobHandle } from './jobs/job-runner.js';
+import type { Manifest, TableEntry } from './manifest.js';
+import { type OpenedBackup, openBackup, storeForFile } from './open-backup.js';
+import { readSpanFile } from './spans.js';
+import { selectTargets } from './targets.js';
+import { bool, evalTime, str, strs } from './values.js';
+
+export interface RestoreUnit {
+  readonly sourceDb: string;
+  readonly targetDb: string;
+  readonly createDatabase: boolean;
+  readonly tables: readonly TableEntry[];
+  readonly objects: readonly SchemaObject[];
+}
+
+export interface RestorePlan {
+  readonly statement: string;
+  readonly backup: OpenedBackup;
+  readonly layer: Manifest;
+  readonly units: readonly RestoreUnit[];
+  readonly totalRows: number;
+  readonly schemaOnly: boolean;
+  readonly detached: boolean;
+}
+
+export async function planRestore(
+  ctx: EngineContext,
+  stmt: RestoreStatement,
+  opts: { signal?: AbortSignal; onNotice?: (m: string) => void },
+): Promise<RestorePlan> {
+  const o = stmt.options;
+  if (o.verifyBackupTableData && !o.schemaOnly)
+    throw new StrongroomError('INVALID_OPTION', 'to set the verify_backup_table_data option, the schema_only option must be set');
+  if (o.incrementalLocation)
+    throw new StrongroomError('UNSUPPORTED_STATEMENT', 'incremental_location is not supported (removed in CockroachDB v26.2)');
+  const backup = await openBackup(
+    ctx,
+    strs(stmt.uris),
+    str(stmt.from),
+    { kms: strs(o.kms), ...(o.encryptionPassphrase ? { passphrase: str(o.encryptionPassphrase) } : {}) },
+    { requireLocalities: true, ...opts },
+  );
+  let layers = backup.layers;
+  if (stmt.asOf) {
+    const t = evalTime(stmt.asOf);
+    layers = layers.filter((l) => new Date(l.manifest.endTime).getTime() <= t.getTime());
+    if (layers.length === 0)
+      throw new StrongroomError(
+        'INVALID_TIME',
+        `supplied backups do not cover requested time ${t.toISOString()}: the earliest backup ends at ${backup.layers[0]?.manifest.endTime}`,
+      );
+  }
+  const layer = layers.at(-1)?.manifest;
+  if (!layer) throw new StrongroomError('BACKUP_NOT_FOUND', 'the backup has no layers');
+
+  const catalog = layer.databases.map((d) => ({ name: d.name, tables: d.tables.map((t) => t.name) }));
+  const sel = selectTargets(catalog, stmt.targets, ' in the backup');
+  const intoDb = o.intoDb ? str(o.intoDb) : undefined;
+  const newDbName = o.newDbName ? str(o.newDbName) : undefined;
+  if (intoDb !== undefined && sel.coverage !== 'tables')
+    throw new StrongroomError('INVALID_OPTION', 'cannot use "into_db" option when restoring database(s)');
+  if (newDbName !== undefined && (sel.coverage !== 'databases' || sel.databases.size !== 1))
+    throw new StrongroomError('INVALID_OPTION', 'new_db_name can only be used for RESTORE DATABASE with a single target database');
+  const existing = await ctx.source.listDatabases();
+  const units: RestoreUnit[] = [];
+  for (const [dbName, tableNames] of sel.databases) {
+    const db = layer.databases.find((d) => d.name === dbName);
+    if (!db) continue;
+    const createDatabase = sel.coverage !== 'tables';
+    const targetDb = createDatabase ? (newDbName ?? dbName) : (intoDb ?? dbName);
+    if (createDatabase && existing.includes(targetDb))
+      throw new StrongroomError('TARGET_EXISTS', `database "${targetDb}" already exists`, {
+        hint: 'restore into a new name with new_db_name, or drop the database first',
+      });
+    if (!createDatabase && !existing.includes(targetDb))
+      throw new StrongroomError('DATABASE_NOT_FOUND', `a database named "${targetDb}" needs to exist to restore tables into`, {
+        hint: 'create it first, or use into_db',
+      });
+    const tables = db.tables.filter((t) => tableNames.includes(t.name));
+    const objects = db.objects.filter((x) =>
+      createDatabase ? true : x.type !== 'view' && tableNames.includes(x.table),
+    );
+    units.push({ sourceDb: dbName, targetDb, createDatabase, tables, objects });
+  }
+  const totalRows = units.reduce((n, u) => n + u.tables.reduce((m, t) => m + t.spans.reduce((k, s) => k + s.rows, 0), 0), 0);
+  return {
+    statement: format(stmt, { redact: true }),
+    backup,
+    layer,
+    units,
+    totalRows,
+    schemaOnly: o.schemaOnly === true,
+    detached: bool(o.detached),
+  };
+}
+
+export async function runRestore(ctx: EngineContext, plan: RestorePlan, job: JobHandle): Promise<{ rows: number }> {
+  const { backup } = plan;
+  let rows = 0;
+  let bytes = 0;
+  let loaded = 0;
+  const total = Math.max(plan.totalRows, 1);
+  for (const u of plan.units) {
+    await job.checkpoint();
+    const tables: RestoreTable[] = u.tables.map((t) => ({
+      table: {
+        database: u.targetDb,
+        name: t.name,
+        createSql: t.createSql,
+        columns: t.columns,
+        attributes: t.attributes,
+      },
+      data: async function* () {
+        for (const s of t.spans) {
+          if (!s.file) continue;
+          yield* readSpanFile(storeForFile(backup, s.file), s.file.path, backup.key.key, job.signal);
+        }
+      },
+    }));
+    const res = await ctx.source.restore({
+      database: u.targetDb,
+      createDatabase: u.createDatabase,
+      tables,
+      objects: u.objects,
+      schemaOnly: plan.schemaOnly,
+      signal: job.signal,
+      onRows: (r, b) => {
+        rows += r;
+        bytes += b;
+        job.report(rows / total, rows, bytes, `restoring ${u.targetDb}`);
+      },
+    });
+    loaded += res.rows;
+  }
+  return { rows: loaded };
+}
