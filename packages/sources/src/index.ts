@@ -1,1 +1,20 @@
+export {
+  defaultSourceRegistry,
+  type OpenSourceOptions,
+  openSource,
+  type SourceOpener,
+  SourceRegistry,
+} from './registry.js';
+export {
+  decodeRowBatches,
+  decodeRows,
+  FRAME_TARGET_BYTES,
+  FrameSplitter,
+  type Row,
+  type RowBatch,
+  RowFrameEncoder,
+  type RowValue,
+  type SpanFrame,
+} from './row-codec.js';
+export { SqliteSource, type SqliteSourceOptions } from './sqlite/sqlite-source.js';
 export type * from './types.js';

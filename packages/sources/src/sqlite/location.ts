@@ -1,0 +1,50 @@
+// Where a sqlite source keeps its databases: a directory of `<name>.db` files (one database each) or a
+// single file. Parses `sqlite:///abs/dir/`, `sqlite:///abs/file.db` and the embedded default directory.
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { basename, isAbsolute, join } from 'node:path';
+import { StrongroomError } from '@strongroom/errors';
+
+export type SqliteLocation =
+  | { readonly mode: 'directory'; readonly dir: string }
+  | { readonly mode: 'file'; readonly file: string; readonly database: string };
+
+/** The database that directory mode opens as `main` of the session connection. */
+export const DEFAULT_DATABASE = 'defaultdb';
+
+/**
+ * Resolves a `sqlite://` URI (or, when undefined, `<home>/data/`) and creates the directory if missing.
+ * A path with a trailing slash, or naming an existing directory, is directory mode; anything else is a
+ * single database file (created by SQLite on first open, like the sqlite3 shell does).
+ */
+export function resolveSqliteLocation(uri: string | undefined, home: string): SqliteLocation {
+  if (uri === undefined) {
+    const dir = join(home, 'data');
+    mkdirSync(dir, { recursive: true });
+    return { mode: 'directory', dir };
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(uri);
+  } catch (err) {
+    throw new StrongroomError('INVALID_URI', `invalid sqlite URI: ${uri}`, { cause: err });
+  }
+  const usage = { hint: 'use sqlite:///absolute/dir/ or sqlite:///absolute/file.db' };
+  if (parsed.host !== '' || !uri.startsWith('sqlite:///')) {
+    throw new StrongroomError('INVALID_URI', `sqlite URI needs an absolute path: ${uri}`, usage);
+  }
+  const first = [...parsed.searchParams.keys()][0];
+  if (first !== undefined) {
+    throw new StrongroomError('UNKNOWN_URI_PARAMETER', `unknown sqlite URI parameter: ${first}`);
+  }
+  const path = decodeURIComponent(parsed.pathname);
+  if (!isAbsolute(path)) {
+    throw new StrongroomError('INVALID_URI', `sqlite URI needs an absolute path: ${uri}`, usage);
+  }
+  const isDir = path.endsWith('/') || (existsSync(path) && statSync(path).isDirectory());
+  if (isDir) {
+    mkdirSync(path, { recursive: true });
+    return { mode: 'directory', dir: path.replace(/\/+$/, '') || '/' };
+  }
+  const database = basename(path).replace(/\.(db|sqlite3?)$/i, '');
+  return { mode: 'file', file: path, database };
+}
