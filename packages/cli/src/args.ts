@@ -1,0 +1,168 @@
+// Command-line parsing with node:util parseArgs: turns argv into one `Command` value or throws a
+// UsageError (exit 64). `-e` and `-f` keep the order they were given in, since scripts run in that order.
+import { parseArgs } from 'node:util';
+import { UsageError } from './usage-error.js';
+
+export type OutputFormat = 'table' | 'tsv' | 'csv' | 'json';
+
+/** One script input: `-e` text or `-f` file (`-` = stdin). */
+export type ScriptInput =
+  | { readonly kind: 'expr'; readonly text: string }
+  | { readonly kind: 'file'; readonly path: string };
+
+export interface SqlCommand {
+  readonly kind: 'sql';
+  readonly source?: string;
+  readonly home?: string;
+  readonly locality?: string;
+  readonly configPath?: string;
+  readonly externalIoDir?: string;
+  readonly inputs: readonly ScriptInput[];
+  /** Unset: table on a terminal, TSV otherwise. */
+  readonly format?: OutputFormat;
+  readonly echo: boolean;
+}
+
+export type Command =
+  | { readonly kind: 'help'; readonly topic: 'main' | 'sql' | 'check' | 'keygen' }
+  | { readonly kind: 'version' }
+  | SqlCommand
+  | { readonly kind: 'check'; readonly inputs: readonly ScriptInput[] }
+  | { readonly kind: 'keygen'; readonly path: string }
+  | { readonly kind: 'serve' };
+
+const FORMATS: readonly OutputFormat[] = ['table', 'tsv', 'csv', 'json'];
+
+export function parseCommandLine(argv: readonly string[]): Command {
+  const [first, ...rest] = argv;
+  switch (first) {
+    case undefined:
+      throw new UsageError('missing command');
+    case '-h':
+    case '--help':
+    case 'help':
+      return { kind: 'help', topic: 'main' };
+    case '-V':
+    case '--version':
+      return { kind: 'version' };
+    case 'sql':
+      return parseSql(rest);
+    case 'check':
+      return parseCheck(rest);
+    case 'keygen':
+      return parseKeygen(rest);
+    case 'serve':
+      return { kind: 'serve' };
+    default:
+      throw new UsageError(first.startsWith('-') ? `unknown option: ${first}` : `unknown command: ${first}`);
+  }
+}
+
+type Options = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
+
+interface Parsed {
+  readonly values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+  readonly positionals: readonly string[];
+  readonly tokens: readonly Token[];
+}
+
+type Token =
+  | { readonly kind: 'option'; readonly name: string; readonly value?: string | undefined }
+  | { readonly kind: 'positional'; readonly value: string }
+  | { readonly kind: 'option-terminator' };
+
+function parse(
+  command: UsageError['command'],
+  args: readonly string[],
+  options: Options,
+  allowPositionals: boolean,
+): Parsed {
+  try {
+    const r = parseArgs({ args: [...args], options, allowPositionals, strict: true, tokens: true });
+    return { values: r.values, positionals: r.positionals, tokens: (r.tokens ?? []) as Token[] };
+  } catch (err) {
+    // parseArgs messages name the flag; drop its advice about '--' which does not apply here.
+    const message = err instanceof Error ? err.message.split('. To specify')[0]! : String(err);
+    throw new UsageError(message, command);
+  }
+}
+
+/** `-e`/`-f` in command-line order, from the parser's token list. */
+function scriptInputs(tokens: readonly Token[]) {
+  const inputs: ScriptInput[] = [];
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.value === undefined) continue;
+    if (t.name === 'execute') inputs.push({ kind: 'expr', text: t.value });
+    else if (t.name === 'file') inputs.push({ kind: 'file', path: t.value });
+  }
+  return inputs;
+}
+
+function parseSql(args: readonly string[]): Command {
+  const { values, tokens } = parse(
+    'sql',
+    args,
+    {
+      source: { type: 'string' },
+      url: { type: 'string' },
+      home: { type: 'string' },
+      locality: { type: 'string' },
+      config: { type: 'string' },
+      'external-io-dir': { type: 'string' },
+      execute: { type: 'string', short: 'e', multiple: true },
+      file: { type: 'string', short: 'f', multiple: true },
+      format: { type: 'string' },
+      echo: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    false,
+  );
+  if (values.help) return { kind: 'help', topic: 'sql' };
+  const format = values.format as string | undefined;
+  if (format !== undefined && !FORMATS.includes(format as OutputFormat)) {
+    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`, 'sql');
+  }
+  if (values.source !== undefined && values.url !== undefined) {
+    throw new UsageError('give --source or --url, not both', 'sql');
+  }
+  const source = (values.source ?? values.url) as string | undefined;
+  return {
+    kind: 'sql',
+    ...(source === undefined ? {} : { source }),
+    ...(values.home === undefined ? {} : { home: values.home as string }),
+    ...(values.locality === undefined ? {} : { locality: values.locality as string }),
+    ...(values.config === undefined ? {} : { configPath: values.config as string }),
+    ...(values['external-io-dir'] === undefined
+      ? {}
+      : { externalIoDir: values['external-io-dir'] as string }),
+    inputs: scriptInputs(tokens),
+    ...(format === undefined ? {} : { format: format as OutputFormat }),
+    echo: values.echo === true,
+  };
+}
+
+function parseCheck(args: readonly string[]): Command {
+  const { values, tokens } = parse(
+    'check',
+    args,
+    { execute: { type: 'string', short: 'e', multiple: true }, help: { type: 'boolean', short: 'h' } },
+    true,
+  );
+  if (values.help) return { kind: 'help', topic: 'check' };
+  const inputs: ScriptInput[] = [];
+  for (const t of tokens) {
+    if (t.kind === 'positional') inputs.push({ kind: 'file', path: t.value });
+    else if (t.kind === 'option' && t.name === 'execute' && t.value !== undefined) {
+      inputs.push({ kind: 'expr', text: t.value });
+    }
+  }
+  if (inputs.length === 0) throw new UsageError('check needs FILE… or -e "statements"', 'check');
+  return { kind: 'check', inputs };
+}
+
+function parseKeygen(args: readonly string[]): Command {
+  const { values, positionals } = parse('keygen', args, { help: { type: 'boolean', short: 'h' } }, true);
+  if (values.help) return { kind: 'help', topic: 'keygen' };
+  if (positionals.length !== 1) throw new UsageError('keygen needs exactly one PATH', 'keygen');
+  return { kind: 'keygen', path: positionals[0]! };
+}

@@ -1,0 +1,67 @@
+// Everything main() touches in the outside world, injectable so tests drive the whole CLI with string
+// streams, an in-test engine and a temporary directory. `defaultDeps` binds the real process and packages.
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
+import type { Engine, EngineOptions } from '@strongroom/engine';
+import type { GenerateKeyFile } from './commands/keygen.js';
+import { loadSqlApi, type SqlApi } from './sql-api.js';
+
+export interface EngineModule {
+  openEngine(options: EngineOptions): Promise<Engine>;
+  /** `$STRONGROOM_HOME`, else `~/.strongroom`. */
+  defaultHome(env: Readonly<Record<string, string | undefined>>): string;
+}
+
+export interface CliDeps {
+  readonly stdin: Readable & { readonly isTTY?: boolean };
+  readonly stdout: Writable & { readonly isTTY?: boolean; readonly columns?: number };
+  readonly stderr: Writable & { readonly isTTY?: boolean; readonly columns?: number };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** The engine factory, loaded only by `sql` so `check` and `keygen` start without it. */
+  readonly loadEngine: () => Promise<EngineModule>;
+  readonly sql: SqlApi;
+  readonly generateKeyFile: GenerateKeyFile;
+  readonly readFile: (path: string) => Promise<string>;
+  readonly shell: (command: string) => Promise<number>;
+  /** Registers a Ctrl-C handler for scripts; returns its removal. */
+  readonly onInterrupt: (handler: () => void) => () => void;
+}
+
+// @strongroom/kms is not (yet) a declared dependency of the CLI package; load it by name at run time so
+// the build does not need it. Replace with a static import once package.json/tsconfig list it.
+const KMS_PACKAGE = '@strongroom/kms';
+
+async function generateKeyFileFromKms(path: string): Promise<boolean> {
+  const kms = (await import(KMS_PACKAGE)) as { generateKeyFile?: GenerateKeyFile };
+  if (typeof kms.generateKeyFile !== 'function') throw new Error('@strongroom/kms has no generateKeyFile');
+  return kms.generateKeyFile(path);
+}
+
+function shellCommand(command: string): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, { shell: true, stdio: 'inherit' });
+    child.on('error', () => resolve(127));
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
+export function defaultDeps(): CliDeps {
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    loadEngine: () => import('@strongroom/engine'),
+    sql: loadSqlApi(),
+    generateKeyFile: generateKeyFileFromKms,
+    readFile: (path) => readFile(path, 'utf8'),
+    shell: shellCommand,
+    onInterrupt: (handler) => {
+      process.on('SIGINT', handler);
+      return () => process.off('SIGINT', handler);
+    },
+  };
+}

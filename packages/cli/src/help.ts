@@ -1,0 +1,110 @@
+// Usage texts of the commands, the `\?` list of backslash commands and the `\h` statement synopses.
+// The synopses follow the grammar of packages/sql (issue #2) in CockroachDB's notation.
+
+export const MAIN_USAGE = `Usage: strongroom <command> [options]
+
+Commands:
+  sql      run statements: -e STMT, -f FILE, stdin, or an interactive shell
+  check    parse and validate statement files without running them
+  keygen   write a new local KMS key file (local:///abs/path)
+  serve    PostgreSQL wire-protocol server (not available yet)
+
+Options:
+  -h, --help      show this help (also: strongroom <command> --help)
+  -V, --version   print the version
+`;
+
+export const SQL_USAGE = `Usage: strongroom sql [options]
+
+Runs statements from -e and -f in the order given, else from stdin when it is not a terminal, else starts
+an interactive shell. Statements strongroom does not own are sent to the source database. A script stops
+at the first error and exits non-zero.
+
+Options:
+  --source URL            source database (sqlite:///abs/dir/, sqlite:///abs/file.db, postgres://…)
+  --home DIR              state directory (default $STRONGROOM_HOME or ~/.strongroom)
+  --locality TIERS        this engine's locality, e.g. region=us-east,zone=a
+  --config FILE           configuration file (domicile rules)
+  --external-io-dir DIR   root of nodelocal:// URIs (default <home>/extern)
+  -e, --execute STMT      statements to run (repeatable; one may hold several)
+  -f, --file FILE         statement file to run (repeatable; - = stdin)
+  --format FORMAT         table | tsv | csv | json (default: table on a terminal, else tsv)
+  --echo                  print each statement (secrets redacted) to stderr before running it
+  -h, --help              show this help
+`;
+
+export const CHECK_USAGE = `Usage: strongroom check FILE… | -e "STATEMENTS"
+
+Parses and validates statements without running them; prints every error as file:line:col with the
+source line and a caret. Exits 1 if any error was found. FILE - reads stdin.
+`;
+
+export const KEYGEN_USAGE = `Usage: strongroom keygen PATH
+
+Writes a new 256-bit key file for the local KMS (mode 0600) and prints its local:// URI. An existing
+file is never overwritten: its URI is printed and the exit status is 0.
+`;
+
+export const META_HELP = `General
+  \\q                quit
+  \\? or \\h [NAME]   help on backslash commands / syntax of a statement
+Query buffer and output
+  \\x [on|off]       expanded display (one record per block)
+  \\timing [on|off]  show how long each statement took
+Input and shell
+  \\i FILE           run statements from FILE (\\ir: relative to the current script)
+  \\! COMMAND        run a shell command
+Ctrl-C cancels the running statement (or clears the input); Ctrl-D quits.
+`;
+
+const SYNOPSES: Readonly<Record<string, string>> = {
+  BACKUP: `BACKUP [ TABLE name [, ...] | name [, ...] | DATABASE name [, ...] ]
+    INTO { 'uri' | ( 'uri' [, ...] ) | LATEST IN uris | 'subdir' IN uris }
+    [ AS OF SYSTEM TIME expr ]
+    [ WITH option [, ...] | WITH OPTIONS ( option [, ...] ) ]
+  options: kms = 'uri' | ( 'uri' [, ...] ), encryption_passphrase = 'secret',
+           revision_history [= bool], detached [= bool], incremental_location = 'uri' | (...),
+           execution locality = 'tiers', strict storage locality`,
+  RESTORE: `RESTORE [ TABLE name [, ...] | name [, ...] | DATABASE name [, ...] ]
+    FROM { LATEST | 'subdir' | $n } IN { 'uri' | ( 'uri' [, ...] ) }
+    [ AS OF SYSTEM TIME expr ]
+    [ WITH option [, ...] | WITH OPTIONS ( option [, ...] ) ]
+  options: kms, encryption_passphrase, into_db = 'db', new_db_name = 'db', skip_missing_foreign_keys,
+           skip_missing_sequences, skip_missing_views, skip_localities_check, schema_only,
+           verify_backup_table_data, detached, incremental_location`,
+  'SHOW BACKUP': `SHOW BACKUP [ SCHEMAS | FILES ] [ FROM ] { LATEST | 'subdir' } IN { 'uri' | ( 'uri' [, ...] ) }
+    [ WITH option [, ...] ]
+  options: kms, encryption_passphrase, check_files, incremental_location`,
+  'SHOW BACKUPS': `SHOW BACKUPS IN 'uri'`,
+  'ALTER BACKUP': `ALTER BACKUP { LATEST | 'subdir' } [ IN 'uri' ]
+    ADD NEW_KMS = { 'uri' | ( 'uri' [, ...] ) }
+    WITH OLD_KMS = { 'uri' | ( 'uri' [, ...] ) }`,
+  'SHOW JOBS': `SHOW JOBS
+SHOW JOB job_id`,
+  'PAUSE JOB': `PAUSE JOB job_id`,
+  'RESUME JOB': `RESUME JOB job_id`,
+  'CANCEL JOB': `CANCEL JOB job_id`,
+  EXPLAIN: `EXPLAIN statement
+  prints the job plan of an owned statement (BACKUP, RESTORE, SHOW BACKUP, ALTER BACKUP, …); runs nothing`,
+};
+
+const ALIASES: Readonly<Record<string, string>> = {
+  'SHOW JOB': 'SHOW JOBS',
+  PAUSE: 'PAUSE JOB',
+  RESUME: 'RESUME JOB',
+  CANCEL: 'CANCEL JOB',
+  ALTER: 'ALTER BACKUP',
+};
+
+/** `\h` text for a statement name (any case, extra spaces allowed); the topic list for ''; else undefined. */
+export function statementHelp(topic: string): string | undefined {
+  const key = topic.replace(/;$/, '').trim().replace(/\s+/g, ' ').toUpperCase();
+  if (key === '') {
+    return `Statements strongroom runs itself (others go to the source database):\n  ${Object.keys(
+      SYNOPSES,
+    ).join(', ')}\nTry \\h BACKUP.\n`;
+  }
+  const name = SYNOPSES[key] ? key : ALIASES[key];
+  const synopsis = name === undefined ? undefined : SYNOPSES[name];
+  return synopsis === undefined ? undefined : `Command: ${name}\nSyntax:\n${synopsis}\n`;
+}

@@ -1,0 +1,84 @@
+// Backslash commands, as psql has them: recognised only at the start of a line outside a statement, in
+// the REPL and in scripts alike. Each returns 'quit' or an exit status (0 ok), so a failing `\i` or `\!`
+// stops a script just like a failing statement.
+import { dirname, resolve } from 'node:path';
+import { META_HELP, statementHelp } from './help.js';
+import type { Session } from './session.js';
+
+export type MetaResult = 'quit' | number;
+
+export interface MetaContext {
+  /** Directory of the script being run, for `\ir`. */
+  readonly baseDir: string;
+  /** Include depth, so a file that includes itself fails instead of recursing forever. */
+  readonly depth: number;
+  /** Runs an included file with the same session. */
+  readonly include: (text: string, name: string, depth: number) => Promise<number>;
+}
+
+const MAX_INCLUDE_DEPTH = 16;
+
+function onOff(arg: string | undefined, current: boolean): boolean | undefined {
+  if (arg === undefined || arg === '') return !current;
+  if (/^(on|true|1)$/i.test(arg)) return true;
+  if (/^(off|false|0)$/i.test(arg)) return false;
+  return undefined;
+}
+
+export async function runMeta(session: Session, line: string, ctx: MetaContext): Promise<MetaResult> {
+  const trimmed = line.trim();
+  const m = /^\\(\S+)\s*(.*)$/s.exec(trimmed);
+  const name = m?.[1] ?? '';
+  const arg = (m?.[2] ?? '').trim();
+  const err = (message: string) => {
+    session.stderr.write(`${message}\n`);
+    return 1;
+  };
+  switch (name) {
+    case 'q':
+      return 'quit';
+    case '?':
+      session.stdout.write(META_HELP);
+      return 0;
+    case 'h': {
+      const text = statementHelp(arg);
+      if (text === undefined) return err(`no help for "${arg}"; try \\h with no argument`);
+      session.stdout.write(text);
+      return 0;
+    }
+    case 'x':
+    case 'timing': {
+      const key = name === 'x' ? 'expanded' : 'timing';
+      const value = onOff(arg || undefined, session.settings[key]);
+      if (value === undefined) return err(`\\${name}: expected on or off, not "${arg}"`);
+      session.settings[key] = value;
+      const label = name === 'x' ? 'Expanded display' : 'Timing';
+      session.stderr.write(`${label} is ${value ? 'on' : 'off'}.\n`);
+      return 0;
+    }
+    case 'i':
+    case 'ir': {
+      if (arg === '') return err(`\\${name}: missing file name`);
+      if (ctx.depth >= MAX_INCLUDE_DEPTH) return err(`\\${name}: includes nested too deeply`);
+      const path = resolve(name === 'ir' ? ctx.baseDir : session.cwd, arg);
+      let text: string;
+      try {
+        text = await session.readFile(path);
+      } catch (e) {
+        return err(`\\${name}: cannot read ${arg}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      }
+      return ctx.include(text, arg, ctx.depth + 1);
+    }
+    case '!': {
+      if (arg === '') return err('\\!: missing command');
+      const status = await session.shell(arg);
+      return status === 0 ? 0 : err(`\\!: command exited with status ${status}`);
+    }
+    default:
+      return err(`invalid command \\${name}; try \\? for help`);
+  }
+}
+
+export function scriptDir(name: string, cwd: string): string {
+  return name.startsWith('-e[') || name === '<stdin>' ? cwd : dirname(resolve(cwd, name));
+}

@@ -1,0 +1,100 @@
+// Runs one script text (an -e argument, a -f file, stdin, an `\i` file or one REPL statement): parses it,
+// then runs statements and backslash commands in order and stops at the first error. Syntax errors print
+// as `file:line:col: message` with the source line and a caret; execution errors with the statement's
+// start position. Returns 0, the error's exit code, or 'quit' after `\q`.
+import { isStrongroomError } from '@strongroom/errors';
+import type { ScriptStatement } from '@strongroom/sql';
+import { runMeta, scriptDir } from './meta-commands.js';
+import { renderResult } from './output/render.js';
+import { progressLine } from './progress.js';
+import { type MetaLine, splitMetaLines } from './script-lines.js';
+import type { Session } from './session.js';
+
+export type RunResult = number | 'quit';
+
+type Step = { kind: 'sql'; at: number; stmt: ScriptStatement } | { kind: 'meta'; at: number; meta: MetaLine };
+
+export async function runScriptText(
+  session: Session,
+  text: string,
+  name: string,
+  depth = 0,
+): Promise<RunResult> {
+  const { sqlText, metas } = splitMetaLines(text, session.sql.endsStatement);
+  const parsed = session.sql.parseScript(sqlText);
+  const firstError = [...parsed.errors].sort((a, b) => a.offset - b.offset)[0];
+  const limit = firstError?.offset ?? Number.POSITIVE_INFINITY;
+  const steps: Step[] = [
+    ...parsed.statements
+      .filter((s) => s.span.endOffset <= limit || firstError === undefined)
+      .map((stmt): Step => ({ kind: 'sql', at: stmt.span.startOffset, stmt })),
+    ...metas.filter((m) => m.offset < limit).map((meta): Step => ({ kind: 'meta', at: meta.offset, meta })),
+  ].sort((a, b) => a.at - b.at);
+
+  for (const step of steps) {
+    if (step.kind === 'sql') {
+      const code = await runStatement(session, step.stmt, name);
+      if (code !== 0) return code;
+      continue;
+    }
+    const result = await runMeta(session, step.meta.text, {
+      baseDir: scriptDir(name, session.cwd),
+      depth,
+      include: async (t, n, d) => {
+        const r = await runScriptText(session, t, n, d);
+        return r === 'quit' ? 0 : r;
+      },
+    });
+    if (result !== 0) {
+      if (result !== 'quit' && !session.interactive) {
+        session.stderr.write(`${name}:${step.meta.line}:1: backslash command failed\n`);
+      }
+      return result;
+    }
+  }
+  if (firstError !== undefined) {
+    session.stderr.write(`${session.sql.formatDiagnostic(firstError, text, name).trimEnd()}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+/** The statement as it may be shown: owned ones through the redacting formatter. */
+export function displayText(session: Pick<Session, 'sql'>, stmt: ScriptStatement): string {
+  return stmt.kind === 'owned' ? session.sql.format(stmt.ast) : stmt.text.trim();
+}
+
+async function runStatement(session: Session, stmt: ScriptStatement, name: string): Promise<number> {
+  if (session.echo) session.stderr.write(`> ${displayText(session, stmt)}\n`);
+  const progress = progressLine(session.stderr);
+  const started = performance.now();
+  try {
+    const signal = session.nextSignal();
+    const rs = await session.engine.execute(stmt, {
+      ...(signal === undefined ? {} : { signal }),
+      ...(progress.onProgress === undefined ? {} : { onProgress: progress.onProgress }),
+      onNotice: (message) => {
+        progress.clear();
+        session.stderr.write(`NOTICE: ${message}\n`);
+      },
+    });
+    progress.clear();
+    session.stdout.write(renderResult(rs, { format: session.format, expanded: session.settings.expanded }));
+  } catch (err) {
+    progress.clear();
+    const message = err instanceof Error ? err.message : String(err);
+    const where = session.interactive ? 'ERROR' : `${name}:${stmt.span.line}:${stmt.span.column}`;
+    const lines = [`${where}: ${message}`];
+    if (isStrongroomError(err)) {
+      if (err.detail) lines.push(`DETAIL: ${err.detail}`);
+      if (err.hint) lines.push(`HINT: ${err.hint}`);
+    }
+    session.stderr.write(`${lines.join('\n')}\n`);
+    return isStrongroomError(err) ? err.exitCode : 1;
+  } finally {
+    if (session.settings.timing) {
+      session.stderr.write(`Time: ${(performance.now() - started).toFixed(3)} ms\n`);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,38 @@
+// What running statements needs, shared by scripts (-e, -f, stdin) and the REPL: the engine, the parser,
+// the output streams and the psql-style settings that `\x` and `\timing` toggle. Everything is injected
+// so tests run the real runner against an in-test engine and string streams.
+import type { Engine } from '@strongroom/engine';
+import type { OutputFormat } from './args.js';
+import type { ProgressStream } from './progress.js';
+import type { SqlApi } from './sql-api.js';
+
+export interface OutStream {
+  write(chunk: string): unknown;
+  readonly isTTY?: boolean;
+}
+
+export interface Settings {
+  /** `\x`: records instead of tables. */
+  expanded: boolean;
+  /** `\timing`: print the elapsed time after each statement. */
+  timing: boolean;
+}
+
+export interface Session {
+  readonly engine: Pick<Engine, 'execute'>;
+  readonly sql: SqlApi;
+  readonly stdout: OutStream;
+  readonly stderr: ProgressStream;
+  readonly format: OutputFormat;
+  /** `--echo`: print each statement (redacted) to stderr before running it. */
+  readonly echo: boolean;
+  /** Interactive errors read `ERROR: …` (no file position); scripts print `file:line:col: …`. */
+  readonly interactive: boolean;
+  readonly settings: Settings;
+  /** Signal for the next statement; the REPL hands out one per statement so Ctrl-C cancels only it. */
+  readonly nextSignal: () => AbortSignal | undefined;
+  readonly readFile: (path: string) => Promise<string>;
+  /** Runs a `\!` shell command; resolves to its exit status. */
+  readonly shell: (command: string) => Promise<number>;
+  readonly cwd: string;
+}

@@ -1,0 +1,37 @@
+// The subset of @strongroom/sql the CLI uses, as one injectable object: the script runner, the REPL and
+// `check` take it as a parameter, so their tests can run against the real parser or a stand-in.
+// `loadSqlApi` binds it to the real package.
+
+import type { ScriptStatement, Statement } from '@strongroom/sql';
+import * as sql from '@strongroom/sql';
+
+/** A positioned problem found in a script (1-based line and column, 0-based offset). */
+export interface Diagnostic {
+  readonly message: string;
+  readonly line: number;
+  readonly column: number;
+  readonly offset: number;
+  readonly hint?: string;
+}
+
+export interface SqlApi {
+  /** Splits and parses a whole text; never throws for bad input. */
+  parseScript(text: string): { statements: readonly ScriptStatement[]; errors: readonly Diagnostic[] };
+  /** True when the buffer ends with a `;` outside strings and comments (a complete statement). */
+  endsStatement(buffer: string): boolean;
+  /** Canonical SQL; redacted unless `{ redact: false }`. */
+  format(ast: Statement, options?: { redact?: boolean }): string;
+  /** Words that may come next (keywords), for tab completion. */
+  complete(textBeforeCursor: string): string[];
+  /** Parses and validates without executing. */
+  checkScript(text: string, fileName: string): readonly Diagnostic[];
+  /** `file:line:col: message`, the source line, a caret and a `HINT:` line. */
+  formatDiagnostic(d: Diagnostic, text: string, fileName: string): string;
+  /** The URI with secret parameters and passwords replaced. */
+  redactUri(uri: string): string;
+}
+
+/** The real parser, formatter and completer. */
+export function loadSqlApi(): SqlApi {
+  return sql as unknown as SqlApi;
+}
