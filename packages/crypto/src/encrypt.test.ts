@@ -55,6 +55,20 @@ describe('chunked file format round trips', () => {
     }
   });
 
+  it('accepts plain Uint8Array views (not Buffers) for keys and input pieces', async () => {
+    const plainKey = new Uint8Array(key);
+    const plaintext = pattern(K + 9);
+    async function* views(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+      const backing = new Uint8Array(bytes.length + 8);
+      backing.set(bytes, 3);
+      const view = new Uint8Array(backing.buffer, 3, bytes.length);
+      for (let off = 0; off < view.length; off += 5000) yield view.subarray(off, off + 5000);
+    }
+    const sealed = await collect(encryptStream(plainKey, 'v', views(plaintext), { chunkSize: K }));
+    assert.ok((await collect(decryptStream(plainKey, 'v', views(sealed)))).equals(plaintext));
+    assert.ok(decryptBuffer(plainKey, 'v', new Uint8Array(sealed)).equals(plaintext));
+  });
+
   it('rejects keys that are not 32 bytes', () => {
     assertFails(() => encryptBuffer(new Uint8Array(16), 'x', pattern(1)), 'INTERNAL');
   });
