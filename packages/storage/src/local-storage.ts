@@ -1,0 +1,202 @@
+// ExternalStorage on a local directory (nodelocal:// and file://). A write streams into a hidden
+// temporary file beside the target, is fsynced, then hard-linked into place: link() fails if the
+// name exists, which makes "appear only when complete" and "never overwrite" one atomic step.
+import { randomBytes } from 'node:crypto';
+import { type FileHandle, link, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import { StrongroomError } from '@strongroom/errors';
+import { aborted, errnoOf, fsError } from './fs-errors.js';
+import { checkObjectPath, checkPrefix, compareNames, rollUp } from './object-path.js';
+import type { ExternalStorage, ListOptions, ReadOptions, WriteOptions } from './types.js';
+
+/** Temporary files start with this; listings never show them. */
+export const TEMP_PREFIX = '.strongroom-tmp-';
+/** Bytes per read chunk: the memory bound of a streamed read. */
+const READ_CHUNK = 256 * 1024;
+
+export class LocalFileStorage implements ExternalStorage {
+  /** `root`: absolute directory, created on the first write. */
+  constructor(
+    readonly root: string,
+    readonly redactedUri: string,
+  ) {}
+
+  async write(
+    path: string,
+    data: AsyncIterable<Uint8Array> | Uint8Array,
+    options: WriteOptions = {},
+  ): Promise<number> {
+    const target = this.#file(path);
+    const { signal } = options;
+    const fail = (err: unknown) => fsError(err, 'write', path, this.redactedUri);
+    const exists = () =>
+      new StrongroomError('STORAGE_ALREADY_EXISTS', `object ${path} already exists in ${this.redactedUri}`);
+    if (signal?.aborted) throw aborted('write', path, this.redactedUri, signal.reason);
+    if ((await this.size(path)) !== undefined) throw exists();
+    try {
+      await mkdir(dirname(target), { recursive: true });
+    } catch (err) {
+      throw fail(err);
+    }
+    const temp = join(dirname(target), `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(temp, 'wx', 0o644);
+      let written = 0;
+      for await (const chunk of data instanceof Uint8Array ? [data] : data) {
+        if (signal?.aborted) throw aborted('write', path, this.redactedUri, signal.reason);
+        await handle.write(chunk);
+        written += chunk.length;
+      }
+      if (signal?.aborted) throw aborted('write', path, this.redactedUri, signal.reason);
+      await handle.datasync();
+      await handle.close();
+      handle = undefined;
+      try {
+        await link(temp, target);
+      } catch (err) {
+        if (errnoOf(err) === 'EEXIST') throw exists();
+        throw err;
+      }
+      await syncDir(dirname(target));
+      return written;
+    } catch (err) {
+      throw fail(err);
+    } finally {
+      await handle?.close().catch(() => {});
+      await unlink(temp).catch(() => {});
+    }
+  }
+
+  async *read(path: string, options: ReadOptions = {}): AsyncIterable<Uint8Array> {
+    const file = this.#file(path);
+    const { signal } = options;
+    const offset = options.offset ?? 0;
+    if (!Number.isSafeInteger(offset) || offset < 0) throw badRange(path, options);
+    if (options.length !== undefined && (!Number.isSafeInteger(options.length) || options.length < 0)) {
+      throw badRange(path, options);
+    }
+    let handle: FileHandle;
+    try {
+      handle = await open(file, 'r');
+    } catch (err) {
+      throw fsError(err, 'read', path, this.redactedUri);
+    }
+    try {
+      const size = (await handle.stat()).size;
+      const end = options.length === undefined ? size : offset + options.length;
+      if (offset > size || end > size) {
+        throw new StrongroomError(
+          'STORAGE_IO',
+          `cannot read bytes ${offset}..${end} of ${path} in ${this.redactedUri}: the object has ${size} bytes`,
+        );
+      }
+      let pos = offset;
+      while (pos < end) {
+        if (signal?.aborted) throw aborted('read', path, this.redactedUri, signal.reason);
+        const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, end - pos));
+        const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
+        if (bytesRead === 0) {
+          throw new StrongroomError(
+            'STORAGE_IO',
+            `object ${path} in ${this.redactedUri} shrank while being read`,
+          );
+        }
+        pos += bytesRead;
+        yield buf.subarray(0, bytesRead);
+      }
+    } catch (err) {
+      throw fsError(err, 'read', path, this.redactedUri);
+    } finally {
+      await handle.close().catch(() => {});
+    }
+  }
+
+  async readAll(path: string, options: ReadOptions = {}): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of this.read(path, options)) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  }
+
+  async size(path: string, signal?: AbortSignal): Promise<number | undefined> {
+    const file = this.#file(path);
+    signal?.throwIfAborted();
+    try {
+      const st = await stat(file);
+      return st.isFile() ? st.size : undefined;
+    } catch (err) {
+      const code = errnoOf(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw fsError(err, 'stat', path, this.redactedUri);
+    }
+  }
+
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<string> {
+    checkPrefix(prefix);
+    // Only the directory holding the prefix can contain matches.
+    const slash = prefix.lastIndexOf('/');
+    const base = slash < 0 ? '' : prefix.slice(0, slash + 1);
+    const names: string[] = [];
+    await this.#walk(base, names, options.signal);
+    const matching = names.filter((n) => n.startsWith(prefix)).sort(compareNames);
+    yield* rollUp(matching, prefix, options.delimiter);
+  }
+
+  async delete(path: string, signal?: AbortSignal): Promise<void> {
+    const file = this.#file(path);
+    signal?.throwIfAborted();
+    try {
+      await unlink(file);
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return;
+      throw fsError(err, 'delete', path, this.redactedUri);
+    }
+  }
+
+  #file(path: string): string {
+    return join(this.root, ...checkObjectPath(path).split('/'));
+  }
+
+  async #walk(rel: string, out: string[], signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted();
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(rel === '' ? this.root : join(this.root, ...rel.split('/').filter(Boolean)), {
+        withFileTypes: true,
+      });
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return;
+      throw fsError(err, 'list', rel === '' ? '/' : rel, this.redactedUri);
+    }
+    for (const e of entries) {
+      if (e.name.startsWith(TEMP_PREFIX)) continue;
+      if (e.isDirectory()) await this.#walk(`${rel}${e.name}/`, out, signal);
+      else if (e.isFile()) out.push(`${rel}${e.name}`);
+    }
+  }
+}
+
+function badRange(path: string, options: ReadOptions): StrongroomError {
+  return new StrongroomError(
+    'INVALID_PARAMETER',
+    `invalid byte range (offset ${options.offset}, length ${options.length}) for ${path}`,
+  );
+}
+
+/** Makes a new directory entry durable; best effort where directories cannot be opened. */
+async function syncDir(dir: string): Promise<void> {
+  let h: FileHandle | undefined;
+  try {
+    h = await open(dir, 'r');
+    await h.sync();
+  } catch {
+    // Some platforms and filesystems refuse fsync on directories; the data itself is synced.
+  } finally {
+    await h?.close().catch(() => {});
+  }
+}
+
+/** True when `child` is `root` or inside it. */
+export function isInside(root: string, child: string): boolean {
+  return child === root || child.startsWith(root.endsWith(sep) ? root : root + sep);
+}

@@ -1,0 +1,44 @@
+// The one place that maps storage URI schemes to providers. Built explicitly (nothing registers on
+// import); cloud providers plug in as small descriptors whose `open` imports their SDK lazily.
+// It strips nothing: callers remove COCKROACH_LOCALITY first, through parseLocalityUris.
+import { SchemeRegistry } from '@strongroom/uri';
+import { fileStorageProvider, nodelocalStorageProvider } from './local-providers.js';
+import type { ExternalStorage, StorageContext, StorageProvider } from './types.js';
+
+export class StorageRegistry {
+  readonly #providers: SchemeRegistry<StorageProvider>;
+
+  constructor(providers: readonly StorageProvider[] = []) {
+    this.#providers = new SchemeRegistry('storage', providers);
+  }
+
+  /** Adds a provider; throws (INTERNAL) when one of its schemes is already registered. */
+  register(provider: StorageProvider): void {
+    this.#providers.register(provider);
+  }
+
+  /** Registered schemes, sorted. */
+  get schemes(): string[] {
+    return this.#providers.schemes;
+  }
+
+  /** Opens the storage rooted at `uri`; an unregistered scheme fails with UNKNOWN_SCHEME naming it. */
+  async open(uri: string, ctx: StorageContext = {}): Promise<ExternalStorage> {
+    return this.#providers.providerFor(uri).open(uri, ctx);
+  }
+
+  /** Same as `open`. */
+  openStorage(uri: string, ctx: StorageContext = {}): Promise<ExternalStorage> {
+    return this.open(uri, ctx);
+  }
+
+  /** `uri` with the secret parameters of every registered provider redacted. */
+  redact(uri: string): string {
+    return this.#providers.redact(uri);
+  }
+}
+
+/** The registry of the CLI and the engine today: `nodelocal://` and `file://`. */
+export function defaultStorageRegistry(): StorageRegistry {
+  return new StorageRegistry([nodelocalStorageProvider, fileStorageProvider]);
+}
