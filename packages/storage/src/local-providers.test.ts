@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isStrongroomError } from '@strongroom/errors';
+import { resolveFileUri, resolveNodelocal } from './local-providers.js';
+
+const fails = (fn: () => unknown, code: string, re: RegExp) =>
+  assert.throws(fn, (e: unknown) => isStrongroomError(e) && e.code === code && re.test(e.message));
+
+describe('nodelocal:// URIs', () => {
+  it('resolve under the external IO directory, for node 1 and self', () => {
+    assert.equal(resolveNodelocal('nodelocal://1/backups/x', '/srv/extern'), '/srv/extern/backups/x');
+    assert.equal(resolveNodelocal('nodelocal://self/backups', '/srv/extern/'), '/srv/extern/backups');
+    assert.equal(resolveNodelocal('nodelocal://1', '/srv/extern'), '/srv/extern');
+    assert.equal(resolveNodelocal('nodelocal://1/a/../b', '/srv/extern'), '/srv/extern/b');
+  });
+
+  it('never leave the root', () => {
+    for (const uri of ['nodelocal://1/../x', 'nodelocal://1/a/../../x', 'nodelocal://1/%2E%2E/x']) {
+      fails(() => resolveNodelocal(uri, '/srv/extern'), 'INVALID_URI', /leaves the external IO directory/);
+    }
+  });
+
+  it('need a node id, an external IO dir, and no parameters', () => {
+    fails(() => resolveNodelocal('nodelocal:///x', '/r'), 'INVALID_URI', /must be a node ID/);
+    fails(() => resolveNodelocal('nodelocal://2/x', '/r'), 'INVALID_URI', /node 2 is not this node/);
+    fails(() => resolveNodelocal('nodelocal://1/x', undefined), 'INVALID_PARAMETER', /external IO directory/);
+    fails(
+      () => resolveNodelocal('nodelocal://1/x?AUTH=implicit&B=1', '/r'),
+      'UNKNOWN_URI_PARAMETER',
+      /^unknown nodelocal query parameters: AUTH, B$/,
+    );
+    fails(() => resolveNodelocal('nodelocal://u:pw@1/x', '/r'), 'INVALID_URI', /^(?!.*pw).*user info/);
+  });
+});
+
+describe('file:// URIs', () => {
+  it('take an absolute path', () => {
+    assert.equal(resolveFileUri('file:///var/backups'), '/var/backups');
+    assert.equal(resolveFileUri('file://localhost/var/b%20c'), '/var/b c');
+  });
+
+  it('refuse hosts, relative paths and parameters', () => {
+    fails(() => resolveFileUri('file://server/x'), 'INVALID_URI', /unexpected host "server"/);
+    fails(() => resolveFileUri('file:relative'), 'INVALID_URI', /must be absolute/);
+    fails(() => resolveFileUri('file://'), 'INVALID_URI', /must be absolute/);
+    fails(
+      () => resolveFileUri('file:///x?Y=1'),
+      'UNKNOWN_URI_PARAMETER',
+      /^unknown file query parameters: Y$/,
+    );
+  });
+});
