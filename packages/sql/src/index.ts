@@ -1,1 +1,11 @@
+// @strongroom/sql: the statement language. Parsing (with CockroachDB's lexical rules and error wording),
+// canonical formatting with redaction, placeholders, script splitting, ownership, completion and the
+// diagnostics `strongroom check` prints.
 export type * from './ast.js';
+export { complete } from './complete.js';
+export { checkScript, formatDiagnostic } from './diagnostics.js';
+export { type FormatOptions, format } from './format.js';
+export { bindParameters, placeholderCount } from './parameters.js';
+export { parseStatement } from './parse-statement.js';
+export { redactUri, SECRET_URI_PARAMS } from './redact-uri.js';
+export { endsStatement, isOwned, parseScript, type SqlDiagnostic, splitStatements } from './script.js';

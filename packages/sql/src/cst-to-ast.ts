@@ -1,0 +1,125 @@
+// Converts a `statement` CST into the AST of ast.ts. Grammar-level choices that Chevrotain cannot
+// express (a bare word before `IN` in BACKUP's destination, integer job ids, table pattern shapes)
+// are checked here and reported as positioned syntax errors.
+import type { CstNode } from 'chevrotain';
+import type {
+  AlterBackupStatement,
+  BackupDestination,
+  BackupOptions,
+  BackupStatement,
+  ExplainableStatement,
+  JobControlStatement,
+  RestoreOptions,
+  RestoreStatement,
+  ShowBackupOptions,
+  Statement,
+  Targets,
+} from './ast.js';
+import { children, nodeAt, nodesOf, tokenAt } from './cst-access.js';
+import { optionsToAst } from './options-to-ast.js';
+import { ValueBuilder } from './values-to-ast.js';
+
+function targets(v: ValueBuilder, n: CstNode | undefined): Targets | undefined {
+  if (n === undefined) return undefined;
+  const c = children(n);
+  if (tokenAt(c, 'DATABASE') !== undefined) {
+    return { kind: 'databases', names: nodesOf(c, 'name').map((x) => v.name(x)) };
+  }
+  return { kind: 'tables', tables: nodesOf(c, 'tablePattern').map((x) => v.tablePattern(x)) };
+}
+
+function destination(v: ValueBuilder, n: CstNode): BackupDestination {
+  const c = children(n);
+  const lists = nodesOf(c, 'stringOrList');
+  if (tokenAt(c, 'LATEST') !== undefined) return { kind: 'latest', uris: v.stringOrList(lists[0]!) };
+  const subdir = tokenAt(c, 'Sconst') ?? tokenAt(c, 'Placeholder');
+  if (subdir !== undefined)
+    return { kind: 'subdir', subdir: v.stringToken(subdir), uris: v.stringOrList(lists[0]!) };
+  return { kind: 'collection', uris: v.stringOrList(lists[0]!) };
+}
+
+function backup(v: ValueBuilder, n: CstNode): BackupStatement {
+  const c = children(n);
+  const t = targets(v, nodeAt(c, 'targets'));
+  const asOf = nodeAt(c, 'asOf');
+  return {
+    kind: 'backup',
+    ...(t === undefined ? {} : { targets: t }),
+    destination: destination(v, nodeAt(c, 'backupDestination')!),
+    ...(asOf === undefined ? {} : { asOf: v.timeExpr(asOf) }),
+    options: optionsToAst<BackupOptions>(v, nodeAt(c, 'backupOptions'), 'backupOption'),
+  };
+}
+
+function restore(v: ValueBuilder, n: CstNode): RestoreStatement {
+  const c = children(n);
+  const t = targets(v, nodeAt(c, 'targets'));
+  const asOf = nodeAt(c, 'asOf');
+  return {
+    kind: 'restore',
+    ...(t === undefined ? {} : { targets: t }),
+    from: v.stringValue(nodeAt(c, 'stringValue')!),
+    uris: v.stringOrList(nodeAt(c, 'stringOrList')!),
+    ...(asOf === undefined ? {} : { asOf: v.timeExpr(asOf) }),
+    options: optionsToAst<RestoreOptions>(v, nodeAt(c, 'restoreOptions'), 'restoreOption'),
+  };
+}
+
+function show(v: ValueBuilder, n: CstNode): ExplainableStatement {
+  const c = children(n);
+  if (tokenAt(c, 'BACKUPS') !== undefined) {
+    return { kind: 'show_backups', uris: v.stringOrList(nodeAt(c, 'stringOrList')!) };
+  }
+  if (tokenAt(c, 'JOBS') !== undefined) return { kind: 'show_jobs' };
+  if (tokenAt(c, 'JOB') !== undefined) return { kind: 'show_job', jobId: v.intValue(nodeAt(c, 'intValue')!) };
+  const details = nodeAt(c, 'showBackupDetails');
+  const detailWord = details === undefined ? undefined : Object.keys(details.children)[0]!.toLowerCase();
+  return {
+    kind: 'show_backup',
+    ...(detailWord === undefined ? {} : { details: detailWord as 'schemas' | 'files' | 'ranges' }),
+    from: v.stringValue(nodeAt(c, 'stringValue')!),
+    uris: v.stringOrList(nodeAt(c, 'stringOrList')!),
+    options: optionsToAst<ShowBackupOptions>(v, nodeAt(c, 'showBackupOptions'), 'showBackupOption'),
+  };
+}
+
+function alterBackup(v: ValueBuilder, n: CstNode): AlterBackupStatement {
+  const c = children(n);
+  const [backupNode, collectionNode] = nodesOf(c, 'stringValue');
+  return {
+    kind: 'alter_backup',
+    backup: v.stringValue(backupNode!),
+    ...(collectionNode === undefined ? {} : { collection: v.stringValue(collectionNode) }),
+    commands: nodesOf(c, 'alterBackupCommand').map((cmd) => {
+      const [newKms, oldKms] = nodesOf(children(cmd), 'stringOrList');
+      return { kind: 'add_kms', newKms: v.stringOrList(newKms!), oldKms: v.stringOrList(oldKms!) };
+    }),
+  };
+}
+
+function jobControl(v: ValueBuilder, n: CstNode): JobControlStatement {
+  const c = children(n);
+  const verb = tokenAt(c, 'PAUSE') ? 'pause' : tokenAt(c, 'RESUME') ? 'resume' : 'cancel';
+  return { kind: `${verb}_job`, jobId: v.intValue(nodeAt(c, 'intValue')!) };
+}
+
+const EXPLAINABLE: Record<string, (v: ValueBuilder, n: CstNode) => ExplainableStatement> = {
+  backupStatement: backup,
+  restoreStatement: restore,
+  showStatement: show,
+  alterBackupStatement: alterBackup,
+  jobControlStatement: jobControl,
+};
+
+/** `text` is the statement's source, for error positions. */
+export function statementToAst(cst: CstNode, text: string): Statement {
+  const v = new ValueBuilder(text);
+  const c = children(cst);
+  for (const [rule, build] of Object.entries(EXPLAINABLE)) {
+    const n = nodeAt(c, rule);
+    if (n === undefined) continue;
+    const statement = build(v, n);
+    return tokenAt(c, 'EXPLAIN') === undefined ? statement : { kind: 'explain', statement };
+  }
+  throw new Error('empty statement CST');
+}

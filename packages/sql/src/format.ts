@@ -1,0 +1,153 @@
+// The canonical SQL of a statement: upper-case keywords, lower-case option names in a fixed order,
+// strings single-quoted with '' doubling, identifiers quoted only when needed. With `redact` (the
+// default) passphrases print as '*****' and URIs go through redactUri; without it, parsing the output
+// gives back the same AST.
+import { assertNever } from '@strongroom/errors';
+import type { BoolValue, IntValue, Statement, StringValue, TablePattern, Targets, TimeExpr } from './ast.js';
+import { BACKUP_OPTIONS, type OptionSpec, RESTORE_OPTIONS, SHOW_BACKUP_OPTIONS } from './option-specs.js';
+import { redactUri } from './redact-uri.js';
+import { KEYWORD_WORDS } from './tokens.js';
+
+export interface FormatOptions {
+  /** Hide secrets (default true). */
+  readonly redact?: boolean;
+}
+
+export function quoteString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+export function formatName(name: string): string {
+  if (/^[a-z_][a-z0-9_$]*$/.test(name) && !KEYWORD_WORDS.has(name)) return name;
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+class Formatter {
+  constructor(private readonly redact: boolean) {}
+
+  str(v: StringValue, role: 'plain' | 'uri' | 'secret' = 'plain'): string {
+    if (v.kind === 'placeholder') return `$${v.index}`;
+    if (this.redact && role === 'secret') return `'*****'`;
+    return quoteString(this.redact && role === 'uri' ? redactUri(v.value) : v.value);
+  }
+
+  /** LATEST is written as the keyword; any other backup name as a string. */
+  backupName(v: StringValue, role: 'plain' | 'uri' = 'plain'): string {
+    return v.kind === 'string' && v.value === 'latest' ? 'LATEST' : this.str(v, role);
+  }
+
+  list(vs: readonly StringValue[], role: 'plain' | 'uri'): string {
+    const items = vs.map((v) => this.str(v, role));
+    return items.length === 1 ? items[0]! : `(${items.join(', ')})`;
+  }
+
+  bool(v: BoolValue): string {
+    return v.kind === 'placeholder' ? `$${v.index}` : v.value ? 'true' : 'false';
+  }
+
+  int(v: IntValue): string {
+    return v.kind === 'placeholder' ? `$${v.index}` : v.value.toString();
+  }
+
+  time(t: TimeExpr): string {
+    switch (t.kind) {
+      case 'string':
+        return quoteString(t.value);
+      case 'number':
+        return t.text;
+      case 'placeholder':
+        return `$${t.index}`;
+      case 'call':
+        return `${formatName(t.name)}()`;
+      default:
+        return assertNever(t, 'time expression');
+    }
+  }
+
+  table(p: TablePattern): string {
+    return p.parts.map(formatName).join('.') + (p.star ? '.*' : '');
+  }
+
+  targets(t: Targets | undefined): string {
+    if (t === undefined) return '';
+    if (t.kind === 'databases') return ` DATABASE ${t.names.map(formatName).join(', ')}`;
+    return ` TABLE ${t.tables.map((p) => this.table(p)).join(', ')}`;
+  }
+
+  options<T>(specs: readonly OptionSpec<T>[], opts: T): string {
+    const parts: string[] = [];
+    for (const spec of specs) {
+      const v = (opts as Record<string, unknown>)[spec.field];
+      if (v === undefined) continue;
+      if (spec.shape === 'flag') parts.push(spec.name);
+      else if (spec.shape === 'list')
+        parts.push(`${spec.name} = ${this.list(v as StringValue[], spec.uri ? 'uri' : 'plain')}`);
+      else if (spec.shape === 'string') {
+        parts.push(`${spec.name} = ${this.str(v as StringValue, spec.secret ? 'secret' : 'plain')}`);
+      } else {
+        const b = v as BoolValue;
+        parts.push(b.kind === 'bool' && b.value ? spec.name : `${spec.name} = ${this.bool(b)}`);
+      }
+    }
+    return parts.length === 0 ? '' : ` WITH ${parts.join(', ')}`;
+  }
+
+  asOf(t: TimeExpr | undefined): string {
+    return t === undefined ? '' : ` AS OF SYSTEM TIME ${this.time(t)}`;
+  }
+
+  statement(s: Statement): string {
+    switch (s.kind) {
+      case 'backup': {
+        const d = s.destination;
+        const uris = this.list(d.uris, 'uri');
+        const dest =
+          d.kind === 'collection'
+            ? uris
+            : d.kind === 'latest'
+              ? `LATEST IN ${uris}`
+              : `${this.str(d.subdir)} IN ${uris}`;
+        return `BACKUP${this.targets(s.targets)} INTO ${dest}${this.asOf(s.asOf)}${this.options(BACKUP_OPTIONS, s.options)}`;
+      }
+      case 'restore':
+        return (
+          `RESTORE${this.targets(s.targets)} FROM ${this.backupName(s.from)} IN ${this.list(s.uris, 'uri')}` +
+          `${this.asOf(s.asOf)}${this.options(RESTORE_OPTIONS, s.options)}`
+        );
+      case 'show_backups':
+        return `SHOW BACKUPS IN ${this.list(s.uris, 'uri')}`;
+      case 'show_backup': {
+        const details = s.details === undefined ? '' : ` ${s.details.toUpperCase()}`;
+        return (
+          `SHOW BACKUP${details} FROM ${this.backupName(s.from)} IN ${this.list(s.uris, 'uri')}` +
+          this.options(SHOW_BACKUP_OPTIONS, s.options)
+        );
+      }
+      case 'alter_backup': {
+        const coll = s.collection === undefined ? '' : ` IN ${this.str(s.collection, 'uri')}`;
+        const cmds = s.commands.map(
+          (c) => ` ADD NEW_KMS = ${this.list(c.newKms, 'uri')} WITH OLD_KMS = ${this.list(c.oldKms, 'uri')}`,
+        );
+        // Without IN, the one operand is the collection itself, so it is a URI to redact.
+        const backup = this.backupName(s.backup, s.collection === undefined ? 'uri' : 'plain');
+        return `ALTER BACKUP ${backup}${coll}${cmds.join('')}`;
+      }
+      case 'show_jobs':
+        return 'SHOW JOBS';
+      case 'show_job':
+        return `SHOW JOB ${this.int(s.jobId)}`;
+      case 'pause_job':
+      case 'resume_job':
+      case 'cancel_job':
+        return `${s.kind.slice(0, -4).toUpperCase()} JOB ${this.int(s.jobId)}`;
+      case 'explain':
+        return `EXPLAIN ${this.statement(s.statement)}`;
+      default:
+        return assertNever(s, 'statement');
+    }
+  }
+}
+
+export function format(ast: Statement, options: FormatOptions = {}): string {
+  return new Formatter(options.redact ?? true).statement(ast);
+}

@@ -1,0 +1,66 @@
+// The canonical order and spelling of each statement's options, used by the formatter. `uri` marks
+// values that are storage or KMS URIs (redacted for display); `secret` marks the passphrase.
+import type { BackupOptions, RestoreOptions, ShowBackupOptions } from './ast.js';
+
+export type OptionShape = 'list' | 'string' | 'bool' | 'flag';
+
+export interface OptionSpec<T> {
+  readonly field: keyof T & string;
+  readonly name: string;
+  readonly shape: OptionShape;
+  readonly uri?: true;
+  readonly secret?: true;
+}
+
+const kms = { field: 'kms', name: 'kms', shape: 'list', uri: true } as const;
+const passphrase = {
+  field: 'encryptionPassphrase',
+  name: 'encryption_passphrase',
+  shape: 'string',
+  secret: true,
+} as const;
+const incremental = {
+  field: 'incrementalLocation',
+  name: 'incremental_location',
+  shape: 'list',
+  uri: true,
+} as const;
+const locality = { field: 'executionLocality', name: 'execution locality', shape: 'string' } as const;
+const detached = { field: 'detached', name: 'detached', shape: 'bool' } as const;
+
+export const BACKUP_OPTIONS: readonly OptionSpec<BackupOptions>[] = [
+  kms,
+  passphrase,
+  { field: 'revisionHistory', name: 'revision_history', shape: 'bool' },
+  detached,
+  incremental,
+  locality,
+  { field: 'strictStorageLocality', name: 'strict storage locality', shape: 'flag' },
+];
+
+export const RESTORE_OPTIONS: readonly OptionSpec<RestoreOptions>[] = [
+  kms,
+  passphrase,
+  { field: 'intoDb', name: 'into_db', shape: 'string' },
+  { field: 'newDbName', name: 'new_db_name', shape: 'string' },
+  { field: 'skipMissingForeignKeys', name: 'skip_missing_foreign_keys', shape: 'flag' },
+  { field: 'skipMissingSequences', name: 'skip_missing_sequences', shape: 'flag' },
+  { field: 'skipMissingViews', name: 'skip_missing_views', shape: 'flag' },
+  { field: 'skipLocalitiesCheck', name: 'skip_localities_check', shape: 'flag' },
+  { field: 'schemaOnly', name: 'schema_only', shape: 'flag' },
+  { field: 'verifyBackupTableData', name: 'verify_backup_table_data', shape: 'flag' },
+  detached,
+  incremental,
+  locality,
+];
+
+export const SHOW_BACKUP_OPTIONS: readonly OptionSpec<ShowBackupOptions>[] = [
+  kms,
+  passphrase,
+  { field: 'checkFiles', name: 'check_files', shape: 'flag' },
+  { field: 'asJson', name: 'as_json', shape: 'flag' },
+  { field: 'skipSize', name: 'skip size', shape: 'flag' },
+  { field: 'debugIds', name: 'debug_ids', shape: 'flag' },
+  { field: 'privileges', name: 'privileges', shape: 'flag' },
+  incremental,
+];

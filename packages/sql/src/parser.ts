@@ -1,0 +1,359 @@
+// The grammar of strongroom's statements (reference §2) as a Chevrotain CstParser. The rule names are
+// the grammar's non-terminals: grammar/strongroom.ebnf and the railroad diagrams are generated from this
+// class, and completion runs `computeContentAssist('statement', …)` against it.
+import { CstParser } from 'chevrotain';
+import {
+  allTokens,
+  Comma,
+  Dot,
+  Equals,
+  KW,
+  LParen,
+  NonReservedWord,
+  NumberLiteral,
+  Placeholder,
+  QuotedIdentifier,
+  RParen,
+  Sconst,
+  Star,
+} from './tokens.js';
+
+export class StatementParser extends CstParser {
+  constructor() {
+    super(allTokens, { maxLookahead: 3, recoveryEnabled: false });
+    this.performSelfAnalysis();
+  }
+
+  statement = this.RULE('statement', () => {
+    this.OPTION(() => this.CONSUME(KW.EXPLAIN));
+    this.OR([
+      { ALT: () => this.SUBRULE(this.backupStatement) },
+      { ALT: () => this.SUBRULE(this.restoreStatement) },
+      { ALT: () => this.SUBRULE(this.showStatement) },
+      { ALT: () => this.SUBRULE(this.alterBackupStatement) },
+      { ALT: () => this.SUBRULE(this.jobControlStatement) },
+    ]);
+  });
+
+  backupStatement = this.RULE('backupStatement', () => {
+    this.CONSUME(KW.BACKUP);
+    this.OPTION(() => this.SUBRULE(this.targets));
+    this.CONSUME(KW.INTO);
+    this.SUBRULE(this.backupDestination);
+    this.OPTION2(() => this.SUBRULE(this.asOf));
+    this.OPTION3(() => this.SUBRULE(this.backupOptions));
+  });
+
+  backupDestination = this.RULE('backupDestination', () => {
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          ALT: () => {
+            this.CONSUME(KW.LATEST);
+            this.CONSUME(KW.IN);
+            this.SUBRULE(this.stringOrList);
+          },
+        },
+        {
+          ALT: () => {
+            this.OR2([{ ALT: () => this.CONSUME(Sconst) }, { ALT: () => this.CONSUME(Placeholder) }]);
+            this.CONSUME2(KW.IN);
+            this.SUBRULE2(this.stringOrList);
+          },
+        },
+        { ALT: () => this.SUBRULE3(this.stringOrList) },
+      ],
+    });
+  });
+
+  restoreStatement = this.RULE('restoreStatement', () => {
+    this.CONSUME(KW.RESTORE);
+    this.OPTION(() => this.SUBRULE(this.targets));
+    this.CONSUME(KW.FROM);
+    this.SUBRULE(this.stringValue);
+    this.CONSUME(KW.IN);
+    this.SUBRULE(this.stringOrList);
+    this.OPTION2(() => this.SUBRULE(this.asOf));
+    this.OPTION3(() => this.SUBRULE(this.restoreOptions));
+  });
+
+  showStatement = this.RULE('showStatement', () => {
+    this.CONSUME(KW.SHOW);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(KW.BACKUPS);
+          this.CONSUME(KW.IN);
+          this.SUBRULE(this.stringOrList);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(KW.BACKUP);
+          // `SHOW BACKUP schemas IN …` names a backup called "schemas", not the SCHEMAS detail.
+          this.OPTION({
+            GATE: () => this.LA(2).tokenType !== KW.IN,
+            DEF: () => this.SUBRULE(this.showBackupDetails),
+          });
+          this.OPTION2(() => this.CONSUME(KW.FROM));
+          this.SUBRULE(this.stringValue);
+          this.CONSUME2(KW.IN);
+          this.SUBRULE2(this.stringOrList);
+          this.OPTION3(() => this.SUBRULE(this.showBackupOptions));
+        },
+      },
+      { ALT: () => this.CONSUME(KW.JOBS) },
+      {
+        ALT: () => {
+          this.CONSUME(KW.JOB);
+          this.SUBRULE(this.intValue);
+        },
+      },
+    ]);
+  });
+
+  showBackupDetails = this.RULE('showBackupDetails', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(KW.SCHEMAS) },
+      { ALT: () => this.CONSUME(KW.FILES) },
+      { ALT: () => this.CONSUME(KW.RANGES) },
+    ]);
+  });
+
+  alterBackupStatement = this.RULE('alterBackupStatement', () => {
+    this.CONSUME(KW.ALTER);
+    this.CONSUME(KW.BACKUP);
+    this.SUBRULE(this.stringValue);
+    this.OPTION(() => {
+      this.CONSUME(KW.IN);
+      this.SUBRULE2(this.stringValue);
+    });
+    this.AT_LEAST_ONE(() => this.SUBRULE(this.alterBackupCommand));
+  });
+
+  alterBackupCommand = this.RULE('alterBackupCommand', () => {
+    this.CONSUME(KW.ADD);
+    this.CONSUME(KW.NEW_KMS);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.stringOrList);
+    this.CONSUME(KW.WITH);
+    this.CONSUME(KW.OLD_KMS);
+    this.CONSUME2(Equals);
+    this.SUBRULE2(this.stringOrList);
+  });
+
+  jobControlStatement = this.RULE('jobControlStatement', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(KW.PAUSE) },
+      { ALT: () => this.CONSUME(KW.RESUME) },
+      { ALT: () => this.CONSUME(KW.CANCEL) },
+    ]);
+    this.CONSUME(KW.JOB);
+    this.SUBRULE(this.intValue);
+  });
+
+  targets = this.RULE('targets', () => {
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          ALT: () => {
+            this.CONSUME(KW.TABLE);
+            this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.tablePattern) });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(KW.DATABASE);
+            this.AT_LEAST_ONE_SEP2({ SEP: Comma, DEF: () => this.SUBRULE(this.name) });
+          },
+        },
+        { ALT: () => this.AT_LEAST_ONE_SEP3({ SEP: Comma, DEF: () => this.SUBRULE2(this.tablePattern) }) },
+      ],
+    });
+  });
+
+  tablePattern = this.RULE('tablePattern', () => {
+    this.SUBRULE(this.name);
+    this.MANY(() => {
+      this.CONSUME(Dot);
+      this.OR([{ ALT: () => this.SUBRULE2(this.name) }, { ALT: () => this.CONSUME(Star) }]);
+    });
+  });
+
+  name = this.RULE('name', () => {
+    this.OR([{ ALT: () => this.CONSUME(NonReservedWord) }, { ALT: () => this.CONSUME(QuotedIdentifier) }]);
+  });
+
+  asOf = this.RULE('asOf', () => {
+    this.CONSUME(KW.AS);
+    this.CONSUME(KW.OF);
+    this.CONSUME(KW.SYSTEM);
+    this.CONSUME(KW.TIME);
+    this.OR([
+      { ALT: () => this.CONSUME(Sconst) },
+      { ALT: () => this.CONSUME(NumberLiteral) },
+      { ALT: () => this.CONSUME(Placeholder) },
+      {
+        ALT: () => {
+          this.SUBRULE(this.name);
+          this.CONSUME(LParen);
+          this.CONSUME(RParen);
+        },
+      },
+    ]);
+  });
+
+  backupOptions = this.RULE('backupOptions', () => this.withOptions(this.backupOption));
+  restoreOptions = this.RULE('restoreOptions', () => this.withOptions(this.restoreOption));
+  showBackupOptions = this.RULE('showBackupOptions', () => this.withOptions(this.showBackupOption));
+
+  backupOption = this.RULE('backupOption', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.kmsOption) },
+      { ALT: () => this.SUBRULE(this.passphraseOption) },
+      { ALT: () => this.SUBRULE(this.revisionHistoryOption) },
+      { ALT: () => this.SUBRULE(this.detachedOption) },
+      { ALT: () => this.SUBRULE(this.incrementalLocationOption) },
+      { ALT: () => this.SUBRULE(this.executionLocalityOption) },
+      {
+        ALT: () => {
+          this.CONSUME(KW.STRICT);
+          this.CONSUME(KW.STORAGE);
+          this.CONSUME(KW.LOCALITY);
+        },
+      },
+    ]);
+  });
+
+  restoreOption = this.RULE('restoreOption', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.kmsOption) },
+      { ALT: () => this.SUBRULE(this.passphraseOption) },
+      { ALT: () => this.SUBRULE(this.intoDbOption) },
+      { ALT: () => this.SUBRULE(this.newDbNameOption) },
+      { ALT: () => this.CONSUME(KW.SKIP_MISSING_FOREIGN_KEYS) },
+      { ALT: () => this.CONSUME(KW.SKIP_MISSING_SEQUENCES) },
+      { ALT: () => this.CONSUME(KW.SKIP_MISSING_VIEWS) },
+      { ALT: () => this.CONSUME(KW.SKIP_LOCALITIES_CHECK) },
+      { ALT: () => this.CONSUME(KW.SCHEMA_ONLY) },
+      { ALT: () => this.CONSUME(KW.VERIFY_BACKUP_TABLE_DATA) },
+      { ALT: () => this.SUBRULE(this.detachedOption) },
+      { ALT: () => this.SUBRULE(this.incrementalLocationOption) },
+      { ALT: () => this.SUBRULE(this.executionLocalityOption) },
+    ]);
+  });
+
+  showBackupOption = this.RULE('showBackupOption', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.kmsOption) },
+      { ALT: () => this.SUBRULE(this.passphraseOption) },
+      { ALT: () => this.CONSUME(KW.CHECK_FILES) },
+      { ALT: () => this.CONSUME(KW.AS_JSON) },
+      {
+        ALT: () => {
+          this.CONSUME(KW.SKIP);
+          this.CONSUME(KW.SIZE);
+        },
+      },
+      { ALT: () => this.CONSUME(KW.DEBUG_IDS) },
+      { ALT: () => this.CONSUME(KW.PRIVILEGES) },
+      { ALT: () => this.SUBRULE(this.incrementalLocationOption) },
+    ]);
+  });
+
+  kmsOption = this.RULE('kmsOption', () => {
+    this.CONSUME(KW.KMS);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.stringOrList);
+  });
+
+  passphraseOption = this.RULE('passphraseOption', () => this.stringOption(KW.ENCRYPTION_PASSPHRASE));
+
+  detachedOption = this.RULE('detachedOption', () => this.boolOption(KW.DETACHED));
+  revisionHistoryOption = this.RULE('revisionHistoryOption', () => this.boolOption(KW.REVISION_HISTORY));
+  intoDbOption = this.RULE('intoDbOption', () => this.stringOption(KW.INTO_DB));
+  newDbNameOption = this.RULE('newDbNameOption', () => this.stringOption(KW.NEW_DB_NAME));
+
+  incrementalLocationOption = this.RULE('incrementalLocationOption', () => {
+    this.CONSUME(KW.INCREMENTAL_LOCATION);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.stringOrList);
+  });
+
+  executionLocalityOption = this.RULE('executionLocalityOption', () => {
+    this.CONSUME(KW.EXECUTION);
+    this.CONSUME(KW.LOCALITY);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.stringValue);
+  });
+
+  boolValue = this.RULE('boolValue', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(KW.TRUE) },
+      { ALT: () => this.CONSUME(KW.FALSE) },
+      { ALT: () => this.CONSUME(Placeholder) },
+    ]);
+  });
+
+  intValue = this.RULE('intValue', () => {
+    this.OR([{ ALT: () => this.CONSUME(NumberLiteral) }, { ALT: () => this.CONSUME(Placeholder) }]);
+  });
+
+  /** A string where CockroachDB's `string_or_placeholder` is: a literal, a bare word, or `$n`. */
+  stringValue = this.RULE('stringValue', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Sconst) },
+      { ALT: () => this.CONSUME(NonReservedWord) },
+      { ALT: () => this.CONSUME(Placeholder) },
+    ]);
+  });
+
+  /** `string_or_placeholder_opt_list`: one string, or a parenthesised list of them. */
+  stringOrList = this.RULE('stringOrList', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.stringValue) },
+      {
+        ALT: () => {
+          this.CONSUME(LParen);
+          this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE2(this.stringValue) });
+          this.CONSUME(RParen);
+        },
+      },
+    ]);
+  });
+
+  /** `WITH opt, …` or `WITH OPTIONS (opt, …)`: the two spellings are equivalent. */
+  private withOptions(option: (idx: number) => unknown): void {
+    this.CONSUME(KW.WITH);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(KW.OPTIONS);
+          this.CONSUME(LParen);
+          this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(option as never) });
+          this.CONSUME(RParen);
+        },
+      },
+      { ALT: () => this.AT_LEAST_ONE_SEP2({ SEP: Comma, DEF: () => this.SUBRULE2(option as never) }) },
+    ]);
+  }
+
+  private stringOption(keyword: (typeof KW)[keyof typeof KW]): void {
+    this.CONSUME(keyword);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.stringValue);
+  }
+
+  private boolOption(keyword: (typeof KW)[keyof typeof KW]): void {
+    this.CONSUME(keyword);
+    this.OPTION(() => {
+      this.CONSUME(Equals);
+      this.SUBRULE(this.boolValue);
+    });
+  }
+}
+
+/** One shared instance: Chevrotain parsers are reusable by resetting `input`. */
+export const statementParser = new StatementParser();

@@ -1,0 +1,82 @@
+// Scripts: several statements separated by `;`. Owned statements are parsed; anything else is kept as
+// text to forward verbatim to the source database. Spans are positions in the whole script, with
+// `endOffset` exclusive; piece texts exclude the `;` and surrounding comments and blanks.
+import { isStrongroomError } from '@strongroom/errors';
+import type { ScriptStatement, SourceSpan } from './ast.js';
+import { parseStatement } from './parse-statement.js';
+import { lineColumnAt } from './position.js';
+import { firstWords, scan } from './scan.js';
+import { shiftError } from './syntax-error.js';
+
+export interface SqlDiagnostic {
+  message: string;
+  line: number;
+  column: number;
+  offset: number;
+  hint?: string;
+  code: 'SYNTAX_ERROR' | 'DUPLICATE_OPTION';
+}
+
+export function splitStatements(text: string): { text: string; span: SourceSpan }[] {
+  return scan(text).pieces.map(({ start, end }) => ({
+    text: text.slice(start, end),
+    span: { startOffset: start, endOffset: end, ...lineColumnAt(text, start) },
+  }));
+}
+
+export function endsStatement(buffer: string): boolean {
+  return scan(buffer).endsWithSemicolon;
+}
+
+function ownsWords(words: readonly string[]): boolean {
+  const [a, b] = words;
+  switch (a) {
+    case 'backup':
+    case 'restore':
+      return true;
+    case 'show':
+      return b === 'backup' || b === 'backups' || b === 'jobs' || b === 'job';
+    case 'alter':
+      return b === 'backup';
+    case 'pause':
+    case 'resume':
+    case 'cancel':
+      return b === 'job';
+    case 'explain':
+      return ownsWords(words.slice(1));
+    default:
+      return false;
+  }
+}
+
+export function isOwned(text: string): boolean {
+  return ownsWords(firstWords(text, 3));
+}
+
+export function parseScript(text: string): { statements: ScriptStatement[]; errors: SqlDiagnostic[] } {
+  const statements: ScriptStatement[] = [];
+  const errors: SqlDiagnostic[] = [];
+  for (const piece of splitStatements(text)) {
+    if (!isOwned(piece.text)) {
+      statements.push({ kind: 'forward', text: piece.text, span: piece.span });
+      continue;
+    }
+    try {
+      statements.push({ kind: 'owned', ast: parseStatement(piece.text), text: piece.text, span: piece.span });
+    } catch (err) {
+      if (!isStrongroomError(err) || (err.code !== 'SYNTAX_ERROR' && err.code !== 'DUPLICATE_OPTION'))
+        throw err;
+      const shifted = shiftError(err, { offset: piece.span.startOffset, ...piece.span });
+      const p = shifted.position!;
+      errors.push({
+        message: shifted.message,
+        line: p.line,
+        column: p.column,
+        offset: p.offset,
+        ...(shifted.hint === undefined ? {} : { hint: shifted.hint }),
+        code: err.code,
+      });
+    }
+  }
+  return { statements, errors };
+}

@@ -1,0 +1,219 @@
+// Token types of the statement language (CockroachDB's lexical rules, reference §1). Keywords are
+// case-insensitive and listed longest first, so `skip_missing_views` never lexes as `skip`; each falls back
+// to Identifier through `longer_alt`. Reserved keywords cannot be bare words; the rest can.
+import { createToken, Lexer, type TokenType } from 'chevrotain';
+import {
+  matchBlockComment,
+  matchDollarString,
+  matchUnterminatedComment,
+  matchUnterminatedDollar,
+} from './lexical-matchers.js';
+
+/** Any keyword (used by completion, the formatter's quoting rule and the ownership check). */
+export const Keyword = createToken({ name: 'Keyword', pattern: Lexer.NA });
+/** A word usable as a name or as a bare-word string: identifiers and unreserved keywords. */
+export const NonReservedWord = createToken({ name: 'NonReservedWord', pattern: Lexer.NA });
+/** A string constant: `'…'`, `e'…'` or `$$…$$`. */
+export const Sconst = createToken({ name: 'Sconst', pattern: Lexer.NA });
+/** Tokens that only exist to report a lexical error with a position. */
+export const LexicalError = createToken({ name: 'LexicalError', pattern: Lexer.NA });
+
+export const WhiteSpace = createToken({
+  name: 'WhiteSpace',
+  pattern: /[ \t\r\n\f]+/,
+  group: Lexer.SKIPPED,
+  line_breaks: true,
+});
+export const LineComment = createToken({ name: 'LineComment', pattern: /--[^\n]*/, group: Lexer.SKIPPED });
+export const BlockComment = createToken({
+  name: 'BlockComment',
+  pattern: { exec: matchBlockComment },
+  group: Lexer.SKIPPED,
+  line_breaks: true,
+  start_chars_hint: ['/'],
+});
+export const UnterminatedComment = createToken({
+  name: 'UnterminatedComment',
+  pattern: { exec: matchUnterminatedComment },
+  line_breaks: true,
+  start_chars_hint: ['/'],
+  categories: [LexicalError],
+});
+
+export const StringLiteral = createToken({
+  name: 'StringLiteral',
+  label: "'string'",
+  pattern: /'(?:[^']|'')*'/,
+  line_breaks: true,
+  categories: [Sconst],
+});
+export const EscapeString = createToken({
+  name: 'EscapeString',
+  label: "e'string'",
+  pattern: /[eE]'(?:[^'\\]|\\[\s\S]|'')*'/,
+  line_breaks: true,
+  categories: [Sconst],
+});
+export const DollarString = createToken({
+  name: 'DollarString',
+  label: '$$string$$',
+  pattern: { exec: matchDollarString },
+  line_breaks: true,
+  start_chars_hint: ['$'],
+  categories: [Sconst],
+});
+export const ByteString = createToken({
+  name: 'ByteString',
+  pattern: /[bBxX]'(?:[^'\\]|\\[\s\S]|'')*'/,
+  line_breaks: true,
+});
+export const UnterminatedString = createToken({
+  name: 'UnterminatedString',
+  pattern: /[eEbBxX]?'[\s\S]*/,
+  line_breaks: true,
+  categories: [LexicalError],
+});
+export const UnterminatedDollar = createToken({
+  name: 'UnterminatedDollar',
+  pattern: { exec: matchUnterminatedDollar },
+  line_breaks: true,
+  start_chars_hint: ['$'],
+  categories: [LexicalError],
+});
+export const QuotedIdentifier = createToken({
+  name: 'QuotedIdentifier',
+  label: '"identifier"',
+  pattern: /"(?:[^"]|"")*"/,
+  line_breaks: true,
+});
+export const UnterminatedIdentifier = createToken({
+  name: 'UnterminatedIdentifier',
+  pattern: /"[\s\S]*/,
+  line_breaks: true,
+  categories: [LexicalError],
+});
+export const Placeholder = createToken({ name: 'Placeholder', label: '$n', pattern: /\$[0-9]+/ });
+export const NumberLiteral = createToken({
+  name: 'NumberLiteral',
+  label: 'number',
+  pattern: /[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?/,
+});
+export const Identifier = createToken({
+  name: 'Identifier',
+  label: 'identifier',
+  pattern: /[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*/,
+  categories: [NonReservedWord],
+});
+
+export const LParen = createToken({ name: 'LParen', label: "'('", pattern: /\(/ });
+export const RParen = createToken({ name: 'RParen', label: "')'", pattern: /\)/ });
+export const Comma = createToken({ name: 'Comma', label: "','", pattern: /,/ });
+export const Equals = createToken({ name: 'Equals', label: "'='", pattern: /=/ });
+export const Dot = createToken({ name: 'Dot', label: "'.'", pattern: /\./ });
+export const Star = createToken({ name: 'Star', label: "'*'", pattern: /\*/ });
+export const Semicolon = createToken({ name: 'Semicolon', label: "';'", pattern: /;/ });
+
+const RESERVED = ['AS', 'FALSE', 'FROM', 'IN', 'INTO', 'TABLE', 'TO', 'TRUE', 'WITH'] as const;
+const UNRESERVED = [
+  'ADD',
+  'ALTER',
+  'AS_JSON',
+  'BACKUP',
+  'BACKUPS',
+  'CANCEL',
+  'CHECK_FILES',
+  'DATABASE',
+  'DEBUG_IDS',
+  'DETACHED',
+  'ENCRYPTION_PASSPHRASE',
+  'EXECUTION',
+  'EXPLAIN',
+  'FILES',
+  'INCREMENTAL_LOCATION',
+  'INTO_DB',
+  'JOB',
+  'JOBS',
+  'KMS',
+  'LATEST',
+  'LOCALITY',
+  'NEW_DB_NAME',
+  'NEW_KMS',
+  'OF',
+  'OLD_KMS',
+  'OPTIONS',
+  'PAUSE',
+  'PRIVILEGES',
+  'RANGES',
+  'RESTORE',
+  'RESUME',
+  'REVISION_HISTORY',
+  'SCHEMA_ONLY',
+  'SCHEMAS',
+  'SHOW',
+  'SIZE',
+  'SKIP',
+  'SKIP_LOCALITIES_CHECK',
+  'SKIP_MISSING_FOREIGN_KEYS',
+  'SKIP_MISSING_SEQUENCES',
+  'SKIP_MISSING_VIEWS',
+  'STORAGE',
+  'STRICT',
+  'SYSTEM',
+  'TIME',
+  'VERIFY_BACKUP_TABLE_DATA',
+] as const;
+
+export type KeywordName = (typeof RESERVED)[number] | (typeof UNRESERVED)[number];
+
+function keyword(name: KeywordName, reserved: boolean): TokenType {
+  return createToken({
+    name,
+    pattern: new RegExp(name.toLowerCase(), 'i'),
+    longer_alt: Identifier,
+    categories: reserved ? [Keyword] : [Keyword, NonReservedWord],
+  });
+}
+
+/** Keyword token types by their upper-case spelling. */
+export const KW = Object.fromEntries([
+  ...RESERVED.map((k) => [k, keyword(k, true)] as const),
+  ...UNRESERVED.map((k) => [k, keyword(k, false)] as const),
+]) as Record<KeywordName, TokenType>;
+
+/** Lower-case spellings of every keyword; the formatter quotes identifiers that collide with one. */
+export const KEYWORD_WORDS: ReadonlySet<string> = new Set(Object.keys(KW).map((k) => k.toLowerCase()));
+
+const keywordsLongestFirst = Object.values(KW).sort((a, b) => b.name.length - a.name.length);
+
+/** Order matters: the first pattern that matches wins (prefix forms like `e'` before identifiers). */
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  LineComment,
+  BlockComment,
+  UnterminatedComment,
+  StringLiteral,
+  EscapeString,
+  ByteString,
+  UnterminatedString,
+  Placeholder,
+  DollarString,
+  UnterminatedDollar,
+  QuotedIdentifier,
+  UnterminatedIdentifier,
+  NumberLiteral,
+  ...keywordsLongestFirst,
+  Identifier,
+  LParen,
+  RParen,
+  Comma,
+  Equals,
+  Dot,
+  Star,
+  Semicolon,
+  Keyword,
+  NonReservedWord,
+  Sconst,
+  LexicalError,
+];
+
+export const sqlLexer = new Lexer(allTokens, { ensureOptimizations: false, positionTracking: 'full' });
