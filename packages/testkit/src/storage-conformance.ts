@@ -70,6 +70,9 @@ export function runStorageConformance(name: string, makeStorage: MakeStorage): v
         }
         const tail = await collect(s.read('r', { offset: 1000 }));
         assert.ok(tail.equals(data.subarray(1000)));
+        // A range past the end is an error, never a silently short read (restic's Load contract).
+        await assert.rejects(s.readAll('r', { offset: data.length - 1, length: 2 }));
+        await assert.rejects(s.readAll('r', { offset: data.length + 1 }));
       }),
     );
 
