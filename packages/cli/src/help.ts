@@ -90,6 +90,9 @@ SHOW JOB job_id`,
 
 const ALIASES: Readonly<Record<string, string>> = {
   'SHOW JOB': 'SHOW JOBS',
+  'PAUSE JOBS': 'PAUSE JOB',
+  'RESUME JOBS': 'RESUME JOB',
+  'CANCEL JOBS': 'CANCEL JOB',
   PAUSE: 'PAUSE JOB',
   RESUME: 'RESUME JOB',
   CANCEL: 'CANCEL JOB',

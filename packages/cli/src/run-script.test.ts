@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { StrongroomError } from '@strongroom/errors';
 import type { CliDeps } from './deps.js';
 import { main } from './index.js';
+import { loadSqlApi } from './sql-api.js';
 import { fakeSql } from './testing/fake-sql.js';
 import { Sink, source } from './testing/streams.js';
 import { type Answer, TestEngine } from './testing/test-engine.js';
@@ -146,4 +147,28 @@ test('an engine that cannot open reports its error and exit code', async () => {
   });
   assert.equal(code, 1);
   assert.equal(h.stderr.text, 'strongroom: cannot open source sqlite:///x\n');
+});
+
+test('with the real parser: owned statements are parsed, others forwarded, errors positioned', async () => {
+  const h = harness();
+  const text = "SELECT 1;\nSHOW JOBS;\nBACKUP INTO 'x' WITH kms = 'a', kms = 'b';\nSELECT 2;";
+  const code = await main(['sql', '-e', text], { ...h.deps, sql: loadSqlApi() });
+  assert.equal(code, 1);
+  assert.deepEqual(
+    h.engine.executed.map((s) => [s.kind, s.text]),
+    [
+      ['forward', 'SELECT 1'],
+      ['owned', 'SHOW JOBS'],
+    ],
+  );
+  assert.equal(
+    h.stderr.text,
+    [
+      '-e[1]:3:33: at or near "kms": syntax error: kms specified multiple times',
+      "BACKUP INTO 'x' WITH kms = 'a', kms = 'b';",
+      '                                ^',
+      'HINT: try \\h BACKUP',
+      '',
+    ].join('\n'),
+  );
 });

@@ -1,18 +1,21 @@
 // The subset of @strongroom/sql the CLI uses, as one injectable object: the script runner, the REPL and
 // `check` take it as a parameter, so their tests can run against the real parser or a stand-in.
 // `loadSqlApi` binds it to the real package.
-
-import type { ScriptStatement, Statement } from '@strongroom/sql';
-import * as sql from '@strongroom/sql';
+import {
+  checkScript,
+  complete,
+  endsStatement,
+  format,
+  formatDiagnostic,
+  parseScript,
+  redactUri,
+  type ScriptStatement,
+  type SqlDiagnostic,
+  type Statement,
+} from '@strongroom/sql';
 
 /** A positioned problem found in a script (1-based line and column, 0-based offset). */
-export interface Diagnostic {
-  readonly message: string;
-  readonly line: number;
-  readonly column: number;
-  readonly offset: number;
-  readonly hint?: string;
-}
+export type Diagnostic = SqlDiagnostic;
 
 export interface SqlApi {
   /** Splits and parses a whole text; never throws for bad input. */
@@ -33,5 +36,5 @@ export interface SqlApi {
 
 /** The real parser, formatter and completer. */
 export function loadSqlApi(): SqlApi {
-  return sql as unknown as SqlApi;
+  return { parseScript, endsStatement, format, complete, checkScript, formatDiagnostic, redactUri };
 }

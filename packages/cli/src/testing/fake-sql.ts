@@ -40,6 +40,7 @@ export const fakeSql: SqlApi = {
         errors.push({
           message: 'at or near "oops": syntax error',
           offset: at + oops,
+          code: 'SYNTAX_ERROR',
           ...lineCol(text, at + oops),
         });
         continue;

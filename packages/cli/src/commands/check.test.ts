@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { main } from '../index.js';
+import { fakeSql } from '../testing/fake-sql.js';
+import { Sink, source } from '../testing/streams.js';
+
+function deps(files: Record<string, string>, stdin = '') {
+  const stdout = new Sink();
+  const stderr = new Sink();
+  return {
+    stdout,
+    stderr,
+    deps: {
+      stdout,
+      stderr,
+      stdin: source(stdin),
+      sql: fakeSql,
+      readFile: async (p: string) => {
+        const t = files[p];
+        if (t === undefined) throw Object.assign(new Error('x'), { code: 'ENOENT' });
+        return t;
+      },
+    },
+  };
+}
+
+test('check prints every error of every input with positions and exits 1; stdout stays empty', async () => {
+  const h = deps({ 'a.sql': 'SHOW JOBS;\nSELECT oops;\nSELECT 1; oops;\n', 'b.sql': 'SHOW JOBS;' });
+  const code = await main(['check', 'a.sql', 'b.sql', '-e', 'oops'], h.deps);
+  assert.equal(code, 1);
+  assert.equal(h.stdout.text, '');
+  assert.equal(
+    h.stderr.text,
+    [
+      'a.sql:2:8: at or near "oops": syntax error',
+      'SELECT oops;',
+      '       ^',
+      'a.sql:3:11: at or near "oops": syntax error',
+      'SELECT 1; oops;',
+      '          ^',
+      '-e[1]:1:1: at or near "oops": syntax error',
+      'oops',
+      '^',
+      'check: 3 errors in 2 of 3 inputs',
+      '',
+    ].join('\n'),
+  );
+});
+
+test('check of valid inputs (stdin included) exits 0 with a summary on stderr', async () => {
+  const h = deps({ 'a.sql': 'SHOW JOBS;' }, 'SELECT 1;');
+  assert.equal(await main(['check', 'a.sql', '-'], h.deps), 0);
+  assert.equal(h.stdout.text, '');
+  assert.equal(h.stderr.text, 'check: 2 inputs ok\n');
+});
+
+test('check of a missing file is an error', async () => {
+  const h = deps({});
+  assert.equal(await main(['check', 'missing.sql'], h.deps), 1);
+  assert.match(h.stderr.text, /^missing\.sql: cannot read: ENOENT/);
+});
+
+test('check with the real parser: a repeated option is a positioned error (issue #2)', async () => {
+  const stdout = new Sink();
+  const stderr = new Sink();
+  const code = await main(['check', '-e', "BACKUP INTO 'x' WITH kms = 'a', kms = 'b'"], { stdout, stderr });
+  assert.equal(code, 1);
+  assert.equal(stdout.text, '');
+  assert.match(
+    stderr.text,
+    /^-e\[1\]:1:33: at or near "kms": syntax error: kms specified multiple times\n.*\n {32}\^\n/,
+  );
+});
