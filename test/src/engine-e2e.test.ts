@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openEngine } from '@strongroom/engine';
 import { describe, it } from 'node:test';
+import { openEngine } from '@strongroom/engine';
 import { expectCode, fixture, snapshotFiles, walk } from './helpers.js';
 
 const SECRET = 'correct horse battery staple';
@@ -13,8 +13,8 @@ const SECRET = 'correct horse battery staple';
 async function demo(f: Awaited<ReturnType<typeof fixture>>): Promise<void> {
   await f.run('CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner TEXT, balance INTEGER, photo BLOB)');
   await f.run('CREATE INDEX accounts_owner ON accounts (owner)');
-  await f.run("CREATE TABLE kv (k TEXT PRIMARY KEY, v REAL) WITHOUT ROWID");
-  await f.run("CREATE VIEW rich AS SELECT owner FROM accounts WHERE balance > 100");
+  await f.run('CREATE TABLE kv (k TEXT PRIMARY KEY, v REAL) WITHOUT ROWID');
+  await f.run('CREATE VIEW rich AS SELECT owner FROM accounts WHERE balance > 100');
   await f.run(
     "INSERT INTO accounts (owner, balance, photo) VALUES ('zebulon-plaintext-marker', 9223372036854775807, x'00ff'), ('ada', -9223372036854775808, NULL), ('ünï', 101, x'')",
   );
@@ -34,12 +34,16 @@ describe('BACKUP / RESTORE on the embedded SQLite source', () => {
       );
       assert.equal(res.rows[0]?.[1], 'succeeded');
       assert.equal(res.rows[0]?.[3], 6n);
-      await f.run(`RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/c' WITH kms = '${k}', new_db_name = 'copy'`);
+      await f.run(
+        `RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/c' WITH kms = '${k}', new_db_name = 'copy'`,
+      );
       assert.deepEqual(f.rows('copy', 'accounts'), f.rows('defaultdb', 'accounts'));
       assert.deepEqual(f.rows('copy', 'kv'), f.rows('defaultdb', 'kv'));
       const view = await f.run('SELECT owner FROM copy.rich ORDER BY owner');
       assert.deepEqual(view.rows, [['zebulon-plaintext-marker'], ['ünï']]);
-      const idx = await f.run("SELECT name FROM copy.sqlite_master WHERE type = 'index' AND name = 'accounts_owner'");
+      const idx = await f.run(
+        "SELECT name FROM copy.sqlite_master WHERE type = 'index' AND name = 'accounts_owner'",
+      );
       assert.equal(idx.rows.length, 1);
     } finally {
       await f.engine.close();
@@ -50,7 +54,9 @@ describe('BACKUP / RESTORE on the embedded SQLite source', () => {
     const f = await fixture();
     try {
       await demo(f);
-      await f.run(`BACKUP INTO 'nodelocal://1/c' WITH kms = '${f.key('k')}', encryption_passphrase = '${SECRET}'`);
+      await f.run(
+        `BACKUP INTO 'nodelocal://1/c' WITH kms = '${f.key('k')}', encryption_passphrase = '${SECRET}'`,
+      );
       const files = walk(join(f.extern, 'c'));
       assert.ok(files.some((p) => p.endsWith('.rows')));
       for (const p of files) {
@@ -77,10 +83,15 @@ describe('BACKUP / RESTORE on the embedded SQLite source', () => {
       bytes[bytes.length - 20] = (bytes[bytes.length - 20] ?? 0) ^ 1;
       writeFileSync(file, bytes);
       const rel = file.slice(join(f.extern, 'c').length + 1);
-      const e1 = await expectCode(f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c' WITH kms = '${k}', check_files`), 'CORRUPTED');
+      const e1 = await expectCode(
+        f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c' WITH kms = '${k}', check_files`),
+        'CORRUPTED',
+      );
       assert.match(e1.message, new RegExp(rel.replaceAll('.', '\\.')));
       const e2 = await expectCode(
-        f.run(`RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/c' WITH kms = '${k}', new_db_name = 'x'`),
+        f.run(
+          `RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/c' WITH kms = '${k}', new_db_name = 'x'`,
+        ),
         'CORRUPTED',
       );
       assert.match(e2.message, /corrupted or has been tampered with/);
@@ -95,11 +106,21 @@ describe('BACKUP / RESTORE on the embedded SQLite source', () => {
     const f = await fixture();
     try {
       await demo(f);
-      await f.run(`BACKUP INTO 'nodelocal://1/c' WITH kms = '${f.key('a')}', encryption_passphrase = $1`, [SECRET]);
-      await expectCode(f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c' WITH kms = '${f.key('other')}'`), 'KMS_KEY_MISMATCH');
-      await expectCode(f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c' WITH encryption_passphrase = 'nope'`), 'WRONG_KEY');
+      await f.run(`BACKUP INTO 'nodelocal://1/c' WITH kms = '${f.key('a')}', encryption_passphrase = $1`, [
+        SECRET,
+      ]);
+      await expectCode(
+        f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c' WITH kms = '${f.key('other')}'`),
+        'KMS_KEY_MISMATCH',
+      );
+      await expectCode(
+        f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c' WITH encryption_passphrase = 'nope'`),
+        'WRONG_KEY',
+      );
       await expectCode(f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c'`), 'ENCRYPTION_REQUIRED');
-      const r = await f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c' WITH encryption_passphrase = $1`, [SECRET]);
+      const r = await f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c' WITH encryption_passphrase = $1`, [
+        SECRET,
+      ]);
       assert.ok(r.rows.some((row) => row[2] === 'accounts' && row[8] === 3));
     } finally {
       await f.engine.close();
@@ -121,18 +142,24 @@ describe('BACKUP / RESTORE on the embedded SQLite source', () => {
       const added = [...after.keys()].filter((p) => !before.has(p));
       assert.equal(added.length, 1);
       assert.match(added[0] ?? '', /ENCRYPTION-INFO-0002$/);
-      await f.run(`RESTORE TABLE accounts FROM LATEST IN 'nodelocal://1/c' WITH kms = '${b}', into_db = 'n1'`).catch(
-        async (err) => {
+      await f
+        .run(`RESTORE TABLE accounts FROM LATEST IN 'nodelocal://1/c' WITH kms = '${b}', into_db = 'n1'`)
+        .catch(async (err) => {
           if ((err as { code?: string }).code !== 'DATABASE_NOT_FOUND') throw err;
           await f.run('CREATE DATABASE n1');
-          await f.run(`RESTORE TABLE accounts FROM LATEST IN 'nodelocal://1/c' WITH kms = '${b}', into_db = 'n1'`);
-        },
-      );
+          await f.run(
+            `RESTORE TABLE accounts FROM LATEST IN 'nodelocal://1/c' WITH kms = '${b}', into_db = 'n1'`,
+          );
+        });
       assert.deepEqual(f.rows('n1', 'accounts'), f.rows('defaultdb', 'accounts'));
-      await f.run(`RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/c' WITH kms = '${a}', new_db_name = 'n2'`);
+      await f.run(
+        `RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/c' WITH kms = '${a}', new_db_name = 'n2'`,
+      );
       assert.deepEqual(f.rows('n2', 'accounts'), f.rows('defaultdb', 'accounts'));
       await expectCode(
-        f.run(`ALTER BACKUP LATEST IN 'nodelocal://1/c' ADD NEW_KMS = '${f.key('x')}' WITH OLD_KMS = '${f.key('y')}'`),
+        f.run(
+          `ALTER BACKUP LATEST IN 'nodelocal://1/c' ADD NEW_KMS = '${f.key('x')}' WITH OLD_KMS = '${f.key('y')}'`,
+        ),
         'KMS_KEY_MISMATCH',
       );
     } finally {
@@ -146,7 +173,10 @@ describe('BACKUP / RESTORE on the embedded SQLite source', () => {
       await demo(f);
       await f.run(`BACKUP INTO 'nodelocal://1/c' WITH kms = ('${f.key('a')}', '${f.key('b')}')`);
       const before = snapshotFiles(join(f.extern, 'c'));
-      await expectCode(f.run(`BACKUP INTO LATEST IN 'nodelocal://1/c' WITH kms = ('${f.key('a')}', '${f.key('z')}')`), 'KMS_KEY_MISMATCH');
+      await expectCode(
+        f.run(`BACKUP INTO LATEST IN 'nodelocal://1/c' WITH kms = ('${f.key('a')}', '${f.key('z')}')`),
+        'KMS_KEY_MISMATCH',
+      );
       assert.deepEqual(snapshotFiles(join(f.extern, 'c')), before);
       await f.run(`BACKUP INTO LATEST IN 'nodelocal://1/c' WITH kms = '${f.key('b')}'`);
     } finally {
@@ -198,7 +228,10 @@ describe('BACKUP / RESTORE on the embedded SQLite source', () => {
         "BACKUP INTO ('nodelocal://1/us?COCKROACH_LOCALITY=default', 'nodelocal://1/eu?COCKROACH_LOCALITY=region%3Deu')",
       );
       const eu = walk(join(f.extern, 'eu'));
-      assert.ok(eu.some((p) => p.endsWith('.rows')), 'the kv span went to the eu store');
+      assert.ok(
+        eu.some((p) => p.endsWith('.rows')),
+        'the kv span went to the eu store',
+      );
       assert.ok(eu.some((p) => /BACKUP_PART_1_region=eu$/.test(p)));
       assert.ok(!eu.some((p) => p.endsWith('BACKUP_MANIFEST')), 'metadata only in the default store');
       const err = await expectCode(
@@ -206,7 +239,9 @@ describe('BACKUP / RESTORE on the embedded SQLite source', () => {
         'LOCALITY_MISSING',
       );
       assert.match(err.message, /region=eu/);
-      await f.run(`RESTORE DATABASE defaultdb FROM LATEST IN ('nodelocal://1/us', 'nodelocal://1/eu') WITH new_db_name = 'r'`);
+      await f.run(
+        `RESTORE DATABASE defaultdb FROM LATEST IN ('nodelocal://1/us', 'nodelocal://1/eu') WITH new_db_name = 'r'`,
+      );
       assert.deepEqual(f.rows('r', 'kv'), f.rows('defaultdb', 'kv'));
     } finally {
       await f.engine.close();
@@ -217,11 +252,14 @@ describe('BACKUP / RESTORE on the embedded SQLite source', () => {
     const f = await fixture();
     try {
       await demo(f);
-      await f.run("INSERT INTO accounts (owner, balance) SELECT 'row' || value, value FROM generate_series(1, 5000)").catch(
-        async () => {
-          for (let i = 0; i < 50; i++) await f.run(`INSERT INTO accounts (owner, balance) VALUES ('r${i}', ${i})`);
-        },
-      );
+      await f
+        .run(
+          "INSERT INTO accounts (owner, balance) SELECT 'row' || value, value FROM generate_series(1, 5000)",
+        )
+        .catch(async () => {
+          for (let i = 0; i < 50; i++)
+            await f.run(`INSERT INTO accounts (owner, balance) VALUES ('r${i}', ${i})`);
+        });
       const ac = new AbortController();
       const p = f.engine.execute(`BACKUP INTO 'nodelocal://1/c'`, {
         signal: ac.signal,
@@ -230,7 +268,10 @@ describe('BACKUP / RESTORE on the embedded SQLite source', () => {
       await expectCode(p, 'CANCELED');
       const list = await f.run(`SHOW BACKUPS IN 'nodelocal://1/c'`);
       assert.equal(list.rows.length, 0);
-      await expectCode(f.run(`RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/c' WITH new_db_name = 'r'`), 'BACKUP_NOT_FOUND');
+      await expectCode(
+        f.run(`RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/c' WITH new_db_name = 'r'`),
+        'BACKUP_NOT_FOUND',
+      );
       const jobs = await f.run('SHOW JOBS');
       assert.equal(jobs.rows[0]?.[4], 'canceled');
     } finally {
@@ -243,8 +284,13 @@ describe('BACKUP / RESTORE on the embedded SQLite source', () => {
     try {
       await demo(f);
       const k = `${f.key('k')}`;
-      const r = await f.run(`BACKUP INTO 'nodelocal://1/c' WITH encryption_passphrase = '${SECRET}', kms = '${k}', detached`);
-      assert.deepEqual(r.columns.map((c) => c.name), ['job_id']);
+      const r = await f.run(
+        `BACKUP INTO 'nodelocal://1/c' WITH encryption_passphrase = '${SECRET}', kms = '${k}', detached`,
+      );
+      assert.deepEqual(
+        r.columns.map((c) => c.name),
+        ['job_id'],
+      );
       const id = r.rows[0]?.[0];
       assert.equal(typeof id, 'bigint');
       const job = await f.run(`SHOW JOB ${id}`);

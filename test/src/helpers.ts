@@ -1,12 +1,12 @@
 // Shared helpers of the end-to-end tests: throwaway homes, key files, direct SQLite access to compare
 // source and restored data, and a walk over every file of a collection.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { type Engine, openEngine } from '@strongroom/engine';
 import type { ResultSet } from '@strongroom/sources';
+import Database from 'better-sqlite3';
 
 export interface Fixture {
   readonly home: string;
@@ -45,7 +45,10 @@ export async function fixture(options: { locality?: string; configPath?: string 
       const d = new Database(join(dataDir, `${db}.db`), { readonly: true });
       try {
         d.defaultSafeIntegers(true);
-        return d.prepare(`SELECT * FROM "${table.replaceAll('"', '""')}"`).raw().all() as unknown[][];
+        return d
+          .prepare(`SELECT * FROM "${table.replaceAll('"', '""')}"`)
+          .raw()
+          .all() as unknown[][];
       } finally {
         d.close();
       }
@@ -72,7 +75,8 @@ export async function expectCode(p: Promise<unknown>, code: string): Promise<Err
     await p;
   } catch (err) {
     const e = err as { code?: string; message?: string };
-    if (e.code !== code) throw new Error(`expected error ${code}, got ${e.code}: ${e.message}`, { cause: err });
+    if (e.code !== code)
+      throw new Error(`expected error ${code}, got ${e.code}: ${e.message}`, { cause: err });
     return err as Error;
   }
   throw new Error(`expected error ${code}, but the statement succeeded`);

@@ -1,8 +1,8 @@
 // ALTER BACKUP … ADD NEW_KMS … WITH OLD_KMS …: unwrap the chain's data key with an old key, wrap it
 // under the new ones into a new ENCRYPTION-INFO-n. No data file is read or rewritten.
 import { StrongroomError } from '@strongroom/errors';
-import type { ExternalStorage } from '@strongroom/storage';
 import type { AlterBackupStatement } from '@strongroom/sql';
+import type { ExternalStorage } from '@strongroom/storage';
 import { resolveFullDir } from './chain.js';
 import type { EngineContext } from './context.js';
 import { addKmsKeys, readInfos, unlockChain } from './encryption.js';
@@ -21,7 +21,11 @@ export async function planAlter(ctx: EngineContext, stmt: AlterBackupStatement):
   const fullDir = stmt.collection ? await resolveFullDir(store, backup) : '';
   if (!stmt.collection && (await readInfos(store, fullDir)).length === 0)
     throw new StrongroomError('BACKUP_NOT_FOUND', `no encrypted full backup at ${store.redactedUri}`);
-  return { store, fullDir, commands: stmt.commands.map((c) => ({ newKms: strs(c.newKms), oldKms: strs(c.oldKms) })) };
+  return {
+    store,
+    fullDir,
+    commands: stmt.commands.map((c) => ({ newKms: strs(c.newKms), oldKms: strs(c.oldKms) })),
+  };
 }
 
 export async function runAlter(ctx: EngineContext, plan: AlterPlan, signal?: AbortSignal): Promise<string[]> {
@@ -29,7 +33,8 @@ export async function runAlter(ctx: EngineContext, plan: AlterPlan, signal?: Abo
   for (const c of plan.commands) {
     let key: Buffer | undefined;
     try {
-      key = (await unlockChain(ctx, plan.store, plan.fullDir, { kms: c.oldKms }, signal ? { signal } : {})).key;
+      key = (await unlockChain(ctx, plan.store, plan.fullDir, { kms: c.oldKms }, signal ? { signal } : {}))
+        .key;
     } catch (err) {
       if ((err as StrongroomError).code === 'KMS_KEY_MISMATCH')
         throw new StrongroomError(
@@ -39,7 +44,11 @@ export async function runAlter(ctx: EngineContext, plan: AlterPlan, signal?: Abo
         );
       throw err;
     }
-    if (!key) throw new StrongroomError('NOT_ENCRYPTED', 'the backup is not encrypted; ALTER BACKUP needs a KMS-encrypted backup');
+    if (!key)
+      throw new StrongroomError(
+        'NOT_ENCRYPTED',
+        'the backup is not encrypted; ALTER BACKUP needs a KMS-encrypted backup',
+      );
     written.push((await addKmsKeys(ctx, plan.store, plan.fullDir, key, c.newKms, signal)).name);
   }
   return written;

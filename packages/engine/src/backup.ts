@@ -8,18 +8,18 @@ import type { Snapshot, TableInfo } from '@strongroom/sources';
 import { type BackupStatement, format } from '@strongroom/sql';
 import type { Layer } from './chain.js';
 import { checksumOf, exists, latestFullDir, readChain } from './chain.js';
-import { type WriteCollection, openForWrite, placeSpan, storeOf } from './collection.js';
+import { openForWrite, placeSpan, storeOf, type WriteCollection } from './collection.js';
 import { localityOf } from './config.js';
 import type { EngineContext } from './context.js';
 import { type ChainKey, newChainKey, unlockChain, writeInfo } from './encryption.js';
 import type { JobHandle } from './jobs/job-runner.js';
 import {
-  MANIFEST,
-  MANIFEST_CHECKSUM,
   dataFileName,
   fullSubdir,
   incrementalDir,
   latestMarkerName,
+  MANIFEST,
+  MANIFEST_CHECKSUM,
   normaliseFullSubdir,
   partitionDescriptorName,
 } from './layout.js';
@@ -60,16 +60,27 @@ function targetsKey(s: BackupStatement): string {
   return JSON.stringify(s.targets ?? null);
 }
 
-export async function planBackup(ctx: EngineContext, stmt: BackupStatement, signal?: AbortSignal): Promise<BackupPlan> {
+export async function planBackup(
+  ctx: EngineContext,
+  stmt: BackupStatement,
+  signal?: AbortSignal,
+): Promise<BackupPlan> {
   const o = stmt.options;
   if (stmt.asOf)
-    throw new StrongroomError('UNSUPPORTED_STATEMENT', `AS OF SYSTEM TIME is not supported for ${ctx.source.kind} sources`, {
-      hint: 'a backup always captures a consistent snapshot of the present',
-    });
+    throw new StrongroomError(
+      'UNSUPPORTED_STATEMENT',
+      `AS OF SYSTEM TIME is not supported for ${ctx.source.kind} sources`,
+      {
+        hint: 'a backup always captures a consistent snapshot of the present',
+      },
+    );
   if (bool(o.revisionHistory))
     throw new StrongroomError('UNSUPPORTED_STATEMENT', 'revision_history is not supported yet');
   if (o.incrementalLocation)
-    throw new StrongroomError('UNSUPPORTED_STATEMENT', 'incremental_location is not supported (removed in CockroachDB v26.2)');
+    throw new StrongroomError(
+      'UNSUPPORTED_STATEMENT',
+      'incremental_location is not supported (removed in CockroachDB v26.2)',
+    );
   const keyOpts = {
     kms: strs(o.kms),
     ...(o.encryptionPassphrase ? { passphrase: str(o.encryptionPassphrase) } : {}),
@@ -106,9 +117,13 @@ export async function planBackup(ctx: EngineContext, stmt: BackupStatement, sign
         { hint: 'an incremental backup must use the same locality URIs as its full backup' },
       );
     if (base && base.targetsKey !== targetsKey(stmt))
-      throw new StrongroomError('INCOMPATIBLE_CHAIN', 'the targets of an incremental backup must match its full backup', {
-        hint: `the full backup was: ${base.statement}`,
-      });
+      throw new StrongroomError(
+        'INCOMPATIBLE_CHAIN',
+        'the targets of an incremental backup must match its full backup',
+        {
+          hint: `the full backup was: ${base.statement}`,
+        },
+      );
   }
   const previous = chain.at(-1)?.manifest;
 
@@ -131,7 +146,10 @@ export async function planBackup(ctx: EngineContext, stmt: BackupStatement, sign
     const end = snapshot.time;
     const start = previous ? new Date(previous.endTime) : null;
     if (start && end.getTime() <= start.getTime())
-      throw new StrongroomError('INVALID_TIME', 'the previous backup of this chain ends in the future; check the clock');
+      throw new StrongroomError(
+        'INVALID_TIME',
+        'the previous backup of this chain ends in the future; check the clock',
+      );
     const dir = fullDir ? incrementalDir(fullDir, start ?? end, end) : fullSubdir(end);
     if (await exists(store, `${dir}/${MANIFEST}`))
       throw new StrongroomError(
@@ -199,7 +217,8 @@ export async function planBackup(ctx: EngineContext, stmt: BackupStatement, sign
 
 function spansOf(boundaries: readonly string[]): { lo: string | null; hi: string | null }[] {
   const out: { lo: string | null; hi: string | null }[] = [];
-  for (let i = 0; i <= boundaries.length; i++) out.push({ lo: boundaries[i - 1] ?? null, hi: boundaries[i] ?? null });
+  for (let i = 0; i <= boundaries.length; i++)
+    out.push({ lo: boundaries[i - 1] ?? null, hi: boundaries[i] ?? null });
   return out;
 }
 
@@ -209,13 +228,21 @@ export interface BackupOutcome {
   readonly dir: string;
 }
 
-export async function runBackup(ctx: EngineContext, plan: BackupPlan, job: JobHandle): Promise<BackupOutcome> {
+export async function runBackup(
+  ctx: EngineContext,
+  plan: BackupPlan,
+  job: JobHandle,
+): Promise<BackupOutcome> {
   const { collection, key } = plan;
   const store = collection.defaultStore;
   const written: { store: typeof store; path: string }[] = [];
   const signal = job.signal;
   try {
-    if (plan.info) written.push({ store, path: `${plan.fullDir}/${await writeInfo(store, plan.fullDir, 1, plan.info, signal)}` });
+    if (plan.info)
+      written.push({
+        store,
+        path: `${plan.fullDir}/${await writeInfo(store, plan.fullDir, 1, plan.info, signal)}`,
+      });
     const totalSpans = plan.tables.reduce((n, t) => n + t.boundaries.length + 1, 0) || 1;
     let doneSpans = 0;
     let rows = 0;
@@ -266,7 +293,13 @@ export async function runBackup(ctx: EngineContext, plan: BackupPlan, job: JobHa
             file:
               w.rows === 0
                 ? null
-                : { path, locality: t.locality, logicalBytes: w.logicalBytes, storedBytes: w.storedBytes, rows: w.rows },
+                : {
+                    path,
+                    locality: t.locality,
+                    logicalBytes: w.logicalBytes,
+                    storedBytes: w.storedBytes,
+                    rows: w.rows,
+                  },
           };
         }
         spans.push(entry);
@@ -292,7 +325,12 @@ export async function runBackup(ctx: EngineContext, plan: BackupPlan, job: JobHa
     for (const loc of collection.localities) {
       if (loc === 'default') continue;
       const name = partitionDescriptorName(++n, loc);
-      const desc: PartitionDescriptor = { version: 1, backupId: id, locality: loc, files: files.get(loc) ?? [] };
+      const desc: PartitionDescriptor = {
+        version: 1,
+        backupId: id,
+        locality: loc,
+        files: files.get(loc) ?? [],
+      };
       const target = storeOf(collection, loc);
       const path = `${plan.dir}/${name}`;
       await target.write(path, sealJson(desc, key.key, path), { signal });
@@ -310,7 +348,11 @@ export async function runBackup(ctx: EngineContext, plan: BackupPlan, job: JobHa
       sourceKind: ctx.source.kind,
       coverage: plan.selection.coverage,
       targetsKey: plan.targetsKey,
-      databases: plan.databases.map((d) => ({ name: d.name, objects: d.objects, tables: dbEntries.get(d.name) ?? [] })),
+      databases: plan.databases.map((d) => ({
+        name: d.name,
+        objects: d.objects,
+        tables: dbEntries.get(d.name) ?? [],
+      })),
       localities: collection.localities,
       partitions,
       encryption: { mode: key.mode, masterKeyIds: key.masterKeyIds },
@@ -321,7 +363,8 @@ export async function runBackup(ctx: EngineContext, plan: BackupPlan, job: JobHa
     await store.write(mpath, sealed, { signal });
     written.push({ store, path: mpath });
     await store.write(`${plan.dir}/${MANIFEST_CHECKSUM}`, Buffer.from(`${checksumOf(sealed)}\n`), { signal });
-    if (plan.backupType === 'full') await store.write(latestMarkerName(plan.end), Buffer.from(plan.dir), { signal });
+    if (plan.backupType === 'full')
+      await store.write(latestMarkerName(plan.end), Buffer.from(plan.dir), { signal });
     return { rows, bytes, dir: plan.dir };
   } catch (err) {
     // Best effort: remove what this job wrote; without a manifest it is not a backup either way.

@@ -1,14 +1,14 @@
 // Finds backups in a collection and reads a chain's manifests: LATEST markers, full backups listed by
 // delimiter walks (never listing data files), incremental layers in name order (= time order).
 import { createHash } from 'node:crypto';
-import { StrongroomError, isStrongroomError } from '@strongroom/errors';
+import { isStrongroomError, StrongroomError } from '@strongroom/errors';
 import type { ExternalStorage } from '@strongroom/storage';
 import {
   INCREMENTALS,
+  isIncrementalName,
   LATEST_DIR,
   MANIFEST,
   MANIFEST_CHECKSUM,
-  isIncrementalName,
   normaliseFullSubdir,
 } from './layout.js';
 import type { Manifest } from './manifest.js';
@@ -78,7 +78,8 @@ export async function listLayerDirs(store: ExternalStorage, fullDir: string): Pr
   for (const day of await listAll(store, base, '/')) {
     for (const l of await listAll(store, day, '/')) {
       const rel = l.slice(base.length).replace(/\/$/, '');
-      if (isIncrementalName(rel) && (await exists(store, `${base}${rel}/${MANIFEST}`))) incs.push(`${base}${rel}`);
+      if (isIncrementalName(rel) && (await exists(store, `${base}${rel}/${MANIFEST}`)))
+        incs.push(`${base}${rel}`);
     }
   }
   return [fullDir, ...incs.sort()];

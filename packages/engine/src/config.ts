@@ -23,7 +23,10 @@ export function loadConfig(path: string | undefined): DomicileRules {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new StrongroomError('INVALID_PARAMETER', `cannot read configuration file ${path}: ${(err as Error).message}`);
+    throw new StrongroomError(
+      'INVALID_PARAMETER',
+      `cannot read configuration file ${path}: ${(err as Error).message}`,
+    );
   }
   const domicile = (raw as { domicile?: unknown }).domicile ?? [];
   if (!Array.isArray(domicile))
@@ -46,7 +49,12 @@ export function loadConfig(path: string | undefined): DomicileRules {
 }
 
 /** The locality a table's spans belong to: the most specific rule, else the engine's locality. */
-export function localityOf(rules: DomicileRules, database: string, table: string, engineLocality: string): string {
+export function localityOf(
+  rules: DomicileRules,
+  database: string,
+  table: string,
+  engineLocality: string,
+): string {
   let best: { score: number; locality: string } | undefined;
   for (const r of rules.rules) {
     if (r.database !== undefined && r.database !== database) continue;

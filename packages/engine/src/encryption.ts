@@ -2,14 +2,14 @@
 // and the passphrase for a full backup; for everything else, the data key unwrapped from the
 // ENCRYPTION-INFO files of the chain's full backup with any one of the keys given.
 import {
-  type EncryptionInfo,
   decodeEncryptionInfo,
+  type EncryptionInfo,
   encodeEncryptionInfo,
   generateDataKey,
   unwrapWithPassphrase,
   wrapWithPassphrase,
 } from '@strongroom/crypto';
-import { StrongroomError, isStrongroomError } from '@strongroom/errors';
+import { isStrongroomError, StrongroomError } from '@strongroom/errors';
 import type { Kms } from '@strongroom/kms';
 import type { ExternalStorage } from '@strongroom/storage';
 import type { EngineContext } from './context.js';
@@ -70,7 +70,8 @@ export async function newChainKey(
 }
 
 function wrapKmsError(err: unknown, message: string): StrongroomError {
-  if (isStrongroomError(err)) return new StrongroomError(err.code, `${message}: ${err.message}`, { cause: err });
+  if (isStrongroomError(err))
+    return new StrongroomError(err.code, `${message}: ${err.message}`, { cause: err });
   return new StrongroomError('KMS_UNAVAILABLE', message, { cause: err });
 }
 
@@ -131,7 +132,9 @@ export async function unlockChain(
   const allIds = infos.flatMap((f) => f.info.kms.map((e) => e.masterKeyId));
   const kmsList = await openAll(ctx, o.kms);
   if (options.sameFile && kmsList.length > 0) {
-    const ok = infos.some((f) => kmsList.every((k) => f.info.kms.some((e) => e.masterKeyId === k.masterKeyId)));
+    const ok = infos.some((f) =>
+      kmsList.every((k) => f.info.kms.some((e) => e.masterKeyId === k.masterKeyId)),
+    );
     if (!ok)
       throw new StrongroomError(
         'KMS_KEY_MISMATCH',

@@ -19,7 +19,9 @@ export async function explain(
       try {
         lines.push(`job: BACKUP (${p.backupType}${p.detached ? ', detached' : ''})`);
         lines.push(`collection: ${p.collection.defaultStore.redactedUri}`);
-        lines.push(`directory: /${p.dir}${p.backupType === 'incremental' ? ` (chain of /${p.fullDir})` : ''}`);
+        lines.push(
+          `directory: /${p.dir}${p.backupType === 'incremental' ? ` (chain of /${p.fullDir})` : ''}`,
+        );
         lines.push(`snapshot time: ${p.end.toISOString()}`);
         lines.push(
           `encryption: ${p.key.mode}${p.key.masterKeyIds.length ? ` (${p.key.masterKeyIds.join(', ')})` : ''}`,

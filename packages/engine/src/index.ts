@@ -1,2 +1,2 @@
+export { defaultHome, openEngine } from './open-engine.js';
 export type * from './types.js';
-export { openEngine, defaultHome } from './open-engine.js';

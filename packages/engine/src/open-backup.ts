@@ -3,8 +3,8 @@
 // URIs given for each partition descriptor (reference §5.3).
 import { StrongroomError } from '@strongroom/errors';
 import type { ExternalStorage } from '@strongroom/storage';
-import { type Layer, exists, readChain, resolveFullDir } from './chain.js';
-import { type ReadCollection, openForRead } from './collection.js';
+import { exists, type Layer, readChain, resolveFullDir } from './chain.js';
+import { openForRead, type ReadCollection } from './collection.js';
 import type { EngineContext } from './context.js';
 import { type ChainKey, type KeyOptions, unlockChain } from './encryption.js';
 import type { FileRef, PartitionDescriptor } from './manifest.js';
@@ -71,8 +71,12 @@ export async function openBackup(
 export function storeForFile(b: OpenedBackup, f: FileRef): ExternalStorage {
   const s = b.stores.get(f.locality);
   if (!s)
-    throw new StrongroomError('LOCALITY_MISSING', `no URI given for locality ${f.locality} (file ${f.path})`, {
-      hint: 'pass the URI of every locality the backup was written to',
-    });
+    throw new StrongroomError(
+      'LOCALITY_MISSING',
+      `no URI given for locality ${f.locality} (file ${f.path})`,
+      {
+        hint: 'pass the URI of every locality the backup was written to',
+      },
+    );
   return s;
 }

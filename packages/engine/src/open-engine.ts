@@ -3,20 +3,20 @@
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { StrongroomError, assertNever } from '@strongroom/errors';
+import { assertNever, StrongroomError } from '@strongroom/errors';
 import { defaultKmsRegistry } from '@strongroom/kms';
-import { type ResultSet, openSource } from '@strongroom/sources';
+import { openSource, type ResultSet } from '@strongroom/sources';
 import {
-  type ExplainableStatement,
-  type ScriptStatement,
-  type Statement,
   bindParameters,
+  type ExplainableStatement,
   format,
   parseScript,
   placeholderCount,
+  type ScriptStatement,
+  type Statement,
 } from '@strongroom/sql';
 import { defaultStorageRegistry } from '@strongroom/storage';
-import { runAlter, planAlter } from './alter.js';
+import { planAlter, runAlter } from './alter.js';
 import { planBackup, runBackup } from './backup.js';
 import { loadConfig } from './config.js';
 import type { EngineContext } from './context.js';

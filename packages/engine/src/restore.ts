@@ -3,7 +3,7 @@
 // schema and load each table's spans, wherever in the chain and in whichever locality they live.
 import { StrongroomError } from '@strongroom/errors';
 import type { RestoreTable, SchemaObject } from '@strongroom/sources';
-import { type RestoreStatement, format } from '@strongroom/sql';
+import { format, type RestoreStatement } from '@strongroom/sql';
 import type { EngineContext } from './context.js';
 import type { JobHandle } from './jobs/job-runner.js';
 import type { Manifest, TableEntry } from './manifest.js';
@@ -37,9 +37,15 @@ export async function planRestore(
 ): Promise<RestorePlan> {
   const o = stmt.options;
   if (o.verifyBackupTableData && !o.schemaOnly)
-    throw new StrongroomError('INVALID_OPTION', 'to set the verify_backup_table_data option, the schema_only option must be set');
+    throw new StrongroomError(
+      'INVALID_OPTION',
+      'to set the verify_backup_table_data option, the schema_only option must be set',
+    );
   if (o.incrementalLocation)
-    throw new StrongroomError('UNSUPPORTED_STATEMENT', 'incremental_location is not supported (removed in CockroachDB v26.2)');
+    throw new StrongroomError(
+      'UNSUPPORTED_STATEMENT',
+      'incremental_location is not supported (removed in CockroachDB v26.2)',
+    );
   const backup = await openBackup(
     ctx,
     strs(stmt.uris),
@@ -67,7 +73,10 @@ export async function planRestore(
   if (intoDb !== undefined && sel.coverage !== 'tables')
     throw new StrongroomError('INVALID_OPTION', 'cannot use "into_db" option when restoring database(s)');
   if (newDbName !== undefined && (sel.coverage !== 'databases' || sel.databases.size !== 1))
-    throw new StrongroomError('INVALID_OPTION', 'new_db_name can only be used for RESTORE DATABASE with a single target database');
+    throw new StrongroomError(
+      'INVALID_OPTION',
+      'new_db_name can only be used for RESTORE DATABASE with a single target database',
+    );
   const existing = await ctx.source.listDatabases();
   const units: RestoreUnit[] = [];
   for (const [dbName, tableNames] of sel.databases) {
@@ -80,16 +89,23 @@ export async function planRestore(
         hint: 'restore into a new name with new_db_name, or drop the database first',
       });
     if (!createDatabase && !existing.includes(targetDb))
-      throw new StrongroomError('DATABASE_NOT_FOUND', `a database named "${targetDb}" needs to exist to restore tables into`, {
-        hint: 'create it first, or use into_db',
-      });
+      throw new StrongroomError(
+        'DATABASE_NOT_FOUND',
+        `a database named "${targetDb}" needs to exist to restore tables into`,
+        {
+          hint: 'create it first, or use into_db',
+        },
+      );
     const tables = db.tables.filter((t) => tableNames.includes(t.name));
     const objects = db.objects.filter((x) =>
       createDatabase ? true : x.type !== 'view' && tableNames.includes(x.table),
     );
     units.push({ sourceDb: dbName, targetDb, createDatabase, tables, objects });
   }
-  const totalRows = units.reduce((n, u) => n + u.tables.reduce((m, t) => m + t.spans.reduce((k, s) => k + s.rows, 0), 0), 0);
+  const totalRows = units.reduce(
+    (n, u) => n + u.tables.reduce((m, t) => m + t.spans.reduce((k, s) => k + s.rows, 0), 0),
+    0,
+  );
   return {
     statement: format(stmt, { redact: true }),
     backup,
@@ -101,7 +117,11 @@ export async function planRestore(
   };
 }
 
-export async function runRestore(ctx: EngineContext, plan: RestorePlan, job: JobHandle): Promise<{ rows: number }> {
+export async function runRestore(
+  ctx: EngineContext,
+  plan: RestorePlan,
+  job: JobHandle,
+): Promise<{ rows: number }> {
   const { backup } = plan;
   let rows = 0;
   let bytes = 0;

@@ -7,7 +7,7 @@ import type { ShowBackupStatement, ShowBackupsStatement } from '@strongroom/sql'
 import { listFullBackups } from './chain.js';
 import { openForRead } from './collection.js';
 import type { EngineContext } from './context.js';
-import { type FileRef, type Manifest, filesOf } from './manifest.js';
+import { type FileRef, filesOf, type Manifest } from './manifest.js';
 import { type OpenedBackup, openBackup, storeForFile } from './open-backup.js';
 import { readSpanFile } from './spans.js';
 import { str, strs } from './values.js';
@@ -45,11 +45,18 @@ async function checkFile(b: OpenedBackup, f: FileRef, signal?: AbortSignal): Pro
   let plain = 0;
   for await (const chunk of readSpanFile(store, f.path, b.key.key, signal)) plain += chunk.length;
   if (plain !== f.logicalBytes)
-    throw new StrongroomError('CORRUPTED', `file ${f.path} is corrupted or has been tampered with (size mismatch)`);
+    throw new StrongroomError(
+      'CORRUPTED',
+      `file ${f.path} is corrupted or has been tampered with (size mismatch)`,
+    );
   return size;
 }
 
-function layerRows(m: Manifest, schemas: boolean, fileBytes: Map<string, number> | undefined): ResultValue[][] {
+function layerRows(
+  m: Manifest,
+  schemas: boolean,
+  fileBytes: Map<string, number> | undefined,
+): ResultValue[][] {
   const out: ResultValue[][] = [];
   const start = m.startTime ? new Date(m.startTime) : null;
   const end = new Date(m.endTime);
@@ -65,7 +72,7 @@ function layerRows(m: Manifest, schemas: boolean, fileBytes: Map<string, number>
     out.push(extra([null, null, db.name, ...common('database'), null, null, full, null]));
     out.push(extra([db.name, null, 'public', ...common('schema'), null, null, full, null]));
     for (const t of db.tables) {
-      const mine = t.spans.filter((s) => s.file && s.file.path.startsWith(`${m.dir}/`));
+      const mine = t.spans.filter((s) => s.file?.path.startsWith(`${m.dir}/`));
       const size = mine.reduce((n, s) => n + (s.file?.logicalBytes ?? 0), 0);
       const rows = mine.reduce((n, s) => n + s.rows, 0);
       const row: ResultValue[] = [db.name, 'public', t.name, ...common('table'), size, rows, full, null];
@@ -112,7 +119,11 @@ export async function showBackup(
         for (const t of db.tables)
           for (const s of t.spans)
             rows.push([`/${db.name}/${t.name}/${s.lo ?? 'Min'}`, `/${db.name}/${t.name}/${s.hi ?? 'Max'}`]);
-    return { columns: [col('start_pretty', 'text'), col('end_pretty', 'text')], rows, tag: `SHOW ${rows.length}` };
+    return {
+      columns: [col('start_pretty', 'text'), col('end_pretty', 'text')],
+      rows,
+      tag: `SHOW ${rows.length}`,
+    };
   }
   const schemas = stmt.details === 'schemas';
   const columns = [...BASE_COLUMNS];
@@ -142,7 +153,7 @@ function showFiles(b: OpenedBackup, fileBytes: Map<string, number> | undefined):
     for (const db of m.databases)
       for (const t of db.tables)
         for (const s of t.spans) {
-          if (!s.file || !s.file.path.startsWith(`${m.dir}/`)) continue;
+          if (!s.file?.path.startsWith(`${m.dir}/`)) continue;
           const lo = `/${db.name}/${t.name}/${s.lo ?? 'Min'}`;
           const hi = `/${db.name}/${t.name}/${s.hi ?? 'Max'}`;
           rows.push([

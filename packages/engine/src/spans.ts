@@ -29,7 +29,9 @@ function gunzipOf(src: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
 }
 
 /** Hashes a span without writing it (first pass of an incremental). */
-export async function fingerprintSpan(chunks: AsyncIterable<SpanChunk>): Promise<{ fingerprint: string; rows: number }> {
+export async function fingerprintSpan(
+  chunks: AsyncIterable<SpanChunk>,
+): Promise<{ fingerprint: string; rows: number }> {
   const h = createHash('sha256');
   let rows = 0;
   for await (const c of chunks) {

@@ -20,7 +20,11 @@ function show(p: TablePattern): string {
   return [...p.parts, ...(p.star ? ['*'] : [])].join('.');
 }
 
-export function selectTargets(catalog: readonly CatalogDb[], targets: Targets | undefined, what: string): Selection {
+export function selectTargets(
+  catalog: readonly CatalogDb[],
+  targets: Targets | undefined,
+  what: string,
+): Selection {
   const out = new Map<string, string[]>();
   if (!targets) {
     for (const db of catalog) out.set(db.name, [...db.tables]);
@@ -44,11 +48,15 @@ export function selectTargets(catalog: readonly CatalogDb[], targets: Targets | 
     if (parts.length === 3 || (p.star && parts.length === 2)) {
       const schema = parts.splice(1, 1)[0] ?? '';
       if (!SCHEMAS.has(schema))
-        throw new StrongroomError('TARGET_NOT_FOUND', `schema "${schema}" does not exist${what} (${show(p)})`);
+        throw new StrongroomError(
+          'TARGET_NOT_FOUND',
+          `schema "${schema}" does not exist${what} (${show(p)})`,
+        );
     }
     if (p.star) {
       const db = catalog.find((d) => d.name === parts[0]);
-      if (!db) throw new StrongroomError('DATABASE_NOT_FOUND', `database "${parts[0]}" does not exist${what}`);
+      if (!db)
+        throw new StrongroomError('DATABASE_NOT_FOUND', `database "${parts[0]}" does not exist${what}`);
       add(db, db.tables);
       continue;
     }

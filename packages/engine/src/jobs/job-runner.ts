@@ -1,9 +1,9 @@
 // Runs BACKUP/RESTORE/ALTER jobs: records them in the jobs store, throttles progress into it, honours
 // PAUSE/CANCEL requests made from this or another process (polled between units of work), and keeps
 // detached jobs alive until the engine closes.
-import { StrongroomError, isStrongroomError } from '@strongroom/errors';
+import { isStrongroomError, StrongroomError } from '@strongroom/errors';
 import type { Progress } from '../types.js';
-import type { JobType, JobsStore } from './jobs-store.js';
+import type { JobsStore, JobType } from './jobs-store.js';
 
 export interface JobHandle {
   readonly id: bigint;

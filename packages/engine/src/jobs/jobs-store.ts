@@ -3,8 +3,8 @@
 // master key ids are stored; never a passphrase, a secret URI parameter or key material.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import { StrongroomError } from '@strongroom/errors';
+import Database from 'better-sqlite3';
 
 export type JobStatus =
   | 'pending'

@@ -23,7 +23,8 @@ function shorten(d: string): string {
   return d.length > 70 ? `${d.slice(0, 60)} … ${d.slice(-7)}` : d;
 }
 
-const sec = (d: Date | null): Date | null => (d === null ? null : new Date(Math.floor(d.getTime() / 1000) * 1000));
+const sec = (d: Date | null): Date | null =>
+  d === null ? null : new Date(Math.floor(d.getTime() / 1000) * 1000);
 
 function row(j: JobRecord, full: boolean): ResultValue[] {
   return [
