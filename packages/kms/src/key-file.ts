@@ -1,7 +1,8 @@
 // Reading and creating `local://` key files: 32 raw bytes, or 64 hex characters with an optional
 // trailing newline. Errors name the file and its size, never a byte of its content.
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { StrongroomError } from '@strongroom/errors';
 
 export const KEY_BYTES = 32;
@@ -47,6 +48,8 @@ export function decodeKey(bytes: Uint8Array): Buffer | undefined {
 export async function generateKeyFile(path: string): Promise<boolean> {
   const key = randomBytes(KEY_BYTES);
   try {
+    // Key directories are private to their owner, like ~/.ssh.
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     await writeFile(path, `${key.toString('hex')}\n`, { flag: 'wx', mode: 0o600 });
     return true;
   } catch (err) {
