@@ -60,8 +60,14 @@ export function defaultDeps(): CliDeps {
     readFile: (path) => readFile(path, 'utf8'),
     shell: shellCommand,
     onInterrupt: (handler) => {
-      process.on('SIGINT', handler);
-      return () => process.off('SIGINT', handler);
+      // The first Ctrl-C cancels the running statement; a second one, if that hangs, exits at once.
+      let count = 0;
+      const listener = () => {
+        if (++count > 1) process.exit(130);
+        handler();
+      };
+      process.on('SIGINT', listener);
+      return () => process.off('SIGINT', listener);
     },
   };
 }

@@ -54,7 +54,7 @@ export function progressLine(stream: ProgressStream): ProgressLine {
   let drawn = false;
   return {
     onProgress(p) {
-      const width = Math.max(20, (stream.columns ?? 80) - 1);
+      const width = Math.max(20, (stream.columns || 80) - 1);
       // \x1b[K erases what a longer previous line left behind.
       stream.write(`\r${progressText(p).slice(0, width)}\x1b[K`);
       drawn = true;

@@ -172,3 +172,24 @@ test('with the real parser: owned statements are parsed, others forwarded, error
     ].join('\n'),
   );
 });
+
+test('Ctrl-C in a script cancels the running statement and exits 130', async () => {
+  let interrupt: () => void = () => {};
+  const h = harness(() => (options) => {
+    const pending = new Promise<never>((_, reject) => {
+      options?.signal?.addEventListener('abort', () => reject(new Error('query canceled')));
+    });
+    interrupt();
+    return pending;
+  });
+  const code = await main(['sql', '-e', 'SELECT 1; SELECT 2;'], {
+    ...h.deps,
+    onInterrupt: (handler) => {
+      interrupt = handler;
+      return () => {};
+    },
+  });
+  assert.equal(code, 130);
+  assert.deepEqual(h.texts(), ['SELECT 1;']);
+  assert.equal(h.stderr.text, '-e[1]:1:1: query canceled\n');
+});
