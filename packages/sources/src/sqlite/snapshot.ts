@@ -2,6 +2,7 @@
 // transaction for the snapshot's lifetime, so every read sees the database as of the moment it began
 // while writers keep committing.
 import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { StrongroomError } from '@strongroom/errors';
 import type { DatabaseSchema, Snapshot, SpanBounds, SpanChunk } from '../types.js';
 import { openDatabase, type SqliteDatabase } from './driver.js';
@@ -17,15 +18,29 @@ import { planRowidSpans, readTableSpan } from './spans.js';
  * readers in other processes keep working). While the snapshot is held, checkpoints cannot pass it, so the
  * -wal file grows with the writes made meanwhile and shrinks at the next checkpoint after it.
  */
-function ensureWal(file: string): void {
+async function ensureWal(file: string): Promise<void> {
   const db = openDatabase(file, { fileMustExist: true });
   try {
-    const mode = db.prepare('PRAGMA journal_mode').pluck().get() as string;
-    if (mode.toLowerCase() !== 'wal') db.prepare('PRAGMA journal_mode = WAL').run();
+    // The switch needs the database to itself for a moment, and SQLite reports BUSY at once instead of
+    // waiting when another connection is mid-transaction: retry while writers come and go.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const mode = db.prepare('PRAGMA journal_mode').pluck().get() as string;
+        if (mode.toLowerCase() !== 'wal') db.prepare('PRAGMA journal_mode = WAL').run();
+        return;
+      } catch (err) {
+        const busy = /^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown }).code));
+        if (!busy || attempt >= WAL_SWITCH_ATTEMPTS) throw err;
+        await sleep(Math.min(2 + attempt, 20));
+      }
+    }
   } finally {
     db.close();
   }
 }
+
+/** About ten seconds of retries in all. */
+const WAL_SWITCH_ATTEMPTS = 550;
 
 interface Held {
   readonly db: SqliteDatabase;
@@ -44,13 +59,13 @@ export class SqliteSnapshot implements Snapshot {
   }
 
   /** Begins a read transaction on each database; `time` is taken once all of them hold one. */
-  static open(files: ReadonlyMap<string, string>, onClose: () => void): SqliteSnapshot {
+  static async open(files: ReadonlyMap<string, string>, onClose: () => void): Promise<SqliteSnapshot> {
     const held = new Map<string, Held>();
     try {
       for (const [name, file] of files) {
         if (!existsSync(file))
           throw new StrongroomError('DATABASE_NOT_FOUND', `database ${name} does not exist`);
-        sqliteCall(() => ensureWal(file));
+        await ensureWal(file);
         const db = sqliteCall(() => openDatabase(file, { readonly: true, fileMustExist: true }));
         held.set(name, { db });
         // BEGIN alone is deferred: the snapshot is fixed by the first read, made right away.

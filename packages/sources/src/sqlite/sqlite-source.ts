@@ -36,7 +36,7 @@ export class SqliteSource implements Source {
   async openSnapshot(databases: readonly string[], signal?: AbortSignal): Promise<Snapshot> {
     if (signal?.aborted) throw new StrongroomError('CANCELED', 'canceled');
     const files = new Map(databases.map((name) => [name, this.#session.pathOf(name)]));
-    const snapshot = SqliteSnapshot.open(files, () => this.#snapshots.delete(snapshot));
+    const snapshot = await SqliteSnapshot.open(files, () => this.#snapshots.delete(snapshot));
     this.#snapshots.add(snapshot);
     return snapshot;
   }
