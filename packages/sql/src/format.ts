@@ -13,12 +13,32 @@ export interface FormatOptions {
   readonly redact?: boolean;
 }
 
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const E_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\', "'": "\\'" };
+
+/** `'…'` with '' doubling; `e'…'` only when control characters would otherwise be written raw. */
 export function quoteString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
+  if (!CONTROL.test(s)) return `'${s.replaceAll("'", "''")}'`;
+  const body = s.replace(/[\u0000-\u001f\u007f\\']/g, (c) => {
+    return E_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+  return `e'${body}'`;
 }
 
+/** SQL reserved words beyond our own keywords: quoted so the output also reads right to other SQL tools. */
+const SQL_RESERVED = new Set(
+  (
+    'all analyse analyze and any array asc asymmetric both case cast check collate column concurrently constraint ' +
+    'create current_catalog current_date current_role current_schema current_time current_timestamp current_user ' +
+    'default deferrable desc distinct do else end except fetch for foreign grant group having index initially ' +
+    'intersect lateral leading limit localtime localtimestamp not nothing null offset on only or order placing ' +
+    'primary references returning select session_user some symmetric then trailing union unique user using ' +
+    'variadic when where window'
+  ).split(' '),
+);
+
 export function formatName(name: string): string {
-  if (/^[a-z_][a-z0-9_$]*$/.test(name) && !KEYWORD_WORDS.has(name)) return name;
+  if (/^[a-z_][a-z0-9_$]*$/.test(name) && !KEYWORD_WORDS.has(name) && !SQL_RESERVED.has(name)) return name;
   return `"${name.replaceAll('"', '""')}"`;
 }
 

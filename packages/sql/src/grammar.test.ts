@@ -1,0 +1,19 @@
+// The committed grammar/ files must be exactly what the parser generates; regenerate them with
+// `node packages/sql/dist/generate-grammar.js` after changing parser.ts.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { grammarDiagramsHtml, grammarEbnf } from './grammar-files.js';
+
+const grammarDir = new URL('../../../grammar/', import.meta.url);
+const advice = 'grammar/ drifted from the parser: run `node packages/sql/dist/generate-grammar.js`';
+
+test('grammar/strongroom.ebnf matches the parser', () => {
+  const ebnf = grammarEbnf();
+  assert.match(ebnf, /^backupStatement ::=\n {4}'BACKUP' \[ targets \] 'INTO' backupDestination/m);
+  assert.equal(readFileSync(new URL('strongroom.ebnf', grammarDir), 'utf8'), ebnf, advice);
+});
+
+test('grammar/diagrams.html matches the parser', () => {
+  assert.equal(readFileSync(new URL('diagrams.html', grammarDir), 'utf8'), grammarDiagramsHtml(), advice);
+});
