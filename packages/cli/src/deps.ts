@@ -29,14 +29,10 @@ export interface CliDeps {
   readonly onInterrupt: (handler: () => void) => () => void;
 }
 
-// @strongroom/kms is not (yet) a declared dependency of the CLI package; load it by name at run time so
-// the build does not need it. Replace with a static import once package.json/tsconfig list it.
-const KMS_PACKAGE = '@strongroom/kms';
-
 async function generateKeyFileFromKms(path: string): Promise<boolean> {
-  const kms = (await import(KMS_PACKAGE)) as { generateKeyFile?: GenerateKeyFile };
-  if (typeof kms.generateKeyFile !== 'function') throw new Error('@strongroom/kms has no generateKeyFile');
-  return kms.generateKeyFile(path);
+  // Imported lazily: only `strongroom keygen` needs it.
+  const { generateKeyFile } = await import('@strongroom/kms');
+  return generateKeyFile(path);
 }
 
 function shellCommand(command: string): Promise<number> {
