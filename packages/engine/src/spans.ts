@@ -1,7 +1,7 @@
 // Moves one span's rows between a source and a storage: row bytes → gzip → (encrypt) → object, and
 // back. The SHA-256 of the row bytes is the span's fingerprint; equal fingerprints mean unchanged.
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { decryptStream, encryptStream } from '@strongroom/crypto';
 import type { SpanChunk } from '@strongroom/sources';
@@ -14,18 +14,16 @@ export interface SpanWritten {
   readonly storedBytes: number;
 }
 
+// pipeline() owns the error handling of both streams: a failure on either side (the source throwing,
+// the consumer stopping early) destroys both and surfaces once, to whoever iterates the output.
+const ignore = (): void => undefined;
+
 function gzipOf(src: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  const readable = Readable.from(src, { objectMode: false });
-  const gz = createGzip({ level: 1 });
-  readable.on('error', (e) => gz.destroy(e));
-  return readable.pipe(gz);
+  return pipeline(Readable.from(src, { objectMode: false }), createGzip({ level: 1 }), ignore);
 }
 
 function gunzipOf(src: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  const readable = Readable.from(src, { objectMode: false });
-  const gz = createGunzip();
-  readable.on('error', (e) => gz.destroy(e));
-  return readable.pipe(gz);
+  return pipeline(Readable.from(src, { objectMode: false }), createGunzip(), ignore);
 }
 
 /** Hashes a span without writing it (first pass of an incremental). */
