@@ -310,3 +310,37 @@ describe('BACKUP / RESTORE on the embedded SQLite source', () => {
     }
   });
 });
+
+describe('targets', () => {
+  it('backs up TABLE and DATABASE targets, and restores everything into an empty source', async () => {
+    const f = await fixture();
+    const g = await fixture();
+    try {
+      await demo(f);
+      await f.run('CREATE DATABASE shop');
+      await f.run('CREATE TABLE shop.orders (id INTEGER PRIMARY KEY, total INTEGER)');
+      await f.run('INSERT INTO shop.orders (total) VALUES (10), (20)');
+      await f.run(`BACKUP TABLE accounts, shop.orders INTO 'file://${f.extern}/tables'`);
+      const t = await f.run(`SHOW BACKUP FROM LATEST IN 'file://${f.extern}/tables'`);
+      assert.deepEqual(
+        t.rows.filter((r) => r[3] === 'table').map((r) => `${r[0]}.${r[2]}`),
+        ['defaultdb.accounts', 'shop.orders'],
+      );
+      await f.run(`BACKUP DATABASE shop INTO 'file://${f.extern}/shop'`);
+      const d = await f.run(`SHOW BACKUP FROM LATEST IN 'file://${f.extern}/shop'`);
+      assert.deepEqual(
+        d.rows.filter((r) => r[3] === 'table').map((r) => r[2]),
+        ['orders'],
+      );
+      await f.run(`BACKUP INTO 'file://${f.extern}/all'`);
+      // A second engine with an empty source restores the whole backup.
+      await g.run(`RESTORE FROM LATEST IN 'file://${f.extern}/all'`);
+      assert.deepEqual(g.rows('defaultdb', 'accounts'), f.rows('defaultdb', 'accounts'));
+      assert.deepEqual(g.rows('shop', 'orders'), f.rows('shop', 'orders'));
+      await expectCode(g.run(`RESTORE FROM LATEST IN 'file://${f.extern}/all'`), 'TARGET_EXISTS');
+    } finally {
+      await f.engine.close();
+      await g.engine.close();
+    }
+  });
+});

@@ -82,13 +82,16 @@ export async function planRestore(
   for (const [dbName, tableNames] of sel.databases) {
     const db = layer.databases.find((d) => d.name === dbName);
     if (!db) continue;
-    const createDatabase = sel.coverage !== 'tables';
-    const targetDb = createDatabase ? (newDbName ?? dbName) : (intoDb ?? dbName);
-    if (createDatabase && existing.includes(targetDb))
+    const targetDb = sel.coverage === 'tables' ? (intoDb ?? dbName) : (newDbName ?? dbName);
+    // A full restore (no targets) may land in databases that already exist, like CockroachDB's restore
+    // into an empty cluster: the source still refuses any table, view, index or trigger name clash.
+    const createDatabase =
+      sel.coverage === 'databases' || (sel.coverage === 'all' && !existing.includes(targetDb));
+    if (sel.coverage === 'databases' && existing.includes(targetDb))
       throw new StrongroomError('TARGET_EXISTS', `database "${targetDb}" already exists`, {
         hint: 'restore into a new name with new_db_name, or drop the database first',
       });
-    if (!createDatabase && !existing.includes(targetDb))
+    if (sel.coverage === 'tables' && !existing.includes(targetDb))
       throw new StrongroomError(
         'DATABASE_NOT_FOUND',
         `a database named "${targetDb}" needs to exist to restore tables into`,
@@ -98,7 +101,7 @@ export async function planRestore(
       );
     const tables = db.tables.filter((t) => tableNames.includes(t.name));
     const objects = db.objects.filter((x) =>
-      createDatabase ? true : x.type !== 'view' && tableNames.includes(x.table),
+      sel.coverage !== 'tables' ? true : x.type !== 'view' && tableNames.includes(x.table),
     );
     units.push({ sourceDb: dbName, targetDb, createDatabase, tables, objects });
   }
