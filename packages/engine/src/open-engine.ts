@@ -91,13 +91,13 @@ class StrongroomEngine implements Engine {
       }
       case 'alter_backup': {
         const plan = await planAlter(ctx, ast);
-        const r = await this.runner.start(
+        await this.runner.start(
           'ALTER BACKUP',
           format(ast, { redact: true }),
           async (job) => runAlter(ctx, plan, job.signal),
           { detached: false, ...(o.signal ? { signal: o.signal } : {}) },
         );
-        return { columns: [], rows: [], tag: `ALTER BACKUP${r.result ? '' : ''}` };
+        return { columns: [], rows: [], tag: 'ALTER BACKUP' };
       }
       case 'show_backups':
         return showBackups(ctx, ast);
