@@ -215,6 +215,9 @@ export async function planBackup(
   }
 }
 
+/** Spans in flight at once during a backup. */
+const SPAN_CONCURRENCY = 2;
+
 function spansOf(boundaries: readonly string[]): { lo: string | null; hi: string | null }[] {
   const out: { lo: string | null; hi: string | null }[] = [];
   for (let i = 0; i <= boundaries.length; i++)
@@ -247,65 +250,89 @@ export async function runBackup(
     let doneSpans = 0;
     let rows = 0;
     let bytes = 0;
-    let fileNo = 0;
     const files = new Map<string, string[]>();
     const dbEntries = new Map<string, TableEntry[]>();
-    for (const t of plan.tables) {
-      const spans: SpanEntry[] = [];
-      for (const b of spansOf(t.boundaries)) {
-        await job.checkpoint();
-        const read = () => plan.snapshot.readSpan(t.database, t.info.name, b, signal);
-        const prev = t.previous?.spans.find((s) => s.lo === b.lo && s.hi === b.hi);
-        let entry: SpanEntry | undefined;
-        if (prev) {
-          const fp = await fingerprintSpan(read());
-          if (fp.fingerprint === prev.fingerprint) entry = prev;
-        }
-        if (!entry) {
-          const path = dataFileName(plan.dir, ++fileNo);
-          const target = storeOf(collection, t.locality);
-          const w = await writeSpan(
-            target,
-            path,
-            key.key,
-            read(),
-            (r, by) => {
-              rows += r;
-              bytes += by;
-              job.report(doneSpans / totalSpans, rows, bytes, `backing up ${t.database}.${t.info.name}`);
-            },
-            signal,
-          );
-          written.push({ store: target, path });
-          if (w.rows === 0) {
-            await target.delete(path);
-            fileNo--;
-            written.pop();
-          }
-          const list = files.get(t.locality) ?? [];
-          if (w.rows > 0) list.push(path);
-          files.set(t.locality, list);
-          entry = {
-            lo: b.lo,
-            hi: b.hi,
-            fingerprint: w.fingerprint,
-            rows: w.rows,
-            file:
-              w.rows === 0
-                ? null
-                : {
-                    path,
-                    locality: t.locality,
-                    logicalBytes: w.logicalBytes,
-                    storedBytes: w.storedBytes,
-                    rows: w.rows,
-                  },
-          };
-        }
-        spans.push(entry);
-        doneSpans++;
-        job.report(doneSpans / totalSpans, rows, bytes);
+    // Spans are read, compressed, encrypted and written `SPAN_CONCURRENCY` at a time, so a source read,
+    // the zlib thread pool and the storage upload overlap. File names come from the span's position in
+    // the plan, so they do not depend on completion order (gaps are fine).
+    const units = plan.tables.flatMap((t, ti) => spansOf(t.boundaries).map((b, si) => ({ t, ti, b, si })));
+    const entries: SpanEntry[][] = plan.tables.map((t) => new Array<SpanEntry>(t.boundaries.length + 1));
+    const failed = new AbortController();
+    const unitSignal = AbortSignal.any([signal, failed.signal]);
+    const runUnit = async ({ t, ti, b, si }: (typeof units)[number], n: number): Promise<void> => {
+      await job.checkpoint();
+      const read = () => plan.snapshot.readSpan(t.database, t.info.name, b, unitSignal);
+      const prev = t.previous?.spans.find((x) => x.lo === b.lo && x.hi === b.hi);
+      let entry: SpanEntry | undefined;
+      if (prev) {
+        const fp = await fingerprintSpan(read());
+        if (fp.fingerprint === prev.fingerprint) entry = prev;
       }
+      if (!entry) {
+        const path = dataFileName(plan.dir, n);
+        const target = storeOf(collection, t.locality);
+        written.push({ store: target, path });
+        const w = await writeSpan(
+          target,
+          path,
+          key.key,
+          read(),
+          (r, by) => {
+            rows += r;
+            bytes += by;
+            job.report(doneSpans / totalSpans, rows, bytes, `backing up ${t.database}.${t.info.name}`);
+          },
+          unitSignal,
+        );
+        if (w.rows === 0) await target.delete(path);
+        entry = {
+          lo: b.lo,
+          hi: b.hi,
+          fingerprint: w.fingerprint,
+          rows: w.rows,
+          file:
+            w.rows === 0
+              ? null
+              : {
+                  path,
+                  locality: t.locality,
+                  logicalBytes: w.logicalBytes,
+                  storedBytes: w.storedBytes,
+                  rows: w.rows,
+                },
+        };
+      }
+      (entries[ti] as SpanEntry[])[si] = entry;
+      doneSpans++;
+      job.report(doneSpans / totalSpans, rows, bytes);
+    };
+    let next = 0;
+    let rootCause: unknown;
+    const worker = async (): Promise<void> => {
+      while (next < units.length) {
+        const i = next++;
+        try {
+          await runUnit(units[i] as (typeof units)[number], i + 1);
+        } catch (err) {
+          // The first failure is the cause; the others are the abort it triggers.
+          if (!failed.signal.aborted) {
+            rootCause = err;
+            failed.abort(err);
+          }
+          throw err;
+        }
+      }
+    };
+    const results = await Promise.allSettled(Array.from({ length: SPAN_CONCURRENCY }, worker));
+    if (results.some((r) => r.status === 'rejected')) throw rootCause;
+    for (const [ti, t] of plan.tables.entries()) {
+      const spans = entries[ti] ?? [];
+      for (const e of spans)
+        if (e.file?.path.startsWith(`${plan.dir}/`)) {
+          const list = files.get(t.locality) ?? [];
+          list.push(e.file.path);
+          files.set(t.locality, list);
+        }
       const list = dbEntries.get(t.database) ?? [];
       list.push({
         name: t.info.name,
