@@ -2,7 +2,10 @@
 // import); cloud providers plug in as small descriptors whose `open` imports their SDK lazily.
 // It strips nothing: callers remove COCKROACH_LOCALITY first, through parseLocalityUris.
 import { SchemeRegistry } from '@strongroom/uri';
+import { azureStorageProvider } from './azure-storage.js';
+import { gcsStorageProvider } from './gcs-storage.js';
 import { fileStorageProvider, nodelocalStorageProvider } from './local-providers.js';
+import { s3StorageProvider } from './s3-storage.js';
 import type { ExternalStorage, StorageContext, StorageProvider } from './types.js';
 
 export class StorageRegistry {
@@ -38,7 +41,16 @@ export class StorageRegistry {
   }
 }
 
-/** The registry of the CLI and the engine today: `nodelocal://` and `file://`. */
+/**
+ * The registry of the CLI and the engine: `nodelocal://`, `file://`, `s3://`, `gs://` and
+ * `azure-blob://` (with its aliases). Cloud SDKs load only when a cloud URI is opened.
+ */
 export function defaultStorageRegistry(): StorageRegistry {
-  return new StorageRegistry([nodelocalStorageProvider, fileStorageProvider]);
+  return new StorageRegistry([
+    nodelocalStorageProvider,
+    fileStorageProvider,
+    s3StorageProvider,
+    gcsStorageProvider,
+    azureStorageProvider,
+  ]);
 }

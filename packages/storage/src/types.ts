@@ -50,6 +50,22 @@ export interface StorageContext {
   readonly externalIoDir?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly disableImplicitCredentials?: boolean;
+  /**
+   * Told of every retry of a cloud request, with a message naming the operation, the object and the
+   * reason (the URI in it is redacted), e.g. to put it in a job's log.
+   */
+  readonly onRetry?: (message: string) => void;
+  /** Retry policy of cloud providers (default: 5 attempts, 100 ms base, 10 s cap, full jitter). */
+  readonly retry?: {
+    readonly maxAttempts?: number;
+    readonly baseDelayMs?: number;
+    readonly maxDelayMs?: number;
+  };
+  /**
+   * Part/block/chunk size of streamed cloud uploads (default 8 MiB; S3 needs ≥ 5 MiB, GCS a multiple
+   * of 256 KiB). An upload holds at most two parts in memory, so this is its memory bound.
+   */
+  readonly partSize?: number;
 }
 
 export interface StorageProvider {

@@ -12,6 +12,11 @@ export interface RetryOptions {
   readonly baseDelayMs?: number;
   /** Cap of one backoff (default 10 s). */
   readonly maxDelayMs?: number;
+  /**
+   * Retry whole writes of a buffer (default true). Cloud providers retry each part themselves and
+   * turn this off, so attempts do not multiply.
+   */
+  readonly retryWrites?: boolean;
   /** Default: a StrongroomError with `retryable` set. */
   readonly isRetryable?: (err: unknown) => boolean;
   /** Told of each retry, e.g. to log it (messages hold redacted URIs only). */
@@ -25,27 +30,7 @@ export interface RetryOptions {
 }
 
 export function withRetries(storage: ExternalStorage, options: RetryOptions = {}): ExternalStorage {
-  const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
-  const base = options.baseDelayMs ?? 100;
-  const cap = options.maxDelayMs ?? 10_000;
-  const isRetryable = options.isRetryable ?? ((e: unknown) => isStrongroomError(e) && e.retryable);
-
-  /** Waits before attempt `attempt + 1`, or throws the final error. */
-  async function backoff(op: string, path: string, attempt: number, err: unknown, signal?: AbortSignal) {
-    if (attempt >= maxAttempts || !isRetryable(err) || signal?.aborted) {
-      if (attempt > 1 && isStrongroomError(err)) {
-        throw new StrongroomError(
-          err.code,
-          `${op} of ${path} in ${storage.redactedUri} failed after ${attempt} attempts: ${err.message}`,
-          { cause: err, retryable: err.retryable },
-        );
-      }
-      throw err;
-    }
-    const delayMs = Math.floor(Math.random() * Math.min(cap, base * 2 ** (attempt - 1)));
-    options.onRetry?.({ op, path, attempt, delayMs, error: err });
-    await sleep(delayMs, signal);
-  }
+  const backoff = backoffFor(storage.redactedUri, options);
 
   async function run<T>(
     op: string,
@@ -65,7 +50,8 @@ export function withRetries(storage: ExternalStorage, options: RetryOptions = {}
   return {
     redactedUri: storage.redactedUri,
     write(path: string, data: AsyncIterable<Uint8Array> | Uint8Array, opts?: WriteOptions) {
-      if (!(data instanceof Uint8Array)) return storage.write(path, data, opts);
+      if (!(data instanceof Uint8Array) || options.retryWrites === false)
+        return storage.write(path, data, opts);
       return run('write', path, opts?.signal, () => storage.write(path, data, opts));
     },
     async *read(path: string, opts: ReadOptions = {}) {
@@ -111,6 +97,61 @@ export function withRetries(storage: ExternalStorage, options: RetryOptions = {}
     },
     close: storage.close ? () => storage.close!() : undefined,
   };
+}
+
+/** The wait-or-throw step shared by withRetries and retryCall. */
+function backoffFor(redactedUri: string, options: RetryOptions) {
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
+  const base = options.baseDelayMs ?? 100;
+  const cap = options.maxDelayMs ?? 10_000;
+  const isRetryable = options.isRetryable ?? ((e: unknown) => isStrongroomError(e) && e.retryable);
+  return async (op: string, path: string, attempt: number, err: unknown, signal?: AbortSignal) => {
+    if (attempt >= maxAttempts || !isRetryable(err) || signal?.aborted) {
+      if (attempt > 1 && isStrongroomError(err)) {
+        throw new StrongroomError(
+          err.code,
+          `${op} of ${path} in ${redactedUri} failed after ${attempt} attempts: ${err.message}`,
+          { cause: err, retryable: err.retryable },
+        );
+      }
+      throw err;
+    }
+    // Full jitter: a random wait up to the exponential bound, so racing clients spread out.
+    const delayMs = Math.floor(Math.random() * Math.min(cap, base * 2 ** (attempt - 1)));
+    options.onRetry?.({ op, path, attempt, delayMs, error: err });
+    await sleep(delayMs, signal);
+  };
+}
+
+/**
+ * Runs `fn` until it succeeds, fails with a non-retryable error, or `maxAttempts` is reached, with
+ * the same backoff and messages as withRetries (the final error names `op`, `path` and the URI).
+ */
+export async function retryCall<T>(
+  redactedUri: string,
+  op: string,
+  path: string,
+  options: RetryOptions,
+  signal: AbortSignal | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const backoff = backoffFor(redactedUri, options);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      await backoff(op, path, attempt, err, signal);
+    }
+  }
+}
+
+/** A retry notice that names the object and the reason (messages carry redacted URIs only). */
+export function describeRetry(
+  redactedUri: string,
+  info: { op: string; path: string; attempt: number; delayMs: number; error: unknown },
+): string {
+  const why = info.error instanceof Error ? info.error.message : String(info.error);
+  return `retrying ${info.op} of ${info.path} in ${redactedUri} in ${info.delayMs} ms after attempt ${info.attempt} failed: ${why}`;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,0 +1,298 @@
+// S3 (and S3-compatible) storage: `s3://bucket/prefix?…` with CockroachDB's parameters (reference
+// §7.3). Objects are created conditionally (`If-None-Match: *` on PutObject and on
+// CompleteMultipartUpload); streams go up as multipart uploads of `partSize` parts, one in flight;
+// a failed upload is aborted so nothing becomes visible. The SDK's own retries are off: each request
+// is retried by ObjectStoreStorage/withRetries with backoff, jitter and messages naming the object.
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { StrongroomError } from '@strongroom/errors';
+import { parseExternalUri } from '@strongroom/uri';
+import { httpStatusOf } from './cloud-errors.js';
+import { bucketOf, consumeAuth, endpointUrl, missingCredential } from './cloud-uri.js';
+import {
+  type ObjectClient,
+  ObjectStoreStorage,
+  type Retry,
+  rootPrefix,
+  withCloudRetries,
+} from './object-store.js';
+import type { ExternalStorage, StorageContext, StorageProvider } from './types.js';
+
+export const S3_SECRET_PARAMS = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
+
+export interface S3Config {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly auth: 'specified' | 'implicit';
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  readonly sessionToken?: string;
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly pathStyle: boolean;
+  /** Role chain: delegates first, the role finally assumed last. */
+  readonly assumeRole: readonly { readonly arn: string; readonly externalId?: string }[];
+  readonly storageClass?: string;
+  readonly serverEncMode?: 'AES256' | 'aws:kms';
+  readonly serverKmsId?: string;
+  readonly skipChecksum: boolean;
+  readonly redacted: string;
+}
+
+/** Parses an `s3://` URI strictly (COCKROACH_LOCALITY already stripped or ignored). */
+export function parseS3Uri(uri: string, ctx: StorageContext = {}): S3Config {
+  const u = parseExternalUri(uri, S3_SECRET_PARAMS);
+  const bucket = bucketOf(u, 's3', 'bucket');
+  const p = u.params;
+  const auth = consumeAuth(u, 's3', ctx.disableImplicitCredentials);
+  const accessKeyId = p.consume('AWS_ACCESS_KEY_ID') || undefined;
+  // Form decoding turns '+' into ' ' in some tools; AWS secrets never contain spaces (reference §7.1).
+  const secretAccessKey = p.consume('AWS_SECRET_ACCESS_KEY')?.replaceAll(' ', '+') || undefined;
+  const sessionToken = p.consume('AWS_SESSION_TOKEN') || undefined;
+  if (auth === 'specified') {
+    if (!accessKeyId) throw missingCredential('AWS_ACCESS_KEY_ID');
+    if (!secretAccessKey) throw missingCredential('AWS_SECRET_ACCESS_KEY');
+  }
+  const endpointRaw = p.consume('AWS_ENDPOINT') || undefined;
+  const endpoint = endpointRaw === undefined ? undefined : endpointUrl(u, 'AWS_ENDPOINT', endpointRaw);
+  const region = p.consume('AWS_REGION') || (endpoint ? 'default-region' : undefined);
+  const pathStyle = p.consumeBool('AWS_USE_PATH_STYLE') ?? false;
+  const assumeRole = (p.consume('ASSUME_ROLE') ?? '')
+    .split(',')
+    .filter((r) => r !== '')
+    .map((r) => {
+      const [arn, ...opts] = r.split(';');
+      let externalId: string | undefined;
+      for (const o of opts) {
+        const [k, v] = o.split('=');
+        if (k !== 'external_id' || !v) {
+          throw new StrongroomError(
+            'INVALID_PARAMETER',
+            `ASSUME_ROLE: unknown role option ${JSON.stringify(k)}`,
+            {
+              hint: 'write role-arn;external_id=ID, roles separated by commas',
+            },
+          );
+        }
+        externalId = v;
+      }
+      return externalId === undefined ? { arn: arn! } : { arn: arn!, externalId };
+    });
+  const storageClass = p.consume('S3_STORAGE_CLASS') || undefined;
+  const mode = p.consume('AWS_SERVER_ENC_MODE') || undefined;
+  const serverKmsId = p.consume('AWS_SERVER_KMS_ID') || undefined;
+  if (mode !== undefined && mode !== 'AES256' && mode !== 'aws:kms') {
+    throw new StrongroomError(
+      'INVALID_PARAMETER',
+      `unsupported server encryption mode ${mode}. Supported values are \`aws:kms\` and \`AES256\`.`,
+    );
+  }
+  if (mode === 'aws:kms' && !serverKmsId) {
+    throw new StrongroomError(
+      'MISSING_PARAMETER',
+      'AWS_SERVER_KMS_ID param must be set when using aws:kms server side encryption mode.',
+    );
+  }
+  const skipChecksum = p.consumeBool('AWS_SKIP_CHECKSUM') ?? false;
+  p.rejectLeftovers('S3');
+  return {
+    bucket,
+    prefix: rootPrefix(u.path),
+    auth,
+    ...(accessKeyId ? { accessKeyId } : {}),
+    ...(secretAccessKey ? { secretAccessKey } : {}),
+    ...(sessionToken ? { sessionToken } : {}),
+    ...(region ? { region } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    pathStyle,
+    assumeRole,
+    ...(storageClass ? { storageClass } : {}),
+    ...(mode ? { serverEncMode: mode } : {}),
+    ...(serverKmsId ? { serverKmsId } : {}),
+    skipChecksum,
+    redacted: u.redacted,
+  };
+}
+
+async function makeClient(cfg: S3Config): Promise<S3Client> {
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  const region = cfg.region ?? 'us-east-1';
+  let credentials: S3ClientConfig['credentials'] =
+    cfg.auth === 'specified'
+      ? {
+          accessKeyId: cfg.accessKeyId!,
+          secretAccessKey: cfg.secretAccessKey!,
+          ...(cfg.sessionToken ? { sessionToken: cfg.sessionToken } : {}),
+        }
+      : undefined;
+  if (cfg.assumeRole.length > 0) {
+    const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
+    for (const [i, role] of cfg.assumeRole.entries()) {
+      credentials = fromTemporaryCredentials({
+        params: {
+          RoleArn: role.arn,
+          RoleSessionName: `strongroom-${i}`,
+          ...(role.externalId ? { ExternalId: role.externalId } : {}),
+        },
+        ...(credentials ? { masterCredentials: credentials } : {}),
+        clientConfig: { region, ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}) },
+      });
+    }
+  }
+  return new S3Client({
+    region,
+    ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
+    forcePathStyle: cfg.pathStyle,
+    followRegionRedirects: cfg.region === undefined,
+    ...(credentials ? { credentials } : {}),
+    // Retries belong to strongroom's wrapper, which names the object and reason of each.
+    maxAttempts: 1,
+    ...(cfg.skipChecksum
+      ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
+      : {}),
+  });
+}
+
+export class S3ObjectClient implements ObjectClient {
+  constructor(
+    readonly s3: S3Client,
+    readonly cfg: S3Config,
+    readonly sdk: typeof import('@aws-sdk/client-s3'),
+  ) {}
+
+  #putExtras() {
+    const c = this.cfg;
+    return {
+      ...(c.storageClass ? { StorageClass: c.storageClass as never } : {}),
+      ...(c.serverEncMode ? { ServerSideEncryption: c.serverEncMode } : {}),
+      ...(c.serverKmsId ? { SSEKMSKeyId: c.serverKmsId } : {}),
+    };
+  }
+
+  async head(key: string, signal?: AbortSignal): Promise<number | undefined> {
+    try {
+      const r = await this.s3.send(new this.sdk.HeadObjectCommand({ Bucket: this.cfg.bucket, Key: key }), {
+        ...(signal ? { abortSignal: signal } : {}),
+      });
+      return r.ContentLength ?? 0;
+    } catch (err) {
+      if (httpStatusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async *get(key: string, start: number, end: number, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+    const r = await this.s3.send(
+      new this.sdk.GetObjectCommand({
+        Bucket: this.cfg.bucket,
+        Key: key,
+        Range: `bytes=${start}-${end - 1}`,
+      }),
+      { ...(signal ? { abortSignal: signal } : {}) },
+    );
+    yield* r.Body as AsyncIterable<Uint8Array>;
+  }
+
+  async putOnce(key: string, body: Buffer, signal?: AbortSignal): Promise<void> {
+    await this.s3.send(
+      new this.sdk.PutObjectCommand({
+        Bucket: this.cfg.bucket,
+        Key: key,
+        Body: body,
+        ContentLength: body.length,
+        IfNoneMatch: '*',
+        ...this.#putExtras(),
+      }),
+      { ...(signal ? { abortSignal: signal } : {}) },
+    );
+  }
+
+  async putParts(
+    key: string,
+    parts: AsyncIterable<Buffer>,
+    retry: Retry,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const opts = signal ? { abortSignal: signal } : {};
+    const Bucket = this.cfg.bucket;
+    const created = await retry('start multipart upload', () =>
+      this.s3.send(
+        new this.sdk.CreateMultipartUploadCommand({ Bucket, Key: key, ...this.#putExtras() }),
+        opts,
+      ),
+    );
+    const UploadId = created.UploadId!;
+    try {
+      const done: { ETag: string; PartNumber: number }[] = [];
+      for await (const body of parts) {
+        const PartNumber = done.length + 1;
+        const r = await retry(`upload part ${PartNumber}`, () =>
+          this.s3.send(
+            new this.sdk.UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber, Body: body }),
+            opts,
+          ),
+        );
+        done.push({ ETag: r.ETag!, PartNumber });
+      }
+      await retry('complete multipart upload', () =>
+        this.s3.send(
+          new this.sdk.CompleteMultipartUploadCommand({
+            Bucket,
+            Key: key,
+            UploadId,
+            MultipartUpload: { Parts: done },
+            IfNoneMatch: '*',
+          }),
+          opts,
+        ),
+      );
+    } catch (err) {
+      await this.s3
+        .send(new this.sdk.AbortMultipartUploadCommand({ Bucket, Key: key, UploadId }))
+        .catch(() => {});
+      throw err;
+    }
+  }
+
+  async *list(prefix: string, delimiter: string | undefined, signal?: AbortSignal): AsyncIterable<string[]> {
+    let ContinuationToken: string | undefined;
+    do {
+      const r = await this.s3.send(
+        new this.sdk.ListObjectsV2Command({
+          Bucket: this.cfg.bucket,
+          Prefix: prefix,
+          ...(delimiter ? { Delimiter: delimiter } : {}),
+          ...(ContinuationToken ? { ContinuationToken } : {}),
+        }),
+        { ...(signal ? { abortSignal: signal } : {}) },
+      );
+      yield [...(r.Contents ?? []).map((o) => o.Key!), ...(r.CommonPrefixes ?? []).map((o) => o.Prefix!)];
+      ContinuationToken = r.IsTruncated ? r.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+  }
+
+  async delete(key: string, signal?: AbortSignal): Promise<void> {
+    await this.s3.send(new this.sdk.DeleteObjectCommand({ Bucket: this.cfg.bucket, Key: key }), {
+      ...(signal ? { abortSignal: signal } : {}),
+    });
+  }
+
+  async close(): Promise<void> {
+    this.s3.destroy();
+  }
+}
+
+export const s3StorageProvider: StorageProvider = {
+  schemes: ['s3'],
+  secretParams: S3_SECRET_PARAMS,
+  async open(uri: string, ctx: StorageContext): Promise<ExternalStorage> {
+    const cfg = parseS3Uri(uri, ctx);
+    const sdk = await import('@aws-sdk/client-s3');
+    const storage = new ObjectStoreStorage(
+      new S3ObjectClient(await makeClient(cfg), cfg, sdk),
+      cfg.prefix,
+      cfg.redacted,
+      ctx,
+    );
+    return withCloudRetries(storage, ctx);
+  },
+};
