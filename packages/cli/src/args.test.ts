@@ -77,8 +77,40 @@ test('main: usage errors print usage on stderr and exit 64; help and version exi
   assert.match(stdout.text, /strongroom \d+\.\d+\.\d+/);
 });
 
-test('serve is not available yet', async () => {
-  const stderr = new Sink();
-  assert.equal(await main(['serve'], { stdout: new Sink(), stderr }), 1);
-  assert.match(stderr.text, /not available yet/);
+test('serve parses its listen address and TLS options', () => {
+  assert.deepEqual(parseCommandLine(['serve']), {
+    kind: 'serve',
+    host: '127.0.0.1',
+    port: 26257,
+    requireTls: false,
+  });
+  const cmd = parseCommandLine([
+    'serve',
+    '--listen',
+    '0.0.0.0:5433',
+    '--source',
+    'sqlite:///d/',
+    '--tls-cert',
+    'c.pem',
+    '--tls-key',
+    'k.pem',
+    '--require-tls',
+    '--users',
+    'u',
+  ]);
+  assert.deepEqual(cmd, {
+    kind: 'serve',
+    host: '0.0.0.0',
+    port: 5433,
+    source: 'sqlite:///d/',
+    tlsCert: 'c.pem',
+    tlsKey: 'k.pem',
+    usersPath: 'u',
+    requireTls: true,
+  });
+  assert.equal((parseCommandLine(['serve', '--listen', '[::1]:0']) as { host: string }).host, '::1');
+  assert.throws(() => parseCommandLine(['serve', '--listen', 'nope']), /--listen must be HOST:PORT/);
+  assert.throws(() => parseCommandLine(['serve', '--tls-cert', 'c.pem']), /together/);
+  assert.throws(() => parseCommandLine(['serve', '--require-tls']), /needs --tls-cert/);
+  assert.deepEqual(parseCommandLine(['serve', '-h']), { kind: 'help', topic: 'serve' });
 });

@@ -23,13 +23,31 @@ export interface SqlCommand {
   readonly echo: boolean;
 }
 
+export interface ServeCommand {
+  readonly kind: 'serve';
+  readonly host: string;
+  readonly port: number;
+  readonly source?: string;
+  readonly home?: string;
+  readonly locality?: string;
+  readonly configPath?: string;
+  readonly externalIoDir?: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly requireTls: boolean;
+  /** Default `<home>/users`. */
+  readonly usersPath?: string;
+  /** `--add-user NAME`: store a verifier of the password read from stdin, then exit. */
+  readonly addUser?: string;
+}
+
 export type Command =
-  | { readonly kind: 'help'; readonly topic: 'main' | 'sql' | 'check' | 'keygen' }
+  | { readonly kind: 'help'; readonly topic: 'main' | 'sql' | 'check' | 'keygen' | 'serve' }
   | { readonly kind: 'version' }
   | SqlCommand
   | { readonly kind: 'check'; readonly inputs: readonly ScriptInput[] }
   | { readonly kind: 'keygen'; readonly path: string }
-  | { readonly kind: 'serve' };
+  | ServeCommand;
 
 const FORMATS: readonly OutputFormat[] = ['table', 'tsv', 'csv', 'json'];
 
@@ -52,7 +70,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     case 'keygen':
       return parseKeygen(rest);
     case 'serve':
-      return { kind: 'serve' };
+      return parseServe(rest);
     default:
       throw new UsageError(first.startsWith('-') ? `unknown option: ${first}` : `unknown command: ${first}`);
   }
@@ -165,4 +183,65 @@ function parseKeygen(args: readonly string[]): Command {
   if (values.help) return { kind: 'help', topic: 'keygen' };
   if (positionals.length !== 1) throw new UsageError('keygen needs exactly one PATH', 'keygen');
   return { kind: 'keygen', path: positionals[0]! };
+}
+
+/** `host:port`, `[v6]:port`, `:port` or `port`. */
+function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || !Number.isInteger(port) || port > 65535)
+    throw new UsageError(`--listen must be HOST:PORT, not "${text}"`, 'serve');
+  return { host: m[1] || m[2] || '127.0.0.1', port };
+}
+
+function parseServe(args: readonly string[]): Command {
+  const { values } = parse(
+    'serve',
+    args,
+    {
+      listen: { type: 'string' },
+      source: { type: 'string' },
+      url: { type: 'string' },
+      home: { type: 'string' },
+      locality: { type: 'string' },
+      config: { type: 'string' },
+      'external-io-dir': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'require-tls': { type: 'boolean' },
+      users: { type: 'string' },
+      'add-user': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    false,
+  );
+  if (values.help) return { kind: 'help', topic: 'serve' };
+  const str = (k: string): string | undefined => values[k] as string | undefined;
+  if ((str('tls-cert') === undefined) !== (str('tls-key') === undefined))
+    throw new UsageError('give --tls-cert and --tls-key together', 'serve');
+  if (values['require-tls'] && str('tls-cert') === undefined)
+    throw new UsageError('--require-tls needs --tls-cert and --tls-key', 'serve');
+  if (str('source') !== undefined && str('url') !== undefined)
+    throw new UsageError('give --source or --url, not both', 'serve');
+  const { host, port } = parseListen(str('listen') ?? '127.0.0.1:26257');
+  const optional = (key: keyof ServeCommand, flag: string) => {
+    const v = str(flag);
+    return v === undefined ? {} : { [key]: v };
+  };
+  return {
+    kind: 'serve',
+    host,
+    port,
+    ...optional('source', 'source'),
+    ...optional('source', 'url'),
+    ...optional('home', 'home'),
+    ...optional('locality', 'locality'),
+    ...optional('configPath', 'config'),
+    ...optional('externalIoDir', 'external-io-dir'),
+    ...optional('tlsCert', 'tls-cert'),
+    ...optional('tlsKey', 'tls-key'),
+    ...optional('usersPath', 'users'),
+    ...optional('addUser', 'add-user'),
+    requireTls: values['require-tls'] === true,
+  };
 }

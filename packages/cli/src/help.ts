@@ -7,7 +7,7 @@ Commands:
   sql      run statements: -e STMT, -f FILE, stdin, or an interactive shell
   check    parse and validate statement files without running them
   keygen   write a new local KMS key file (local:///abs/path)
-  serve    PostgreSQL wire-protocol server (not available yet)
+  serve    PostgreSQL wire-protocol server: psql and every PostgreSQL driver are clients
 
 Options:
   -h, --help      show this help (also: strongroom <command> --help)
@@ -43,6 +43,31 @@ export const KEYGEN_USAGE = `Usage: strongroom keygen PATH
 
 Writes a new 256-bit key file for the local KMS (mode 0600) and prints its local:// URI. An existing
 file is never overwritten: its URI is printed and the exit status is 0.
+`;
+
+export const SERVE_USAGE = `Usage: strongroom serve [options]
+       strongroom serve --add-user NAME [--users FILE] [--home DIR]   (password read from stdin)
+
+Speaks the PostgreSQL v3 wire protocol, so psql and PostgreSQL drivers send strongroom statements (and
+$1 parameters, e.g. the passphrase); statements strongroom does not own go to the session's own source
+connection. Clients authenticate with SCRAM-SHA-256 against the users file (salted verifiers only).
+Stops on SIGINT/SIGTERM.
+
+Options:
+  --listen HOST:PORT      address to listen on (default 127.0.0.1:26257)
+  --source URL            source database (as for strongroom sql)
+  --home DIR              state directory (default $STRONGROOM_HOME or ~/.strongroom)
+  --locality TIERS        this engine's locality
+  --config FILE           configuration file (domicile rules)
+  --external-io-dir DIR   root of nodelocal:// URIs (default <home>/extern)
+  --tls-cert FILE         PEM certificate (chain) for TLS; with --tls-key
+  --tls-key FILE          PEM private key
+  --require-tls           refuse sessions that do not use TLS
+  --users FILE            users file (default <home>/users)
+  --add-user NAME         add or replace NAME in the users file, password from stdin, then exit
+  -h, --help              show this help
+
+  psql "host=127.0.0.1 port=26257 user=NAME sslmode=require"
 `;
 
 export const META_HELP = `General

@@ -4,16 +4,23 @@
 import { parseCommandLine } from './args.js';
 import { check } from './commands/check.js';
 import { keygen } from './commands/keygen.js';
+import { serveCommand } from './commands/serve.js';
 import { readAll, sqlCommand } from './commands/sql.js';
 import { type CliDeps, defaultDeps } from './deps.js';
-import { CHECK_USAGE, KEYGEN_USAGE, MAIN_USAGE, SQL_USAGE } from './help.js';
+import { CHECK_USAGE, KEYGEN_USAGE, MAIN_USAGE, SERVE_USAGE, SQL_USAGE } from './help.js';
 import { UsageError } from './usage-error.js';
 import { cliVersion } from './version.js';
 
 export type { CliDeps } from './deps.js';
 export { EX_USAGE, UsageError } from './usage-error.js';
 
-const USAGE = { main: MAIN_USAGE, sql: SQL_USAGE, check: CHECK_USAGE, keygen: KEYGEN_USAGE } as const;
+const USAGE = {
+  main: MAIN_USAGE,
+  sql: SQL_USAGE,
+  check: CHECK_USAGE,
+  keygen: KEYGEN_USAGE,
+  serve: SERVE_USAGE,
+} as const;
 
 export async function main(argv: readonly string[], overrides: Partial<CliDeps> = {}): Promise<number> {
   const deps: CliDeps = { ...defaultDeps(), ...overrides };
@@ -37,8 +44,7 @@ export async function main(argv: readonly string[], overrides: Partial<CliDeps> 
       case 'keygen':
         return await keygen(cmd.path, deps);
       case 'serve':
-        deps.stderr.write('strongroom: serve is not available yet (PostgreSQL wire server, a later issue)\n');
-        return 1;
+        return await serveCommand(cmd, deps);
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -7,7 +7,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
   readonly exitCode = EX_USAGE;
   /** Which usage text to show with the message. */
-  readonly command: 'main' | 'sql' | 'check' | 'keygen';
+  readonly command: 'main' | 'sql' | 'check' | 'keygen' | 'serve';
 
   constructor(message: string, command: UsageError['command'] = 'main') {
     super(message);
