@@ -36,7 +36,8 @@ const THROTTLED = new Set([
   'rateLimitExceeded',
 ]);
 const EXISTS = new Set(['PreconditionFailed', 'BlobAlreadyExists', 'ConditionNotMet', 'conditionNotMet']);
-const MISSING = new Set(['NoSuchKey', 'NotFound', 'BlobNotFound', 'NoSuchBucket', 'ContainerNotFound']);
+const MISSING = new Set(['NoSuchKey', 'NotFound', 'BlobNotFound']);
+const NO_BUCKET = new Set(['NoSuchBucket', 'ContainerNotFound']);
 
 interface ErrorShape {
   $metadata?: { httpStatusCode?: number };
@@ -94,6 +95,15 @@ export function cloudError(
   }
   if (creating && (status === 412 || status === 409 || (code !== undefined && EXISTS.has(code)))) {
     return new StrongroomError('STORAGE_ALREADY_EXISTS', `object ${where} already exists`, { cause: err });
+  }
+  if (code !== undefined && NO_BUCKET.has(code)) {
+    return new StrongroomError(
+      'STORAGE_IO',
+      `cannot ${op} ${where}: the bucket or container does not exist (${why})`,
+      {
+        cause: err,
+      },
+    );
   }
   if (status === 404 || (code !== undefined && MISSING.has(code))) {
     return new StrongroomError('STORAGE_NOT_FOUND', `object ${where} not found (${why})`, { cause: err });
