@@ -1,3 +1,5 @@
+export { PostgresSource } from './postgres/postgres-source.js';
+export { parsePostgresUri, redactPostgresUri } from './postgres/uri.js';
 export {
   defaultSourceRegistry,
   type OpenSourceOptions,

@@ -1,6 +1,7 @@
 // The one registry of source kinds by URI scheme. Nothing registers itself on import: the default
 // registry lists its providers here, and tests or embedders may build their own.
 import { StrongroomError } from '@strongroom/errors';
+import { PostgresSource } from './postgres/postgres-source.js';
 import { SqliteSource } from './sqlite/sqlite-source.js';
 import type { Source } from './types.js';
 
@@ -50,10 +51,14 @@ export class SourceRegistry {
 
 /** The registry with every source kind strongroom ships. */
 export function defaultSourceRegistry(): SourceRegistry {
-  return new SourceRegistry('sqlite').register(
-    'sqlite',
-    async (uri, options) => new SqliteSource(uri, options),
-  );
+  const postgres: SourceOpener = async (uri) => {
+    if (uri === undefined) throw new StrongroomError('INVALID_URI', 'a postgres source needs a URI');
+    return new PostgresSource(uri);
+  };
+  return new SourceRegistry('sqlite')
+    .register('sqlite', async (uri, options) => new SqliteSource(uri, options))
+    .register('postgres', postgres)
+    .register('postgresql', postgres);
 }
 
 /** Opens a source by URI with the default registry (`undefined`: the embedded SQLite directory). */

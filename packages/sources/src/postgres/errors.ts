@@ -1,0 +1,38 @@
+// Maps what `pg` throws to StrongroomError by SQLSTATE class. Server messages name objects, never the
+// connection's password; connection failures are retryable unavailability.
+import { isStrongroomError, StrongroomError } from '@strongroom/errors';
+
+export function toPgError(err: unknown, context?: string): StrongroomError {
+  if (isStrongroomError(err)) return err;
+  const e = err as { message?: unknown; code?: unknown; detail?: unknown } | null;
+  const message = `${context ? `${context}: ` : ''}${typeof e?.message === 'string' ? e.message : String(err)}`;
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  if (code === '3D000')
+    return new StrongroomError('DATABASE_NOT_FOUND', message, { cause: err, detail: code });
+  if (code === '42P07' || code === '42710' || code === '42P04')
+    return new StrongroomError('TARGET_EXISTS', message, { cause: err, detail: code });
+  if (code === '57014') return new StrongroomError('CANCELED', message, { cause: err, detail: code });
+  if (
+    code === undefined
+      ? /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Connection terminated/.test(message)
+      : code.startsWith('08') || code === '57P01' || code === '57P03' || code === '53300'
+  )
+    return new StrongroomError('SOURCE_UNAVAILABLE', message, {
+      cause: err,
+      ...(code ? { detail: code } : {}),
+    });
+  return new StrongroomError('SOURCE_ERROR', message, { cause: err, ...(code ? { detail: code } : {}) });
+}
+
+/** Runs `fn`, rethrowing anything as a StrongroomError. */
+export async function pgCall<T>(fn: () => Promise<T>, context?: string): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toPgError(err, context);
+  }
+}
+
+export function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new StrongroomError('CANCELED', 'canceled', { cause: signal.reason });
+}

@@ -1,0 +1,153 @@
+// Span planning and reading for one table. Tables with a primary key are split on its first column,
+// at the planner's histogram bounds (free: no scan), and read in primary-key order, so equal rows always
+// give equal bytes; a table without one is a single span read in heap order (synchronized scans off), which
+// is stable while the table is unchanged. Rows are COPY text: exact for every type, portable across
+// server versions, and span streams concatenate into one valid COPY FROM input.
+import { StrongroomError } from '@strongroom/errors';
+import { to as copyTo } from 'pg-copy-streams';
+import type { SpanBounds, SpanChunk } from '../types.js';
+import { type PgClient, qualified, quoteIdent } from './connect.js';
+import { checkAborted, toPgError } from './errors.js';
+import { quoteLiteral } from './names.js';
+import type { TableLayout } from './schema.js';
+
+/** Aim for about this many rows per span. */
+export const SPAN_ROWS = 100_000;
+/** Chunks handed to the engine hold at least this much (COPY delivers one row per message). */
+const CHUNK_BYTES = 256 * 1024;
+
+export async function planSpans(client: PgClient, layout: TableLayout): Promise<string[]> {
+  const { table } = layout;
+  const first = table.primaryKey[0];
+  if (table.kind !== 'r' || first === undefined || table.estimatedRows < SPAN_ROWS * 1.5) return [];
+  const stats = await client.query<{ bounds: string[] | null }>(
+    `SELECT histogram_bounds::text::text[] AS bounds FROM pg_catalog.pg_stats
+      WHERE schemaname = $1 AND tablename = $2 AND attname = $3 AND NOT inherited`,
+    [table.schema, table.name, first],
+  );
+  const raw = stats.rows[0]?.bounds;
+  // The driver leaves arrays as text; parse the text[] literal.
+  const bounds = typeof raw === 'string' ? parseTextArray(raw) : (raw ?? []);
+  const inner = bounds.slice(1, -1);
+  const wanted = Math.min(Math.ceil(table.estimatedRows / SPAN_ROWS) - 1, inner.length);
+  const picked: string[] = [];
+  for (let i = 1; i <= wanted; i++) {
+    const b = inner[Math.floor((i * inner.length) / (wanted + 1))];
+    if (b !== undefined) picked.push(b);
+  }
+  if (picked.length === 0) return [];
+  // Spans are only disjoint and complete if the bounds increase by the column's own comparison: let the
+  // server sort and deduplicate them as values of the key's type (and give their canonical text).
+  const type = table.columns.find((c) => c.name === first)?.type ?? 'text';
+  const sorted = await client.query<{ v: string }>(
+    `SELECT v::text AS v FROM (SELECT DISTINCT u::${type} AS v FROM unnest($1::text[]) AS u) s ORDER BY s.v`,
+    [picked],
+  );
+  return sorted.rows.map((r) => r.v);
+}
+
+/** Parses a one-dimensional text[] literal such as {a,"b c",NULL} (NULLs are dropped). */
+export function parseTextArray(literal: string): string[] {
+  const out: string[] = [];
+  const body = literal.slice(1, -1);
+  let i = 0;
+  while (i < body.length) {
+    let value = '';
+    let quoted = false;
+    if (body[i] === '"') {
+      quoted = true;
+      i++;
+      while (i < body.length && body[i] !== '"') {
+        if (body[i] === '\\') i++;
+        value += body[i] ?? '';
+        i++;
+      }
+      i++;
+    } else {
+      while (i < body.length && body[i] !== ',') value += body[i++];
+    }
+    if (quoted || value !== 'NULL') out.push(value);
+    i++; // the comma
+  }
+  return out;
+}
+
+/** The COPY statement of one span. Bounds are our own values, embedded as literals (COPY takes no parameters). */
+export function spanCopySql(layout: TableLayout, bounds: SpanBounds): string {
+  const { table } = layout;
+  const name = qualified(table.schema, table.name);
+  const cols = layout.copyColumns.map(quoteIdent).join(', ');
+  const first = table.primaryKey[0];
+  if (first === undefined) {
+    if (bounds.lo !== null || bounds.hi !== null)
+      throw new StrongroomError('INVALID_PARAMETER', `table ${layout.info.name} has no key spans`);
+    return `COPY ${name} (${cols}) TO STDOUT`;
+  }
+  const type = table.columns.find((c) => c.name === first)?.type ?? 'text';
+  const where: string[] = [];
+  if (bounds.lo !== null) where.push(`${quoteIdent(first)} >= ${quoteLiteral(bounds.lo)}::${type}`);
+  if (bounds.hi !== null) where.push(`${quoteIdent(first)} < ${quoteLiteral(bounds.hi)}::${type}`);
+  return (
+    `COPY (SELECT ${cols} FROM ONLY ${name}` +
+    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+    ` ORDER BY ${table.primaryKey.map(quoteIdent).join(', ')}) TO STDOUT`
+  );
+}
+
+function countRows(chunk: Buffer): number {
+  let n = 0;
+  for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/**
+ * Streams one span. `release(ok)` returns the connection: ok=false when the COPY did not run to its end
+ * (error, cancel, or the consumer stopped early), since the connection is then mid-protocol.
+ */
+export async function* readSpan(
+  client: PgClient,
+  layout: TableLayout,
+  bounds: SpanBounds,
+  release: (ok: boolean) => void,
+  signal?: AbortSignal,
+): AsyncGenerator<SpanChunk> {
+  let ok = false;
+  try {
+    checkAborted(signal);
+    if (layout.table.kind !== 'r') {
+      ok = true;
+      return;
+    }
+    const stream = client.query(copyTo(spanCopySql(layout, bounds)));
+    const onAbort = (): void => {
+      stream.destroy(new StrongroomError('CANCELED', 'canceled'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      let pending: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        pending.push(chunk);
+        size += chunk.length;
+        if (size >= CHUNK_BYTES) {
+          const data = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, size);
+          pending = [];
+          size = 0;
+          yield { data, rows: countRows(data) };
+        }
+      }
+      if (size > 0) {
+        const data = Buffer.concat(pending, size);
+        yield { data, rows: countRows(data) };
+      }
+      ok = true;
+    } catch (err) {
+      checkAborted(signal);
+      throw toPgError(err, `reading ${layout.info.name}`);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  } finally {
+    release(ok);
+  }
+}

@@ -1,0 +1,157 @@
+// A throwaway PostgreSQL cluster for tests and benchmarks: initdb into a temp directory, the server on a
+// free 127.0.0.1 port (trust auth, fsync off), stopped and removed by stop(). Binaries come from
+// $PG_BIN or Debian's /usr/lib/postgresql/<newest>/bin (scripts/setup/postgres.sh installs them).
+// As root, the cluster runs as the `postgres` user, since initdb refuses to run as root.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { freePort } from './launch.js';
+
+export interface PostgresCluster {
+  readonly port: number;
+  readonly binDir: string;
+  readonly dataDir: string;
+  /** `postgres://postgres@127.0.0.1:<port>/<database>`. */
+  uri(database?: string): string;
+  /** Recent server log lines, for error messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** The directory with initdb and postgres, or undefined when PostgreSQL is not installed. */
+export function postgresBinDir(): string | undefined {
+  const fromEnv = process.env.PG_BIN;
+  if (fromEnv && existsSync(join(fromEnv, 'postgres'))) return fromEnv;
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root)
+    .filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, 'bin', 'postgres')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions[0] === undefined ? undefined : join(root, versions[0], 'bin');
+}
+
+function runAs(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string): number => Number(execFileSync('id', [flag, 'postgres']).toString().trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function accepts(port: number): Promise<boolean> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Starts a fresh cluster; `settings` are extra `-c name=value` server settings. */
+export async function startPostgres(
+  options: { settings?: Readonly<Record<string, string>>; timeoutMs?: number } = {},
+): Promise<PostgresCluster> {
+  const binDir = postgresBinDir();
+  if (binDir === undefined) throw new Error('PostgreSQL is not installed (run scripts/setup/postgres.sh)');
+  const user = runAs();
+  const dataDir = mkdtempSync(join(tmpdir(), 'strongroom-pg-'));
+  if (user) chownSync(dataDir, user.uid, user.gid);
+  const ids = user ? { uid: user.uid, gid: user.gid } : {};
+  const cleanup = (): void => rmSync(dataDir, { recursive: true, force: true });
+  try {
+    execFileSync(
+      join(binDir, 'initdb'),
+      [
+        '-D',
+        join(dataDir, 'data'),
+        '-U',
+        'postgres',
+        '--auth=trust',
+        '-E',
+        'UTF8',
+        '--locale=C.UTF-8',
+        '--no-sync',
+      ],
+      { ...ids, stdio: ['ignore', 'pipe', 'pipe'], cwd: dataDir },
+    );
+  } catch (err) {
+    cleanup();
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';
+    throw new Error(`initdb failed: ${(err as Error).message}\n${stderr}`);
+  }
+  const port = await freePort();
+  const settings: Record<string, string> = {
+    listen_addresses: '127.0.0.1',
+    port: String(port),
+    unix_socket_directories: dataDir,
+    fsync: 'off',
+    synchronous_commit: 'off',
+    full_page_writes: 'off',
+    max_connections: '60',
+    ...options.settings,
+  };
+  const args = [
+    '-D',
+    join(dataDir, 'data'),
+    ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+  ];
+  const child: ChildProcess = spawn(join(binDir, 'postgres'), args, {
+    ...ids,
+    cwd: dataDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const keep = (b: Buffer): void => {
+    log = (log + b.toString('utf8')).slice(-8000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exited = false;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  child.once('error', (err) => {
+    keep(Buffer.from(String(err)));
+  });
+  const kill = (): void => {
+    if (!exited) child.kill('SIGKILL');
+    cleanup();
+  };
+  process.once('exit', kill);
+  const stop = async (): Promise<void> => {
+    process.removeListener('exit', kill);
+    if (!exited) {
+      child.kill('SIGINT'); // fast shutdown
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exit;
+      clearTimeout(t);
+    }
+    cleanup();
+  };
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  while (!(await accepts(port))) {
+    if (exited || Date.now() > deadline) {
+      await stop();
+      throw new Error(`PostgreSQL did not start on port ${port}:\n${log}`);
+    }
+    await sleep(100);
+  }
+  return {
+    port,
+    binDir,
+    dataDir: join(dataDir, 'data'),
+    uri: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${encodeURIComponent(database)}`,
+    output: () => log,
+    stop,
+  };
+}
