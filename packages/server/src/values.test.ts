@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeParam, encodeBinary, encodeText, forwardedParamCount, wireType } from './values.js';
+
+test('values in text format, as PostgreSQL prints them', () => {
+  const t = (v: Parameters<typeof encodeText>[0]) => encodeText(v)?.toString();
+  assert.equal(t(null), undefined);
+  assert.equal(t(12345678901234567890n), '12345678901234567890');
+  assert.equal(t(true), 't');
+  assert.equal(t(Number.NaN), 'NaN');
+  assert.equal(t(new Uint8Array([0, 255])), '\\x00ff');
+  assert.equal(t(new Date('2026-11-22T10:15:00.000Z')), '2026-11-22 10:15:00+00');
+  assert.equal(t(new Date('2026-11-22T10:15:00.120Z')), '2026-11-22 10:15:00.12+00');
+  assert.deepEqual(
+    ['int8', 'float8', 'bool', 'bytea', 'timestamptz', 'jsonb', 'text', 'weird'].map((n) => wireType(n).oid),
+    [20, 701, 16, 17, 1184, 3802, 25, 25],
+  );
+});
+
+test('binary results and parameters', () => {
+  assert.equal(encodeBinary(5n, 'int8')?.readBigInt64BE(0), 5n);
+  assert.equal(encodeBinary(new Date('2000-01-01T00:00:01Z'), 'timestamptz')?.readBigInt64BE(0), 1_000_000n);
+  assert.equal(decodeParam(Buffer.from('pw'), 0, 25, 1), 'pw');
+  assert.equal(decodeParam(Buffer.from([0, 0, 0, 7]), 1, 23, 1), '7');
+  assert.throws(() => decodeParam(Buffer.from([1]), 1, 600, 2), /\$2/);
+});
+
+test('placeholders of forwarded statements, skipping quotes and comments', () => {
+  assert.equal(forwardedParamCount('SELECT $1, $3'), 3);
+  assert.equal(forwardedParamCount('SELECT \'$9\', "$8" -- $7\n /* $6 */, $$ $5 $$, $2'), 2);
+});
