@@ -18,8 +18,8 @@ const fakeAws: KmsProvider = {
 };
 
 describe('KmsRegistry', () => {
-  it('the default registry serves local:// only', () => {
-    assert.deepEqual(defaultKmsRegistry().schemes, ['local']);
+  it('the default registry serves local:// and the three clouds', () => {
+    assert.deepEqual(defaultKmsRegistry().schemes, ['aws', 'aws-kms', 'azure-kms', 'gcp-kms', 'gs', 'local']);
   });
 
   it('opens through the provider of the scheme', async () => {
@@ -29,8 +29,7 @@ describe('KmsRegistry', () => {
   });
 
   it('throws on a duplicate scheme', () => {
-    const r = defaultKmsRegistry();
-    r.register(fakeAws);
+    const r = new KmsRegistry([fakeAws]);
     assert.throws(
       () => r.register({ ...fakeAws, schemes: ['aws'] }),
       (e: unknown) => isStrongroomError(e, 'INTERNAL'),
@@ -39,10 +38,10 @@ describe('KmsRegistry', () => {
 
   it('fails on an unknown scheme with UNKNOWN_SCHEME naming it, redacted', async () => {
     await assert.rejects(
-      defaultKmsRegistry().open('gcp-kms:///projects/p?CREDENTIALS=c2VjcmV0'),
+      defaultKmsRegistry().open('vault-kms:///projects/p?CREDENTIALS=c2VjcmV0'),
       (e: unknown) =>
         isStrongroomError(e, 'UNKNOWN_SCHEME') &&
-        e.message.includes('"gcp-kms"') &&
+        e.message.includes('"vault-kms"') &&
         !e.message.includes('c2VjcmV0'),
     );
   });

@@ -2,6 +2,9 @@
 // (nothing registers on import); cloud providers plug in as small descriptors whose `open` imports
 // their SDK lazily, so the CLI never loads an SDK it does not use.
 import { SchemeRegistry } from '@strongroom/uri';
+import { awsKmsProvider } from './aws-kms.js';
+import { azureKmsProvider } from './azure-kms.js';
+import { gcpKmsProvider } from './gcp-kms.js';
 import { localKmsProvider } from './local-kms.js';
 import type { Kms, KmsContext, KmsProvider } from './types.js';
 
@@ -33,7 +36,7 @@ export class KmsRegistry {
   }
 }
 
-/** The registry of the CLI and the engine today: `local://` only. */
+/** The registry of the CLI and the engine: local key files and the three clouds' KMS. */
 export function defaultKmsRegistry(): KmsRegistry {
-  return new KmsRegistry([localKmsProvider]);
+  return new KmsRegistry([localKmsProvider, awsKmsProvider, gcpKmsProvider, azureKmsProvider]);
 }

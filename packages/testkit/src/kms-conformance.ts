@@ -1,6 +1,8 @@
 // The one suite every KMS provider runs (after CockroachDB's KMSEncryptDecrypt and CheckNoKMSAccess):
-// round trip of a data key, another key's ciphertext and garbage refused with WRONG_KEY, an unknown
-// key reported as KMS_KEY_NOT_FOUND, and no secret in any error message.
+// round trip of a data key, another key's ciphertext and garbage refused with WRONG_KEY, unknown,
+// disabled and deleted keys, an unreachable KMS (retryable KMS_UNAVAILABLE naming the redacted URI),
+// and no secret in any error message. Cases a provider cannot have (a local key file is never
+// disabled or unreachable) are skipped with the reason.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
@@ -16,6 +18,17 @@ export interface KmsFixture {
   readonly openMissing: () => Promise<Kms>;
   /** Strings that must never appear in an error message (key material, credentials). */
   readonly secrets: readonly string[];
+  /**
+   * A key that wrapped `wrapped` and was then disabled: encrypt and decrypt fail with
+   * KMS_KEY_DISABLED. Undefined when the provider has no such state (the reason in `notApplicable`).
+   */
+  readonly openDisabled?: () => Promise<{ kms: Kms; wrapped: Uint8Array }>;
+  /** A key that wrapped `wrapped` and was then deleted (or scheduled for deletion); may fail itself. */
+  readonly openDeleted?: () => Promise<{ kms: Kms; wrapped: Uint8Array }>;
+  /** A key whose KMS cannot be reached (stopped server, closed port). */
+  readonly openUnreachable?: () => Promise<Kms>;
+  /** Why an optional case does not apply to this provider. */
+  readonly notApplicable?: string;
 }
 
 export function runKmsConformance(name: string, makeKms: () => Promise<KmsFixture>): void {
@@ -86,6 +99,64 @@ export function runKmsConformance(name: string, makeKms: () => Promise<KmsFixtur
         );
       }
     });
+
+    const optional = (
+      title: string,
+      pick: (f: KmsFixture) => unknown,
+      body: (f: KmsFixture) => Promise<void>,
+    ): void => {
+      it(title, async (t) => {
+        const f = await makeKms();
+        if (!pick(f)) return t.skip(f.notApplicable ?? 'not applicable to this provider');
+        await body(f);
+      });
+    };
+
+    optional(
+      'reports a disabled key as KMS_KEY_DISABLED, on encrypt and on decrypt',
+      (f) => f.openDisabled,
+      async (f) => {
+        const { kms, wrapped } = await f.openDisabled!();
+        const disabled = (e: unknown) => isStrongroomError(e, 'KMS_KEY_DISABLED') && noSecrets(f, e);
+        await assert.rejects(kms.encrypt(randomBytes(32)), disabled);
+        await assert.rejects(kms.decrypt(wrapped), disabled);
+      },
+    );
+
+    optional(
+      'reports a deleted key as KMS_KEY_NOT_FOUND or KMS_KEY_DISABLED (pending deletion)',
+      (f) => f.openDeleted,
+      async (f) => {
+        const gone = (e: unknown) =>
+          (isStrongroomError(e, 'KMS_KEY_NOT_FOUND') || isStrongroomError(e, 'KMS_KEY_DISABLED')) &&
+          noSecrets(f, e);
+        // A provider may already fail at open (a deleted key file).
+        const run = async (op: 'encrypt' | 'decrypt') => {
+          const { kms, wrapped } = await f.openDeleted!();
+          if (op === 'decrypt') await kms.decrypt(wrapped);
+          else await kms.encrypt(randomBytes(32));
+        };
+        await assert.rejects(run('decrypt'), gone);
+        await assert.rejects(run('encrypt'), gone);
+      },
+    );
+
+    optional(
+      'reports an unreachable KMS as retryable KMS_UNAVAILABLE naming the redacted URI',
+      (f) => f.openUnreachable,
+      async (f) => {
+        const kms = await f.openUnreachable!();
+        const unavailable = (e: unknown) =>
+          isStrongroomError(e, 'KMS_UNAVAILABLE') &&
+          e.retryable &&
+          e.message.includes(kms.redactedUri) &&
+          noSecrets(f, e);
+        const started = Date.now();
+        await assert.rejects(kms.encrypt(randomBytes(32)), unavailable);
+        await assert.rejects(kms.decrypt(randomBytes(64)), unavailable);
+        assert.ok(Date.now() - started < 30_000, 'an unreachable KMS must fail within seconds');
+      },
+    );
 
     it('reports an unknown key as KMS_KEY_NOT_FOUND', async () => {
       const f = await makeKms();

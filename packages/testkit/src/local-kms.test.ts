@@ -1,6 +1,6 @@
 // Runs the KMS conformance suite against local:// key files. It lives here rather than in
 // packages/kms because testkit depends on kms (a project-reference cycle otherwise).
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
@@ -22,4 +22,12 @@ runKmsConformance('local', async () => ({
   openOther: () => registry.open(`local://${k2}`),
   openMissing: () => registry.open(`local://${join(dir, 'no-such-key')}`),
   secrets,
+  openDeleted: async () => {
+    const path = join(dir, `deleted-${Math.random().toString(36).slice(2)}`);
+    await copyFile(k1, path);
+    const wrapped = await (await registry.open(`local://${path}`)).encrypt(Buffer.alloc(32, 7));
+    await rm(path);
+    return { kms: await registry.open(`local://${path}`), wrapped };
+  },
+  notApplicable: 'a local key file has no disabled state and no server to be unreachable',
 }));

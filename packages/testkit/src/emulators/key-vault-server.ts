@@ -1,0 +1,210 @@
+// An in-process Azure Key Vault (keys only) on loopback over HTTPS, the fallback of emulators.md
+// Appendix A: lowkey-vault's app jar is not published on Maven Central (only the client libraries
+// are), so it cannot be installed from a registry here. RSA keys with versions, RSA-OAEP(-256)
+// encrypt/decrypt/wrapkey/unwrapkey, enabled/disabled versions, key deletion, the bearer challenge the
+// SDK expects, and a plain-HTTP managed-identity token endpoint (IDENTITY_ENDPOINT) so that
+// AUTH=implicit through DefaultAzureCredential stays on loopback. The TLS certificate is made per
+// start by `openssl` (self-signed, SAN 127.0.0.1 + localhost) and given back as `caFile`.
+import { execFileSync } from 'node:child_process';
+import {
+  constants,
+  createPrivateKey,
+  generateKeyPairSync,
+  type KeyObject,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes,
+} from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface KeyVaultServer {
+  /** `https://127.0.0.1:<port>`, the value of AZURE_VAULT_URL. */
+  readonly vaultUrl: string;
+  readonly port: number;
+  /** PEM of the server's self-signed certificate, the value of AZURE_VAULT_CA_FILE. */
+  readonly caFile: string;
+  /** For IDENTITY_ENDPOINT (with any IDENTITY_HEADER): a managed-identity token endpoint. */
+  readonly identityEndpoint: string;
+  /** Creates (or adds a version to) an RSA key; returns the new version. */
+  createKey(name: string): string;
+  setEnabled(name: string, version: string, enabled: boolean): void;
+  deleteKey(name: string): void;
+  stop(): Promise<void>;
+}
+
+interface Version {
+  readonly version: string;
+  readonly privateKey: KeyObject;
+  readonly jwk: { n?: string; e?: string };
+  enabled: boolean;
+}
+
+const OAEP: Record<string, string> = { 'RSA-OAEP': 'sha1', 'RSA-OAEP-256': 'sha256' };
+const TENANT = '00000000-0000-0000-0000-000000000000';
+
+function selfSignedCert(dir: string): { key: string; cert: string; certFile: string } {
+  const keyFile = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile };
+}
+
+async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
+}
+
+const send = (res: ServerResponse, status: number, obj: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(obj));
+};
+const error = (res: ServerResponse, status: number, code: string, message: string, inner?: string) =>
+  send(res, status, { error: { code, message, ...(inner ? { innererror: { code: inner } } : {}) } });
+
+export async function startKeyVaultServer(): Promise<KeyVaultServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'strongroom-keyvault-'));
+  const tls = selfSignedCert(dir);
+  const keys = new Map<string, Version[]>();
+
+  const createKey = (name: string): string => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const jwk = privateKey.export({ format: 'jwk' });
+    const v: Version = { version: randomBytes(16).toString('hex'), privateKey, jwk, enabled: true };
+    keys.set(name, [...(keys.get(name) ?? []), v]);
+    return v.version;
+  };
+
+  const server = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', `https://${req.headers.host}`);
+      const base = `https://${req.headers.host}`;
+      if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) {
+        res.writeHead(401, {
+          'www-authenticate': `Bearer authorization="https://login.microsoftonline.com/${TENANT}", resource="https://vault.azure.net"`,
+        });
+        res.end();
+        return;
+      }
+      if (!url.searchParams.get('api-version')) return error(res, 400, 'BadParameter', 'api-version missing');
+      const b = await body(req);
+      const p = url.pathname.replace(/\/+$/, '').split('/').slice(1).map(decodeURIComponent);
+      if (p[0] !== 'keys' || !p[1])
+        return error(res, 404, 'NotFound', `not implemented: ${req.method} ${url.pathname}`);
+      const name = p[1];
+      const versions = keys.get(name);
+      const v = versions && (p[2] ? versions.find((x) => x.version === p[2]) : versions[versions.length - 1]);
+      const kid = (x: Version) => `${base}/keys/${name}/${x.version}`;
+      if (!v)
+        return error(
+          res,
+          404,
+          'KeyNotFound',
+          `A key with (name/id) ${name} was not found in this key vault.`,
+        );
+      if (req.method === 'GET' && p.length <= 3)
+        return send(res, 200, {
+          key: {
+            kid: kid(v),
+            kty: 'RSA',
+            key_ops: ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'],
+            n: v.jwk.n,
+            e: v.jwk.e,
+          },
+          attributes: { enabled: v.enabled },
+        });
+      const op = p[3] ?? '';
+      if (req.method !== 'POST' || !['encrypt', 'decrypt', 'wrapkey', 'unwrapkey'].includes(op))
+        return error(res, 404, 'NotFound', `not implemented: ${req.method} ${url.pathname}`);
+      if (!v.enabled)
+        return error(
+          res,
+          403,
+          'Forbidden',
+          `Operation ${op} is not allowed on a disabled key.`,
+          'KeyDisabled',
+        );
+      const hash = OAEP[String(b.alg)];
+      if (!hash) return error(res, 400, 'BadParameter', `unsupported algorithm ${String(b.alg)}`);
+      const opts = { key: v.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash };
+      try {
+        const value = Buffer.from(String(b.value ?? ''), 'base64url');
+        const out =
+          op === 'encrypt' || op === 'wrapkey' ? publicEncrypt(opts, value) : privateDecrypt(opts, value);
+        return send(res, 200, { kid: kid(v), value: out.toString('base64url') });
+      } catch {
+        return error(res, 400, 'BadParameter', 'Bad Request');
+      }
+    })().catch((e: unknown) => error(res, 500, 'InternalError', String(e)));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+
+  // App Service managed identity protocol (IDENTITY_ENDPOINT + X-IDENTITY-HEADER), any header value.
+  const identity = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const resource =
+      url.searchParams.get('resource') ?? url.searchParams.get('scope') ?? 'https://vault.azure.net';
+    const expires = Math.floor(Date.now() / 1000) + 3600;
+    send(res, 200, {
+      access_token: `fake-token-${randomBytes(8).toString('hex')}`,
+      expires_on: String(expires),
+      expires_in: '3600',
+      resource,
+      token_type: 'Bearer',
+    });
+  });
+  await new Promise<void>((r) => identity.listen(0, '127.0.0.1', r));
+  const identityPort = (identity.address() as AddressInfo).port;
+
+  createPrivateKey(tls.key); // fail early on a broken openssl output
+  return {
+    vaultUrl: `https://127.0.0.1:${port}`,
+    port,
+    caFile: tls.certFile,
+    identityEndpoint: `http://127.0.0.1:${identityPort}/metadata/identity/oauth2/token`,
+    createKey,
+    setEnabled(name, version, enabled) {
+      const v = keys.get(name)?.find((x) => x.version === version);
+      if (!v) throw new Error(`no key ${name}/${version}`);
+      v.enabled = enabled;
+    },
+    deleteKey(name) {
+      keys.delete(name);
+    },
+    async stop() {
+      server.closeAllConnections();
+      identity.closeAllConnections();
+      await Promise.all([
+        new Promise<void>((r) => server.close(() => r())),
+        new Promise<void>((r) => identity.close(() => r())),
+      ]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
