@@ -8,6 +8,7 @@ import type { ResultSet } from '@strongroom/sources';
 import { parseScript, placeholderCount, type ScriptStatement } from '@strongroom/sql';
 import type { FrontendMessage } from './messages.js';
 import * as out from './serializer.js';
+import { localSet } from './session-settings.js';
 import { decodeParam, encodeBinary, encodeText, forwardedParamCount, TEXT_OID, wireType } from './values.js';
 import { CANCELED, StateError, wireError } from './wire-error.js';
 
@@ -211,6 +212,11 @@ export class Session {
   }
 
   private async run(st: ScriptStatement, params: readonly (string | null)[]): Promise<ResultSet> {
+    const set = st.kind === 'forward' ? localSet(st.text) : undefined;
+    if (set) {
+      if (set.name === 'application_name') this.send(out.parameterStatus('application_name', set.value));
+      return { columns: [], rows: [], tag: 'SET' };
+    }
     const controller = new AbortController();
     this.running = controller;
     let lastProgress = 0;
