@@ -155,3 +155,84 @@ export async function startPostgres(
     stop,
   };
 }
+
+/** Runs SQL on a database of the cluster (a fresh connection each time); rows as arrays of text. */
+export async function pgQuery(
+  cluster: PostgresCluster,
+  database: string,
+  sql: string,
+  params: readonly unknown[] = [],
+): Promise<(string | null)[][]> {
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port: cluster.port,
+    user: 'postgres',
+    database,
+    types: { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig,
+  });
+  await client.connect();
+  try {
+    const r = await client.query({ text: sql, values: [...params], rowMode: 'array' });
+    const last = Array.isArray(r) ? r.at(-1) : r;
+    return (last?.rows ?? []) as (string | null)[][];
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Per-table checksums computed by the server: md5 of every row's text form in sorted order, and the row
+ * count, for every table, partition and materialized view outside the system schemas.
+ */
+export async function tableChecksums(
+  cluster: PostgresCluster,
+  database: string,
+): Promise<Map<string, string>> {
+  const rels = await pgQuery(
+    cluster,
+    database,
+    `SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1, 2`,
+  );
+  const out = new Map<string, string>();
+  for (const [schema, name] of rels) {
+    const q = `"${String(schema).replaceAll('"', '""')}"."${String(name).replaceAll('"', '""')}"`;
+    const [row] = await pgQuery(
+      cluster,
+      database,
+      `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '-') FROM ONLY ${q} t`,
+    );
+    out.set(`${schema}.${name}`, String(row?.[0]));
+  }
+  return out;
+}
+
+/**
+ * `pg_dump --schema-only` of a database, normalised: no comment or blank lines (they carry the database
+ * name and version), a fixed \restrict key, and no owner or privilege statements. pg_dump itself orders
+ * objects deterministically (by type, then name), so equal schemas give equal text.
+ */
+export function schemaDump(cluster: PostgresCluster, database: string): string {
+  const text = execFileSync(
+    join(cluster.binDir, 'pg_dump'),
+    [
+      '--schema-only',
+      '--no-owner',
+      '--no-privileges',
+      '--restrict-key=strongroom',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(cluster.port),
+      '-U',
+      'postgres',
+      database,
+    ],
+    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+  );
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('--'))
+    .join('\n');
+}
