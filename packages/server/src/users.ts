@@ -1,7 +1,8 @@
 // The users file of `strongroom serve`: one user per line, `name SCRAM-SHA-256$…` (PostgreSQL's
 // verifier format), `#` comments. It holds salted verifiers only, never a password; adding a user
 // rewrites the file with mode 0600.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { StrongroomError } from '@strongroom/errors';
 import { formatVerifier, makeVerifier, parseVerifier, type ScramVerifier } from './scram.js';
 
@@ -43,6 +44,7 @@ export function addUser(path: string, name: string, password: string): boolean {
   users.set(name, makeVerifier(password));
   const lines = ['# strongroom serve users: name and SCRAM-SHA-256 verifier (salted; no passwords)'];
   for (const [n, v] of users) lines.push(`${n} ${formatVerifier(v)}`);
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, `${lines.join('\n')}\n`, { mode: 0o600 });
   renameSync(tmp, path);
