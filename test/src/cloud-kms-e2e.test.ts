@@ -4,17 +4,17 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Moto, motoInstalled, startMoto, unavailable } from '@strongroom/testkit';
-// Not yet re-exported by @strongroom/testkit's index (a shared file); see the integrator notes of #4.
 import {
   type GcpKmsServer,
-  startGcpKmsServer,
-} from '../../packages/testkit/dist/emulators/gcp-kms-server.js';
-import {
   type KeyVaultServer,
+  type Moto,
+  motoInstalled,
+  motoKeys,
+  startGcpKmsServer,
   startKeyVaultServer,
-} from '../../packages/testkit/dist/emulators/key-vault-server.js';
-import { motoKeys } from '../../packages/testkit/dist/emulators/moto-kms.js';
+  startMoto,
+  unavailable,
+} from '@strongroom/testkit';
 import { expectCode, type Fixture, fixture, snapshotFiles } from './helpers.js';
 
 const AWS_SECRET = `fake-aws-secret-${randomBytes(6).toString('hex')}`;

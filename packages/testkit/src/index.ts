@@ -1,5 +1,8 @@
 export { chunked, collect, collectNames, pseudoRandomBytes } from './bytes.js';
+export { type GcpKmsServer, startGcpKmsServer, type VersionState } from './emulators/gcp-kms-server.js';
+export { type KeyVaultServer, startKeyVaultServer } from './emulators/key-vault-server.js';
 export { freePort, type Launched, launch, unavailable } from './emulators/launch.js';
 export { type Moto, motoBinary, motoInstalled, REPO_ROOT, startMoto } from './emulators/moto.js';
+export { type MotoKeys, motoKeys } from './emulators/moto-kms.js';
 export { type KmsFixture, runKmsConformance } from './kms-conformance.js';
 export { type MakeStorage, runStorageConformance } from './storage-conformance.js';
