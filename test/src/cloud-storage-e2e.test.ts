@@ -8,19 +8,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { defaultStorageRegistry } from '@strongroom/storage';
-import { collectNames, type Moto, motoInstalled, startMoto, unavailable } from '@strongroom/testkit';
 import {
   AZURITE_ACCOUNT,
   AZURITE_KEY,
   type Azurite,
   azuriteInstalled,
-  startAzurite,
-} from '../../packages/testkit/dist/emulators/azurite.js';
-import {
+  collectNames,
   type FakeGcs,
   fakeGcsInstalled,
+  type Moto,
+  motoInstalled,
+  startAzurite,
   startFakeGcs,
-} from '../../packages/testkit/dist/emulators/fake-gcs.js';
+  startMoto,
+  unavailable,
+} from '@strongroom/testkit';
 import { expectCode, type Fixture, fixture } from './helpers.js';
 
 const registry = defaultStorageRegistry();

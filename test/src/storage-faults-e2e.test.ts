@@ -10,26 +10,22 @@ import { after, before, describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
 import { defaultStorageRegistry, withFaults, withRetries } from '@strongroom/storage';
 import {
-  chunked,
-  collectNames,
-  type Moto,
-  motoInstalled,
-  pseudoRandomBytes,
-  startMoto,
-  unavailable,
-} from '@strongroom/testkit';
-import {
   AZURITE_ACCOUNT,
   AZURITE_KEY,
   type Azurite,
   azuriteInstalled,
-  startAzurite,
-} from '../../packages/testkit/dist/emulators/azurite.js';
-import {
+  chunked,
+  collectNames,
   type FakeGcs,
   fakeGcsInstalled,
+  type Moto,
+  motoInstalled,
+  pseudoRandomBytes,
+  startAzurite,
   startFakeGcs,
-} from '../../packages/testkit/dist/emulators/fake-gcs.js';
+  startMoto,
+  unavailable,
+} from '@strongroom/testkit';
 import { expectCode, type Fixture, fixture } from './helpers.js';
 
 const SECRET = 'fake-secret-never-shown';

@@ -1,4 +1,13 @@
 export { chunked, collect, collectNames, pseudoRandomBytes } from './bytes.js';
+export {
+  AZURITE_ACCOUNT,
+  AZURITE_KEY,
+  type Azurite,
+  azuriteBinary,
+  azuriteInstalled,
+  startAzurite,
+} from './emulators/azurite.js';
+export { type FakeGcs, fakeGcsBinary, fakeGcsInstalled, startFakeGcs } from './emulators/fake-gcs.js';
 export { type GcpKmsServer, startGcpKmsServer, type VersionState } from './emulators/gcp-kms-server.js';
 export { type KeyVaultServer, startKeyVaultServer } from './emulators/key-vault-server.js';
 export { freePort, type Launched, launch, unavailable } from './emulators/launch.js';
