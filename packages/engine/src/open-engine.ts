@@ -157,9 +157,13 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   return new StrongroomEngine({
     source,
     kms: defaultKmsRegistry(),
-    storage: defaultStorageRegistry(),
+    storage: options.storage ?? defaultStorageRegistry(),
     kmsCtx: { env },
-    storageCtx: { externalIoDir, env },
+    storageCtx: {
+      externalIoDir,
+      env,
+      ...(options.onStorageRetry ? { onRetry: options.onStorageRetry } : {}),
+    },
     jobs,
     locality: options.locality ?? '',
     domicile,

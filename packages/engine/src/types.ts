@@ -3,6 +3,7 @@
 
 import type { ResultSet } from '@strongroom/sources';
 import type { ScriptStatement } from '@strongroom/sql';
+import type { StorageRegistry } from '@strongroom/storage';
 
 export interface Progress {
   readonly jobId: bigint;
@@ -44,4 +45,8 @@ export interface EngineOptions {
   /** Path of a JSON configuration file (domicile rules). */
   readonly configPath?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Storage providers (default: defaultStorageRegistry()); e.g. wrapped with withFaults in tests. */
+  readonly storage?: StorageRegistry;
+  /** Told of each cloud storage retry (object and reason, never a secret). */
+  readonly onStorageRetry?: (message: string) => void;
 }
