@@ -29,6 +29,7 @@ export async function sqlCommand(cmd: SqlCommand, deps: CliDeps): Promise<number
     engine = await openEngine({
       home,
       env: deps.env,
+      onStorageRetry: (message) => deps.stderr.write(`NOTICE: ${message}\n`),
       ...(cmd.source === undefined ? {} : { source: cmd.source }),
       ...(cmd.locality === undefined ? {} : { locality: cmd.locality }),
       ...(cmd.configPath === undefined ? {} : { configPath: resolve(deps.cwd, cmd.configPath) }),
