@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Engine, openEngine } from '@strongroom/engine';
 import { openSource } from '@strongroom/sources';
-import { unavailable } from '@strongroom/testkit';
 // The launcher is not exported from the testkit index yet (a shared file); see the integration notes.
 import {
   type PostgresCluster,
@@ -18,7 +17,8 @@ import {
   schemaDump,
   startPostgres,
   tableChecksums,
-} from '../../packages/testkit/dist/emulators/postgres.js';
+  unavailable,
+} from '@strongroom/testkit';
 import { walk } from './helpers.js';
 
 const FIXTURE = `

@@ -27,6 +27,7 @@ export interface RestorePlan {
   readonly units: readonly RestoreUnit[];
   readonly totalRows: number;
   readonly schemaOnly: boolean;
+  readonly skipMissingForeignKeys: boolean;
   readonly detached: boolean;
 }
 
@@ -116,6 +117,7 @@ export async function planRestore(
     units,
     totalRows,
     schemaOnly: o.schemaOnly === true,
+    skipMissingForeignKeys: o.skipMissingForeignKeys === true,
     detached: bool(o.detached),
   };
 }
@@ -153,6 +155,7 @@ export async function runRestore(
       tables,
       objects: u.objects,
       schemaOnly: plan.schemaOnly,
+      skipMissingForeignKeys: plan.skipMissingForeignKeys,
       signal: job.signal,
       onRows: (r, b) => {
         rows += r;

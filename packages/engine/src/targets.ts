@@ -45,21 +45,26 @@ export function selectTargets(
   };
   for (const p of targets.tables) {
     const parts = [...p.parts];
+    // Tables outside the default schema are catalogued as `schema.table` (PostgreSQL sources).
+    let schema: string | undefined;
     if (parts.length === 3 || (p.star && parts.length === 2)) {
-      const schema = parts.splice(1, 1)[0] ?? '';
-      if (!SCHEMAS.has(schema))
-        throw new StrongroomError(
-          'TARGET_NOT_FOUND',
-          `schema "${schema}" does not exist${what} (${show(p)})`,
-        );
+      const given = parts.splice(1, 1)[0] ?? '';
+      if (!SCHEMAS.has(given)) schema = given;
     }
     if (p.star) {
       const db = catalog.find((d) => d.name === parts[0]);
       if (!db)
         throw new StrongroomError('DATABASE_NOT_FOUND', `database "${parts[0]}" does not exist${what}`);
-      add(db, db.tables);
+      const inSchema = db.tables.filter((t) => (schema ? t.startsWith(`${schema}.`) : !t.includes('.')));
+      if (schema && inSchema.length === 0)
+        throw new StrongroomError(
+          'TARGET_NOT_FOUND',
+          `schema "${schema}" does not exist${what} (${show(p)})`,
+        );
+      add(db, schema || p.parts.length === 2 ? inSchema : db.tables);
       continue;
     }
+    if (schema) parts[1] = `${schema}.${parts[1]}`;
     if (parts.length === 2) {
       const db = catalog.find((d) => d.name === parts[0]);
       if (!db?.tables.includes(parts[1] ?? ''))

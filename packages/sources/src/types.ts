@@ -100,6 +100,8 @@ export interface RestoreRequest {
   readonly tables: readonly RestoreTable[];
   readonly objects: readonly SchemaObject[];
   readonly schemaOnly?: boolean;
+  /** Drop foreign keys whose referenced table is not restored, instead of failing. */
+  readonly skipMissingForeignKeys?: boolean;
   readonly signal?: AbortSignal;
   /** Called as rows are loaded. */
   readonly onRows?: (rows: number, bytes: number) => void;

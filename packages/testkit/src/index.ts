@@ -13,5 +13,13 @@ export { type KeyVaultServer, startKeyVaultServer } from './emulators/key-vault-
 export { freePort, type Launched, launch, unavailable } from './emulators/launch.js';
 export { type Moto, motoBinary, motoInstalled, REPO_ROOT, startMoto } from './emulators/moto.js';
 export { type MotoKeys, motoKeys } from './emulators/moto-kms.js';
+export {
+  type PostgresCluster,
+  pgQuery,
+  postgresBinDir,
+  schemaDump,
+  startPostgres,
+  tableChecksums,
+} from './emulators/postgres.js';
 export { type KmsFixture, runKmsConformance } from './kms-conformance.js';
 export { type MakeStorage, runStorageConformance } from './storage-conformance.js';
