@@ -1,19 +1,18 @@
 // Google Cloud Storage: `gs://bucket/prefix?…` (reference §7.3) plus GCS_ENDPOINT for emulators.
-// Creation is conditional (`ifGenerationMatch: 0`); streams go up as resumable uploads in
-// `partSize` chunks (the SDK buffers one chunk and retries chunks with backoff; each retry is
-// reported naming the object). The client never looks for ambient Google credentials unless
+// Creation is conditional (`ifGenerationMatch: 0`); streams go up as hand-driven resumable uploads
+// of `partSize` chunks (gcs-resumable.ts: two chunks in memory at most, each request retried by
+// strongroom with backoff and reported naming the object). The client never looks for ambient Google credentials unless
 // AUTH=implicit, and even then only in GOOGLE_APPLICATION_CREDENTIALS: no metadata-server probe.
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Storage, StorageOptions } from '@google-cloud/storage';
 import { StrongroomError } from '@strongroom/errors';
 import { parseExternalUri } from '@strongroom/uri';
-import { cloudError, httpStatusOf } from './cloud-errors.js';
+import { httpStatusOf } from './cloud-errors.js';
 import { bucketOf, consumeAuth, endpointUrl } from './cloud-uri.js';
+import { type GcsUploadTarget, plainHeaders, resumableUpload } from './gcs-resumable.js';
 import {
-  DEFAULT_PART_SIZE,
   type ObjectClient,
   ObjectStoreStorage,
+  type Retry,
   rootPrefix,
   withCloudRetries,
 } from './object-store.js';
@@ -143,8 +142,6 @@ export class GcsObjectClient implements ObjectClient {
     readonly storage: Storage,
     readonly options: StorageOptions,
     readonly cfg: GcsConfig,
-    readonly ctx: StorageContext,
-    readonly sdk: typeof import('@google-cloud/storage'),
   ) {}
 
   #file(key: string, storage: Storage = this.storage) {
@@ -192,41 +189,22 @@ export class GcsObjectClient implements ObjectClient {
   async putParts(
     key: string,
     parts: AsyncIterable<Buffer>,
-    _retry: unknown,
+    retry: Retry,
     signal?: AbortSignal,
   ): Promise<void> {
-    // A resumable upload retries its chunks inside the SDK; this client reports each retry.
-    const path = key.slice(this.cfg.prefix.length);
-    let attempt = 0;
-    const retrying = new this.sdk.Storage({
-      ...this.options,
-      retryOptions: {
-        autoRetry: true,
-        maxRetries: Math.max(0, (this.ctx.retry?.maxAttempts ?? 5) - 1),
-        retryDelayMultiplier: 2,
-        maxRetryDelay: (this.ctx.retry?.maxDelayMs ?? 10_000) / 1000,
-        totalTimeout: 600,
-        idempotencyStrategy: this.sdk.IdempotencyStrategy.RetryAlways,
-        retryableErrorFn: (err: unknown) => {
-          const e = cloudError(err, 'upload chunk of', path, this.cfg.redacted, true);
-          if (e.retryable) {
-            attempt++;
-            this.ctx.onRetry?.(
-              `retrying upload of ${path} in ${this.cfg.redacted} after attempt ${attempt} failed: ${e.message}`,
-            );
-          }
-          return e.retryable;
-        },
-      },
-    });
-    const ws = this.#file(key, retrying).createWriteStream({
-      resumable: true,
-      chunkSize: this.ctx.partSize ?? DEFAULT_PART_SIZE,
-      validation: false,
-      contentType: 'application/octet-stream',
-      preconditionOpts: { ifGenerationMatch: 0 },
-    });
-    await pipeline(Readable.from(parts, { objectMode: false }), ws, ...(signal ? [{ signal }] : []));
+    await resumableUpload(this.#uploadTarget(), key, parts, retry, signal);
+  }
+
+  #uploadTarget(): GcsUploadTarget {
+    const storage = this.storage;
+    // As the SDK does: a custom endpoint (an emulator) gets no credentials unless asked to.
+    const authed = !storage.customEndpoint || this.options.useAuthWithCustomEndpoint === true;
+    return {
+      apiEndpoint: storage.apiEndpoint,
+      bucket: this.cfg.bucket,
+      ...(this.cfg.billingProject ? { userProject: this.cfg.billingProject } : {}),
+      headers: async (url) => (authed ? plainHeaders(await storage.authClient.getRequestHeaders(url)) : {}),
+    };
   }
 
   async *list(prefix: string, delimiter: string | undefined): AsyncIterable<string[]> {
@@ -260,7 +238,7 @@ export const gcsStorageProvider: StorageProvider = {
     const cfg = parseGcsUri(uri, ctx);
     const sdk = await import('@google-cloud/storage');
     const options = await storageOptions(cfg);
-    const client = new GcsObjectClient(new sdk.Storage(options), options, cfg, ctx, sdk);
+    const client = new GcsObjectClient(new sdk.Storage(options), options, cfg);
     return withCloudRetries(new ObjectStoreStorage(client, cfg.prefix, cfg.redacted, ctx), ctx);
   },
 };
