@@ -30,6 +30,7 @@ class FakeGcs {
   readonly ranges: string[] = [];
   readonly deleted: string[] = [];
   initQuery: URLSearchParams | undefined;
+  readonly auth: (string | undefined)[] = [];
   faults = new Map<number, Fault>();
   beforePut: ((n: number) => void) | undefined;
   puts = 0;
@@ -50,6 +51,7 @@ class FakeGcs {
     this.faults.clear();
     this.beforePut = undefined;
     this.puts = 0;
+    this.auth.length = 0;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -69,6 +71,7 @@ class FakeGcs {
       return obj ? json(200, { name: meta[1], size: String(obj.length) }) : error(404, 'notFound');
     }
     if (url.pathname !== '/upload/storage/v1/b/bkt/o') return error(400, 'unexpected');
+    this.auth.push(req.headers.authorization);
     if (req.method === 'POST') {
       this.initQuery = url.searchParams;
       const id = String(this.sessions.size + 1);
@@ -147,6 +150,19 @@ describe('gs:// resumable uploads', () => {
     ]);
     assert.equal(gcs.initQuery?.get('ifGenerationMatch'), '0');
     assert.equal(gcs.initQuery?.get('name'), 'p/x.bin');
+    // An emulator endpoint without credentials gets none.
+    assert.deepEqual(new Set(gcs.auth), new Set([undefined]));
+  });
+
+  it('sends the credentials with every upload request when there are some', async () => {
+    const authed = await gcsStorageProvider.open(
+      `gs://bkt/p?BEARER_TOKEN=test-token&GCS_ENDPOINT=${encodeURIComponent(gcs.endpoint)}`,
+      { partSize: KIB256 },
+    );
+    await authed.write('authed.bin', chunks(data));
+    assert.ok(gcs.objects.get('p/authed.bin')!.equals(data));
+    assert.equal(gcs.auth.length, 4);
+    assert.deepEqual(new Set(gcs.auth), new Set(['Bearer test-token']));
   });
 
   it('puts the total on the last part when the data ends on a part boundary', async () => {

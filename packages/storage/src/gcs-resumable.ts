@@ -48,6 +48,9 @@ interface Reply {
   readonly body: string;
 }
 
+/** Socket idle time after which a request is given up (and retried). */
+const REQUEST_IDLE_MS = 120_000;
+
 /** Bytes of a response body kept (for the error reason); the rest is drained. */
 const MAX_REPLY = 64 * 1024;
 
@@ -67,6 +70,10 @@ export function send(
   });
   return new Promise<Reply>((resolve, reject) => {
     req.on('error', reject);
+    // A stalled connection counts as a dropped one (ETIMEDOUT is retried).
+    req.setTimeout(REQUEST_IDLE_MS, () =>
+      req.destroy(Object.assign(new Error('idle'), { code: 'ETIMEDOUT' })),
+    );
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       let kept = 0;
@@ -75,6 +82,9 @@ export function send(
         kept += c.length;
       });
       res.on('error', reject);
+      res.on('close', () => {
+        if (!res.complete) reject(Object.assign(new Error('response cut short'), { code: 'ECONNRESET' }));
+      });
       res.on('end', () =>
         resolve({
           status: res.statusCode ?? 0,
@@ -138,7 +148,7 @@ export async function resumableUpload(
     if (typeof location !== 'string' || location === '') {
       throw new StrongroomError('STORAGE_IO', 'the resumable upload session has no Location');
     }
-    return location;
+    return new URL(location, initUrl).href;
   });
   const put = async (range: string, body: Uint8Array | undefined) =>
     send('PUT', session, { ...(await target.headers(session)), 'content-range': range }, body, signal);
