@@ -299,6 +299,7 @@ export async function runBackup(
                   logicalBytes: w.logicalBytes,
                   storedBytes: w.storedBytes,
                   rows: w.rows,
+                  ...(w.compression === 'gzip' ? {} : { compression: w.compression }),
                 },
         };
       }

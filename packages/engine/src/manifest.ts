@@ -15,6 +15,8 @@ export interface FileRef {
   /** Bytes as stored (compressed, encrypted). */
   readonly storedBytes: number;
   readonly rows: number;
+  /** How the rows are compressed: concatenated zstd frames, or one gzip stream when absent (older layers). */
+  readonly compression?: 'zstd' | 'gzip';
 }
 
 export interface SpanEntry {

@@ -1,29 +1,18 @@
-// Moves one span's rows between a source and a storage: row bytes → gzip → (encrypt) → object, and
-// back. The SHA-256 of the row bytes is the span's fingerprint; equal fingerprints mean unchanged.
+// Moves one span's rows between a source and a storage: row bytes → zstd frames → (encrypt) → object, and
+// back (older spans are gzip; see compress.ts). The SHA-256 of the row bytes is the span's fingerprint;
+// equal fingerprints mean unchanged.
 import { createHash } from 'node:crypto';
-import { pipeline, Readable } from 'node:stream';
-import { createGunzip, createGzip } from 'node:zlib';
 import { decryptStream, encryptStream } from '@strongroom/crypto';
 import type { SpanChunk } from '@strongroom/sources';
 import type { ExternalStorage } from '@strongroom/storage';
+import { type Compression, compressOf, decompressOf, SPAN_COMPRESSION } from './compress.js';
 
 export interface SpanWritten {
   readonly fingerprint: string;
   readonly rows: number;
   readonly logicalBytes: number;
   readonly storedBytes: number;
-}
-
-// pipeline() owns the error handling of both streams: a failure on either side (the source throwing,
-// the consumer stopping early) destroys both and surfaces once, to whoever iterates the output.
-const ignore = (): void => undefined;
-
-function gzipOf(src: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  return pipeline(Readable.from(src, { objectMode: false }), createGzip({ level: 1 }), ignore);
-}
-
-function gunzipOf(src: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  return pipeline(Readable.from(src, { objectMode: false }), createGunzip(), ignore);
+  readonly compression: Compression;
 }
 
 /** Hashes a span without writing it (first pass of an incremental). */
@@ -59,19 +48,24 @@ export async function writeSpan(
       yield c.data;
     }
   }
-  const compressed = gzipOf(plain());
+  const compression = SPAN_COMPRESSION;
+  const compressed = compressOf(compression, plain());
   const body = key ? encryptStream(key, path, compressed) : compressed;
   const storedBytes = await store.write(path, body, signal ? { signal } : {});
-  return { fingerprint: h.digest('hex'), rows, logicalBytes, storedBytes };
+  return { fingerprint: h.digest('hex'), rows, logicalBytes, storedBytes, compression };
 }
 
-/** The row bytes of a stored span, authenticated chunk by chunk. */
+/**
+ * The row bytes of a stored span, authenticated chunk by chunk. `compression` is the FileRef's codec;
+ * when it is not given, the codec is recognised from the data.
+ */
 export function readSpanFile(
   store: ExternalStorage,
   path: string,
   key: Uint8Array | undefined,
   signal?: AbortSignal,
+  compression?: Compression,
 ): AsyncIterable<Uint8Array> {
   const raw = store.read(path, signal ? { signal } : {});
-  return gunzipOf(key ? decryptStream(key, path, raw) : raw);
+  return decompressOf(key ? decryptStream(key, path, raw) : raw, compression, path);
 }

@@ -1,7 +1,12 @@
-// Restores tables and objects into one PostgreSQL database on one connection and in one transaction:
-// name clashes are checked before anything is written, then pre-data (types, functions, tables, in dump
-// order), the rows with COPY FROM, sequence values, post-data (constraints, indexes, triggers, foreign
-// keys) and materialized-view refreshes. Any failure rolls back, and drops a database this call created.
+// Restores tables and objects into one PostgreSQL database: name clashes are checked before anything is
+// written, then pre-data (types, functions, tables, in dump order), the rows with COPY FROM, sequence
+// values, post-data (constraints, indexes, triggers, foreign keys) and materialized-view refreshes.
+// Into an existing database, all of it runs in one transaction on one connection, so a failure leaves
+// nothing behind. Into a new database (which a failure drops whole), the pre-data commits first, then
+// LOAD_CONNECTIONS connections load tables (largest first, each COPY FREEZE into a table truncated in
+// its own transaction) and build each table's indexes and key/unique constraints as soon as its rows are
+// in; the remaining post-data (foreign keys, triggers, attachments, comments, refreshes) runs last, in
+// dump order.
 
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -50,9 +55,9 @@ export async function restoreDatabase(
   }
   let client: PgClient | undefined;
   try {
-    client = await connect(conn, database);
-    await pgCall(() => client!.query(`${CANONICAL_SETTINGS}; ${RESTORE_SETTINGS}`));
+    client = await openRestoreClient(conn, database);
     await checkNoClash(client, request);
+    if (request.createDatabase) return await restoreParallel(conn, client, request);
     await pgCall(() => client!.query('BEGIN'));
     const rows = await restoreInTransaction(client, request);
     await pgCall(() => client!.query('COMMIT'), 'committing the restore');
@@ -68,6 +73,17 @@ export async function restoreDatabase(
     throw toPgError(err, 'restore');
   } finally {
     await closeQuietly(client);
+  }
+}
+
+async function openRestoreClient(conn: PgConnection, database: string): Promise<PgClient> {
+  const client = await connect(conn, database);
+  try {
+    await pgCall(() => client.query(`${CANONICAL_SETTINGS}; ${RESTORE_SETTINGS}`));
+    return client;
+  } catch (err) {
+    await closeQuietly(client);
+    throw err;
   }
 }
 
@@ -171,10 +187,15 @@ async function runObject(
   await exec(client, o.sql, `creating ${o.name}`);
 }
 
-async function loadTable(client: PgClient, t: RestoreTable, request: RestoreRequest): Promise<number> {
+async function loadTable(
+  client: PgClient,
+  t: RestoreTable,
+  request: RestoreRequest,
+  freeze = false,
+): Promise<number> {
   const columns = JSON.parse(tableAttr(t, 'copyColumns')) as string[];
   const name = qualified(tableAttr(t, 'schema'), tableAttr(t, 'relname'));
-  const sql = `COPY ${name} (${columns.map(quoteIdent).join(', ')}) FROM STDIN`;
+  const sql = `COPY ${name} (${columns.map(quoteIdent).join(', ')}) FROM STDIN${freeze ? ' (FREEZE)' : ''}`;
   const sink = client.query(copyFrom(sql));
   async function* counted(): AsyncGenerator<Uint8Array> {
     for await (const chunk of t.data()) {
@@ -192,4 +213,150 @@ async function loadTable(client: PgClient, t: RestoreTable, request: RestoreRequ
     throw toPgError(err, `loading ${t.table.name}`);
   }
   return sink.rowCount;
+}
+
+/** Connections that load tables and build indexes at the same time when restoring into a new database. */
+export const LOAD_CONNECTIONS = 2;
+
+/** Post-data that only needs its own table's rows: plain indexes and key/unique/exclusion constraints. */
+function tableLocal(o: SchemaObject, loadable: ReadonlyMap<string, RestoreTable>): boolean {
+  const plainIndex = o.name.startsWith('INDEX ') && !o.name.startsWith('INDEX ATTACH ');
+  if (!(plainIndex || o.name.startsWith('CONSTRAINT '))) return false;
+  const t = loadable.get(o.table);
+  return t !== undefined && objectSection(o.sql).section === 'post-data';
+}
+
+async function restoreParallel(
+  conn: PgConnection,
+  first: PgClient,
+  request: PgRestoreRequest,
+): Promise<number> {
+  const existingSchemas = new Set(
+    (await first.query<{ n: string }>('SELECT nspname AS n FROM pg_catalog.pg_namespace')).rows.map(
+      (r) => r.n,
+    ),
+  );
+  // Only regular tables load rows, and only they get table-local post-data in parallel (a partitioned
+  // parent's indexes wait for the sequential tail, after every partition's).
+  const loadable = new Map(
+    request.tables.filter((t) => t.table.attributes.kind === 'r').map((t) => [t.table.name, t]),
+  );
+  const early: { rank: number; order: number; run: (c: PgClient) => Promise<void> }[] = [];
+  const local = new Map<string, SchemaObject[]>();
+  const tail: { rank: number; order: number; o: SchemaObject }[] = [];
+  for (const t of request.tables) {
+    const order = Number(t.table.attributes.order ?? 0);
+    early.push({ rank: 0, order, run: (c) => exec(c, t.table.createSql, `creating ${t.table.name}`) });
+  }
+  for (const o of request.objects) {
+    const { section, order } = objectSection(o.sql);
+    if (section === 'refresh' && request.schemaOnly) continue;
+    if (section === 'pre-data' || section === 'data')
+      early.push({ rank: RANK[section], order, run: (c) => runObject(c, o, existingSchemas, request) });
+    else if (tableLocal(o, loadable)) local.set(o.table, [...(local.get(o.table) ?? []), o]);
+    else tail.push({ rank: RANK[section], order, o });
+  }
+  early.sort((a, b) => a.rank - b.rank || a.order - b.order);
+  tail.sort((a, b) => a.rank - b.rank || a.order - b.order);
+
+  // 1. Types, tables, sequences... committed, on the first connection; the others connect meanwhile.
+  const others = Array.from({ length: LOAD_CONNECTIONS - 1 }, () =>
+    openRestoreClient(conn, request.database),
+  );
+  const clients: PgClient[] = [first];
+  try {
+    await pgCall(() => first.query('BEGIN'));
+    for (const s of early) {
+      checkAborted(request.signal);
+      await s.run(first);
+    }
+    await pgCall(() => first.query('COMMIT'), 'committing the schema');
+    for (const r of await Promise.allSettled(others)) {
+      if (r.status === 'fulfilled') clients.push(r.value);
+      else throw r.reason;
+    }
+
+    // 2. Rows and table-local post-data, largest tables first, on every connection.
+    type Task = { readonly run: (c: PgClient) => Promise<void> };
+    const loads: RestoreTable[] = request.schemaOnly
+      ? []
+      : [...loadable.values()].sort(
+          (a, b) =>
+            Number(b.table.attributes.estimatedRows ?? 0) - Number(a.table.attributes.estimatedRows ?? 0),
+        );
+    const ready: Task[] = [];
+    // Tables without rows to load have their indexes ready at once.
+    for (const [table, objs] of local)
+      if (!loads.some((t) => t.table.name === table))
+        for (const o of objs) ready.push({ run: (c) => runObject(c, o, existingSchemas, request) });
+    let rows = 0;
+    const pendingLoads = [...loads];
+    const next = (): Task | undefined => {
+      const r = ready.shift();
+      if (r) return r;
+      const t = pendingLoads.shift();
+      if (t === undefined) return undefined;
+      return {
+        run: async (c) => {
+          rows += await loadFrozen(c, t, request);
+          for (const o of local.get(t.table.name) ?? [])
+            ready.push({ run: (cc) => runObject(cc, o, existingSchemas, request) });
+        },
+      };
+    };
+    const failed = new AbortController();
+    const worker = async (c: PgClient): Promise<void> => {
+      // A worker with nothing ready waits while another may still make work (its table's indexes).
+      for (;;) {
+        if (failed.signal.aborted) return;
+        const task = next();
+        if (task === undefined) {
+          if (busy === 0) return;
+          await new Promise<void>((resolve) => idle.push(resolve));
+          continue;
+        }
+        busy++;
+        try {
+          checkAborted(request.signal);
+          await task.run(c);
+        } catch (err) {
+          failed.abort(err);
+          throw err;
+        } finally {
+          busy--;
+          for (const wake of idle.splice(0)) wake();
+        }
+      }
+    };
+    let busy = 0;
+    const idle: (() => void)[] = [];
+    const results = await Promise.allSettled(clients.map(worker));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+
+    // 3. Foreign keys, triggers, attachments, comments, refreshes: in dump order, on one connection.
+    for (const s of tail) {
+      checkAborted(request.signal);
+      await runObject(first, s.o, existingSchemas, request);
+    }
+    return rows;
+  } finally {
+    for (const c of clients.slice(1)) await closeQuietly(c);
+    for (const r of await Promise.allSettled(others))
+      if (r.status === 'fulfilled' && !clients.includes(r.value)) await closeQuietly(r.value);
+  }
+}
+
+/** Loads one table in its own transaction; truncating it first lets COPY write the rows frozen. */
+async function loadFrozen(client: PgClient, t: RestoreTable, request: RestoreRequest): Promise<number> {
+  const name = qualified(tableAttr(t, 'schema'), tableAttr(t, 'relname'));
+  await pgCall(() => client.query(`BEGIN; TRUNCATE ONLY ${name}`), `loading ${t.table.name}`);
+  try {
+    const n = await loadTable(client, t, request, true);
+    await pgCall(() => client.query('COMMIT'), `loading ${t.table.name}`);
+    return n;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
 }

@@ -77,6 +77,8 @@ export async function buildSchema(
         kind: t.kind,
         order,
         copyColumns: JSON.stringify(copyColumns),
+        // Restore loads the largest tables first.
+        estimatedRows: t.estimatedRows,
       },
     };
     tables.push(info);

@@ -1,0 +1,118 @@
+// Span compression codecs. New spans are zstd level 1: every ~512 KiB of row bytes becomes one independent
+// zstd frame (with its content checksum), and the frames are concatenated, which is itself a valid zstd
+// stream. Spans written before zstd are one gzip member stream. A reader that is not told the codec
+// recognises it from the first bytes (zstd frame magic vs gzip magic).
+import { pipeline, Readable } from 'node:stream';
+import { createGunzip, createGzip } from 'node:zlib';
+import { StrongroomError } from '@strongroom/errors';
+import { Compressor, DecompressStream } from 'zstd-napi';
+
+export type Compression = 'zstd' | 'gzip';
+
+/** What new spans are written with. */
+export const SPAN_COMPRESSION: Compression = 'zstd';
+/** Row bytes per zstd frame (the last frame of a span may be shorter). */
+export const FRAME_BYTES = 512 * 1024;
+export const ZSTD_LEVEL = 1;
+
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+
+// pipeline() owns the error handling of both streams: a failure on either side (the source throwing,
+// the consumer stopping early) destroys both and surfaces once, to whoever iterates the output.
+const ignore = (): void => undefined;
+
+export function newZstdCompressor(): Compressor {
+  const c = new Compressor();
+  c.setParameters({ compressionLevel: ZSTD_LEVEL, checksumFlag: true });
+  return c;
+}
+
+/** Groups pieces into runs of at least `size` bytes (the last may be shorter); pieces are copied once. */
+export async function* regroup(src: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Buffer> {
+  let pending: Uint8Array[] = [];
+  let fill = 0;
+  for await (const piece of src) {
+    if (piece.length === 0) continue;
+    pending.push(piece);
+    fill += piece.length;
+    if (fill >= size) {
+      yield Buffer.concat(pending, fill);
+      pending = [];
+      fill = 0;
+    }
+  }
+  if (fill > 0) yield Buffer.concat(pending, fill);
+}
+
+/** zstd frames of the row bytes, one per FRAME_BYTES run, compressed on the calling thread. */
+export async function* zstdFrames(src: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  const c = newZstdCompressor();
+  for await (const run of regroup(src, FRAME_BYTES)) yield c.compress(run);
+}
+
+export function compressOf(codec: Compression, src: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  if (codec === 'zstd') return zstdFrames(src);
+  return pipeline(Readable.from(src, { objectMode: false }), createGzip({ level: 1 }), ignore);
+}
+
+function decoderOf(codec: Compression): NodeJS.ReadWriteStream {
+  return codec === 'zstd' ? new DecompressStream() : createGunzip();
+}
+
+function startsWith(buf: Uint8Array, magic: Buffer): boolean {
+  return buf.length >= magic.length && magic.equals(buf.subarray(0, magic.length));
+}
+
+/**
+ * The decompressed bytes of `src`. Without `codec`, the codec is recognised from the first bytes.
+ * An empty input is an empty output.
+ */
+export async function* decompressOf(
+  src: AsyncIterable<Uint8Array>,
+  codec?: Compression,
+  what = 'span',
+): AsyncGenerator<Uint8Array> {
+  const it = src[Symbol.asyncIterator]();
+  // Enough leading bytes to recognise the codec.
+  const head: Uint8Array[] = [];
+  let headLen = 0;
+  let done = false;
+  while (headLen < ZSTD_MAGIC.length) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    head.push(r.value);
+    headLen += r.value.length;
+  }
+  const first = Buffer.concat(head, headLen);
+  if (done && headLen === 0) return;
+  const kind: Compression | undefined =
+    codec ?? (startsWith(first, ZSTD_MAGIC) ? 'zstd' : startsWith(first, GZIP_MAGIC) ? 'gzip' : undefined);
+  if (kind === undefined) throw new StrongroomError('CORRUPTED', `${what}: neither zstd nor gzip data`);
+  async function* rest(): AsyncGenerator<Uint8Array> {
+    yield first;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  const decoder = decoderOf(kind);
+  // Only the decoder's own failures mean corrupt data; the source's errors pass through as they are.
+  let decoderFailed: unknown;
+  decoder.once('error', (err) => {
+    decoderFailed = err;
+  });
+  const out = pipeline(Readable.from(rest(), { objectMode: false }), decoder, ignore);
+  try {
+    yield* out as AsyncIterable<Uint8Array>;
+  } catch (err) {
+    if (err === decoderFailed && !(err instanceof StrongroomError))
+      throw new StrongroomError('CORRUPTED', `${what}: cannot decompress (${kind})`, { cause: err });
+    throw err;
+  }
+}
