@@ -121,7 +121,7 @@ try {
     `{ ${tables.map((t) => `psql -q -d bench -c 'COPY ${t} TO STDOUT (FORMAT binary)'`).join(' && ')}; } > /dev/null`,
   );
   const backup = measure(
-    'strongroom BACKUP (gzip-1, AES-GCM, local KMS)',
+    'strongroom BACKUP (zstd-1 in worker threads, AES-GCM, local KMS)',
     run(`BACKUP DATABASE bench INTO 'nodelocal://1/c' WITH kms = '${kms}'`),
   );
   const dumpFc = measure('pg_dump -Fc', `pg_dump -Fc -d bench -f ${S}/bench.dump`);
@@ -146,7 +146,7 @@ try {
   // Restores without WAL archiving competing for the cores.
   await archiveCommand('true');
   const restore = measure(
-    'strongroom RESTORE (new database)',
+    'strongroom RESTORE (new database, 2 connections)',
     run(
       `RESTORE DATABASE bench FROM LATEST IN 'nodelocal://1/c' WITH kms = '${kms}', new_db_name = 'restored_sr'`,
     ),

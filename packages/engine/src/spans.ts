@@ -6,6 +6,7 @@ import { decryptStream, encryptStream } from '@strongroom/crypto';
 import type { SpanChunk } from '@strongroom/sources';
 import type { ExternalStorage } from '@strongroom/storage';
 import { type Compression, compressOf, decompressOf, SPAN_COMPRESSION } from './compress.js';
+import { encodeSpan } from './compress-pool.js';
 
 export interface SpanWritten {
   readonly fingerprint: string;
@@ -36,6 +37,12 @@ export async function writeSpan(
   onChunk: (rows: number, bytes: number) => void,
   signal?: AbortSignal,
 ): Promise<SpanWritten> {
+  // zstd spans are hashed, compressed and encrypted on a worker thread (compress-pool.ts).
+  if (SPAN_COMPRESSION === 'zstd') {
+    const enc = encodeSpan(key, path, chunks, onChunk);
+    const storedBytes = await store.write(path, enc.output, signal ? { signal } : {});
+    return { ...enc.result(), storedBytes, compression: 'zstd' };
+  }
   const h = createHash('sha256');
   let rows = 0;
   let logicalBytes = 0;
@@ -48,11 +55,10 @@ export async function writeSpan(
       yield c.data;
     }
   }
-  const compression = SPAN_COMPRESSION;
-  const compressed = compressOf(compression, plain());
+  const compressed = compressOf(SPAN_COMPRESSION, plain());
   const body = key ? encryptStream(key, path, compressed) : compressed;
   const storedBytes = await store.write(path, body, signal ? { signal } : {});
-  return { fingerprint: h.digest('hex'), rows, logicalBytes, storedBytes, compression };
+  return { fingerprint: h.digest('hex'), rows, logicalBytes, storedBytes, compression: SPAN_COMPRESSION };
 }
 
 /**

@@ -1,0 +1,61 @@
+// Worker thread of compress-pool.ts: hashes, compresses (zstd frames) and encrypts one span at a time, so
+// the main thread only moves bytes between the source and the storage. Messages: see compress-pool.ts.
+import { createHash } from 'node:crypto';
+import { parentPort } from 'node:worker_threads';
+import { encryptStream } from '@strongroom/crypto';
+import { zstdFrames } from './compress.js';
+import type { ToMain, ToWorker } from './compress-pool.js';
+
+const port = parentPort;
+if (port === null) throw new Error('compress-worker runs as a worker thread');
+
+/** Output pieces are sent in batches of about this size. */
+const BATCH_BYTES = 256 * 1024;
+
+let queue: (Uint8Array | null)[] = [];
+let wake: (() => void) | undefined;
+const post = (m: ToMain): void => port.postMessage(m);
+
+port.on('message', (m: ToWorker) => {
+  if (m.t === 'start') void run(m.key, m.path);
+  else {
+    queue.push(m.t === 'data' ? m.buf : null);
+    wake?.();
+  }
+});
+
+async function run(key: Uint8Array | null, path: string): Promise<void> {
+  queue = [];
+  const hash = createHash('sha256');
+  async function* source(): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+      const buf = queue.shift() as Uint8Array | null;
+      if (buf === null) return;
+      hash.update(buf);
+      post({ t: 'ack' });
+      yield buf;
+    }
+  }
+  try {
+    const frames = zstdFrames(source());
+    const out = key ? encryptStream(key, path, frames) : frames;
+    let batch: Uint8Array[] = [];
+    let size = 0;
+    const flush = (): void => {
+      if (size === 0) return;
+      post({ t: 'out', buf: Buffer.concat(batch, size) });
+      batch = [];
+      size = 0;
+    };
+    for await (const piece of out) {
+      batch.push(piece);
+      size += piece.length;
+      if (size >= BATCH_BYTES) flush();
+    }
+    flush();
+    post({ t: 'done', fingerprint: hash.digest('hex') });
+  } catch (err) {
+    post({ t: 'error', message: err instanceof Error ? err.message : String(err) });
+  }
+}

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { decryptStream } from '@strongroom/crypto';
+import { StrongroomError } from '@strongroom/errors';
+import type { SpanChunk } from '@strongroom/sources';
+import { compressOf, decompressOf, FRAME_BYTES } from './compress.js';
+import { encodeSpan } from './compress-pool.js';
+
+async function* from(pieces: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
+  for (const p of pieces) yield p;
+}
+
+async function collect(src: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const out: Uint8Array[] = [];
+  for await (const c of src) out.push(c);
+  return Buffer.concat(out);
+}
+
+/** Row-like bytes: compressible text with some random bytes, in pieces of varied sizes. */
+function sample(total: number): Buffer[] {
+  const out: Buffer[] = [];
+  let n = 0;
+  let i = 0;
+  while (n < total) {
+    const size = Math.min(total - n, 1000 + ((i * 7919) % 300_000));
+    const piece = Buffer.alloc(size);
+    for (let o = 0; o < size; o += 64) piece.write(`row ${i}-${o}\t${randomBytes(8).toString('hex')}\n`, o);
+    out.push(piece);
+    n += size;
+    i++;
+  }
+  return out;
+}
+
+describe('span compression', () => {
+  it('round-trips zstd frames and recognises the codec from the data', async () => {
+    const pieces = sample(3 * FRAME_BYTES + 12345);
+    const plain = Buffer.concat(pieces);
+    const z = await collect(compressOf('zstd', from(pieces)));
+    assert.ok(z.length < plain.length);
+    assert.deepEqual(z.subarray(0, 4), Buffer.from([0x28, 0xb5, 0x2f, 0xfd]));
+    assert.ok((await collect(decompressOf(from([z])))).equals(plain));
+    assert.ok((await collect(decompressOf(from([z]), 'zstd'))).equals(plain));
+    // Split at awkward places, including inside the magic.
+    const split = [z.subarray(0, 1), z.subarray(1, 3), z.subarray(3, 100_000), z.subarray(100_000)];
+    assert.ok((await collect(decompressOf(from(split)))).equals(plain));
+  });
+
+  it('still reads gzip spans (written before zstd), told or not', async () => {
+    const plain = Buffer.concat(sample(200_000));
+    const gz = gzipSync(plain, { level: 1 });
+    assert.ok((await collect(decompressOf(from([gz])))).equals(plain));
+    assert.ok((await collect(decompressOf(from([gz]), 'gzip'))).equals(plain));
+    assert.ok((await collect(decompressOf(compressOf('gzip', from([plain]))))).equals(plain));
+  });
+
+  it('is empty for an empty span, and CORRUPTED for truncated or foreign data', async () => {
+    assert.equal((await collect(decompressOf(from([])))).length, 0);
+    const z = await collect(compressOf('zstd', from([Buffer.concat(sample(100_000))])));
+    const isCorrupted = (err: unknown): boolean => err instanceof StrongroomError && err.code === 'CORRUPTED';
+    await assert.rejects(collect(decompressOf(from([z.subarray(0, z.length - 5)]))), isCorrupted);
+    await assert.rejects(collect(decompressOf(from([Buffer.from('plain text')]))), isCorrupted);
+  });
+
+  it('encodes spans on a worker thread: fingerprint, rows and encrypted zstd output', async () => {
+    const key = randomBytes(32);
+    const pieces = sample(2 * FRAME_BYTES + 777);
+    const plain = Buffer.concat(pieces);
+    // Chunks that do and do not own their memory (one is a view into a larger buffer).
+    const big = Buffer.concat([Buffer.alloc(10), pieces[0] as Buffer]);
+    const chunks: SpanChunk[] = [
+      { data: big.subarray(10), rows: 3 },
+      ...pieces.slice(1).map((p) => ({ data: Buffer.from(p), rows: 2 })),
+    ];
+    let reported = 0;
+    async function* src(): AsyncGenerator<SpanChunk> {
+      yield* chunks;
+    }
+    const enc = encodeSpan(key, 'data/1.sst', src(), (_r, b) => {
+      reported += b;
+    });
+    const stored = await collect(enc.output);
+    const r = enc.result();
+    assert.equal(r.fingerprint, createHash('sha256').update(plain).digest('hex'));
+    assert.equal(r.rows, 3 + 2 * (pieces.length - 1));
+    assert.equal(r.logicalBytes, plain.length);
+    assert.equal(reported, plain.length);
+    const back = await collect(decompressOf(decryptStream(key, 'data/1.sst', from([stored]))));
+    assert.ok(back.equals(plain));
+    // Without a key the output is the zstd stream itself; an empty span is empty.
+    // (The first encode took ownership of the chunks' memory: give the second its own.)
+    async function* fresh(): AsyncGenerator<SpanChunk> {
+      for (const p of pieces) yield { data: Buffer.from(p), rows: 1 };
+    }
+    const bare = encodeSpan(undefined, 'data/2.sst', fresh(), () => undefined);
+    assert.ok((await collect(decompressOf(bare.output))).equals(plain));
+    const empty = encodeSpan(undefined, 'data/3.sst', from([]) as AsyncIterable<never>, () => undefined);
+    assert.equal((await collect(empty.output)).length, 0);
+    assert.equal(empty.result().rows, 0);
+  });
+
+  it('stops the source and fails when the source fails mid-span', async () => {
+    let closed = false;
+    async function* failing(): AsyncGenerator<SpanChunk> {
+      try {
+        yield { data: Buffer.alloc(300_000, 1), rows: 1 };
+        throw new StrongroomError('SOURCE_ERROR', 'source broke');
+      } finally {
+        closed = true;
+      }
+    }
+    const enc = encodeSpan(randomBytes(32), 'data/4.sst', failing(), () => undefined);
+    await assert.rejects(collect(enc.output), /source broke/);
+    assert.ok(closed);
+    // The consumer stopping early closes the source too.
+    closed = false;
+    async function* endless(): AsyncGenerator<SpanChunk> {
+      try {
+        for (;;) yield { data: randomBytes(256 * 1024), rows: 1 };
+      } finally {
+        closed = true;
+      }
+    }
+    const enc2 = encodeSpan(undefined, 'data/5.sst', endless(), () => undefined);
+    for await (const _ of enc2.output) break;
+    assert.ok(closed);
+  });
+});
