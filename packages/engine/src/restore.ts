@@ -145,7 +145,13 @@ export async function runRestore(
       data: async function* () {
         for (const s of t.spans) {
           if (!s.file) continue;
-          yield* readSpanFile(storeForFile(backup, s.file), s.file.path, backup.key.key, job.signal);
+          yield* readSpanFile(
+            storeForFile(backup, s.file),
+            s.file.path,
+            backup.key.key,
+            job.signal,
+            s.file.compression,
+          );
         }
       },
     }));

@@ -43,7 +43,8 @@ async function checkFile(b: OpenedBackup, f: FileRef, signal?: AbortSignal): Pro
   if (size === undefined)
     throw new StrongroomError('CORRUPTED', `file ${f.path} is missing from ${store.redactedUri}`);
   let plain = 0;
-  for await (const chunk of readSpanFile(store, f.path, b.key.key, signal)) plain += chunk.length;
+  for await (const chunk of readSpanFile(store, f.path, b.key.key, signal, f.compression))
+    plain += chunk.length;
   if (plain !== f.logicalBytes)
     throw new StrongroomError(
       'CORRUPTED',
