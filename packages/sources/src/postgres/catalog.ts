@@ -5,6 +5,8 @@ import type { PgClient } from './connect.js';
 export interface CatalogColumn {
   readonly name: string;
   readonly type: string;
+  /** pg_type OID of the column's type (built-in types have fixed OIDs below 10000). */
+  readonly typeOid: number;
   /** Stored generated columns are computed again on restore, so they are neither read nor loaded. */
   readonly generated: boolean;
 }
@@ -56,8 +58,15 @@ export async function readCatalog(client: PgClient): Promise<Catalog> {
        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p', 'm') AND ${USER_SCHEMAS}`,
   );
-  const cols = await client.query<{ rel: string; name: string; type: string; generated: string }>(
+  const cols = await client.query<{
+    rel: string;
+    name: string;
+    type: string;
+    typoid: string;
+    generated: string;
+  }>(
     `SELECT a.attrelid AS rel, a.attname AS name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+            a.atttypid AS typoid,
             a.attgenerated AS generated
        FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -96,7 +105,7 @@ export async function readCatalog(client: PgClient): Promise<Catalog> {
   const columns = new Map<string, CatalogColumn[]>();
   for (const c of cols.rows) {
     const list = columns.get(c.rel) ?? [];
-    list.push({ name: c.name, type: c.type, generated: c.generated !== '' });
+    list.push({ name: c.name, type: c.type, typeOid: Number(c.typoid), generated: c.generated !== '' });
     columns.set(c.rel, list);
   }
   const primaryKeys = new Map<string, string[]>();

@@ -21,6 +21,7 @@ import {
   qualified,
   quoteIdent,
 } from './connect.js';
+import { BINARY_HEADER, BINARY_TRAILER, BinaryRowCounter } from './copy-out.js';
 import { checkAborted, pgCall, toPgError } from './errors.js';
 import { objectSection, type Section } from './schema.js';
 import type { PgConnection } from './uri.js';
@@ -195,17 +196,24 @@ async function loadTable(
 ): Promise<number> {
   const columns = JSON.parse(tableAttr(t, 'copyColumns')) as string[];
   const name = qualified(tableAttr(t, 'schema'), tableAttr(t, 'relname'));
-  const sql = `COPY ${name} (${columns.map(quoteIdent).join(', ')}) FROM STDIN${freeze ? ' (FREEZE)' : ''}`;
+  // Spans of binary tables are COPY BINARY rows without header and trailer (see copy-out.ts).
+  const binary = t.table.attributes.copyFormat === 'binary';
+  const options = [...(binary ? ['FORMAT binary'] : []), ...(freeze ? ['FREEZE'] : [])];
+  const sql = `COPY ${name} (${columns.map(quoteIdent).join(', ')}) FROM STDIN${options.length > 0 ? ` (${options.join(', ')})` : ''}`;
   const sink = client.query(copyFrom(sql));
+  const counter = binary ? new BinaryRowCounter() : undefined;
   async function* counted(): AsyncGenerator<Uint8Array> {
+    if (binary) yield BINARY_HEADER;
     for await (const chunk of t.data()) {
       checkAborted(request.signal);
       const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       let n = 0;
-      for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
+      if (counter) n = counter.feed(buf);
+      else for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
       request.onRows?.(n, buf.length);
       yield buf;
     }
+    if (binary) yield BINARY_TRAILER;
   }
   try {
     await pipeline(Readable.from(counted()), sink);

@@ -5,6 +5,7 @@
 import type { DatabaseSchema, SchemaObject, TableInfo } from '../types.js';
 import { type Catalog, type CatalogTable, key } from './catalog.js';
 import { type PgClient, qualified } from './connect.js';
+import { binaryCopyable } from './copy-out.js';
 import { displayName, quoteLiteral } from './names.js';
 import type { DumpEntry } from './pg-dump.js';
 
@@ -32,6 +33,8 @@ export interface TableLayout {
   readonly info: TableInfo;
   /** Columns read and loaded (stored generated columns are computed by the server). */
   readonly copyColumns: readonly string[];
+  /** Rows are COPY BINARY (all columns of binary-safe built-in types), else COPY text. */
+  readonly binary: boolean;
 }
 
 export interface BuiltSchema {
@@ -65,7 +68,9 @@ export async function buildSchema(
       add('pre-data', order, e);
       continue;
     }
-    const copyColumns = t.columns.filter((c) => !c.generated).map((c) => c.name);
+    const copied = t.columns.filter((c) => !c.generated);
+    const copyColumns = copied.map((c) => c.name);
+    const binary = binaryCopyable(copied.map((c) => c.typeOid));
     const info: TableInfo = {
       database,
       name: displayName(t.schema, t.name),
@@ -77,12 +82,14 @@ export async function buildSchema(
         kind: t.kind,
         order,
         copyColumns: JSON.stringify(copyColumns),
+        // Span bytes are COPY BINARY rows without header and trailer (absent: COPY text).
+        ...(binary ? { copyFormat: 'binary' } : {}),
         // Restore loads the largest tables first.
         estimatedRows: t.estimatedRows,
       },
     };
     tables.push(info);
-    layouts.set(info.name, { table: t, info, copyColumns });
+    layouts.set(info.name, { table: t, info, copyColumns, binary });
   }
   for (const [i, s] of catalog.sequences.entries()) {
     const name = qualified(s.schema, s.name);

@@ -4,17 +4,15 @@
 // is stable while the table is unchanged. Rows are COPY text: exact for every type, portable across
 // server versions, and span streams concatenate into one valid COPY FROM input.
 import { StrongroomError } from '@strongroom/errors';
-import { to as copyTo } from 'pg-copy-streams';
 import type { SpanBounds, SpanChunk } from '../types.js';
 import { type PgClient, qualified, quoteIdent } from './connect.js';
+import { copyOut } from './copy-out.js';
 import { checkAborted, toPgError } from './errors.js';
 import { quoteLiteral } from './names.js';
 import type { TableLayout } from './schema.js';
 
 /** Aim for about this many rows per span. */
 export const SPAN_ROWS = 100_000;
-/** Chunks handed to the engine hold at least this much (COPY delivers one row per message). */
-const CHUNK_BYTES = 256 * 1024;
 
 export async function planSpans(client: PgClient, layout: TableLayout): Promise<string[]> {
   const { table } = layout;
@@ -77,11 +75,12 @@ export function spanCopySql(layout: TableLayout, bounds: SpanBounds): string {
   const { table } = layout;
   const name = qualified(table.schema, table.name);
   const cols = layout.copyColumns.map(quoteIdent).join(', ');
+  const opts = layout.binary ? ' (FORMAT binary)' : '';
   const first = table.primaryKey[0];
   if (first === undefined) {
     if (bounds.lo !== null || bounds.hi !== null)
       throw new StrongroomError('INVALID_PARAMETER', `table ${layout.info.name} has no key spans`);
-    return `COPY ${name} (${cols}) TO STDOUT`;
+    return `COPY ${name} (${cols}) TO STDOUT${opts}`;
   }
   const type = table.columns.find((c) => c.name === first)?.type ?? 'text';
   const where: string[] = [];
@@ -90,14 +89,8 @@ export function spanCopySql(layout: TableLayout, bounds: SpanBounds): string {
   return (
     `COPY (SELECT ${cols} FROM ONLY ${name}` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-    ` ORDER BY ${table.primaryKey.map(quoteIdent).join(', ')}) TO STDOUT`
+    ` ORDER BY ${table.primaryKey.map(quoteIdent).join(', ')}) TO STDOUT${opts}`
   );
-}
-
-function countRows(chunk: Buffer): number {
-  let n = 0;
-  for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
-  return n;
 }
 
 /**
@@ -118,34 +111,13 @@ export async function* readSpan(
       ok = true;
       return;
     }
-    const stream = client.query(copyTo(spanCopySql(layout, bounds)));
-    const onAbort = (): void => {
-      stream.destroy(new StrongroomError('CANCELED', 'canceled'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const format = { binary: layout.binary, columns: layout.copyColumns.length };
     try {
-      let pending: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        pending.push(chunk);
-        size += chunk.length;
-        if (size >= CHUNK_BYTES) {
-          const data = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, size);
-          pending = [];
-          size = 0;
-          yield { data, rows: countRows(data) };
-        }
-      }
-      if (size > 0) {
-        const data = Buffer.concat(pending, size);
-        yield { data, rows: countRows(data) };
-      }
+      yield* copyOut(client, spanCopySql(layout, bounds), format, signal);
       ok = true;
     } catch (err) {
       checkAborted(signal);
       throw toPgError(err, `reading ${layout.info.name}`);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
     }
   } finally {
     release(ok);
