@@ -1,8 +1,10 @@
 // Span planning and reading for one table. Tables with a primary key are split on its first column,
 // at the planner's histogram bounds (free: no scan), and read in primary-key order, so equal rows always
 // give equal bytes; a table without one is a single span read in heap order (synchronized scans off), which
-// is stable while the table is unchanged. Rows are COPY text: exact for every type, portable across
-// server versions, and span streams concatenate into one valid COPY FROM input.
+// is stable while the table is unchanged (for key ranges the planner uses the primary-key index, so the
+// ORDER BY adds no sort). Rows are COPY BINARY without header and trailer for tables of binary-safe
+// built-in types (copy-out.ts), else COPY text: exact for every type, portable across server versions,
+// and span streams concatenate into one valid COPY FROM input (the restore frames binary ones).
 import { StrongroomError } from '@strongroom/errors';
 import type { SpanBounds, SpanChunk } from '../types.js';
 import { type PgClient, qualified, quoteIdent } from './connect.js';
