@@ -1,7 +1,8 @@
 // Renders the parser's own grammar (Chevrotain's serialized GAST) as the two committed artefacts of
 // grammar/: an EBNF text and railroad diagrams in HTML. Both are pure functions of the parser, so a
 // test can regenerate them and fail when the committed copies drift.
-import { createSyntaxDiagramsCode, type ISerializedGast } from 'chevrotain';
+import type { ISerializedGast } from 'chevrotain';
+import { createSyntaxDiagramsCode } from './chevrotain.js';
 import { statementParser } from './parser.js';
 import { KW } from './tokens.js';
 

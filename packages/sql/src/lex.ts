@@ -1,7 +1,8 @@
 // Tokenizes one statement with CockroachDB's rules and attaches each token's value as `payload`: words
 // lower-cased (quoted identifiers kept, NFC), strings unescaped, `$n` as its number. Adjacent string
 // literals separated by a newline are joined (SQL standard). Throws a positioned SYNTAX_ERROR.
-import { type IToken, type TokenType, tokenMatcher } from 'chevrotain';
+import type { IToken, TokenType } from 'chevrotain';
+import { tokenMatcher } from './chevrotain.js';
 import { EscapeError, undouble, unescapeE } from './string-escapes.js';
 import { lexicalError, statementError } from './syntax-error.js';
 import {

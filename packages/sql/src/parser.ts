@@ -1,7 +1,7 @@
 // The grammar of strongroom's statements (reference §2) as a Chevrotain CstParser. The rule names are
 // the grammar's non-terminals: grammar/strongroom.ebnf and the railroad diagrams are generated from this
 // class, and completion runs `computeContentAssist('statement', …)` against it.
-import { CstParser } from 'chevrotain';
+import { CstParser } from './chevrotain.js';
 import {
   allTokens,
   Comma,

@@ -1,7 +1,8 @@
 // Token types of the statement language (CockroachDB's lexical rules, reference §1). Keywords are
 // case-insensitive and listed longest first, so `skip_missing_views` never lexes as `skip`; each falls back
 // to Identifier through `longer_alt`. Reserved keywords cannot be bare words; the rest can.
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import type { TokenType } from 'chevrotain';
+import { createToken, Lexer } from './chevrotain.js';
 import {
   matchBlockComment,
   matchDollarString,
