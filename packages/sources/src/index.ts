@@ -1,4 +1,4 @@
-export { PostgresSource } from './postgres/postgres-source.js';
+export type { PostgresSource } from './postgres/postgres-source.js';
 export { parsePostgresUri, redactPostgresUri } from './postgres/uri.js';
 export {
   defaultSourceRegistry,

@@ -1,7 +1,6 @@
 // The one registry of source kinds by URI scheme. Nothing registers itself on import: the default
 // registry lists its providers here, and tests or embedders may build their own.
 import { StrongroomError } from '@strongroom/errors';
-import { PostgresSource } from './postgres/postgres-source.js';
 import { SqliteSource } from './sqlite/sqlite-source.js';
 import type { Source } from './types.js';
 
@@ -53,6 +52,8 @@ export class SourceRegistry {
 export function defaultSourceRegistry(): SourceRegistry {
   const postgres: SourceOpener = async (uri) => {
     if (uri === undefined) throw new StrongroomError('INVALID_URI', 'a postgres source needs a URI');
+    // Loaded on first use, so a SQLite session never loads the pg driver.
+    const { PostgresSource } = await import('./postgres/postgres-source.js');
     return new PostgresSource(uri);
   };
   return new SourceRegistry('sqlite')
