@@ -3,39 +3,21 @@
 // 32 concurrent node-postgres connections (TLS + SCRAM, simple protocol), against an in-process server
 // over a throwaway home holding one backup. Needs `npx tsc -b` first.
 // Usage: node bench/wire/show-backups.mjs [seconds per run, default 5]
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEngine } from '@strongroom/engine';
 import { makeVerifier, startServer } from '@strongroom/server';
+import { selfSignedCertificate } from '@strongroom/testkit';
 import pg from 'pg';
 
 const seconds = Number(process.argv[2] ?? 5);
 const dir = mkdtempSync(join(tmpdir(), 'strongroom-wire-bench-'));
 const home = join(dir, 'home');
-execFileSync(
-  'openssl',
-  [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    join(dir, 'k'),
-    '-out',
-    join(dir, 'c'),
-    '-days',
-    '1',
-    '-subj',
-    '/CN=localhost',
-  ],
-  { stdio: 'ignore' },
-);
+const certificate = selfSignedCertificate(dir);
 const server = await startServer({
   port: 0,
-  tls: { cert: readFileSync(join(dir, 'c')), key: readFileSync(join(dir, 'k')) },
+  tls: { cert: certificate.cert, key: certificate.key },
   requireTls: true,
   users: new Map([['bench', makeVerifier('bench-password')]]),
   openEngine: () => openEngine({ home }),

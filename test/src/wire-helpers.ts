@@ -1,11 +1,9 @@
-// Shared by the wire-protocol tests: a strongroom server on a free loopback port, over a throwaway home,
-// with a self-signed certificate made by openssl and one SCRAM user. Credentials are test-only fakes.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEngine } from '@strongroom/engine';
 import { makeVerifier, type RunningServer, type ServerOptions, startServer } from '@strongroom/server';
+import { selfSignedCertificate } from '@strongroom/testkit';
 
 export const USER = 'app';
 export const PASSWORD = 'fake-wire-password';
@@ -20,28 +18,8 @@ export interface WireFixture {
 
 /** A self-signed certificate for CN=localhost in `dir`; throws when openssl is missing. */
 export function makeCertificate(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'server.crt');
-  const key = join(dir, 'server.key');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
+  const c = selfSignedCertificate(dir);
+  return { cert: c.certFile, key: c.keyFile };
 }
 
 export async function startWireServer(options: Partial<ServerOptions> = {}): Promise<WireFixture> {

@@ -7,6 +7,7 @@ export {
   azuriteInstalled,
   startAzurite,
 } from './emulators/azurite.js';
+export { selfSignedCertificate, type TestCertificate } from './emulators/certificate.js';
 export { type FakeGcs, fakeGcsBinary, fakeGcsInstalled, startFakeGcs } from './emulators/fake-gcs.js';
 export { type GcpKmsServer, startGcpKmsServer, type VersionState } from './emulators/gcp-kms-server.js';
 export { type KeyVaultServer, startKeyVaultServer } from './emulators/key-vault-server.js';

@@ -1,11 +1,3 @@
-// An in-process Azure Key Vault (keys only) on loopback over HTTPS, the fallback of emulators.md
-// Appendix A: lowkey-vault's app jar is not published on Maven Central (only the client libraries
-// are), so it cannot be installed from a registry here. RSA keys with versions, RSA-OAEP(-256)
-// encrypt/decrypt/wrapkey/unwrapkey, enabled/disabled versions, key deletion, the bearer challenge the
-// SDK expects, and a plain-HTTP managed-identity token endpoint (IDENTITY_ENDPOINT) so that
-// AUTH=implicit through DefaultAzureCredential stays on loopback. The TLS certificate is made per
-// start by `openssl` (self-signed, SAN 127.0.0.1 + localhost) and given back as `caFile`.
-import { execFileSync } from 'node:child_process';
 import {
   constants,
   createPrivateKey,
@@ -15,12 +7,13 @@ import {
   publicEncrypt,
   randomBytes,
 } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { selfSignedCertificate } from './certificate.js';
 
 export interface KeyVaultServer {
   /** `https://127.0.0.1:<port>`, the value of AZURE_VAULT_URL. */
@@ -47,33 +40,6 @@ interface Version {
 const OAEP: Record<string, string> = { 'RSA-OAEP': 'sha1', 'RSA-OAEP-256': 'sha256' };
 const TENANT = '00000000-0000-0000-0000-000000000000';
 
-function selfSignedCert(dir: string): { key: string; cert: string; certFile: string } {
-  const keyFile = join(dir, 'key.pem');
-  const certFile = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile };
-}
-
 async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -89,7 +55,7 @@ const error = (res: ServerResponse, status: number, code: string, message: strin
 
 export async function startKeyVaultServer(): Promise<KeyVaultServer> {
   const dir = mkdtempSync(join(tmpdir(), 'strongroom-keyvault-'));
-  const tls = selfSignedCert(dir);
+  const tls = selfSignedCertificate(dir);
   const keys = new Map<string, Version[]>();
 
   const createKey = (name: string): string => {
