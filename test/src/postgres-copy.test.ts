@@ -140,6 +140,25 @@ describe('postgres COPY paths', () => {
         }
       }
       assert.equal(total, 4 + 199991);
+      // PostgreSQL 14+: spans are heap-page ranges (a TID range scan each); their boundaries are marked.
+      assert.ok(
+        bounds.every((b) => /^\u0000page [0-9]+$/.test(b)),
+        `page boundaries: ${JSON.stringify(bounds)}`,
+      );
+      // A chain begun with primary-key spans keeps reading them: [lo, hi) of the key, in key order.
+      const [[inRange]] = (await pgQuery(
+        pg,
+        'copysrc',
+        'SELECT count(*) FROM allbin WHERE id >= 1000 AND id < 2500',
+      )) as [[string]];
+      const keySpan = await read('allbin', '1000', '2500');
+      assert.equal(
+        keySpan.reduce((n, c) => n + c.rows, 0),
+        Number(inRange),
+      );
+      const firstId = (keySpan[0] as SpanChunk).data;
+      // The first row's first field is the bigint id (2-byte field count, 4-byte length, 8-byte value).
+      assert.equal(Buffer.from(firstId.buffer, firstId.byteOffset + 6, 8).readBigInt64BE(), 1000n);
 
       const text = await read('withenum', null, null);
       let textRows = 0;

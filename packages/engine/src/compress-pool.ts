@@ -42,9 +42,9 @@ export interface EncodedSpan {
 }
 
 /**
- * Encodes one span's chunks on a worker thread: zstd frames, then encryption when `key` is given. A chunk
- * whose Uint8Array spans its whole ArrayBuffer is transferred (the caller must not reuse it); others are
- * copied.
+ * Encodes one span's chunks on a worker thread: zstd frames, then encryption when `key` is given. An
+ * `owned` chunk, or one whose Uint8Array spans its whole ArrayBuffer, is transferred (the caller must not
+ * reuse it); others are copied.
  */
 export function encodeSpan(
   key: Uint8Array | undefined,
@@ -103,7 +103,7 @@ export function encodeSpan(
           logicalBytes += c.data.length;
           onChunk(c.rows, c.data.length);
           if (c.data.length === 0) continue;
-          const buf = owns(c.data) ? c.data : c.data.slice();
+          const buf = c.owned === true || owns(c.data) ? c.data : c.data.slice();
           inflight++;
           worker.postMessage({ t: 'data', buf } satisfies ToWorker, [buf.buffer as ArrayBuffer]);
           continue;

@@ -14,7 +14,7 @@ const BATCH_BYTES = 256 * 1024;
 
 let queue: (Uint8Array | null)[] = [];
 let wake: (() => void) | undefined;
-const post = (m: ToMain): void => port.postMessage(m);
+const post = (m: ToMain, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
 port.on('message', (m: ToWorker) => {
   if (m.t === 'start') void run(m.key, m.path);
@@ -44,7 +44,14 @@ async function run(key: Uint8Array | null, path: string): Promise<void> {
     let size = 0;
     const flush = (): void => {
       if (size === 0) return;
-      post({ t: 'out', buf: Buffer.concat(batch, size) });
+      // A buffer of its own, transferred rather than copied to the main thread.
+      const buf = Buffer.allocUnsafeSlow(size);
+      let at = 0;
+      for (const piece of batch) {
+        buf.set(piece, at);
+        at += piece.length;
+      }
+      post({ t: 'out', buf }, [buf.buffer as ArrayBuffer]);
       batch = [];
       size = 0;
     };

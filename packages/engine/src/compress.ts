@@ -28,12 +28,19 @@ export function newZstdCompressor(): Compressor {
   return c;
 }
 
-/** Groups pieces into runs of at least `size` bytes (the last may be shorter); pieces are copied once. */
+/**
+ * Groups pieces into runs of at least `size` bytes (the last may be shorter); small pieces are copied once.
+ * A piece of at least half `size` arriving with nothing pending is a run of its own, not copied.
+ */
 export async function* regroup(src: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Buffer> {
   let pending: Uint8Array[] = [];
   let fill = 0;
   for await (const piece of src) {
     if (piece.length === 0) continue;
+    if (fill === 0 && piece.length * 2 >= size) {
+      yield Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+      continue;
+    }
     pending.push(piece);
     fill += piece.length;
     if (fill >= size) {

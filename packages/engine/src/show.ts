@@ -14,6 +14,12 @@ import { str, strs } from './values.js';
 
 const col = (name: string, type: string): ResultColumn => ({ name, type });
 
+/** A span bound for display. Sources mark positions that are not key values (PostgreSQL heap pages) with a leading NUL. */
+function pretty(bound: string | null, unbounded: string): string {
+  if (bound === null) return unbounded;
+  return bound.startsWith('\u0000') ? bound.slice(1) : bound;
+}
+
 export async function showBackups(ctx: EngineContext, stmt: ShowBackupsStatement): Promise<ResultSet> {
   const uris = strs(stmt.uris);
   if (uris.length !== 1)
@@ -119,7 +125,10 @@ export async function showBackup(
       for (const db of l.manifest.databases)
         for (const t of db.tables)
           for (const s of t.spans)
-            rows.push([`/${db.name}/${t.name}/${s.lo ?? 'Min'}`, `/${db.name}/${t.name}/${s.hi ?? 'Max'}`]);
+            rows.push([
+              `/${db.name}/${t.name}/${pretty(s.lo, 'Min')}`,
+              `/${db.name}/${t.name}/${pretty(s.hi, 'Max')}`,
+            ]);
     return {
       columns: [col('start_pretty', 'text'), col('end_pretty', 'text')],
       rows,
@@ -155,8 +164,8 @@ function showFiles(b: OpenedBackup, fileBytes: Map<string, number> | undefined):
       for (const t of db.tables)
         for (const s of t.spans) {
           if (!s.file?.path.startsWith(`${m.dir}/`)) continue;
-          const lo = `/${db.name}/${t.name}/${s.lo ?? 'Min'}`;
-          const hi = `/${db.name}/${t.name}/${s.hi ?? 'Max'}`;
+          const lo = `/${db.name}/${t.name}/${pretty(s.lo, 'Min')}`;
+          const hi = `/${db.name}/${t.name}/${pretty(s.hi, 'Max')}`;
           rows.push([
             `/${s.file.path}`,
             m.backupType,

@@ -50,8 +50,8 @@ export interface DatabaseSchema {
 }
 
 /**
- * A span of a table: keys in [lo, hi) over the table's ordering key (rowid, primary key). Bounds are
- * opaque strings made by the source; null is unbounded. Spans of one table are given by a sorted list of
+ * A span of a table: positions in [lo, hi) over the table's ordering (rowid, primary key, heap page). Bounds
+ * are opaque strings made by the source; null is unbounded. Spans of one table are given by a sorted list of
  * boundaries b1 < … < bn meaning (−∞, b1), [b1, b2), …, [bn, +∞).
  */
 export interface SpanBounds {
@@ -69,8 +69,9 @@ export interface Snapshot {
    */
   planSpans(database: string, table: string, previous?: readonly string[]): Promise<readonly string[]>;
   /**
-   * The rows of one span, in key order, as a byte stream in the source's row codec. The same rows always
-   * give the same bytes (the engine fingerprints them to find changed spans). Bounded memory.
+   * The rows of one span, in the source's deterministic order, as a byte stream in the source's row codec.
+   * An unchanged span always gives the same bytes (the engine fingerprints them to find changed spans).
+   * Bounded memory.
    */
   readSpan(
     database: string,
@@ -85,6 +86,11 @@ export interface SpanChunk {
   readonly data: Uint8Array;
   /** Rows fully contained in this chunk. */
   readonly rows: number;
+  /**
+   * The whole ArrayBuffer under `data` belongs to the consumer, which may transfer it to another thread
+   * (the source keeps no reference).
+   */
+  readonly owned?: boolean;
 }
 
 export interface RestoreTable {

@@ -1,8 +1,12 @@
-// BinaryRowCounter (restore progress over COPY BINARY rows) under arbitrary chunking, and the choice of
-// COPY BINARY by column types.
+// BinaryRowCounter (restore progress over COPY BINARY rows) under arbitrary chunking, the choice of COPY
+// BINARY by column types, and copyOut's framing of the server's messages into chunks of whole rows however
+// the bytes arrive (the real server is in test/src/postgres-copy.test.ts).
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { BinaryRowCounter, binaryCopyable } from './copy-out.js';
+import type { SpanChunk } from '../types.js';
+import type { PgClient } from './connect.js';
+import { BINARY_HEADER, BINARY_TRAILER, BinaryRowCounter, binaryCopyable, copyOut } from './copy-out.js';
 
 /** Header-less COPY BINARY rows: each a list of fields, null for NULL. */
 function encode(rows: (Buffer | null)[][]): Buffer {
@@ -53,5 +57,119 @@ describe('binaryCopyable', () => {
     assert.equal(binaryCopyable([20, 25, 1700, 1184, 3802, 17, 1007]), true);
     assert.equal(binaryCopyable([20, 16_385]), false);
     assert.equal(binaryCopyable([]), false);
+  });
+});
+
+/** One protocol message: code, int32 length (itself included), payload. */
+function message(code: string, payload: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.write(code, 0, 'latin1');
+  head.writeUInt32BE(payload.length + 4, 1);
+  return Buffer.concat([head, payload]);
+}
+
+/**
+ * The server's bytes for a COPY … TO STDOUT of `rows` (one CopyData message per row; in binary the header
+ * rides in the first row's message and the trailer is a message of its own), then the command's end.
+ */
+function serverBytes(rows: Buffer[], binary: boolean): Buffer {
+  const parts = [message('H', Buffer.from([binary ? 1 : 0, 0, 0]))];
+  rows.forEach((row, i) => {
+    parts.push(message('d', binary && i === 0 ? Buffer.concat([BINARY_HEADER, row]) : row));
+  });
+  if (binary) parts.push(message('d', BINARY_TRAILER));
+  parts.push(message('c', Buffer.alloc(0)));
+  parts.push(message('C', Buffer.from('COPY 3\0')));
+  parts.push(message('Z', Buffer.from('T')));
+  return Buffer.concat(parts);
+}
+
+/**
+ * Stands in for node-postgres's side of a submittable query: a socket whose 'data' listener is the
+ * driver's parser, which (once copyOut hands the socket back) reads CopyDone, CommandComplete and
+ * ReadyForQuery and reports the last two to the query. The server's bytes arrive in pieces of `piece` bytes, one per tick.
+ */
+function fakeClient(bytes: Buffer, piece: number): PgClient {
+  const socket = new PassThrough();
+  let pending = Buffer.alloc(0);
+  let query: { handleCommandComplete(): void; handleReadyForQuery(): void } | undefined;
+  socket.on('data', (b: Buffer) => {
+    pending = Buffer.concat([pending, b]);
+    while (pending.length >= 5 && pending.length >= 1 + pending.readUInt32BE(1)) {
+      const code = String.fromCharCode(pending[0] as number);
+      pending = pending.subarray(1 + pending.readUInt32BE(1));
+      if (code === 'c') continue; // CopyDone: node-postgres reads and ignores it
+      if (code === 'C') query?.handleCommandComplete();
+      else if (code === 'Z') query?.handleReadyForQuery();
+      else assert.fail(`the driver got message ${code} during the COPY`);
+    }
+  });
+  const client = {
+    query(q: { submit(c: unknown): void; handleCommandComplete(): void; handleReadyForQuery(): void }) {
+      query = q;
+      q.submit({ stream: socket, query: () => undefined });
+      void (async () => {
+        for (let i = 0; i < bytes.length; i += piece) {
+          await new Promise((r) => setImmediate(r));
+          socket.write(bytes.subarray(i, i + piece));
+        }
+      })();
+    },
+  };
+  return client as unknown as PgClient;
+}
+
+describe('copyOut', () => {
+  const binaryRows = [
+    encode([[Buffer.from('a'), null]]),
+    encode([[Buffer.alloc(3000, 1), Buffer.from('bb')]]),
+    ...Array.from({ length: 200 }, (_, i) => encode([[Buffer.from(`row ${i}`), Buffer.alloc(i % 50, i)]])),
+  ];
+  const textRows = Array.from({ length: 300 }, (_, i) => Buffer.from(`${i}\t${'x'.repeat(i % 70)}\n`));
+
+  for (const [name, rows, binary] of [
+    ['binary', binaryRows, true],
+    ['text', textRows, false],
+  ] as const) {
+    it(`yields owned chunks of whole ${name} rows, however the server's bytes arrive`, async () => {
+      const expected = Buffer.concat(rows);
+      for (const piece of [1, 2, 5, 13, 64, 1000, 70_000]) {
+        const client = fakeClient(serverBytes(rows, binary), piece);
+        const chunks: SpanChunk[] = [];
+        for await (const c of copyOut(client, 'COPY t TO STDOUT', { binary, columns: 2 }, undefined, 900))
+          chunks.push(c);
+        const what = `${name}, pieces of ${piece}`;
+        assert.ok(Buffer.concat(chunks.map((c) => c.data)).equals(expected), what);
+        assert.equal(
+          chunks.reduce((n, c) => n + c.rows, 0),
+          rows.length,
+          what,
+        );
+        for (const c of chunks) {
+          assert.equal(c.owned, true, what);
+          // Whole rows: a chunk parses to exactly its row count; only the 3000-byte row makes one larger.
+          const n = binary
+            ? new BinaryRowCounter().feed(c.data)
+            : Buffer.from(c.data).toString().split('\n').length - 1;
+          assert.equal(n, c.rows, what);
+          assert.ok(c.data.length <= 900 || c.rows === 1, what);
+        }
+      }
+    });
+  }
+
+  it('reports a row with the wrong field count', async () => {
+    const rows = [encode([[Buffer.from('a'), null]]), encode([[Buffer.from('a')]])];
+    for (const piece of [3, 1000]) {
+      const client = fakeClient(serverBytes(rows, true), piece);
+      await assert.rejects(
+        (async () => {
+          for await (const _ of copyOut(client, 'COPY t TO STDOUT', { binary: true, columns: 2 })) {
+            // drain
+          }
+        })(),
+        /row of 1 fields, not 2/,
+      );
+    }
   });
 });

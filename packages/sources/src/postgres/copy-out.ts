@@ -11,7 +11,7 @@ import type { SpanChunk } from '../types.js';
 import type { PgClient } from './connect.js';
 
 /** Chunks handed to the engine hold about this much (whole rows; a larger row makes a larger chunk). */
-export const COPY_CHUNK_BYTES = 512 * 1024;
+export const COPY_CHUNK_BYTES = 1024 * 1024;
 
 /** `PGCOPY\n\377\r\n\0`, then flags (int32) and the header-extension length (int32). */
 export const BINARY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -106,11 +106,9 @@ class CopyOutQuery {
   handlePortalSuspended(): void {}
 }
 
-/** An exact-size copy, so the engine may transfer (not copy) its ArrayBuffer to a worker thread. */
-function own(out: Buffer, size: number): Buffer {
-  const b = Buffer.allocUnsafeSlow(size);
-  out.copy(b, 0, 0, size);
-  return b;
+/** A chunk over a buffer of its own, which the engine may transfer (not copy) to a worker thread. */
+function chunkOf(out: Buffer, size: number, rows: number): SpanChunk {
+  return { data: out.subarray(0, size), rows, owned: true };
 }
 
 /**
@@ -149,6 +147,37 @@ export async function* copyOut(
       }
       let i = 0;
       while (i < buf.length) {
+        if (remaining < 0 && headLen === 0 && !first) {
+          // Fast path: the whole CopyData rows at i are moved together in place (dropping their 5-byte
+          // message headers), then copied into the chunk at once.
+          const start = i;
+          let w = i;
+          let n = 0;
+          let more = 0;
+          while (i + 5 <= buf.length && buf[i] === MSG_COPY_DATA) {
+            n = buf.readUInt32BE(i + 1) - 4;
+            if (i + 5 + n > buf.length || pos + (w - start) + n > out.length) break;
+            if (format.binary) {
+              if (n < 2 || buf.readInt16BE(i + 5) !== format.columns) break; // the trailer, or an error below
+            } else if (n < 1 || buf[i + 4 + n] !== 0x0a) break;
+            buf.copyWithin(w, i + 5, i + 5 + n);
+            w += n;
+            i += 5 + n;
+            more++;
+          }
+          if (more > 0) {
+            buf.copy(out, pos, start, w);
+            pos += w - start;
+            rows += more;
+            if (pos >= chunkBytes) {
+              yield chunkOf(out, pos, rows);
+              out = Buffer.allocUnsafeSlow(chunkBytes);
+              pos = 0;
+              rows = 0;
+            }
+            if (i >= buf.length) break;
+          }
+        }
         if (remaining < 0) {
           // A new message: code and length.
           let msgStart = i;
@@ -176,11 +205,11 @@ export async function* copyOut(
           }
           if (code === MSG_COPY_DATA) {
             if (pos > 0 && pos + remaining > out.length) {
-              yield { data: own(out, pos), rows };
+              yield chunkOf(out, pos, rows);
+              out = Buffer.allocUnsafeSlow(Math.max(chunkBytes, remaining));
               pos = 0;
               rows = 0;
-            }
-            if (remaining > out.length) out = Buffer.allocUnsafeSlow(remaining);
+            } else if (remaining > out.length) out = Buffer.allocUnsafeSlow(remaining);
             rowStart = pos;
           }
         }
@@ -215,7 +244,8 @@ export async function* copyOut(
         }
         rows++;
         if (pos >= chunkBytes) {
-          yield { data: own(out, pos), rows };
+          yield chunkOf(out, pos, rows);
+          out = Buffer.allocUnsafeSlow(chunkBytes);
           pos = 0;
           rows = 0;
         }
@@ -226,7 +256,7 @@ export async function* copyOut(
       await q.wait();
     }
     if (q.error !== undefined) throw q.error;
-    if (pos > 0) yield { data: own(out, pos), rows };
+    if (pos > 0) yield chunkOf(out, pos, rows);
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }

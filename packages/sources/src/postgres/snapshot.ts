@@ -37,6 +37,12 @@ class WorkerPool {
         this.#all.add(client);
         await pgCall(async () => {
           await client.query(CANONICAL_SETTINGS);
+          // Span reads are single scans: no parallel plan (its row order is not stable), no JIT compile.
+          await client.query(
+            `SET max_parallel_workers_per_gather = 0;
+             SELECT pg_catalog.set_config('jit', 'off', false)
+              WHERE current_setting('server_version_num')::int >= 110000`,
+          );
           await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
           await client.query(`SET TRANSACTION SNAPSHOT '${this.snapshotId.replace(/[^0-9A-Za-z-]/g, '')}'`);
         }, 'importing the backup snapshot');

@@ -1,10 +1,15 @@
-// Span planning and reading for one table. Tables with a primary key are split on its first column,
-// at the planner's histogram bounds (free: no scan), and read in primary-key order, so equal rows always
-// give equal bytes; a table without one is a single span read in heap order (synchronized scans off), which
-// is stable while the table is unchanged (for key ranges the planner uses the primary-key index, so the
-// ORDER BY adds no sort). Rows are COPY BINARY without header and trailer for tables of binary-safe
-// built-in types (copy-out.ts), else COPY text: exact for every type, portable across server versions,
-// and span streams concatenate into one valid COPY FROM input (the restore frames binary ones).
+// Span planning and reading for one table. On PostgreSQL 14 and later a table is split into ranges of heap
+// pages, read with a TID range scan (`ctid >= '(lo,0)' AND ctid < '(hi,0)'`): a sequential read of those
+// pages, the server's cheapest way to produce rows (an index scan in key order cost ~1.3-1.7x the CPU on
+// `pgbench_accounts`). Rows come in physical order, which is stable while their pages are unchanged, so
+// equal pages give equal bytes and incrementals find changed spans by fingerprint; any change to a row
+// changes its span's bytes (an update that moves a row changes both spans). A table of one span is a
+// plain `COPY table` (synchronized scans off, so it starts at the first page). Chains begun on older
+// versions keep primary-key spans: split on the key's first column at the planner's histogram bounds and
+// read in key order. Page boundaries start with NUL, which no PostgreSQL text value (so no key boundary)
+// contains. Rows are COPY BINARY without header and trailer for tables of binary-safe built-in types
+// (copy-out.ts), else COPY text: exact for every type, portable across server versions, and span streams
+// concatenate into one valid COPY FROM input (the restore frames binary ones).
 import { StrongroomError } from '@strongroom/errors';
 import type { SpanBounds, SpanChunk } from '../types.js';
 import { type PgClient, qualified, quoteIdent } from './connect.js';
@@ -16,10 +21,46 @@ import type { TableLayout } from './schema.js';
 /** Aim for about this many rows per span. */
 export const SPAN_ROWS = 100_000;
 
+/** At most this many heap pages (128 MiB) per page span, whatever the row estimate. */
+export const SPAN_PAGES_MAX = 16384;
+
+const PAGE_MARK = '\u0000page ';
+
+/** The boundary before heap page `page`. */
+export function pageBoundary(page: number): string {
+  return `${PAGE_MARK}${page}`;
+}
+
+/** The heap page of a page boundary; undefined for a key boundary. */
+export function pageOf(boundary: string | null): number | undefined {
+  if (boundary === null || !boundary.startsWith(PAGE_MARK)) return undefined;
+  const page = Number(boundary.slice(PAGE_MARK.length));
+  if (!Number.isSafeInteger(page) || page < 0)
+    throw new StrongroomError('INVALID_PARAMETER', `bad page span boundary ${JSON.stringify(boundary)}`);
+  return page;
+}
+
 export async function planSpans(client: PgClient, layout: TableLayout): Promise<string[]> {
   const { table } = layout;
+  if (table.kind !== 'r') return [];
+  const info = await client.query<{ version: string; pages: string }>(
+    `SELECT current_setting('server_version_num') AS version,
+            (pg_catalog.pg_relation_size($1::regclass) / current_setting('block_size')::int8)::text AS pages`,
+    [qualified(table.schema, table.name)],
+  );
+  const version = Number(info.rows[0]?.version ?? 0);
+  const pages = Number(info.rows[0]?.pages ?? 0);
+  if (version >= 140000) {
+    const byRows = table.estimatedRows >= SPAN_ROWS * 1.5 ? Math.ceil(table.estimatedRows / SPAN_ROWS) : 1;
+    const spans = Math.min(Math.max(byRows, Math.ceil(pages / SPAN_PAGES_MAX)), pages);
+    if (spans <= 1) return [];
+    const step = Math.ceil(pages / spans);
+    const out: string[] = [];
+    for (let p = step; p < pages; p += step) out.push(pageBoundary(p));
+    return out;
+  }
   const first = table.primaryKey[0];
-  if (table.kind !== 'r' || first === undefined || table.estimatedRows < SPAN_ROWS * 1.5) return [];
+  if (first === undefined || table.estimatedRows < SPAN_ROWS * 1.5) return [];
   const stats = await client.query<{ bounds: string[] | null }>(
     `SELECT histogram_bounds::text::text[] AS bounds FROM pg_catalog.pg_stats
       WHERE schemaname = $1 AND tablename = $2 AND attname = $3 AND NOT inherited`,
@@ -78,12 +119,18 @@ export function spanCopySql(layout: TableLayout, bounds: SpanBounds): string {
   const name = qualified(table.schema, table.name);
   const cols = layout.copyColumns.map(quoteIdent).join(', ');
   const opts = layout.binary ? ' (FORMAT binary)' : '';
-  const first = table.primaryKey[0];
-  if (first === undefined) {
-    if (bounds.lo !== null || bounds.hi !== null)
-      throw new StrongroomError('INVALID_PARAMETER', `table ${layout.info.name} has no key spans`);
-    return `COPY ${name} (${cols}) TO STDOUT${opts}`;
+  if (bounds.lo === null && bounds.hi === null) return `COPY ${name} (${cols}) TO STDOUT${opts}`;
+  const loPage = pageOf(bounds.lo);
+  const hiPage = pageOf(bounds.hi);
+  if (loPage !== undefined || hiPage !== undefined) {
+    const where: string[] = [];
+    if (loPage !== undefined) where.push(`ctid >= '(${loPage},0)'::tid`);
+    if (hiPage !== undefined) where.push(`ctid < '(${hiPage},0)'::tid`);
+    return `COPY (SELECT ${cols} FROM ONLY ${name} WHERE ${where.join(' AND ')}) TO STDOUT${opts}`;
   }
+  const first = table.primaryKey[0];
+  if (first === undefined)
+    throw new StrongroomError('INVALID_PARAMETER', `table ${layout.info.name} has no key spans`);
   const type = table.columns.find((c) => c.name === first)?.type ?? 'text';
   const where: string[] = [];
   if (bounds.lo !== null) where.push(`${quoteIdent(first)} >= ${quoteLiteral(bounds.lo)}::${type}`);
