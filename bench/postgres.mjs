@@ -3,7 +3,9 @@
 // table of mixed types), then side by side, each timed as a whole process with its peak RSS (GNU time):
 // strongroom BACKUP (compressed, encrypted, local KMS) vs raw binary COPY of every table, pg_dump -Fc,
 // pg_dump -Fc -Z0 | zstd -1 | openssl, pgbackrest full (aes-256-cbc, zst, process-max 2); strongroom
-// RESTORE vs pg_restore -j 2. Usage: npm run bench:postgres  (BENCH_SCALE=10 for a quick run; default 70).
+// RESTORE vs pg_restore -j 2. The close comparisons (raw COPY, BACKUP, the pg_dump pipeline; RESTORE,
+// pg_restore) run $BENCH_RUNS times each (default 3), interleaved, and report the median; pg_dump -Fc and
+// pgbackrest run once. Usage: npm run bench:postgres  (BENCH_SCALE=10 for a quick run; default 70).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { pgQuery, startPostgres } from '../packages/testkit/dist/emulators/postgres.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 70);
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const here = new URL('.', import.meta.url).pathname;
 const sh = (cmd) => execFileSync('bash', ['-c', cmd], { stdio: ['ignore', 'pipe', 'inherit'] }).toString();
 
@@ -49,7 +52,7 @@ const env = `PGHOST=127.0.0.1 PGPORT=${port} PGUSER=postgres`;
 const results = [];
 
 /** Runs a shell command as a whole process; wall seconds and peak RSS (MB) of its largest process. */
-function measure(name, cmd, { asPostgres = false } = {}) {
+function time(name, cmd, { asPostgres = false } = {}) {
   const full = asPostgres ? `runuser -u postgres -- bash -c ${JSON.stringify(cmd)}` : cmd;
   const t0 = process.hrtime.bigint();
   const r = spawnSync('/usr/bin/time', ['-f', '%M', 'bash', '-c', `export ${env}; ${full}`], {
@@ -58,11 +61,36 @@ function measure(name, cmd, { asPostgres = false } = {}) {
   });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${name} failed:\n${r.stderr}`);
-  const rssKb = Number(r.stderr.trim().split('\n').at(-1));
-  const row = { name, seconds, rssMb: rssKb / 1024 };
-  results.push(row);
-  console.error(`${name}: ${seconds.toFixed(2)} s, peak RSS ${row.rssMb.toFixed(0)} MB`);
-  return row;
+  const rssMb = Number(r.stderr.trim().split('\n').at(-1)) / 1024;
+  console.error(`${name}: ${seconds.toFixed(2)} s, peak RSS ${rssMb.toFixed(0)} MB`);
+  return { seconds, rssMb };
+}
+
+/**
+ * Times each of `commands` ({name, cmd(run), after?(run), asPostgres?}) `runs` times, interleaved (so a
+ * change in the machine's load hits all of them alike); one result row each: the median wall time, its
+ * range, and the largest peak RSS.
+ */
+function measure(commands, runs = 1) {
+  const samples = commands.map(() => []);
+  for (let run = 0; run < runs; run++)
+    commands.forEach((c, i) => {
+      samples[i].push(time(c.name, c.cmd(run), c));
+      c.after?.(run);
+    });
+  return commands.map((c, i) => {
+    const secs = samples[i].map((x) => x.seconds).sort((a, b) => a - b);
+    const row = {
+      name: c.name,
+      runs,
+      seconds: secs[Math.floor((secs.length - 1) / 2)] ?? 0,
+      min: secs[0] ?? 0,
+      max: secs.at(-1) ?? 0,
+      rssMb: Math.max(...samples[i].map((x) => x.rssMb)),
+    };
+    results.push(row);
+    return row;
+  });
 }
 
 async function archiveCommand(command) {
@@ -109,63 +137,81 @@ try {
   mkdirSync(join(home, 'extern'), { recursive: true });
   writeFileSync(join(home, 'k.key'), `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
   const source = `postgres://postgres@127.0.0.1:${port}/bench`;
-  const run = (stmt) => `node ${here}strongroom-run.mjs ${home} '${source}' "${stmt}" >/dev/null`;
+  const strongroom = (stmt) => `node ${here}strongroom-run.mjs ${home} '${source}' "${stmt}" >/dev/null`;
   const kms = `local://${home}/k.key`;
 
   // Warm the cache once, like the reference runs.
   sh(
     `${env} psql -q -d bench -c "SELECT count(*) FROM pgbench_accounts" -c "SELECT count(*) FROM mixed" >/dev/null`,
   );
-  const copy = measure(
-    'raw COPY binary → /dev/null',
-    `{ ${tables.map((t) => `psql -q -d bench -c 'COPY ${t} TO STDOUT (FORMAT binary)'`).join(' && ')}; } > /dev/null`,
+  const [copy, backup, dumpPipe] = measure(
+    [
+      {
+        name: 'raw COPY binary → /dev/null',
+        cmd: () =>
+          `{ ${tables.map((t) => `psql -q -d bench -c 'COPY ${t} TO STDOUT (FORMAT binary)'`).join(' && ')}; } > /dev/null`,
+      },
+      {
+        name: 'strongroom BACKUP (zstd-1 in worker threads, AES-GCM, local KMS)',
+        cmd: (run) => strongroom(`BACKUP DATABASE bench INTO 'nodelocal://1/c${run}' WITH kms = '${kms}'`),
+      },
+      {
+        name: 'pg_dump -Fc -Z0 | zstd -1 | openssl aes-256-ctr',
+        cmd: () =>
+          `pg_dump -Fc -Z0 -d bench | zstd -1 -q | openssl enc -aes-256-ctr -pbkdf2 -pass pass:bench-fake > ${S}/bench.zst.enc`,
+      },
+    ],
+    RUNS,
   );
-  const backup = measure(
-    'strongroom BACKUP (zstd-1 in worker threads, AES-GCM, local KMS)',
-    run(`BACKUP DATABASE bench INTO 'nodelocal://1/c' WITH kms = '${kms}'`),
-  );
-  const dumpFc = measure('pg_dump -Fc', `pg_dump -Fc -d bench -f ${S}/bench.dump`);
-  const dumpPipe = measure(
-    'pg_dump -Fc -Z0 | zstd -1 | openssl aes-256-ctr',
-    `pg_dump -Fc -Z0 -d bench | zstd -1 -q | openssl enc -aes-256-ctr -pbkdf2 -pass pass:bench-fake > ${S}/bench.zst.enc`,
-  );
+  const [dumpFc] = measure([{ name: 'pg_dump -Fc', cmd: () => `pg_dump -Fc -d bench -f ${S}/bench.dump` }]);
   let pgbr;
   try {
     execFileSync('bash', [
       '-c',
       `runuser -u postgres -- pgbackrest --config=${S}/pgbackrest.conf --stanza=bench --log-level-console=error stanza-create`,
     ]);
-    pgbr = measure(
-      'pgbackrest full (zst, aes-256-cbc, process-max 2)',
-      `pgbackrest --config=${S}/pgbackrest.conf --stanza=bench --type=full --process-max=2 --compress-type=zst --log-level-console=error backup`,
-      { asPostgres: true },
-    );
+    [pgbr] = measure([
+      {
+        name: 'pgbackrest full (zst, aes-256-cbc, process-max 2)',
+        cmd: () =>
+          `pgbackrest --config=${S}/pgbackrest.conf --stanza=bench --type=full --process-max=2 --compress-type=zst --log-level-console=error backup`,
+        asPostgres: true,
+      },
+    ]);
   } catch (err) {
     console.error(`bench: pgbackrest skipped: ${err.message.split('\n')[0]}`);
   }
-  // Restores without WAL archiving competing for the cores.
+  // Restores without WAL archiving competing for the cores; each into a new database, dropped untimed.
   await archiveCommand('true');
-  const restore = measure(
-    'strongroom RESTORE (new database, 2 connections)',
-    run(
-      `RESTORE DATABASE bench FROM LATEST IN 'nodelocal://1/c' WITH kms = '${kms}', new_db_name = 'restored_sr'`,
-    ),
+  const [restore, pgRestore] = measure(
+    [
+      {
+        name: 'strongroom RESTORE (new database, 2 connections)',
+        cmd: (run) =>
+          strongroom(
+            `RESTORE DATABASE bench FROM LATEST IN 'nodelocal://1/c0' WITH kms = '${kms}', new_db_name = 'restored_sr${run}'`,
+          ),
+        after: (run) => sh(`${env} dropdb restored_sr${run}`),
+      },
+      {
+        name: 'pg_restore -j 2 (createdb + load + indexes)',
+        cmd: (run) => `createdb restored_pg${run} && pg_restore -j 2 -d restored_pg${run} ${S}/bench.dump`,
+        after: (run) => sh(`${env} dropdb restored_pg${run}`),
+      },
+    ],
+    RUNS,
   );
-  const pgRestore = measure(
-    'pg_restore -j 2 (createdb + load + indexes)',
-    `createdb restored_pg && pg_restore -j 2 -d restored_pg ${S}/bench.dump`,
-  );
-  const stored = Number(sh(`du -sb ${home}/extern/c | cut -f1`));
+  const stored = Number(sh(`du -sb ${home}/extern/c0 | cut -f1`));
 
   const ratio = (a, b) => (b ? (a.seconds / b.seconds).toFixed(2) : 'n/a');
   const lines = [
     `database: pgbench -s ${SCALE} + mixed (${mixedRows} rows) = ${(dbBytes / 1e6).toFixed(1)} MB; strongroom backup stored ${(stored / 1e6).toFixed(1)} MB`,
     '',
-    '| command | wall s | DB MB/s | peak RSS MB |',
-    '| --- | --- | --- | --- |',
+    '| command | runs | wall s (median) | range s | DB MB/s | peak RSS MB |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...results.map(
       (r) =>
-        `| ${r.name.replaceAll('|', '\\|')} | ${r.seconds.toFixed(2)} | ${(dbBytes / 1e6 / r.seconds).toFixed(1)} | ${r.rssMb.toFixed(0)} |`,
+        `| ${r.name.replaceAll('|', '\\|')} | ${r.runs} | ${r.seconds.toFixed(2)} | ${r.min.toFixed(2)}–${r.max.toFixed(2)} | ${(dbBytes / 1e6 / r.seconds).toFixed(1)} | ${r.rssMb.toFixed(0)} |`,
     ),
     '',
     `BACKUP / raw COPY = ${ratio(backup, copy)} (target ≤ 1.25)`,
