@@ -203,7 +203,10 @@ describe('postgres source', () => {
         `snapshot saw ${na} rows, ${seen} were committed at export`,
       );
       assert.ok(written > na, 'the writer committed more after the snapshot');
+      // DDL that is not MVCC-safe waits for the snapshot (its tables are locked, as pg_dump does).
+      await assert.rejects(pgQuery(c.pg, c.db, "SET lock_timeout = '300ms'; TRUNCATE b"), /lock timeout/);
       await snapshot.close();
+      await pgQuery(c.pg, c.db, "SET lock_timeout = '5s'; LOCK TABLE b IN ACCESS EXCLUSIVE MODE");
       // Through the engine: a backup under the same writer restores a consistent state.
       await c.run(`BACKUP DATABASE ${c.db} INTO 'nodelocal://1/w' WITH kms = '${c.key}'`);
       stop = true;

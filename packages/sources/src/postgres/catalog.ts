@@ -42,7 +42,8 @@ export interface Catalog {
 
 export const key = (schema: string, name: string): string => `${schema}\0${name}`;
 
-const USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
+export const USER_SCHEMAS =
+  "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
 
 export async function readCatalog(client: PgClient): Promise<Catalog> {
   const rels = await client.query<{

@@ -1,10 +1,11 @@
 // A consistent snapshot of PostgreSQL databases: per database, one REPEATABLE READ READ ONLY transaction
 // exports its snapshot (pg_export_snapshot) and stays open for the snapshot's lifetime; a small pool of
 // worker connections import it (SET TRANSACTION SNAPSHOT) and do all reads, and pg_dump reads the schema
-// with --snapshot. Commits made after the export are invisible to every reader.
+// with --snapshot. Commits made after the export are invisible to every reader. The exporting transaction
+// holds ACCESS SHARE locks on the user tables (as pg_dump does), so TRUNCATE, table rewrites and DROP wait.
 import { StrongroomError } from '@strongroom/errors';
 import type { DatabaseSchema, Snapshot, SpanBounds, SpanChunk } from '../types.js';
-import { readCatalog } from './catalog.js';
+import { readCatalog, USER_SCHEMAS } from './catalog.js';
 import { CANONICAL_SETTINGS, closeQuietly, connect, type PgClient } from './connect.js';
 import { pgCall } from './errors.js';
 import { dumpSchema } from './pg-dump.js';
@@ -120,8 +121,22 @@ export class PostgresSnapshot implements Snapshot {
         const exporter = await connect(conn, database);
         const id = await pgCall(async () => {
           await exporter.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-          return (await exporter.query<{ id: string }>('SELECT pg_catalog.pg_export_snapshot() AS id'))
-            .rows[0]?.id;
+          const exported = (
+            await exporter.query<{ id: string }>('SELECT pg_catalog.pg_export_snapshot() AS id')
+          ).rows[0]?.id;
+          // As pg_dump does: ACCESS SHARE locks on every user table for the life of the snapshot, so DDL
+          // that is not MVCC-safe (TRUNCATE, a table rewrite, DROP) waits for the backup instead of
+          // changing a table under it.
+          const tables = await exporter.query<{ name: string }>(
+            `SELECT c.oid::pg_catalog.regclass::text AS name FROM pg_catalog.pg_class c
+               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMAS}`,
+          );
+          if (tables.rows.length > 0)
+            await exporter.query(
+              `LOCK TABLE ${tables.rows.map((r) => r.name).join(', ')} IN ACCESS SHARE MODE`,
+            );
+          return exported;
         }, `exporting a snapshot of ${database}`).catch(async (err: unknown) => {
           await closeQuietly(exporter);
           throw err;
