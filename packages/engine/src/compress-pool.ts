@@ -1,5 +1,5 @@
 // Off-main-thread span encoding: a small pool of worker threads (compress-worker.ts), each encoding one
-// span at a time (SHA-256 fingerprint of the row bytes, zstd frames, AES-GCM chunked encryption). The
+// span at a time (zstd frames, their SHA-256 as the span's fingerprint, AES-GCM chunked encryption). The
 // main thread reads the source and writes the storage; the span's row bytes are transferred, not copied.
 // At most CREDITS source chunks are in a worker's queue, and output is only produced as fast as the
 // storage takes it, so memory stays bounded per span in flight.
@@ -8,7 +8,7 @@ import { StrongroomError } from '@strongroom/errors';
 import type { SpanChunk } from '@strongroom/sources';
 
 export type ToWorker =
-  | { readonly t: 'start'; readonly key: Uint8Array | null; readonly path: string }
+  | { readonly t: 'start'; readonly key: Uint8Array | null; readonly path: string; readonly output: boolean }
   | { readonly t: 'data'; readonly buf: Uint8Array }
   | { readonly t: 'end' };
 export type ToMain =
@@ -37,7 +37,7 @@ function owns(buf: Uint8Array): boolean {
 export interface EncodedSpan {
   /** The stored bytes; iterate once. */
   readonly output: AsyncIterable<Uint8Array>;
-  /** After output is exhausted: the row bytes' SHA-256 (hex), rows and bytes. */
+  /** After output is exhausted: the span's fingerprint (FINGERPRINT_PREFIX), rows and bytes. */
   readonly result: () => { fingerprint: string; rows: number; logicalBytes: number };
 }
 
@@ -51,6 +51,28 @@ export function encodeSpan(
   path: string,
   chunks: AsyncIterable<SpanChunk>,
   onChunk: (rows: number, bytes: number) => void,
+): EncodedSpan {
+  return encode(key, path, chunks, onChunk, true);
+}
+
+/** The fingerprint and rows of a span, computed on a worker thread without keeping its output. */
+export async function fingerprintOnWorker(
+  chunks: AsyncIterable<SpanChunk>,
+): Promise<{ fingerprint: string; rows: number }> {
+  const enc = encode(undefined, 'fingerprint', chunks, () => undefined, false);
+  for await (const _ of enc.output) {
+    // a fingerprint-only encode yields nothing
+  }
+  const { fingerprint, rows } = enc.result();
+  return { fingerprint, rows };
+}
+
+function encode(
+  key: Uint8Array | undefined,
+  path: string,
+  chunks: AsyncIterable<SpanChunk>,
+  onChunk: (rows: number, bytes: number) => void,
+  keepOutput: boolean,
 ): EncodedSpan {
   let fingerprint: string | undefined;
   let rows = 0;
@@ -82,7 +104,7 @@ export function encodeSpan(
     let sourceDone = false;
     let clean = false;
     try {
-      worker.postMessage({ t: 'start', key: key ?? null, path } satisfies ToWorker);
+      worker.postMessage({ t: 'start', key: key ?? null, path, output: keepOutput } satisfies ToWorker);
       for (;;) {
         if (failure) throw failure;
         const piece = out.shift();

@@ -1,9 +1,10 @@
-// Worker thread of compress-pool.ts: hashes, compresses (zstd frames) and encrypts one span at a time, so
-// the main thread only moves bytes between the source and the storage. Messages: see compress-pool.ts.
+// Worker thread of compress-pool.ts: compresses (zstd frames), fingerprints (SHA-256 of the frames) and
+// encrypts one span at a time, so the main thread only moves bytes between the source and the storage; or,
+// for an incremental's comparison, only fingerprints. Messages: see compress-pool.ts.
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { encryptStream } from '@strongroom/crypto';
-import { zstdFrames } from './compress.js';
+import { FINGERPRINT_PREFIX, zstdFrames } from './compress.js';
 import type { ToMain, ToWorker } from './compress-pool.js';
 
 const port = parentPort;
@@ -17,14 +18,14 @@ let wake: (() => void) | undefined;
 const post = (m: ToMain, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
 port.on('message', (m: ToWorker) => {
-  if (m.t === 'start') void run(m.key, m.path);
+  if (m.t === 'start') void run(m.key, m.path, m.output);
   else {
     queue.push(m.t === 'data' ? m.buf : null);
     wake?.();
   }
 });
 
-async function run(key: Uint8Array | null, path: string): Promise<void> {
+async function run(key: Uint8Array | null, path: string, output: boolean): Promise<void> {
   queue = [];
   const hash = createHash('sha256');
   async function* source(): AsyncGenerator<Uint8Array> {
@@ -32,36 +33,46 @@ async function run(key: Uint8Array | null, path: string): Promise<void> {
       while (queue.length === 0) await new Promise<void>((r) => (wake = r));
       const buf = queue.shift() as Uint8Array | null;
       if (buf === null) return;
-      hash.update(buf);
       post({ t: 'ack' });
       yield buf;
     }
   }
-  try {
-    const frames = zstdFrames(source());
-    const out = key ? encryptStream(key, path, frames) : frames;
-    let batch: Uint8Array[] = [];
-    let size = 0;
-    const flush = (): void => {
-      if (size === 0) return;
-      // A buffer of its own, transferred rather than copied to the main thread.
-      const buf = Buffer.allocUnsafeSlow(size);
-      let at = 0;
-      for (const piece of batch) {
-        buf.set(piece, at);
-        at += piece.length;
-      }
-      post({ t: 'out', buf }, [buf.buffer as ArrayBuffer]);
-      batch = [];
-      size = 0;
-    };
-    for await (const piece of out) {
-      batch.push(piece);
-      size += piece.length;
-      if (size >= BATCH_BYTES) flush();
+  async function* frames(): AsyncGenerator<Uint8Array> {
+    for await (const frame of zstdFrames(source())) {
+      hash.update(frame);
+      yield frame;
     }
-    flush();
-    post({ t: 'done', fingerprint: hash.digest('hex') });
+  }
+  try {
+    if (!output) {
+      for await (const _ of frames()) {
+        // fingerprint only
+      }
+    } else {
+      const out = key ? encryptStream(key, path, frames()) : frames();
+      let batch: Uint8Array[] = [];
+      let size = 0;
+      const flush = (): void => {
+        if (size === 0) return;
+        // A buffer of its own, transferred rather than copied to the main thread.
+        const buf = Buffer.allocUnsafeSlow(size);
+        let at = 0;
+        for (const piece of batch) {
+          buf.set(piece, at);
+          at += piece.length;
+        }
+        post({ t: 'out', buf }, [buf.buffer as ArrayBuffer]);
+        batch = [];
+        size = 0;
+      };
+      for await (const piece of out) {
+        batch.push(piece);
+        size += piece.length;
+        if (size >= BATCH_BYTES) flush();
+      }
+      flush();
+    }
+    post({ t: 'done', fingerprint: `${FINGERPRINT_PREFIX}${hash.digest('hex')}` });
   } catch (err) {
     post({ t: 'error', message: err instanceof Error ? err.message : String(err) });
   }

@@ -22,7 +22,10 @@ export interface FileRef {
 export interface SpanEntry {
   readonly lo: string | null;
   readonly hi: string | null;
-  /** SHA-256 (hex) of the span's row bytes: equal fingerprints mean the span did not change. */
+  /**
+   * `zstd:` and the SHA-256 (hex) of the span's zstd frames (older layers: the SHA-256 of its row bytes):
+   * equal fingerprints mean the span did not change.
+   */
   readonly fingerprint: string;
   readonly rows: number;
   /** Where the rows are: in this layer, or in an earlier layer of the chain. Null when the span is empty. */

@@ -1,12 +1,12 @@
 // Moves one span's rows between a source and a storage: row bytes → zstd frames → (encrypt) → object, and
-// back (older spans are gzip; see compress.ts). The SHA-256 of the row bytes is the span's fingerprint;
-// equal fingerprints mean unchanged.
+// back (older spans are gzip; see compress.ts). The span's fingerprint is the SHA-256 of its zstd frames
+// (FINGERPRINT_PREFIX in compress.ts); equal fingerprints mean unchanged.
 import { createHash } from 'node:crypto';
 import { decryptStream, encryptStream } from '@strongroom/crypto';
 import type { SpanChunk } from '@strongroom/sources';
 import type { ExternalStorage } from '@strongroom/storage';
 import { type Compression, compressOf, decompressOf, SPAN_COMPRESSION } from './compress.js';
-import { encodeSpan } from './compress-pool.js';
+import { encodeSpan, fingerprintOnWorker } from './compress-pool.js';
 
 export interface SpanWritten {
   readonly fingerprint: string;
@@ -16,17 +16,11 @@ export interface SpanWritten {
   readonly compression: Compression;
 }
 
-/** Hashes a span without writing it (first pass of an incremental). */
-export async function fingerprintSpan(
+/** Fingerprints a span without writing it (first pass of an incremental), on a worker thread. */
+export function fingerprintSpan(
   chunks: AsyncIterable<SpanChunk>,
 ): Promise<{ fingerprint: string; rows: number }> {
-  const h = createHash('sha256');
-  let rows = 0;
-  for await (const c of chunks) {
-    h.update(c.data);
-    rows += c.rows;
-  }
-  return { fingerprint: h.digest('hex'), rows };
+  return fingerprintOnWorker(chunks);
 }
 
 export async function writeSpan(

@@ -156,7 +156,7 @@ export async function* copyOut(
           let more = 0;
           while (i + 5 <= buf.length && buf[i] === MSG_COPY_DATA) {
             n = buf.readUInt32BE(i + 1) - 4;
-            if (i + 5 + n > buf.length || pos + (w - start) + n > out.length) break;
+            if (i + 5 + n > buf.length || pos + (w - start) + n > chunkBytes) break;
             if (format.binary) {
               if (n < 2 || buf.readInt16BE(i + 5) !== format.columns) break; // the trailer, or an error below
             } else if (n < 1 || buf[i + 4 + n] !== 0x0a) break;
