@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { decryptStream } from '@strongroom/crypto';
 import { StrongroomError } from '@strongroom/errors';
 import type { SpanChunk } from '@strongroom/sources';
-import { compressOf, decompressOf, FINGERPRINT_PREFIX, FRAME_BYTES } from './compress.js';
+import { compressOf, decompressOf, FINGERPRINT_PREFIX, FRAME_BYTES, zstdFrameSize } from './compress.js';
 import { encodeSpan, fingerprintOnWorker } from './compress-pool.js';
 
 async function* from(pieces: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
@@ -62,6 +62,48 @@ describe('span compression', () => {
     const isCorrupted = (err: unknown): boolean => err instanceof StrongroomError && err.code === 'CORRUPTED';
     await assert.rejects(collect(decompressOf(from([z.subarray(0, z.length - 5)]))), isCorrupted);
     await assert.rejects(collect(decompressOf(from([Buffer.from('plain text')]))), isCorrupted);
+  });
+
+  it("decodes zstd frame by frame however the stored bytes are cut, and finds each frame's end", async () => {
+    // Compressed, raw (random) and run-length blocks, frames of several sizes, and a skippable frame.
+    const pieces = [
+      ...sample(FRAME_BYTES + 999),
+      randomBytes(FRAME_BYTES),
+      Buffer.alloc(FRAME_BYTES + 5, 7),
+      Buffer.from('tail'),
+    ];
+    const plain = Buffer.concat(pieces);
+    const frames = await collect(compressOf('zstd', from(pieces)));
+    const skippable = Buffer.concat([Buffer.from([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0]), Buffer.from('abc')]);
+    const z = Buffer.concat([frames, skippable]);
+    let at = 0;
+    let count = 0;
+    while (at < z.length) {
+      const size = zstdFrameSize(z.subarray(at));
+      assert.ok(size !== undefined && size > 0);
+      assert.equal(
+        zstdFrameSize(z.subarray(at, at + size - 1)),
+        undefined,
+        'an incomplete frame has no size',
+      );
+      at += size;
+      count++;
+    }
+    assert.equal(at, z.length);
+    assert.ok(count >= 5, `${count} frames`);
+    for (const cut of [13, 4096, 100_000, z.length]) {
+      const cuts: Buffer[] = [];
+      for (let i = 0; i < z.length; i += cut) cuts.push(z.subarray(i, i + cut));
+      assert.ok((await collect(decompressOf(from(cuts)))).equals(plain), `pieces of ${cut}`);
+    }
+    // A flipped byte inside a frame fails its decoding or its checksum.
+    const bad = Buffer.from(z);
+    const flip = Math.floor(frames.length / 2);
+    bad[flip] = (bad[flip] as number) ^ 0x55;
+    await assert.rejects(
+      collect(decompressOf(from([bad]))),
+      (err: unknown) => err instanceof StrongroomError && err.code === 'CORRUPTED',
+    );
   });
 
   it('encodes spans on a worker thread: fingerprint, rows and encrypted zstd output', async () => {

@@ -5,7 +5,7 @@
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { StrongroomError } from '@strongroom/errors';
-import { Compressor, DecompressStream } from 'zstd-napi';
+import { Compressor, Decompressor } from 'zstd-napi';
 
 export type Compression = 'zstd' | 'gzip';
 
@@ -70,8 +70,83 @@ export function compressOf(codec: Compression, src: AsyncIterable<Uint8Array>): 
   return pipeline(Readable.from(src, { objectMode: false }), createGzip({ level: 1 }), ignore);
 }
 
-function decoderOf(codec: Compression): NodeJS.ReadWriteStream {
-  return codec === 'zstd' ? new DecompressStream() : createGunzip();
+const ZSTD_SKIPPABLE = 0x184d2a50; // …0x184d2a5f: skippable frames
+
+/**
+ * The size of the complete zstd frame at the start of `buf` (walking its block headers, RFC 8878 §3.1),
+ * or undefined while it is incomplete. Throws on bytes that are not a zstd frame.
+ */
+export function zstdFrameSize(buf: Uint8Array): number | undefined {
+  if (buf.length < 8) return undefined;
+  const magic =
+    (buf[0] as number) | ((buf[1] as number) << 8) | ((buf[2] as number) << 16) | ((buf[3] as number) << 24);
+  if ((magic & 0xfffffff0) >>> 0 === ZSTD_SKIPPABLE) {
+    const size =
+      8 +
+      ((buf[4] as number) | ((buf[5] as number) << 8) | ((buf[6] as number) << 16)) +
+      (buf[7] as number) * 2 ** 24;
+    return size <= buf.length ? size : undefined;
+  }
+  if (magic >>> 0 !== 0xfd2fb528) throw new Error('not a zstd frame');
+  const fhd = buf[4] as number;
+  const singleSegment = (fhd >> 5) & 1;
+  const fcsBytes = [singleSegment ? 1 : 0, 2, 4, 8][fhd >> 6] as number;
+  let pos = 5 + (singleSegment ? 0 : 1) + ([0, 1, 2, 4][fhd & 3] as number) + fcsBytes;
+  for (;;) {
+    if (pos + 3 > buf.length) return undefined;
+    const header = (buf[pos] as number) | ((buf[pos + 1] as number) << 8) | ((buf[pos + 2] as number) << 16);
+    const type = (header >> 1) & 3;
+    if (type === 3) throw new Error('reserved zstd block type');
+    pos += 3 + (type === 1 ? 1 : header >>> 3);
+    if (header & 1) break;
+  }
+  pos += (fhd >> 2) & 1 ? 4 : 0;
+  return pos <= buf.length ? pos : undefined;
+}
+
+/**
+ * zstd decoding frame by frame: each complete frame is decompressed in one call (its content size is in
+ * its header, so one output buffer per frame; the frame's checksum is verified). Far fewer allocations
+ * than a stream decoder's fixed-size output pieces.
+ */
+async function* zstdDecode(src: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Uint8Array> {
+  const d = new Decompressor();
+  // Bytes not yet decoded live in buf[head, tail): each piece is copied in once (the source may reuse its
+  // buffers), and the buffer doubles when a frame outgrows it, so any cutting of the input costs linear time.
+  let buf = Buffer.allocUnsafe(1024 * 1024);
+  let head = 0;
+  let tail = 0;
+  const corrupt = (err?: unknown): StrongroomError =>
+    new StrongroomError('CORRUPTED', `${what}: cannot decompress (zstd)`, err ? { cause: err } : {});
+  for await (const piece of src) {
+    if (tail + piece.length > buf.length) {
+      const live = tail - head;
+      if (live + piece.length > buf.length / 2) {
+        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, live + piece.length));
+        buf.copy(bigger, 0, head, tail);
+        buf = bigger;
+      } else buf.copyWithin(0, head, tail);
+      head = 0;
+      tail = live;
+    }
+    buf.set(piece, tail);
+    tail += piece.length;
+    for (;;) {
+      let out: Buffer | undefined;
+      let size: number | undefined;
+      try {
+        size = zstdFrameSize(buf.subarray(head, tail));
+        if (size !== undefined) out = d.decompress(buf.subarray(head, head + size));
+      } catch (err) {
+        throw corrupt(err);
+      }
+      if (size === undefined || out === undefined) break;
+      head += size;
+      if (out.length > 0) yield out;
+    }
+    if (head === tail) head = tail = 0;
+  }
+  if (tail > head) throw corrupt();
 }
 
 function startsWith(buf: Uint8Array, magic: Buffer): boolean {
@@ -115,7 +190,11 @@ export async function* decompressOf(
       yield r.value;
     }
   }
-  const decoder = decoderOf(kind);
+  if (kind === 'zstd') {
+    yield* zstdDecode(rest(), what);
+    return;
+  }
+  const decoder = createGunzip();
   // Only the decoder's own failures mean corrupt data; the source's errors pass through as they are.
   let decoderFailed: unknown;
   decoder.once('error', (err) => {
@@ -126,7 +205,7 @@ export async function* decompressOf(
     yield* out as AsyncIterable<Uint8Array>;
   } catch (err) {
     if (err === decoderFailed && !(err instanceof StrongroomError))
-      throw new StrongroomError('CORRUPTED', `${what}: cannot decompress (${kind})`, { cause: err });
+      throw new StrongroomError('CORRUPTED', `${what}: cannot decompress (gzip)`, { cause: err });
     throw err;
   }
 }

@@ -142,6 +142,13 @@ export async function runRestore(
         columns: t.columns,
         attributes: t.attributes,
       },
+      expected: t.spans.reduce(
+        (sum, s) => ({
+          rows: sum.rows + (s.file ? s.rows : 0),
+          bytes: sum.bytes + (s.file?.logicalBytes ?? 0),
+        }),
+        { rows: 0, bytes: 0 },
+      ),
       data: async function* () {
         for (const s of t.spans) {
           if (!s.file) continue;

@@ -97,6 +97,8 @@ export interface RestoreTable {
   readonly table: TableInfo;
   /** The concatenated span streams of this table, re-chunked arbitrarily. */
   readonly data: () => AsyncIterable<Uint8Array>;
+  /** The rows and bytes `data` holds, when known (from the manifest): progress without parsing rows. */
+  readonly expected?: { readonly rows: number; readonly bytes: number };
 }
 
 export interface RestoreRequest {

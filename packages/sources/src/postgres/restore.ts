@@ -201,18 +201,29 @@ async function loadTable(
   const options = [...(binary ? ['FORMAT binary'] : []), ...(freeze ? ['FREEZE'] : [])];
   const sql = `COPY ${name} (${columns.map(quoteIdent).join(', ')}) FROM STDIN${options.length > 0 ? ` (${options.join(', ')})` : ''}`;
   const sink = client.query(copyFrom(sql));
-  const counter = binary ? new BinaryRowCounter() : undefined;
+  // Progress: from the manifest's row and byte counts when given (rows in proportion to bytes), else by
+  // counting rows in the stream.
+  const expected = t.expected !== undefined && t.expected.bytes > 0 ? t.expected : undefined;
+  const counter = binary && expected === undefined ? new BinaryRowCounter() : undefined;
+  let seenBytes = 0;
+  let reported = 0;
   async function* counted(): AsyncGenerator<Uint8Array> {
     if (binary) yield BINARY_HEADER;
     for await (const chunk of t.data()) {
       checkAborted(request.signal);
       const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       let n = 0;
-      if (counter) n = counter.feed(buf);
+      if (expected) {
+        seenBytes += buf.length;
+        const upTo = Math.min(expected.rows, Math.floor((expected.rows * seenBytes) / expected.bytes));
+        n = upTo - reported;
+        reported = upTo;
+      } else if (counter) n = counter.feed(buf);
       else for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
       request.onRows?.(n, buf.length);
       yield buf;
     }
+    if (expected && reported < expected.rows) request.onRows?.(expected.rows - reported, 0);
     if (binary) yield BINARY_TRAILER;
   }
   try {
