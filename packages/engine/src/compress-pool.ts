@@ -5,14 +5,15 @@
 // storage takes it, so memory stays bounded per span in flight.
 import { Worker } from 'node:worker_threads';
 import { StrongroomError } from '@strongroom/errors';
-import type { SpanChunk } from '@strongroom/sources';
+import { giveChunkBuffer, type SpanChunk } from '@strongroom/sources';
 
 export type ToWorker =
   | { readonly t: 'start'; readonly key: Uint8Array | null; readonly path: string; readonly output: boolean }
   | { readonly t: 'data'; readonly buf: Uint8Array }
   | { readonly t: 'end' };
 export type ToMain =
-  | { readonly t: 'ack' }
+  /** A data message is done with; `buf`, when given, is its memory handed back for reuse. */
+  | { readonly t: 'ack'; readonly buf?: Uint8Array }
   | { readonly t: 'out'; readonly buf: Uint8Array }
   | { readonly t: 'done'; readonly fingerprint: string }
   | { readonly t: 'error'; readonly message: string };
@@ -86,8 +87,10 @@ function encode(
     let finished = false;
     let wake: (() => void) | undefined;
     const onMessage = (m: ToMain): void => {
-      if (m.t === 'ack') inflight--;
-      else if (m.t === 'out') out.push(m.buf);
+      if (m.t === 'ack') {
+        inflight--;
+        if (m.buf !== undefined) giveChunkBuffer(m.buf.buffer as ArrayBuffer);
+      } else if (m.t === 'out') out.push(m.buf);
       else if (m.t === 'done') {
         fingerprint = m.fingerprint;
         finished = true;

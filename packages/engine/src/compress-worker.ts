@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { encryptStream } from '@strongroom/crypto';
-import { FINGERPRINT_PREFIX, zstdFrames } from './compress.js';
+import { CHUNK_BUFFER_BYTES } from '@strongroom/sources';
+import { FINGERPRINT_PREFIX, FRAME_BYTES, zstdFrames } from './compress.js';
 import type { ToMain, ToWorker } from './compress-pool.js';
 
 const port = parentPort;
@@ -28,13 +29,27 @@ port.on('message', (m: ToWorker) => {
 async function run(key: Uint8Array | null, path: string, output: boolean): Promise<void> {
   queue = [];
   const hash = createHash('sha256');
+  // A chunk over a whole CHUNK_BUFFER_BYTES buffer that is at least half a frame is compressed as a frame
+  // of its own (regroup) before the next chunk is asked for, so its buffer goes back to the main thread,
+  // for reuse, with the ack of that moment. Smaller chunks may wait in regroup: they are not handed back.
   async function* source(): AsyncGenerator<Uint8Array> {
-    for (;;) {
-      while (queue.length === 0) await new Promise<void>((r) => (wake = r));
-      const buf = queue.shift() as Uint8Array | null;
-      if (buf === null) return;
-      post({ t: 'ack' });
-      yield buf;
+    let lent: Uint8Array | undefined;
+    try {
+      for (;;) {
+        if (lent !== undefined) {
+          post({ t: 'ack', buf: lent }, [lent.buffer as ArrayBuffer]);
+          lent = undefined;
+        }
+        while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+        const buf = queue.shift() as Uint8Array | null;
+        if (buf === null) return;
+        const own = buf.byteOffset === 0 && buf.buffer.byteLength === CHUNK_BUFFER_BYTES;
+        if (own && buf.length * 2 >= FRAME_BYTES) lent = buf;
+        else post({ t: 'ack' });
+        yield buf;
+      }
+    } finally {
+      if (lent !== undefined) post({ t: 'ack' });
     }
   }
   async function* frames(): AsyncGenerator<Uint8Array> {

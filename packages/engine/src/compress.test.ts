@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { decryptStream } from '@strongroom/crypto';
 import { StrongroomError } from '@strongroom/errors';
-import type { SpanChunk } from '@strongroom/sources';
+import { CHUNK_BUFFER_BYTES, type SpanChunk, takeChunkBuffer } from '@strongroom/sources';
 import { compressOf, decompressOf, FINGERPRINT_PREFIX, FRAME_BYTES, zstdFrameSize } from './compress.js';
 import { encodeSpan, fingerprintOnWorker } from './compress-pool.js';
 
@@ -152,6 +152,35 @@ describe('span compression', () => {
     const empty = encodeSpan(undefined, 'data/3.sst', from([]) as AsyncIterable<never>, () => undefined);
     assert.equal((await collect(empty.output)).length, 0);
     assert.equal(empty.result().rows, 0);
+  });
+
+  it('hands chunk buffers back for reuse only once compressed, whatever the chunk sizes', async () => {
+    // Owned chunks over recycled 1 MiB buffers: full, half, tiny (which waits in regroup) and in between.
+    const sizes = [
+      CHUNK_BUFFER_BYTES,
+      10_000,
+      CHUNK_BUFFER_BYTES / 2,
+      300,
+      CHUNK_BUFFER_BYTES - 7,
+      5,
+      700_000,
+    ];
+    const expected: Buffer[] = [];
+    async function* src(): AsyncGenerator<SpanChunk> {
+      for (let round = 0; round < 6; round++)
+        for (const [i, size] of sizes.entries()) {
+          const buf = takeChunkBuffer();
+          for (let o = 0; o < size; o += 64)
+            buf.write(`${round}:${i}:${o}:${randomBytes(6).toString('hex')}|`, o);
+          const data = buf.subarray(0, size);
+          expected.push(Buffer.from(data));
+          yield { data, rows: 1, owned: true };
+        }
+    }
+    const enc = encodeSpan(undefined, 'data/6.sst', src(), () => undefined);
+    const back = await collect(decompressOf(from([await collect(enc.output)])));
+    assert.ok(back.equals(Buffer.concat(expected)));
+    assert.equal(enc.result().rows, 6 * sizes.length);
   });
 
   it('stops the source and fails when the source fails mid-span', async () => {

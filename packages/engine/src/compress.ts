@@ -37,14 +37,18 @@ export function newZstdCompressor(): Compressor {
 
 /**
  * Groups pieces into runs of at least `size` bytes (the last may be shorter); small pieces are copied once.
- * A piece of at least half `size` arriving with nothing pending is a run of its own, not copied.
+ * A piece of at least half `size` is a run of its own, not copied (what is pending before it is a run
+ * first), and is yielded before the next piece is read.
  */
 export async function* regroup(src: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Buffer> {
   let pending: Uint8Array[] = [];
   let fill = 0;
   for await (const piece of src) {
     if (piece.length === 0) continue;
-    if (fill === 0 && piece.length * 2 >= size) {
+    if (piece.length * 2 >= size) {
+      if (fill > 0) yield Buffer.concat(pending, fill);
+      pending = [];
+      fill = 0;
       yield Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
       continue;
     }

@@ -1,3 +1,4 @@
+export { CHUNK_BUFFER_BYTES, giveChunkBuffer, takeChunkBuffer } from './chunk-buffers.js';
 export type { PostgresSource } from './postgres/postgres-source.js';
 export { parsePostgresUri, redactPostgresUri } from './postgres/uri.js';
 export {

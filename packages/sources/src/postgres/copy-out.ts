@@ -7,11 +7,12 @@
 // On CopyDone or an ErrorResponse the socket goes back to node-postgres, which reads CommandComplete /
 // the error and ReadyForQuery as usual.
 import { StrongroomError } from '@strongroom/errors';
+import { CHUNK_BUFFER_BYTES, takeChunkBuffer } from '../chunk-buffers.js';
 import type { SpanChunk } from '../types.js';
 import type { PgClient } from './connect.js';
 
 /** Chunks handed to the engine hold about this much (whole rows; a larger row makes a larger chunk). */
-export const COPY_CHUNK_BYTES = 1024 * 1024;
+export const COPY_CHUNK_BYTES = CHUNK_BUFFER_BYTES;
 
 /** `PGCOPY\n\377\r\n\0`, then flags (int32) and the header-extension length (int32). */
 export const BINARY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -127,7 +128,9 @@ export async function* copyOut(
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     client.query(q as unknown as Parameters<PgClient['query']>[0]);
-    let out = Buffer.allocUnsafeSlow(chunkBytes);
+    const fresh = (): Buffer =>
+      chunkBytes === CHUNK_BUFFER_BYTES ? takeChunkBuffer() : Buffer.allocUnsafeSlow(chunkBytes);
+    let out = fresh();
     let pos = 0;
     let rows = 0;
     // The message being read: its code and payload bytes still to come; a split 5-byte header.
@@ -171,7 +174,7 @@ export async function* copyOut(
             rows += more;
             if (pos >= chunkBytes) {
               yield chunkOf(out, pos, rows);
-              out = Buffer.allocUnsafeSlow(chunkBytes);
+              out = fresh();
               pos = 0;
               rows = 0;
             }
@@ -206,7 +209,7 @@ export async function* copyOut(
           if (code === MSG_COPY_DATA) {
             if (pos > 0 && pos + remaining > out.length) {
               yield chunkOf(out, pos, rows);
-              out = Buffer.allocUnsafeSlow(Math.max(chunkBytes, remaining));
+              out = remaining > chunkBytes ? Buffer.allocUnsafeSlow(remaining) : fresh();
               pos = 0;
               rows = 0;
             } else if (remaining > out.length) out = Buffer.allocUnsafeSlow(remaining);
@@ -245,7 +248,7 @@ export async function* copyOut(
         rows++;
         if (pos >= chunkBytes) {
           yield chunkOf(out, pos, rows);
-          out = Buffer.allocUnsafeSlow(chunkBytes);
+          out = fresh();
           pos = 0;
           rows = 0;
         }
