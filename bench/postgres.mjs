@@ -4,8 +4,8 @@
 // strongroom BACKUP (compressed, encrypted, local KMS) vs raw binary COPY of every table, pg_dump -Fc,
 // pg_dump -Fc -Z0 | zstd -1 | openssl, pgbackrest full (aes-256-cbc, zst, process-max 2); strongroom
 // RESTORE vs pg_restore -j 2. The close comparisons (raw COPY, BACKUP, the pg_dump pipeline; RESTORE,
-// pg_restore) run $BENCH_RUNS times each (default 3), interleaved, and report the median; pg_dump -Fc and
-// pgbackrest run once. Usage: npm run bench:postgres  (BENCH_SCALE=10 for a quick run; default 70).
+// pg_restore) run $BENCH_WARMUP untimed warm-up rounds (default 1) and then $BENCH_RUNS timed ones
+// (default 3), interleaved, and report the median; pg_dump -Fc and pgbackrest run once. Usage: npm run bench:postgres  (BENCH_SCALE=10 for a quick run; default 70).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { pgQuery, startPostgres } from '../packages/testkit/dist/emulators/postg
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 70);
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+const WARMUP = Math.max(0, Number(process.env.BENCH_WARMUP ?? 1));
 const here = new URL('.', import.meta.url).pathname;
 const sh = (cmd) => execFileSync('bash', ['-c', cmd], { stdio: ['ignore', 'pipe', 'inherit'] }).toString();
 
@@ -68,14 +69,16 @@ function time(name, cmd, { asPostgres = false } = {}) {
 
 /**
  * Times each of `commands` ({name, cmd(run), after?(run), asPostgres?}) `runs` times, interleaved (so a
- * change in the machine's load hits all of them alike); one result row each: the median wall time, its
- * range, and the largest peak RSS.
+ * change in the machine's load hits all of them alike), after `warmup` untimed rounds (as in
+ * perf-anchors.md: 1 warm-up, then N counted runs); one result row each: the median wall time, its range,
+ * and the largest peak RSS of the counted runs.
  */
-function measure(commands, runs = 1) {
+function measure(commands, runs = 1, warmup = 0) {
   const samples = commands.map(() => []);
-  for (let run = 0; run < runs; run++)
+  for (let run = 0; run < warmup + runs; run++)
     commands.forEach((c, i) => {
-      samples[i].push(time(c.name, c.cmd(run), c));
+      const r = time(`${c.name}${run < warmup ? ' (warm-up)' : ''}`, c.cmd(run), c);
+      if (run >= warmup) samples[i].push(r);
       c.after?.(run);
     });
   return commands.map((c, i) => {
@@ -162,6 +165,7 @@ try {
       },
     ],
     RUNS,
+    WARMUP,
   );
   const [dumpFc] = measure([{ name: 'pg_dump -Fc', cmd: () => `pg_dump -Fc -d bench -f ${S}/bench.dump` }]);
   let pgbr;
@@ -200,12 +204,14 @@ try {
       },
     ],
     RUNS,
+    WARMUP,
   );
   const stored = Number(sh(`du -sb ${home}/extern/c0 | cut -f1`));
 
   const ratio = (a, b) => (b ? (a.seconds / b.seconds).toFixed(2) : 'n/a');
   const lines = [
     `database: pgbench -s ${SCALE} + mixed (${mixedRows} rows) = ${(dbBytes / 1e6).toFixed(1)} MB; strongroom backup stored ${(stored / 1e6).toFixed(1)} MB`,
+    `wall s: median of the timed runs, after ${WARMUP} untimed warm-up round(s) of the interleaved groups`,
     '',
     '| command | runs | wall s (median) | range s | DB MB/s | peak RSS MB |',
     '| --- | --- | --- | --- | --- | --- |',
