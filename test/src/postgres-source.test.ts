@@ -232,6 +232,15 @@ describe('postgres source', () => {
       await c.run(`BACKUP DATABASE ${c.db} INTO ${dest} WITH kms = '${c.key}'`);
       const before = walk(join(c.home, 'extern', 'inc')).filter((p) => p.includes('/data/')).length;
       assert.ok(before > 3, 'the big table was split into spans');
+      // The big table's spans are heap-page ranges, shown without their marker.
+      const ranges = (await c.run(
+        `SHOW BACKUP RANGES FROM LATEST IN ${dest} WITH kms = '${c.key}'`,
+      )) as string[][];
+      const big = ranges.filter((r) => (r[0] as string).startsWith(`/${c.db}/big/`));
+      assert.ok(big.length >= 3, JSON.stringify(ranges));
+      assert.deepEqual(big[0], [`/${c.db}/big/Min`, big[1]?.[0]]);
+      assert.match(big[1]?.[0] ?? '', new RegExp(`^/${c.db}/big/page [0-9]+$`));
+      assert.ok(!ranges.flat().some((v) => v.includes('\u0000')));
       await pgQuery(
         c.pg,
         c.db,
