@@ -219,7 +219,10 @@ export async function planBackup(
  * Spans in flight at once during a backup (STRONGROOM_SPAN_CONCURRENCY overrides it for measurements). On 2 cores
  * with PostgreSQL, 1 was slower (8.3 s vs 7.4 s at bench scale 70): one COPY backend leaves a core idle.
  */
-const SPAN_CONCURRENCY = Math.max(1, Math.min(16, Number(process.env.STRONGROOM_SPAN_CONCURRENCY) || 2));
+export const SPAN_CONCURRENCY = Math.max(
+  1,
+  Math.min(16, Number(process.env.STRONGROOM_SPAN_CONCURRENCY) || 2),
+);
 
 function spansOf(boundaries: readonly string[]): { lo: string | null; hi: string | null }[] {
   const out: { lo: string | null; hi: string | null }[] = [];

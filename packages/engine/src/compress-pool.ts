@@ -5,10 +5,17 @@
 // storage takes it, so memory stays bounded per span in flight.
 import { Worker } from 'node:worker_threads';
 import { StrongroomError } from '@strongroom/errors';
-import { giveChunkBuffer, type SpanChunk } from '@strongroom/sources';
+import { CHUNK_BUFFER_BYTES, giveChunkBuffer, type SpanChunk } from '@strongroom/sources';
 
 export type ToWorker =
-  | { readonly t: 'start'; readonly key: Uint8Array | null; readonly path: string; readonly output: boolean }
+  | {
+      readonly t: 'start';
+      readonly key: Uint8Array | null;
+      readonly path: string;
+      readonly output: boolean;
+      /** Size of the recycled chunk buffers (CHUNK_BUFFER_BYTES), handed back with their acks. */
+      readonly recycleBytes: number;
+    }
   | { readonly t: 'data'; readonly buf: Uint8Array }
   | { readonly t: 'end' };
 export type ToMain =
@@ -27,6 +34,18 @@ const idle: Worker[] = [];
 
 function newWorker(): Worker {
   return new Worker(new URL('./compress-worker.js', import.meta.url));
+}
+
+/**
+ * Starts up to `n` encoder threads ahead of need (a thread takes ~0.1 s to load its modules), so a backup's
+ * first spans do not wait for them; they wait idle, not keeping the process alive.
+ */
+export function prewarmEncoders(n: number): void {
+  while (idle.length < Math.min(n, KEEP_IDLE)) {
+    const worker = newWorker();
+    worker.unref();
+    idle.push(worker);
+  }
 }
 
 function owns(buf: Uint8Array): boolean {
@@ -107,7 +126,13 @@ function encode(
     let sourceDone = false;
     let clean = false;
     try {
-      worker.postMessage({ t: 'start', key: key ?? null, path, output: keepOutput } satisfies ToWorker);
+      worker.postMessage({
+        t: 'start',
+        key: key ?? null,
+        path,
+        output: keepOutput,
+        recycleBytes: CHUNK_BUFFER_BYTES,
+      } satisfies ToWorker);
       for (;;) {
         if (failure) throw failure;
         const piece = out.shift();

@@ -4,7 +4,6 @@
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { encryptStream } from '@strongroom/crypto';
-import { CHUNK_BUFFER_BYTES } from '@strongroom/sources';
 import { FINGERPRINT_PREFIX, FRAME_BYTES, zstdFrames } from './compress.js';
 import type { ToMain, ToWorker } from './compress-pool.js';
 
@@ -19,17 +18,22 @@ let wake: (() => void) | undefined;
 const post = (m: ToMain, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
 port.on('message', (m: ToWorker) => {
-  if (m.t === 'start') void run(m.key, m.path, m.output);
+  if (m.t === 'start') void run(m.key, m.path, m.output, m.recycleBytes);
   else {
     queue.push(m.t === 'data' ? m.buf : null);
     wake?.();
   }
 });
 
-async function run(key: Uint8Array | null, path: string, output: boolean): Promise<void> {
+async function run(
+  key: Uint8Array | null,
+  path: string,
+  output: boolean,
+  recycleBytes: number,
+): Promise<void> {
   queue = [];
   const hash = createHash('sha256');
-  // A chunk over a whole CHUNK_BUFFER_BYTES buffer that is at least half a frame is compressed as a frame
+  // A chunk over a whole recyclable buffer (recycleBytes) that is at least half a frame is compressed as a frame
   // of its own (regroup) before the next chunk is asked for, so its buffer goes back to the main thread,
   // for reuse, with the ack of that moment. Smaller chunks may wait in regroup: they are not handed back.
   async function* source(): AsyncGenerator<Uint8Array> {
@@ -43,7 +47,7 @@ async function run(key: Uint8Array | null, path: string, output: boolean): Promi
         while (queue.length === 0) await new Promise<void>((r) => (wake = r));
         const buf = queue.shift() as Uint8Array | null;
         if (buf === null) return;
-        const own = buf.byteOffset === 0 && buf.buffer.byteLength === CHUNK_BUFFER_BYTES;
+        const own = buf.byteOffset === 0 && buf.buffer.byteLength === recycleBytes;
         if (own && buf.length * 2 >= FRAME_BYTES) lent = buf;
         else post({ t: 'ack' });
         yield buf;

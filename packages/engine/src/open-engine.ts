@@ -17,7 +17,8 @@ import {
 } from '@strongroom/sql';
 import { defaultStorageRegistry } from '@strongroom/storage';
 import { planAlter, runAlter } from './alter.js';
-import { planBackup, runBackup } from './backup.js';
+import { planBackup, runBackup, SPAN_CONCURRENCY } from './backup.js';
+import { prewarmEncoders } from './compress-pool.js';
 import { loadConfig } from './config.js';
 import type { EngineContext } from './context.js';
 import { explain } from './explain.js';
@@ -76,6 +77,8 @@ class StrongroomEngine implements Engine {
     };
     switch (ast.kind) {
       case 'backup': {
+        // The encoder threads load while the backup is planned.
+        prewarmEncoders(SPAN_CONCURRENCY);
         const plan = await planBackup(ctx, ast, o.signal);
         return this.job('BACKUP', plan.statement, plan.detached, o, async (job) => {
           const r = await runBackup(ctx, plan, job);
