@@ -10,14 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openEngine } from '@strongroom/engine';
 import { openSource, type SpanChunk } from '@strongroom/sources';
-import {
-  type PostgresCluster,
-  pgQuery,
-  postgresBinDir,
-  startPostgres,
-  tableChecksums,
-  unavailable,
-} from '@strongroom/testkit';
+import { type PostgresCluster, pgQuery, startPostgresForTests, tableChecksums } from '@strongroom/testkit';
 
 const FIXTURE = `
 CREATE TYPE mood AS ENUM ('sad', 'happy');
@@ -60,17 +53,10 @@ let cluster: PostgresCluster | undefined;
 let skip: string | undefined;
 
 before(async () => {
-  if (postgresBinDir() === undefined) {
-    skip = unavailable('PostgreSQL', 'not installed (scripts/setup/postgres.sh)');
-    return;
-  }
-  try {
-    cluster = await startPostgres();
-    await pgQuery(cluster, 'postgres', 'CREATE DATABASE copysrc');
-    await pgQuery(cluster, 'copysrc', FIXTURE);
-  } catch (err) {
-    skip = unavailable('PostgreSQL', (err as Error).message);
-  }
+  ({ cluster, skip } = await startPostgresForTests());
+  if (cluster === undefined) return;
+  await pgQuery(cluster, 'postgres', 'CREATE DATABASE copysrc');
+  await pgQuery(cluster, 'copysrc', FIXTURE);
 });
 
 after(async () => {

@@ -13,11 +13,9 @@ import { openSource } from '@strongroom/sources';
 import {
   type PostgresCluster,
   pgQuery,
-  postgresBinDir,
   schemaDump,
-  startPostgres,
+  startPostgresForTests,
   tableChecksums,
-  unavailable,
 } from '@strongroom/testkit';
 import { walk } from './helpers.js';
 
@@ -73,15 +71,7 @@ let cluster: PostgresCluster | undefined;
 let skip: string | undefined;
 
 before(async () => {
-  if (postgresBinDir() === undefined) {
-    skip = unavailable('PostgreSQL', 'not installed (scripts/setup/postgres.sh)');
-    return;
-  }
-  try {
-    cluster = await startPostgres();
-  } catch (err) {
-    skip = unavailable('PostgreSQL', (err as Error).message);
-  }
+  ({ cluster, skip } = await startPostgresForTests());
 });
 
 after(async () => {

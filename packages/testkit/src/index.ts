@@ -20,6 +20,7 @@ export {
   postgresBinDir,
   schemaDump,
   startPostgres,
+  startPostgresForTests,
   tableChecksums,
 } from './emulators/postgres.js';
 export { type KmsFixture, runKmsConformance } from './kms-conformance.js';

@@ -7,7 +7,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from './launch.js';
+import { freePort, unavailable } from './launch.js';
 
 export interface PostgresCluster {
   readonly port: number;
@@ -154,6 +154,20 @@ export async function startPostgres(
     output: () => log,
     stop,
   };
+}
+
+/**
+ * A throwaway cluster for a test file, or why there is none (`skip`; with CI=true, `unavailable` throws
+ * instead). Setting up the cluster's databases is the caller's: its failures are test failures.
+ */
+export async function startPostgresForTests(): Promise<{ cluster?: PostgresCluster; skip?: string }> {
+  if (postgresBinDir() === undefined)
+    return { skip: unavailable('PostgreSQL', 'not installed (scripts/setup/postgres.sh)') };
+  try {
+    return { cluster: await startPostgres() };
+  } catch (err) {
+    return { skip: unavailable('PostgreSQL', (err as Error).message) };
+  }
 }
 
 /** Runs SQL on a database of the cluster (a fresh connection each time); rows as arrays of text. */
