@@ -10,28 +10,27 @@ export type ScriptInput =
   | { readonly kind: 'expr'; readonly text: string }
   | { readonly kind: 'file'; readonly path: string };
 
-export interface SqlCommand {
-  readonly kind: 'sql';
+/** Which engine to open: the flags `sql` and `serve` share (ENGINE_FLAGS). */
+export interface EngineFlags {
   readonly source?: string;
   readonly home?: string;
   readonly locality?: string;
   readonly configPath?: string;
   readonly externalIoDir?: string;
+}
+
+export interface SqlCommand extends EngineFlags {
+  readonly kind: 'sql';
   readonly inputs: readonly ScriptInput[];
   /** Unset: table on a terminal, TSV otherwise. */
   readonly format?: OutputFormat;
   readonly echo: boolean;
 }
 
-export interface ServeCommand {
+export interface ServeCommand extends EngineFlags {
   readonly kind: 'serve';
   readonly host: string;
   readonly port: number;
-  readonly source?: string;
-  readonly home?: string;
-  readonly locality?: string;
-  readonly configPath?: string;
-  readonly externalIoDir?: string;
   readonly tlsCert?: string;
   readonly tlsKey?: string;
   readonly requireTls: boolean;
@@ -116,17 +115,40 @@ function scriptInputs(tokens: readonly Token[]) {
   return inputs;
 }
 
+const ENGINE_FLAGS = {
+  source: { type: 'string' },
+  url: { type: 'string' },
+  home: { type: 'string' },
+  locality: { type: 'string' },
+  config: { type: 'string' },
+  'external-io-dir': { type: 'string' },
+} as const;
+
+/** The EngineFlags among parsed `values` (`--url` is another name for `--source`). */
+function engineFlags(values: Parsed['values'], command: 'sql' | 'serve'): EngineFlags {
+  const str = (k: keyof typeof ENGINE_FLAGS): string | undefined => values[k] as string | undefined;
+  if (str('source') !== undefined && str('url') !== undefined)
+    throw new UsageError('give --source or --url, not both', command);
+  const source = str('source') ?? str('url');
+  const home = str('home');
+  const locality = str('locality');
+  const configPath = str('config');
+  const externalIoDir = str('external-io-dir');
+  return {
+    ...(source === undefined ? {} : { source }),
+    ...(home === undefined ? {} : { home }),
+    ...(locality === undefined ? {} : { locality }),
+    ...(configPath === undefined ? {} : { configPath }),
+    ...(externalIoDir === undefined ? {} : { externalIoDir }),
+  };
+}
+
 function parseSql(args: readonly string[]): Command {
   const { values, tokens } = parse(
     'sql',
     args,
     {
-      source: { type: 'string' },
-      url: { type: 'string' },
-      home: { type: 'string' },
-      locality: { type: 'string' },
-      config: { type: 'string' },
-      'external-io-dir': { type: 'string' },
+      ...ENGINE_FLAGS,
       execute: { type: 'string', short: 'e', multiple: true },
       file: { type: 'string', short: 'f', multiple: true },
       format: { type: 'string' },
@@ -140,19 +162,9 @@ function parseSql(args: readonly string[]): Command {
   if (format !== undefined && !FORMATS.includes(format as OutputFormat)) {
     throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`, 'sql');
   }
-  if (values.source !== undefined && values.url !== undefined) {
-    throw new UsageError('give --source or --url, not both', 'sql');
-  }
-  const source = (values.source ?? values.url) as string | undefined;
   return {
     kind: 'sql',
-    ...(source === undefined ? {} : { source }),
-    ...(values.home === undefined ? {} : { home: values.home as string }),
-    ...(values.locality === undefined ? {} : { locality: values.locality as string }),
-    ...(values.config === undefined ? {} : { configPath: values.config as string }),
-    ...(values['external-io-dir'] === undefined
-      ? {}
-      : { externalIoDir: values['external-io-dir'] as string }),
+    ...engineFlags(values, 'sql'),
     inputs: scriptInputs(tokens),
     ...(format === undefined ? {} : { format: format as OutputFormat }),
     echo: values.echo === true,
@@ -200,12 +212,7 @@ function parseServe(args: readonly string[]): Command {
     args,
     {
       listen: { type: 'string' },
-      source: { type: 'string' },
-      url: { type: 'string' },
-      home: { type: 'string' },
-      locality: { type: 'string' },
-      config: { type: 'string' },
-      'external-io-dir': { type: 'string' },
+      ...ENGINE_FLAGS,
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'require-tls': { type: 'boolean' },
@@ -221,8 +228,7 @@ function parseServe(args: readonly string[]): Command {
     throw new UsageError('give --tls-cert and --tls-key together', 'serve');
   if (values['require-tls'] && str('tls-cert') === undefined)
     throw new UsageError('--require-tls needs --tls-cert and --tls-key', 'serve');
-  if (str('source') !== undefined && str('url') !== undefined)
-    throw new UsageError('give --source or --url, not both', 'serve');
+  const engine = engineFlags(values, 'serve');
   const { host, port } = parseListen(str('listen') ?? '127.0.0.1:26257');
   const optional = (key: keyof ServeCommand, flag: string) => {
     const v = str(flag);
@@ -232,12 +238,7 @@ function parseServe(args: readonly string[]): Command {
     kind: 'serve',
     host,
     port,
-    ...optional('source', 'source'),
-    ...optional('source', 'url'),
-    ...optional('home', 'home'),
-    ...optional('locality', 'locality'),
-    ...optional('configPath', 'config'),
-    ...optional('externalIoDir', 'external-io-dir'),
+    ...engine,
     ...optional('tlsCert', 'tls-cert'),
     ...optional('tlsKey', 'tls-key'),
     ...optional('usersPath', 'users'),
