@@ -10,7 +10,7 @@ import {
   bindParameters,
   type ExplainableStatement,
   format,
-  parseScript,
+  parseScriptOrThrow,
   placeholderCount,
   type ScriptStatement,
   type Statement,
@@ -43,16 +43,10 @@ const JOB_RESULT = [
 ];
 
 function toScriptStatement(text: string): ScriptStatement {
-  const r = parseScript(text);
-  const e = r.errors[0];
-  if (e)
-    throw new StrongroomError(e.code, e.message, {
-      position: { offset: e.offset, line: e.line, column: e.column },
-      ...(e.hint ? { hint: e.hint } : {}),
-    });
-  if (r.statements.length !== 1)
-    throw new StrongroomError('INVALID_PARAMETER', `expected one statement, got ${r.statements.length}`);
-  return r.statements[0] as ScriptStatement;
+  const statements = parseScriptOrThrow(text);
+  if (statements.length !== 1)
+    throw new StrongroomError('INVALID_PARAMETER', `expected one statement, got ${statements.length}`);
+  return statements[0] as ScriptStatement;
 }
 
 class StrongroomEngine implements Engine {

@@ -5,7 +5,7 @@
 import type { Engine, Progress } from '@strongroom/engine';
 import { StrongroomError } from '@strongroom/errors';
 import type { ResultSet } from '@strongroom/sources';
-import { parseScript, placeholderCount, type ScriptStatement } from '@strongroom/sql';
+import { parseScriptOrThrow, placeholderCount, type ScriptStatement } from '@strongroom/sql';
 import type { FrontendMessage } from './messages.js';
 import * as out from './serializer.js';
 import { localSet } from './session-settings.js';
@@ -109,15 +109,9 @@ export class Session {
 
   private async simpleQuery(text: string): Promise<void> {
     try {
-      const script = parseScript(text);
-      const e = script.errors[0];
-      if (e)
-        throw new StrongroomError(e.code, e.message, {
-          position: { offset: e.offset, line: e.line, column: e.column },
-          ...(e.hint === undefined ? {} : { hint: e.hint }),
-        });
-      if (script.statements.length === 0) this.send(out.emptyQueryResponse());
-      for (const st of script.statements) {
+      const statements = parseScriptOrThrow(text);
+      if (statements.length === 0) this.send(out.emptyQueryResponse());
+      for (const st of statements) {
         const result = await this.run(st, []);
         this.sendResult(result, [], 0, 0);
         if (this.pendingBytes > FLUSH_AT_BYTES) await this.flush();
@@ -132,16 +126,10 @@ export class Session {
   private parse(name: string, text: string, paramTypes: readonly number[]): void {
     if (name !== '' && this.statements.has(name))
       throw new StateError('42P05', `prepared statement "${name}" already exists`);
-    const script = parseScript(text);
-    const e = script.errors[0];
-    if (e)
-      throw new StrongroomError(e.code, e.message, {
-        position: { offset: e.offset, line: e.line, column: e.column },
-        ...(e.hint === undefined ? {} : { hint: e.hint }),
-      });
-    if (script.statements.length > 1)
+    const statements = parseScriptOrThrow(text);
+    if (statements.length > 1)
       throw new StrongroomError('SYNTAX_ERROR', 'cannot insert multiple commands into a prepared statement');
-    const statement = script.statements[0];
+    const statement = statements[0];
     const count = statement === undefined ? 0 : paramCount(statement);
     const types = Array.from(
       { length: Math.max(count, paramTypes.length) },

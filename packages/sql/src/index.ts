@@ -8,4 +8,11 @@ export { type FormatOptions, format } from './format.js';
 export { bindParameters, placeholderCount } from './parameters.js';
 export { parseStatement } from './parse-statement.js';
 export { redactUri, SECRET_URI_PARAMS } from './redact-uri.js';
-export { endsStatement, isOwned, parseScript, type SqlDiagnostic, splitStatements } from './script.js';
+export {
+  endsStatement,
+  isOwned,
+  parseScript,
+  parseScriptOrThrow,
+  type SqlDiagnostic,
+  splitStatements,
+} from './script.js';

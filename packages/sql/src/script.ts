@@ -1,7 +1,7 @@
 // Scripts: several statements separated by `;`. Owned statements are parsed; anything else is kept as
 // text to forward verbatim to the source database. Spans are positions in the whole script, with
 // `endOffset` exclusive; piece texts exclude the `;` and surrounding comments and blanks.
-import { isStrongroomError } from '@strongroom/errors';
+import { isStrongroomError, StrongroomError } from '@strongroom/errors';
 import type { ScriptStatement, SourceSpan } from './ast.js';
 import { parseStatement } from './parse-statement.js';
 import { lineColumnAt } from './position.js';
@@ -79,4 +79,16 @@ export function parseScript(text: string): { statements: ScriptStatement[]; erro
     }
   }
   return { statements, errors };
+}
+
+/** The statements of a script; its first diagnostic, if any, is thrown as a positioned StrongroomError. */
+export function parseScriptOrThrow(text: string): ScriptStatement[] {
+  const { statements, errors } = parseScript(text);
+  const e = errors[0];
+  if (e)
+    throw new StrongroomError(e.code, e.message, {
+      position: { offset: e.offset, line: e.line, column: e.column },
+      ...(e.hint === undefined ? {} : { hint: e.hint }),
+    });
+  return statements;
 }
