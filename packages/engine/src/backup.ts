@@ -9,6 +9,7 @@ import { type BackupStatement, format } from '@strongroom/sql';
 import type { Layer } from './chain.js';
 import { checksumOf, exists, latestFullDir, readChain } from './chain.js';
 import { openForWrite, placeSpan, storeOf, type WriteCollection } from './collection.js';
+import { fingerprintSpan } from './compress-pool.js';
 import { localityOf } from './config.js';
 import type { EngineContext } from './context.js';
 import { type ChainKey, newChainKey, unlockChain, writeInfo } from './encryption.js';
@@ -25,7 +26,7 @@ import {
 } from './layout.js';
 import type { DatabaseEntry, Manifest, PartitionDescriptor, SpanEntry, TableEntry } from './manifest.js';
 import { sealJson } from './sealed-json.js';
-import { fingerprintSpan, writeSpan } from './spans.js';
+import { writeSpan } from './spans.js';
 import { type Selection, selectTargets } from './targets.js';
 import { bool, str, strs } from './values.js';
 

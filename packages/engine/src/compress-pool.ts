@@ -75,8 +75,11 @@ export function encodeSpan(
   return encode(key, path, chunks, onChunk, true);
 }
 
-/** The fingerprint and rows of a span, computed on a worker thread without keeping its output. */
-export async function fingerprintOnWorker(
+/**
+ * The fingerprint and rows of a span, computed on a worker thread without keeping its output (the first
+ * pass of an incremental).
+ */
+export async function fingerprintSpan(
   chunks: AsyncIterable<SpanChunk>,
 ): Promise<{ fingerprint: string; rows: number }> {
   const enc = encode(undefined, 'fingerprint', chunks, () => undefined, false);

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { encryptStream } from '@strongroom/crypto';
-import { FINGERPRINT_PREFIX, FRAME_BYTES, zstdFrames } from './compress.js';
+import { FINGERPRINT_PREFIX, isOwnFrame, zstdFrames } from './compress.js';
 import type { ToMain, ToWorker } from './compress-pool.js';
 
 const port = parentPort;
@@ -33,8 +33,8 @@ async function run(
 ): Promise<void> {
   queue = [];
   const hash = createHash('sha256');
-  // A chunk over a whole recyclable buffer (recycleBytes) that is at least half a frame is compressed as a frame
-  // of its own (regroup) before the next chunk is asked for, so its buffer goes back to the main thread,
+  // A chunk over a whole recyclable buffer (recycleBytes) that is a frame of its own (isOwnFrame) is
+  // compressed before the next chunk is asked for, so its buffer goes back to the main thread,
   // for reuse, with the ack of that moment. Smaller chunks may wait in regroup: they are not handed back.
   async function* source(): AsyncGenerator<Uint8Array> {
     let lent: Uint8Array | undefined;
@@ -48,7 +48,7 @@ async function run(
         const buf = queue.shift() as Uint8Array | null;
         if (buf === null) return;
         const own = buf.byteOffset === 0 && buf.buffer.byteLength === recycleBytes;
-        if (own && buf.length * 2 >= FRAME_BYTES) lent = buf;
+        if (own && isOwnFrame(buf)) lent = buf;
         else post({ t: 'ack' });
         yield buf;
       }

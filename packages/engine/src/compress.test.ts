@@ -6,7 +6,7 @@ import { decryptStream } from '@strongroom/crypto';
 import { StrongroomError } from '@strongroom/errors';
 import { CHUNK_BUFFER_BYTES, type SpanChunk, takeChunkBuffer } from '@strongroom/sources';
 import { compressOf, decompressOf, FINGERPRINT_PREFIX, FRAME_BYTES, zstdFrameSize } from './compress.js';
-import { encodeSpan, fingerprintOnWorker } from './compress-pool.js';
+import { encodeSpan, fingerprintSpan } from './compress-pool.js';
 
 async function* from(pieces: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const p of pieces) yield p;
@@ -143,12 +143,12 @@ describe('span compression', () => {
     const fingerprint = FINGERPRINT_PREFIX + createHash('sha256').update(frames).digest('hex');
     assert.equal(bare.result().fingerprint, fingerprint);
     assert.equal(r.fingerprint, fingerprint);
-    assert.deepEqual(await fingerprintOnWorker(fresh()), { fingerprint, rows: pieces.length });
+    assert.deepEqual(await fingerprintSpan(fresh()), { fingerprint, rows: pieces.length });
     async function* changed(): AsyncGenerator<SpanChunk> {
       for (const p of pieces) yield { data: Buffer.from(p), rows: 1 };
       yield { data: Buffer.from('one more row'), rows: 1 };
     }
-    assert.notEqual((await fingerprintOnWorker(changed())).fingerprint, fingerprint);
+    assert.notEqual((await fingerprintSpan(changed())).fingerprint, fingerprint);
     const empty = encodeSpan(undefined, 'data/3.sst', from([]) as AsyncIterable<never>, () => undefined);
     assert.equal((await collect(empty.output)).length, 0);
     assert.equal(empty.result().rows, 0);

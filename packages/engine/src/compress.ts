@@ -35,17 +35,22 @@ export function newZstdCompressor(): Compressor {
   return c;
 }
 
+/** Whether zstdFrames compresses `piece` as a frame of its own, before reading the next piece. */
+export function isOwnFrame(piece: Uint8Array, size = FRAME_BYTES): boolean {
+  return piece.length * 2 >= size;
+}
+
 /**
  * Groups pieces into runs of at least `size` bytes (the last may be shorter); small pieces are copied once.
- * A piece of at least half `size` is a run of its own, not copied (what is pending before it is a run
- * first), and is yielded before the next piece is read.
+ * A piece of at least half `size` (isOwnFrame) is a run of its own, not copied (what is pending before it
+ * is a run first), and is yielded before the next piece is read.
  */
 export async function* regroup(src: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Buffer> {
   let pending: Uint8Array[] = [];
   let fill = 0;
   for await (const piece of src) {
     if (piece.length === 0) continue;
-    if (piece.length * 2 >= size) {
+    if (isOwnFrame(piece, size)) {
       if (fill > 0) yield Buffer.concat(pending, fill);
       pending = [];
       fill = 0;

@@ -1,12 +1,11 @@
 // Moves one span's rows between a source and a storage: row bytes → zstd frames → (encrypt) → object, and
 // back (older spans are gzip; see compress.ts). The span's fingerprint is the SHA-256 of its zstd frames
 // (FINGERPRINT_PREFIX in compress.ts); equal fingerprints mean unchanged.
-import { createHash } from 'node:crypto';
-import { decryptStream, encryptStream } from '@strongroom/crypto';
+import { decryptStream } from '@strongroom/crypto';
 import type { SpanChunk } from '@strongroom/sources';
 import type { ExternalStorage } from '@strongroom/storage';
-import { type Compression, compressOf, decompressOf, SPAN_COMPRESSION } from './compress.js';
-import { encodeSpan, fingerprintOnWorker } from './compress-pool.js';
+import { type Compression, decompressOf, SPAN_COMPRESSION } from './compress.js';
+import { encodeSpan } from './compress-pool.js';
 
 export interface SpanWritten {
   readonly fingerprint: string;
@@ -14,13 +13,6 @@ export interface SpanWritten {
   readonly logicalBytes: number;
   readonly storedBytes: number;
   readonly compression: Compression;
-}
-
-/** Fingerprints a span without writing it (first pass of an incremental), on a worker thread. */
-export function fingerprintSpan(
-  chunks: AsyncIterable<SpanChunk>,
-): Promise<{ fingerprint: string; rows: number }> {
-  return fingerprintOnWorker(chunks);
 }
 
 export async function writeSpan(
@@ -31,28 +23,10 @@ export async function writeSpan(
   onChunk: (rows: number, bytes: number) => void,
   signal?: AbortSignal,
 ): Promise<SpanWritten> {
-  // zstd spans are hashed, compressed and encrypted on a worker thread (compress-pool.ts).
-  if (SPAN_COMPRESSION === 'zstd') {
-    const enc = encodeSpan(key, path, chunks, onChunk);
-    const storedBytes = await store.write(path, enc.output, signal ? { signal } : {});
-    return { ...enc.result(), storedBytes, compression: 'zstd' };
-  }
-  const h = createHash('sha256');
-  let rows = 0;
-  let logicalBytes = 0;
-  async function* plain(): AsyncGenerator<Uint8Array> {
-    for await (const c of chunks) {
-      h.update(c.data);
-      rows += c.rows;
-      logicalBytes += c.data.length;
-      onChunk(c.rows, c.data.length);
-      yield c.data;
-    }
-  }
-  const compressed = compressOf(SPAN_COMPRESSION, plain());
-  const body = key ? encryptStream(key, path, compressed) : compressed;
-  const storedBytes = await store.write(path, body, signal ? { signal } : {});
-  return { fingerprint: h.digest('hex'), rows, logicalBytes, storedBytes, compression: SPAN_COMPRESSION };
+  // Compressed (zstd frames), fingerprinted and encrypted on a worker thread (compress-pool.ts).
+  const enc = encodeSpan(key, path, chunks, onChunk);
+  const storedBytes = await store.write(path, enc.output, signal ? { signal } : {});
+  return { ...enc.result(), storedBytes, compression: SPAN_COMPRESSION };
 }
 
 /**

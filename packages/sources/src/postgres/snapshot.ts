@@ -37,10 +37,9 @@ class WorkerPool {
         const client = await connect(this.conn, this.database);
         this.#all.add(client);
         await pgCall(async () => {
-          await client.query(CANONICAL_SETTINGS);
           // Span reads are single scans: no parallel plan (its row order is not stable), no JIT compile.
           await client.query(
-            `SET max_parallel_workers_per_gather = 0;
+            `${CANONICAL_SETTINGS}; SET max_parallel_workers_per_gather = 0;
              SELECT pg_catalog.set_config('jit', 'off', false)
               WHERE current_setting('server_version_num')::int >= 110000`,
           );
