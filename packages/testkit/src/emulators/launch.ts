@@ -48,12 +48,7 @@ export async function launch(
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: false,
   });
-  let log = '';
-  const keep = (b: Buffer): void => {
-    log = (log + b.toString('utf8')).slice(-8000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  const { output } = outputTail(child);
   let exited = false;
   child.once('exit', () => {
     exited = true;
@@ -67,18 +62,20 @@ export async function launch(
   for (;;) {
     const err = await Promise.race([spawnError, sleep(0).then(() => undefined)]);
     if (err) throw new Error(`${opts.name}: cannot start ${command}: ${err.message}`);
-    if (exited) throw new Error(`${opts.name} exited during start-up:\n${log}`);
+    if (exited) throw new Error(`${opts.name} exited during start-up:\n${output()}`);
     if (await opts.ready().catch(() => false)) break;
     if (Date.now() > deadline) {
       kill();
-      throw new Error(`${opts.name} did not become ready within ${opts.timeoutMs ?? 60_000} ms:\n${log}`);
+      throw new Error(
+        `${opts.name} did not become ready within ${opts.timeoutMs ?? 60_000} ms:\n${output()}`,
+      );
     }
     await sleep(150);
   }
   return {
     port: opts.port,
     process: child,
-    output: () => log,
+    output,
     stop: async () => {
       process.removeListener('exit', kill);
       if (exited) return;
@@ -95,6 +92,20 @@ export async function launch(
  * The CI rule for tests that need a server: with CI=true a missing server is a failure; elsewhere the
  * test may be skipped with the reason. Returns a skip reason, or throws under CI.
  */
+/**
+ * The last 8000 characters a child process wrote to stdout and stderr, for error messages (`output`);
+ * `note` adds a line of one's own (such as a spawn error).
+ */
+export function outputTail(child: ChildProcess): { output: () => string; note: (text: string) => void } {
+  let log = '';
+  const note = (text: string): void => {
+    log = (log + text).slice(-8000);
+  };
+  child.stdout?.on('data', (b: Buffer) => note(b.toString('utf8')));
+  child.stderr?.on('data', (b: Buffer) => note(b.toString('utf8')));
+  return { output: () => log, note };
+}
+
 export function unavailable(what: string, reason: string): string {
   const message = `${what} is not available: ${reason}`;
   if (process.env.CI === 'true') throw new Error(`${message} (CI=true: failing instead of skipping)`);

@@ -7,7 +7,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort, unavailable } from './launch.js';
+import { freePort, outputTail, unavailable } from './launch.js';
 
 export interface PostgresCluster {
   readonly port: number;
@@ -107,12 +107,7 @@ export async function startPostgres(
     cwd: dataDir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let log = '';
-  const keep = (b: Buffer): void => {
-    log = (log + b.toString('utf8')).slice(-8000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  const { output, note } = outputTail(child);
   let exited = false;
   const exit = new Promise<void>((resolve) =>
     child.once('exit', () => {
@@ -121,7 +116,7 @@ export async function startPostgres(
     }),
   );
   child.once('error', (err) => {
-    keep(Buffer.from(String(err)));
+    note(String(err));
   });
   const kill = (): void => {
     if (!exited) child.kill('SIGKILL');
@@ -142,7 +137,7 @@ export async function startPostgres(
   while (!(await accepts(port))) {
     if (exited || Date.now() > deadline) {
       await stop();
-      throw new Error(`PostgreSQL did not start on port ${port}:\n${log}`);
+      throw new Error(`PostgreSQL did not start on port ${port}:\n${output()}`);
     }
     await sleep(100);
   }
@@ -151,7 +146,7 @@ export async function startPostgres(
     binDir,
     dataDir: join(dataDir, 'data'),
     uri: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${encodeURIComponent(database)}`,
-    output: () => log,
+    output,
     stop,
   };
 }
