@@ -1,11 +1,13 @@
 // Off-main-thread span encoding: a small pool of worker threads (compress-worker.ts), each encoding one
 // span at a time (zstd frames, their SHA-256 as the span's fingerprint, AES-GCM chunked encryption). The
-// main thread reads the source and writes the storage; the span's row bytes are transferred, not copied.
+// main thread reads the source and writes the storage. A chunk in the shared chunk arena is passed as its
+// slot number (the thread reads the same memory; the slot comes back with the ack once compressed); any
+// other chunk is transferred, or copied when the source keeps it.
 // At most CREDITS source chunks are in a worker's queue, and output is only produced as fast as the
 // storage takes it, so memory stays bounded per span in flight.
 import { Worker } from 'node:worker_threads';
 import { StrongroomError } from '@strongroom/errors';
-import { CHUNK_BUFFER_BYTES, giveChunkBuffer, type SpanChunk } from '@strongroom/sources';
+import { chunkArena, chunkSlotOf, giveChunkSlot, type SpanChunk } from '@strongroom/sources';
 
 export type ToWorker =
   | {
@@ -13,14 +15,20 @@ export type ToWorker =
       readonly key: Uint8Array | null;
       readonly path: string;
       readonly output: boolean;
-      /** Size of the recycled chunk buffers (CHUNK_BUFFER_BYTES), handed back with their acks. */
-      readonly recycleBytes: number;
     }
+  /** Row bytes: a buffer of the thread's own, or `length` bytes at the start of arena slot `slot`. */
   | { readonly t: 'data'; readonly buf: Uint8Array }
+  | { readonly t: 'data'; readonly slot: number; readonly length: number }
   | { readonly t: 'end' };
+
+/** What a worker thread is started with. */
+export interface WorkerSetup {
+  /** The shared chunk arena (chunkArena). */
+  readonly arena: SharedArrayBuffer;
+}
 export type ToMain =
-  /** A data message is done with; `buf`, when given, is its memory handed back for reuse. */
-  | { readonly t: 'ack'; readonly buf?: Uint8Array }
+  /** A data message is done with; `slot`, when given, is an arena slot no longer read. */
+  | { readonly t: 'ack'; readonly slot?: number }
   | { readonly t: 'out'; readonly buf: Uint8Array }
   | { readonly t: 'done'; readonly fingerprint: string }
   | { readonly t: 'error'; readonly message: string };
@@ -33,7 +41,8 @@ const KEEP_IDLE = 4;
 const idle: Worker[] = [];
 
 function newWorker(): Worker {
-  return new Worker(new URL('./compress-worker.js', import.meta.url));
+  const workerData: WorkerSetup = { arena: chunkArena() };
+  return new Worker(new URL('./compress-worker.js', import.meta.url), { workerData });
 }
 
 /**
@@ -63,6 +72,7 @@ export interface EncodedSpan {
 
 /**
  * Encodes one span's chunks on a worker thread: zstd frames, then encryption when `key` is given. An
+ * `owned` chunk in an arena slot is passed by slot and its slot given back once compressed; another
  * `owned` chunk, or one whose Uint8Array spans its whole ArrayBuffer, is transferred (the caller must not
  * reuse it); others are copied.
  */
@@ -105,13 +115,15 @@ function encode(
     worker.ref();
     const out: Uint8Array[] = [];
     let inflight = 0;
+    // Arena slots the worker may still read: given back on their ack, or once a stopped worker is gone.
+    const lent = new Set<number>();
     let failure: Error | undefined;
     let finished = false;
     let wake: (() => void) | undefined;
     const onMessage = (m: ToMain): void => {
       if (m.t === 'ack') {
         inflight--;
-        if (m.buf !== undefined) giveChunkBuffer(m.buf.buffer as ArrayBuffer);
+        if (m.slot !== undefined && lent.delete(m.slot)) giveChunkSlot(m.slot);
       } else if (m.t === 'out') out.push(m.buf);
       else if (m.t === 'done') {
         fingerprint = m.fingerprint;
@@ -129,13 +141,7 @@ function encode(
     let sourceDone = false;
     let clean = false;
     try {
-      worker.postMessage({
-        t: 'start',
-        key: key ?? null,
-        path,
-        output: keepOutput,
-        recycleBytes: CHUNK_BUFFER_BYTES,
-      } satisfies ToWorker);
+      worker.postMessage({ t: 'start', key: key ?? null, path, output: keepOutput } satisfies ToWorker);
       for (;;) {
         if (failure) throw failure;
         const piece = out.shift();
@@ -155,9 +161,18 @@ function encode(
           rows += c.rows;
           logicalBytes += c.data.length;
           onChunk(c.rows, c.data.length);
-          if (c.data.length === 0) continue;
-          const buf = c.owned === true || owns(c.data) ? c.data : c.data.slice();
+          const slot = c.owned === true ? chunkSlotOf(c.data) : -1;
+          if (c.data.length === 0) {
+            if (slot >= 0) giveChunkSlot(slot);
+            continue;
+          }
           inflight++;
+          if (slot >= 0) {
+            lent.add(slot);
+            worker.postMessage({ t: 'data', slot, length: c.data.length } satisfies ToWorker);
+            continue;
+          }
+          const buf = c.owned === true || owns(c.data) ? c.data : c.data.slice();
           worker.postMessage({ t: 'data', buf } satisfies ToWorker, [buf.buffer as ArrayBuffer]);
           continue;
         }
@@ -173,7 +188,15 @@ function encode(
       if (clean && idle.length < KEEP_IDLE) {
         worker.unref();
         idle.push(worker);
-      } else void worker.terminate();
+      } else if (clean) void worker.terminate();
+      else {
+        // Slots it was still reading are reused only once it has stopped.
+        const slots = [...lent];
+        lent.clear();
+        void worker.terminate().finally(() => {
+          for (const slot of slots) giveChunkSlot(slot);
+        });
+      }
     }
   }
   return {

@@ -2,58 +2,72 @@
 // encrypts one span at a time, so the main thread only moves bytes between the source and the storage; or,
 // for an incremental's comparison, only fingerprints. Messages: see compress-pool.ts.
 import { createHash } from 'node:crypto';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { encryptStream } from '@strongroom/crypto';
+import { CHUNK_BUFFER_BYTES } from '@strongroom/sources';
 import { FINGERPRINT_PREFIX, isOwnFrame, zstdFrames } from './compress.js';
-import type { ToMain, ToWorker } from './compress-pool.js';
+import type { ToMain, ToWorker, WorkerSetup } from './compress-pool.js';
 
 const port = parentPort;
 if (port === null) throw new Error('compress-worker runs as a worker thread');
+const { arena } = workerData as WorkerSetup;
+
+/** Row bytes to encode: a buffer of this thread's own, or a view of an arena slot (slot ≥ 0). */
+interface Piece {
+  readonly buf: Buffer;
+  readonly slot: number;
+}
 
 /** Output pieces are sent in batches of about this size. */
 const BATCH_BYTES = 256 * 1024;
 
-let queue: (Uint8Array | null)[] = [];
+let queue: (Piece | null)[] = [];
 let wake: (() => void) | undefined;
 const post = (m: ToMain, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
 port.on('message', (m: ToWorker) => {
-  if (m.t === 'start') void run(m.key, m.path, m.output, m.recycleBytes);
+  if (m.t === 'start') void run(m.key, m.path, m.output);
   else {
-    queue.push(m.t === 'data' ? m.buf : null);
+    if (m.t === 'end') queue.push(null);
+    else if ('slot' in m)
+      queue.push({ buf: Buffer.from(arena, m.slot * CHUNK_BUFFER_BYTES, m.length), slot: m.slot });
+    else queue.push({ buf: Buffer.from(m.buf.buffer, m.buf.byteOffset, m.buf.byteLength), slot: -1 });
     wake?.();
   }
 });
 
-async function run(
-  key: Uint8Array | null,
-  path: string,
-  output: boolean,
-  recycleBytes: number,
-): Promise<void> {
+async function run(key: Uint8Array | null, path: string, output: boolean): Promise<void> {
   queue = [];
   const hash = createHash('sha256');
-  // A chunk over a whole recyclable buffer (recycleBytes) that is a frame of its own (isOwnFrame) is
-  // compressed before the next chunk is asked for, so its buffer goes back to the main thread,
-  // for reuse, with the ack of that moment. Smaller chunks may wait in regroup: they are not handed back.
+  // An arena slot that is a frame of its own (isOwnFrame) is compressed before the next chunk is asked
+  // for, so the slot goes back to the main thread with the ack of that moment. A smaller piece may wait in
+  // regroup: a slot's is copied first, so its slot goes back at once.
   async function* source(): AsyncGenerator<Uint8Array> {
-    let lent: Uint8Array | undefined;
+    let lent = -1;
     try {
       for (;;) {
-        if (lent !== undefined) {
-          post({ t: 'ack', buf: lent }, [lent.buffer as ArrayBuffer]);
-          lent = undefined;
+        if (lent >= 0) {
+          post({ t: 'ack', slot: lent });
+          lent = -1;
         }
         while (queue.length === 0) await new Promise<void>((r) => (wake = r));
-        const buf = queue.shift() as Uint8Array | null;
-        if (buf === null) return;
-        const own = buf.byteOffset === 0 && buf.buffer.byteLength === recycleBytes;
-        if (own && isOwnFrame(buf)) lent = buf;
-        else post({ t: 'ack' });
-        yield buf;
+        const piece = queue.shift() as Piece | null;
+        if (piece === null) return;
+        if (piece.slot < 0) {
+          post({ t: 'ack' });
+          yield piece.buf;
+        } else if (isOwnFrame(piece.buf)) {
+          lent = piece.slot;
+          yield piece.buf;
+        } else {
+          const copy = Buffer.from(piece.buf);
+          post({ t: 'ack', slot: piece.slot });
+          yield copy;
+        }
       }
     } finally {
-      if (lent !== undefined) post({ t: 'ack' });
+      // Stopped early: the slot is no longer read.
+      if (lent >= 0) post({ t: 'ack', slot: lent });
     }
   }
   async function* frames(): AsyncGenerator<Uint8Array> {

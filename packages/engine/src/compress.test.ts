@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { decryptStream } from '@strongroom/crypto';
 import { StrongroomError } from '@strongroom/errors';
-import { CHUNK_BUFFER_BYTES, type SpanChunk, takeChunkBuffer } from '@strongroom/sources';
+import {
+  CHUNK_BUFFER_BYTES,
+  chunkSlotOf,
+  freeChunkSlots,
+  giveChunkSlot,
+  type SpanChunk,
+  takeChunkBuffer,
+} from '@strongroom/sources';
 import { compressOf, decompressOf, FINGERPRINT_PREFIX, FRAME_BYTES, zstdFrameSize } from './compress.js';
 import { encodeSpan, fingerprintSpan } from './compress-pool.js';
 
@@ -155,7 +162,9 @@ describe('span compression', () => {
   });
 
   it('hands chunk buffers back for reuse only once compressed, whatever the chunk sizes', async () => {
-    // Owned chunks over recycled 1 MiB buffers: full, half, tiny (which waits in regroup) and in between.
+    // Owned chunks in arena slots: full, half, tiny (which waits in regroup) and in between. Meanwhile a
+    // scribbler overwrites every free slot as often as it can: a slot given back before the encoder has
+    // read it corrupts the output.
     const sizes = [
       CHUNK_BUFFER_BYTES,
       10_000,
@@ -167,20 +176,35 @@ describe('span compression', () => {
     ];
     const expected: Buffer[] = [];
     async function* src(): AsyncGenerator<SpanChunk> {
-      for (let round = 0; round < 6; round++)
-        for (const [i, size] of sizes.entries()) {
+      for (let round = 0; round < 30; round++)
+        for (const size of sizes) {
+          // Four random bits a byte: quick to make, slow to compress, so the scribbler runs often
+          // while the encoder works.
           const buf = takeChunkBuffer();
-          for (let o = 0; o < size; o += 64)
-            buf.write(`${round}:${i}:${o}:${randomBytes(6).toString('hex')}|`, o);
+          randomFillSync(buf, 0, size);
+          const words = new Uint32Array(buf.buffer, buf.byteOffset, size >> 2);
+          for (let w = 0; w < words.length; w++) words[w] = (words[w] as number) & 0x0f0f0f0f;
           const data = buf.subarray(0, size);
           expected.push(Buffer.from(data));
           yield { data, rows: 1, owned: true };
         }
     }
+    const freeBefore = freeChunkSlots();
+    let scribbling = true;
+    const scribble = (): void => {
+      const taken: Buffer[] = [];
+      for (let n = freeChunkSlots(); n > 0; n--) taken.push(takeChunkBuffer().fill(0xee));
+      for (const b of taken) giveChunkSlot(chunkSlotOf(b));
+      if (scribbling) setImmediate(scribble);
+    };
+    scribble();
     const enc = encodeSpan(undefined, 'data/6.sst', src(), () => undefined);
-    const back = await collect(decompressOf(from([await collect(enc.output)])));
+    const stored = await collect(enc.output);
+    scribbling = false;
+    const back = await collect(decompressOf(from([stored])));
     assert.ok(back.equals(Buffer.concat(expected)));
-    assert.equal(enc.result().rows, 6 * sizes.length);
+    assert.equal(enc.result().rows, 30 * sizes.length);
+    assert.equal(freeChunkSlots(), freeBefore, 'every slot back');
   });
 
   it('stops the source and fails when the source fails mid-span', async () => {

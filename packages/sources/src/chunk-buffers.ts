@@ -1,25 +1,55 @@
-// Recycled 1 MiB buffers for span chunks. A source fills one and yields it as an `owned` chunk; the engine
-// transfers it to an encoder thread, which transfers it back once compressed, and the engine returns it
-// here. Reading a large table then allocates a few dozen buffers instead of one per MiB read, which spares
-// the garbage collector (external-memory pressure) and the page faults of fresh memory.
+// Span chunks in a shared arena. A source fills a 1 MiB slot of one SharedArrayBuffer and yields it as a
+// `slot` chunk; the engine tells an encoder thread "slot N, L bytes" (the thread sees the same memory), and
+// gives the slot back here once the thread has compressed it. Nothing is allocated, copied or transferred
+// per chunk: reading a large table used to allocate (or transfer back) one ArrayBuffer per MiB read, and
+// that external memory made V8 run a major garbage collection about every 100 MB (~1 CPU-s per GB read).
+// When every slot is in use (a consumer that never gives slots back, many spans in flight), chunks are
+// plain buffers of their own instead.
 
-/** The size of every recycled chunk buffer. */
+/** The size of every chunk buffer. */
 export const CHUNK_BUFFER_BYTES = 1024 * 1024;
-/** Free buffers kept at most (the rest are left to the garbage collector). */
-const KEEP = 32;
+/** Slots in the arena (32 MiB, touched only as used): more than the chunks a backup keeps in flight. */
+const SLOTS = 32;
 
-const free: ArrayBuffer[] = [];
+let arena: SharedArrayBuffer | undefined;
+const free: number[] = [];
 
-/** A buffer of CHUNK_BUFFER_BYTES: a recycled one when there is one (contents undefined). */
-export function takeChunkBuffer(): Buffer {
-  const ab = free.pop();
-  return ab === undefined ? Buffer.allocUnsafeSlow(CHUNK_BUFFER_BYTES) : Buffer.from(ab);
+/** The arena all slot chunks live in (created on first use), for handing to worker threads. */
+export function chunkArena(): SharedArrayBuffer {
+  if (arena === undefined) {
+    arena = new SharedArrayBuffer(SLOTS * CHUNK_BUFFER_BYTES);
+    for (let slot = SLOTS - 1; slot >= 0; slot--) free.push(slot);
+  }
+  return arena;
 }
 
 /**
- * Gives back the memory of a chunk buffer nobody references any more (for instance one transferred back
- * from a worker thread). Other sizes are ignored.
+ * A buffer of CHUNK_BUFFER_BYTES (contents undefined): a free slot of the arena when there is one (see
+ * chunkSlotOf), else a buffer of its own.
  */
-export function giveChunkBuffer(ab: ArrayBuffer): void {
-  if (ab.byteLength === CHUNK_BUFFER_BYTES && free.length < KEEP) free.push(ab);
+export function takeChunkBuffer(): Buffer {
+  const shared = chunkArena();
+  const slot = free.pop();
+  if (slot === undefined) return Buffer.allocUnsafeSlow(CHUNK_BUFFER_BYTES);
+  return Buffer.from(shared, slot * CHUNK_BUFFER_BYTES, CHUNK_BUFFER_BYTES);
+}
+
+/** The arena slot `data` starts at (a view given by takeChunkBuffer, or a prefix of one), else -1. */
+export function chunkSlotOf(data: Uint8Array): number {
+  if (arena === undefined || data.buffer !== arena || data.byteOffset % CHUNK_BUFFER_BYTES !== 0) return -1;
+  if (data.byteLength > CHUNK_BUFFER_BYTES) return -1;
+  return data.byteOffset / CHUNK_BUFFER_BYTES;
+}
+
+/** Slots free now (for tests and diagnostics). */
+export function freeChunkSlots(): number {
+  chunkArena();
+  return free.length;
+}
+
+/** Gives a slot back once nothing reads or writes it any more; it is then reused by takeChunkBuffer. */
+export function giveChunkSlot(slot: number): void {
+  if (!Number.isInteger(slot) || slot < 0 || slot >= SLOTS || free.includes(slot))
+    throw new Error(`chunk slot ${slot} is not in use`);
+  free.push(slot);
 }

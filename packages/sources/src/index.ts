@@ -1,4 +1,11 @@
-export { CHUNK_BUFFER_BYTES, giveChunkBuffer, takeChunkBuffer } from './chunk-buffers.js';
+export {
+  CHUNK_BUFFER_BYTES,
+  chunkArena,
+  chunkSlotOf,
+  freeChunkSlots,
+  giveChunkSlot,
+  takeChunkBuffer,
+} from './chunk-buffers.js';
 export type { PostgresSource } from './postgres/postgres-source.js';
 export { parsePostgresUri, redactPostgresUri } from './postgres/uri.js';
 export {

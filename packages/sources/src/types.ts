@@ -87,8 +87,10 @@ export interface SpanChunk {
   /** Rows fully contained in this chunk. */
   readonly rows: number;
   /**
-   * The whole ArrayBuffer under `data` belongs to the consumer, which may transfer it to another thread
-   * (the source keeps no reference).
+   * The memory under `data` belongs to the consumer (the source keeps no reference): when `data` lies in a
+   * slot of the shared chunk arena (chunkSlotOf ≥ 0), that slot, which the consumer gives back with
+   * giveChunkSlot once done with it (a slot never given back is only lost to reuse); otherwise the whole
+   * ArrayBuffer, which the consumer may transfer to another thread.
    */
   readonly owned?: boolean;
 }

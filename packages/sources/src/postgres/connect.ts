@@ -1,6 +1,7 @@
 // Opens `pg` clients for a connection and database, with the driver's value parsers turned off (every
 // value stays the server's exact text) and session settings that make text output canonical.
 import pg from 'pg';
+import { DirectReadSocket } from './direct-read-socket.js';
 import { pgCall } from './errors.js';
 import type { PgConnection } from './uri.js';
 
@@ -25,7 +26,7 @@ export async function connect(conn: PgConnection, database: string): Promise<PgC
     application_name: conn.applicationName,
     types: RAW_TYPES,
     ...(conn.sslmode === undefined || conn.sslmode === 'disable' || conn.sslmode === 'prefer'
-      ? {}
+      ? { stream: () => new DirectReadSocket() }
       : { ssl: conn.sslmode === 'no-verify' ? { rejectUnauthorized: false } : true }),
   });
   // sslmode=prefer connects without TLS (node-postgres cannot fall back); require verifies nothing more.

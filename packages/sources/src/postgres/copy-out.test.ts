@@ -2,11 +2,14 @@
 // BINARY by column types, and copyOut's framing of the server's messages into chunks of whole rows however
 // the bytes arrive (the real server is in test/src/postgres-copy.test.ts).
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
+import { CHUNK_BUFFER_BYTES, chunkSlotOf, freeChunkSlots, giveChunkSlot } from '../chunk-buffers.js';
 import type { SpanChunk } from '../types.js';
 import type { PgClient } from './connect.js';
 import { BINARY_HEADER, BINARY_TRAILER, BinaryRowCounter, binaryCopyable, copyOut } from './copy-out.js';
+import { DirectReadSocket } from './direct-read-socket.js';
 
 /** Header-less COPY BINARY rows: each a list of fields, null for NULL. */
 function encode(rows: (Buffer | null)[][]): Buffer {
@@ -89,8 +92,11 @@ function serverBytes(rows: Buffer[], binary: boolean): Buffer {
  * driver's parser, which (once copyOut hands the socket back) reads CopyDone, CommandComplete and
  * ReadyForQuery and reports the last two to the query. The server's bytes arrive in pieces of `piece` bytes, one per tick.
  */
-function fakeClient(bytes: Buffer, piece: number): PgClient {
-  const socket = new PassThrough();
+function fakeClient(
+  bytes: Buffer,
+  piece: number,
+  socket: NodeJS.ReadWriteStream = new PassThrough(),
+): PgClient {
   let pending = Buffer.alloc(0);
   let query: { handleCommandComplete(): void; handleReadyForQuery(): void } | undefined;
   socket.on('data', (b: Buffer) => {
@@ -109,6 +115,7 @@ function fakeClient(bytes: Buffer, piece: number): PgClient {
       query = q;
       q.submit({ stream: socket, query: () => undefined });
       void (async () => {
+        if (piece === 0) return; // a real server sends them
         for (let i = 0; i < bytes.length; i += piece) {
           await new Promise((r) => setImmediate(r));
           socket.write(bytes.subarray(i, i + piece));
@@ -170,6 +177,58 @@ describe('copyOut', () => {
         })(),
         /row of 1 fields, not 2/,
       );
+    }
+  });
+
+  it('reads through a DirectReadSocket: whole rows for a slow consumer, arena slots, the rest to the driver', async () => {
+    // ~45 MB of rows from a real loopback server, written as fast as the socket takes them, read in 1 MiB
+    // arena chunks by a consumer that waits after the first: the socket must pause meanwhile. Every slot
+    // comes back once the consumer gives its chunks back, also when it stops early.
+    const rows = Array.from({ length: 200_000 }, (_, i) =>
+      encode([[Buffer.from(`row ${i}`), Buffer.alloc(150 + (i % 97), i % 251)]]),
+    );
+    const bytes = serverBytes(rows, true);
+    const server = net.createServer((s) => {
+      s.on('error', () => undefined); // the early stop resets the connection
+      s.end(bytes);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const freeBefore = freeChunkSlots();
+    try {
+      for (const stopEarly of [false, true]) {
+        const socket = new DirectReadSocket();
+        const client = fakeClient(bytes, 0, socket);
+        const ended = new Promise<void>((r) => socket.on('end', r));
+        socket.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+        const got: Buffer[] = [];
+        let n = 0;
+        for await (const c of copyOut(client, 'COPY t TO STDOUT', { binary: true, columns: 2 })) {
+          const slot = chunkSlotOf(c.data);
+          assert.ok(slot >= 0, 'an arena chunk');
+          assert.ok(c.data.length <= CHUNK_BUFFER_BYTES);
+          got.push(Buffer.from(c.data));
+          n += c.rows;
+          giveChunkSlot(slot);
+          if (got.length === 1) {
+            // While chunks wait, the socket stops reading: a few MiB read, not all 45.
+            await new Promise((r) => setTimeout(r, 100));
+            assert.ok(socket.bytesRead < 6 * 1024 * 1024, `${socket.bytesRead} bytes read ahead`);
+          }
+          if (stopEarly && got.length === 3) break;
+        }
+        if (stopEarly) {
+          assert.equal(got.length, 3);
+          socket.destroy();
+        } else {
+          assert.ok(Buffer.concat(got).equals(Buffer.concat(rows)));
+          assert.equal(n, rows.length);
+          await ended;
+          socket.destroy();
+        }
+        assert.equal(freeChunkSlots(), freeBefore, 'every slot back');
+      }
+    } finally {
+      server.close();
     }
   });
 });

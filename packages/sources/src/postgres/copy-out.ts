@@ -1,15 +1,16 @@
-// A lean `COPY … TO STDOUT` reader. While the COPY runs it takes the connection's socket from node-postgres
-// (as pg-copy-streams does) and copies the CopyData payloads straight into ~512 KiB chunks: no Buffer or
-// object per row. The server sends exactly one CopyData message per row (protocol docs, "COPY
+// A lean `COPY … TO STDOUT` reader. While the COPY runs it takes the connection's reads from node-postgres
+// (as pg-copy-streams does) and copies the CopyData payloads straight into 1 MiB chunks (slots of the
+// shared chunk arena): no Buffer or object per row, and, on a DirectReadSocket, none per read either. The server sends exactly one CopyData message per row (protocol docs, "COPY
 // Operations"), so rows are counted by message and every chunk ends on a row boundary. In binary format
 // the file header (in the first row's message) and the trailer (a message of its own) are dropped, so a
 // span's bytes are its rows only and spans concatenate; the restore adds one header and one trailer.
 // On CopyDone or an ErrorResponse the socket goes back to node-postgres, which reads CommandComplete /
 // the error and ReadyForQuery as usual.
 import { StrongroomError } from '@strongroom/errors';
-import { CHUNK_BUFFER_BYTES, takeChunkBuffer } from '../chunk-buffers.js';
+import { CHUNK_BUFFER_BYTES, chunkSlotOf, giveChunkSlot, takeChunkBuffer } from '../chunk-buffers.js';
 import type { SpanChunk } from '../types.js';
 import type { PgClient } from './connect.js';
+import { DirectReadSocket } from './direct-read-socket.js';
 
 /** Chunks handed to the engine hold about this much (whole rows; a larger row makes a larger chunk). */
 export const COPY_CHUNK_BYTES = CHUNK_BUFFER_BYTES;
@@ -26,11 +27,10 @@ export interface CopyOutFormat {
 }
 
 interface Socket {
-  read(): Buffer | null;
   pause(): void;
   resume(): void;
-  on(event: 'readable' | 'data', fn: (...args: never[]) => void): void;
-  removeListener(event: 'readable' | 'data', fn: (...args: never[]) => void): void;
+  on(event: 'data', fn: (b: Buffer) => void): void;
+  removeListener(event: 'data', fn: (b: Buffer) => void): void;
   listeners(event: 'data'): ((b: Buffer) => void)[];
 }
 interface PgProtocolConnection {
@@ -42,40 +42,245 @@ const MSG_COPY_DATA = 0x64; // d
 const MSG_COPY_DONE = 0x63; // c
 const MSG_ERROR = 0x45; // E
 
-/** The submittable node-postgres runs: it hands over the socket and reports the end of the command. */
+/** Chunks parsed but not yet taken by the consumer, at most, before the socket is paused. */
+const READY_CHUNKS = 2;
+
+/**
+ * The COPY data of one command, parsed as the bytes arrive: CopyData payloads are copied into chunks of
+ * whole rows (`ready`), until CopyDone or an ErrorResponse, whose bytes onwards (`rest`) belong to
+ * node-postgres. `feed` never keeps a reference to its buffer, which may be reused after it returns.
+ */
+class CopyOutParser {
+  readonly ready: SpanChunk[] = [];
+  /** Set once the COPY data has ended: the bytes from the ending message on. */
+  rest: Buffer | undefined;
+  error: unknown;
+  #out: Buffer;
+  #pos = 0;
+  #rows = 0;
+  // The message being read: its code and payload bytes still to come; a split 5-byte header.
+  readonly #head = Buffer.alloc(5);
+  #headLen = 0;
+  #code = 0;
+  #remaining = -1;
+  #rowStart = 0;
+  #first: boolean;
+
+  constructor(
+    private readonly format: CopyOutFormat,
+    private readonly chunkBytes: number,
+  ) {
+    this.#first = format.binary;
+    this.#out = this.#fresh();
+  }
+
+  #fresh(): Buffer {
+    return this.chunkBytes === CHUNK_BUFFER_BYTES
+      ? takeChunkBuffer()
+      : Buffer.allocUnsafeSlow(this.chunkBytes);
+  }
+
+  /** Hands the chunk being filled to `ready`; the next one is a fresh buffer of at least `need` bytes. */
+  #emit(need = 0): void {
+    this.ready.push({ data: this.#out.subarray(0, this.#pos), rows: this.#rows, owned: true });
+    this.#out = need > this.chunkBytes ? Buffer.allocUnsafeSlow(need) : this.#fresh();
+    this.#pos = 0;
+    this.#rows = 0;
+  }
+
+  /** The rows still in the chunk being filled, once the COPY has ended. */
+  finish(): void {
+    if (this.#pos > 0) this.#emit();
+  }
+
+  /** Gives back the arena slots of every chunk never handed out. */
+  release(): void {
+    for (const c of this.ready.splice(0)) releaseChunk(c.data);
+    releaseChunk(this.#out);
+    this.#out = Buffer.alloc(0);
+  }
+
+  feed(buf: Buffer): void {
+    if (this.rest !== undefined || this.error !== undefined) return;
+    try {
+      this.#feed(buf);
+    } catch (err) {
+      this.error = err;
+    }
+  }
+
+  #feed(buf: Buffer): void {
+    const { binary, columns } = this.format;
+    const chunkBytes = this.chunkBytes;
+    let i = 0;
+    while (i < buf.length) {
+      if (this.#remaining < 0 && this.#headLen === 0 && !this.#first) {
+        // Fast path: the whole CopyData rows at i are moved together in place (dropping their 5-byte
+        // message headers), then copied into the chunk at once.
+        const start = i;
+        let w = i;
+        let n = 0;
+        let more = 0;
+        const room = chunkBytes - this.#pos;
+        while (i + 5 <= buf.length && buf[i] === MSG_COPY_DATA) {
+          n = buf.readUInt32BE(i + 1) - 4;
+          if (i + 5 + n > buf.length || w - start + n > room) break;
+          if (binary) {
+            if (n < 2 || buf.readInt16BE(i + 5) !== columns) break; // the trailer, or an error below
+          } else if (n < 1 || buf[i + 4 + n] !== 0x0a) break;
+          buf.copyWithin(w, i + 5, i + 5 + n);
+          w += n;
+          i += 5 + n;
+          more++;
+        }
+        if (more > 0) {
+          buf.copy(this.#out, this.#pos, start, w);
+          this.#pos += w - start;
+          this.#rows += more;
+          if (this.#pos >= chunkBytes) this.#emit();
+          if (i >= buf.length) break;
+        }
+      }
+      if (this.#remaining < 0) {
+        // A new message: code and length.
+        let msgStart = i;
+        if (this.#headLen === 0 && buf.length - i >= 5) {
+          this.#code = buf[i] as number;
+          this.#remaining = buf.readUInt32BE(i + 1) - 4;
+          i += 5;
+        } else {
+          const n = Math.min(5 - this.#headLen, buf.length - i);
+          buf.copy(this.#head, this.#headLen, i, i + n);
+          this.#headLen += n;
+          i += n;
+          if (this.#headLen < 5) break;
+          this.#headLen = 0;
+          msgStart = -1;
+          this.#code = this.#head[0] as number;
+          this.#remaining = this.#head.readUInt32BE(1) - 4;
+        }
+        if (this.#code === MSG_ERROR || this.#code === MSG_COPY_DONE) {
+          // node-postgres reads the error or the command's end from here on.
+          this.rest = Buffer.concat([
+            msgStart >= 0 ? Buffer.alloc(0) : this.#head,
+            buf.subarray(msgStart >= 0 ? msgStart : i),
+          ]);
+          return;
+        }
+        if (this.#code === MSG_COPY_DATA) {
+          if (this.#pos > 0 && this.#pos + this.#remaining > this.#out.length) this.#emit(this.#remaining);
+          else if (this.#remaining > this.#out.length) {
+            releaseChunk(this.#out);
+            this.#out = Buffer.allocUnsafeSlow(this.#remaining);
+          }
+          this.#rowStart = this.#pos;
+        }
+      }
+      const n = Math.min(this.#remaining, buf.length - i);
+      if (this.#code === MSG_COPY_DATA) {
+        buf.copy(this.#out, this.#pos, i, i + n);
+        this.#pos += n;
+      }
+      i += n;
+      this.#remaining -= n;
+      if (this.#remaining > 0) continue;
+      this.#remaining = -1;
+      if (this.#code !== MSG_COPY_DATA) continue; // CopyOutResponse, notices, parameter status
+      const out = this.#out;
+      const rowStart = this.#rowStart;
+      if (binary) {
+        if (this.#first) {
+          this.#pos = stripHeader(out, rowStart, this.#pos);
+          this.#first = false;
+          if (this.#pos === rowStart) continue;
+        }
+        const fields = out.readInt16BE(rowStart);
+        if (fields === -1 && this.#pos - rowStart === 2) {
+          this.#pos = rowStart; // the trailer
+          continue;
+        }
+        if (fields !== columns || this.#pos - rowStart < 2)
+          throw new StrongroomError('SOURCE_ERROR', `COPY sent a row of ${fields} fields, not ${columns}`);
+      } else if (out[this.#pos - 1] !== 0x0a) {
+        throw new StrongroomError('SOURCE_ERROR', 'COPY sent a message that is not one whole row');
+      }
+      this.#rows++;
+      if (this.#pos >= chunkBytes) this.#emit();
+    }
+  }
+}
+
+/**
+ * The submittable node-postgres runs: while the COPY data flows it takes the socket's reads (a
+ * DirectReadSocket's reused read buffer, else the socket's 'data' events instead of the driver's parser),
+ * pausing the socket while READY_CHUNKS chunks wait; then it gives the socket back, and node-postgres
+ * reports the end of the command.
+ */
 class CopyOutQuery {
-  socket: Socket | undefined;
+  #socket: Socket | undefined;
   #pgData: ((b: Buffer) => void) | undefined;
+  #paused = false;
   #wake: (() => void) | undefined;
   error: unknown;
   finished = false;
-  readonly #onReadable = (): void => this.wake();
 
-  constructor(readonly text: string) {}
+  constructor(
+    readonly text: string,
+    private readonly parser: CopyOutParser,
+  ) {}
+
+  /** Takes one read; whether the socket may go on reading. */
+  readonly #onData = (buf: Buffer): boolean => {
+    const parser = this.parser;
+    parser.feed(buf);
+    if (parser.rest !== undefined) this.#detach(parser.rest);
+    const more = parser.error === undefined && parser.ready.length < READY_CHUNKS;
+    if (parser.ready.length > 0 || parser.rest !== undefined || parser.error !== undefined) this.wake();
+    if (!more && this.#pgData !== undefined) this.#paused = true;
+    return more || this.#pgData === undefined;
+  };
+
+  readonly #onEvent = (buf: Buffer): void => {
+    if (!this.#onData(buf)) this.#socket?.pause();
+  };
 
   submit(connection: PgProtocolConnection): void {
     const socket = connection.stream;
     const [handler] = socket.listeners('data');
     if (handler === undefined) throw new Error('node-postgres connection has no data listener');
     this.#pgData = handler;
-    socket.removeListener('data', handler);
-    socket.pause();
-    socket.on('readable', this.#onReadable);
-    this.socket = socket;
+    this.#socket = socket;
+    if (socket instanceof DirectReadSocket) socket.divert(this.#onData);
+    else {
+      socket.removeListener('data', handler);
+      socket.on('data', this.#onEvent);
+    }
     connection.query(this.text);
-    this.wake();
+  }
+
+  /** The consumer took the ready chunks: reading goes on. */
+  resume(): void {
+    if (!this.#paused || this.#pgData === undefined) return;
+    this.#paused = false;
+    this.#socket?.resume();
   }
 
   /** Gives the socket back to node-postgres, with the bytes after the COPY data. */
-  detach(rest: Buffer): void {
-    const socket = this.socket;
+  #detach(rest: Buffer): void {
+    const socket = this.#socket;
     const handler = this.#pgData;
     if (socket === undefined || handler === undefined) return;
     this.#pgData = undefined;
-    socket.removeListener('readable', this.#onReadable);
-    socket.on('data', handler);
+    if (socket instanceof DirectReadSocket) socket.divert(undefined);
+    else {
+      socket.removeListener('data', this.#onEvent);
+      socket.on('data', handler);
+    }
     if (rest.length > 0) handler(rest);
-    process.nextTick(() => socket.resume());
+    if (this.#paused) {
+      this.#paused = false;
+      process.nextTick(() => socket.resume());
+    }
   }
 
   wake(): void {
@@ -107,11 +312,6 @@ class CopyOutQuery {
   handlePortalSuspended(): void {}
 }
 
-/** A chunk over a buffer of its own, which the engine may transfer (not copy) to a worker thread. */
-function chunkOf(out: Buffer, size: number, rows: number): SpanChunk {
-  return { data: out.subarray(0, size), rows, owned: true };
-}
-
 /**
  * Runs `sql` (a COPY … TO STDOUT in `format`) and yields its rows in chunks of whole rows. The consumer
  * drives the reads (backpressure). Returns only once the connection is ready for the next query.
@@ -123,146 +323,41 @@ export async function* copyOut(
   signal?: AbortSignal,
   chunkBytes = COPY_CHUNK_BYTES,
 ): AsyncGenerator<SpanChunk> {
-  const q = new CopyOutQuery(sql);
+  const parser = new CopyOutParser(format, chunkBytes);
+  const q = new CopyOutQuery(sql, parser);
   const onAbort = (): void => q.handleError(new StrongroomError('CANCELED', 'canceled'));
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     client.query(q as unknown as Parameters<PgClient['query']>[0]);
-    const fresh = (): Buffer =>
-      chunkBytes === CHUNK_BUFFER_BYTES ? takeChunkBuffer() : Buffer.allocUnsafeSlow(chunkBytes);
-    let out = fresh();
-    let pos = 0;
-    let rows = 0;
-    // The message being read: its code and payload bytes still to come; a split 5-byte header.
-    const head = Buffer.alloc(5);
-    let headLen = 0;
-    let code = 0;
-    let remaining = -1;
-    let rowStart = 0;
-    let first = format.binary;
-    let copying = true;
-    while (copying) {
+    for (;;) {
       if (q.error !== undefined) throw q.error;
-      const buf = q.socket?.read() ?? null;
-      if (buf === null) {
-        await q.wait();
+      if (parser.error !== undefined) throw parser.error;
+      const chunk = parser.ready.shift();
+      if (chunk !== undefined) {
+        yield chunk;
         continue;
       }
-      let i = 0;
-      while (i < buf.length) {
-        if (remaining < 0 && headLen === 0 && !first) {
-          // Fast path: the whole CopyData rows at i are moved together in place (dropping their 5-byte
-          // message headers), then copied into the chunk at once.
-          const start = i;
-          let w = i;
-          let n = 0;
-          let more = 0;
-          while (i + 5 <= buf.length && buf[i] === MSG_COPY_DATA) {
-            n = buf.readUInt32BE(i + 1) - 4;
-            if (i + 5 + n > buf.length || pos + (w - start) + n > chunkBytes) break;
-            if (format.binary) {
-              if (n < 2 || buf.readInt16BE(i + 5) !== format.columns) break; // the trailer, or an error below
-            } else if (n < 1 || buf[i + 4 + n] !== 0x0a) break;
-            buf.copyWithin(w, i + 5, i + 5 + n);
-            w += n;
-            i += 5 + n;
-            more++;
-          }
-          if (more > 0) {
-            buf.copy(out, pos, start, w);
-            pos += w - start;
-            rows += more;
-            if (pos >= chunkBytes) {
-              yield chunkOf(out, pos, rows);
-              out = fresh();
-              pos = 0;
-              rows = 0;
-            }
-            if (i >= buf.length) break;
-          }
-        }
-        if (remaining < 0) {
-          // A new message: code and length.
-          let msgStart = i;
-          if (headLen === 0 && buf.length - i >= 5) {
-            code = buf[i] as number;
-            remaining = buf.readUInt32BE(i + 1) - 4;
-            i += 5;
-          } else {
-            const n = Math.min(5 - headLen, buf.length - i);
-            buf.copy(head, headLen, i, i + n);
-            headLen += n;
-            i += n;
-            if (headLen < 5) break;
-            headLen = 0;
-            msgStart = -1;
-            code = head[0] as number;
-            remaining = head.readUInt32BE(1) - 4;
-          }
-          if (code === MSG_ERROR || code === MSG_COPY_DONE) {
-            // node-postgres reads the error or the command's end from here on.
-            const from = msgStart >= 0 ? buf.subarray(msgStart) : Buffer.concat([head, buf.subarray(i)]);
-            q.detach(from);
-            copying = false;
-            break;
-          }
-          if (code === MSG_COPY_DATA) {
-            if (pos > 0 && pos + remaining > out.length) {
-              yield chunkOf(out, pos, rows);
-              out = remaining > chunkBytes ? Buffer.allocUnsafeSlow(remaining) : fresh();
-              pos = 0;
-              rows = 0;
-            } else if (remaining > out.length) out = Buffer.allocUnsafeSlow(remaining);
-            rowStart = pos;
-          }
-        }
-        const n = Math.min(remaining, buf.length - i);
-        if (code === MSG_COPY_DATA) {
-          buf.copy(out, pos, i, i + n);
-          pos += n;
-        }
-        i += n;
-        remaining -= n;
-        if (remaining > 0) continue;
-        remaining = -1;
-        if (code !== MSG_COPY_DATA) continue; // CopyOutResponse, notices, parameter status
-        if (format.binary) {
-          if (first) {
-            pos = stripHeader(out, rowStart, pos);
-            first = false;
-            if (pos === rowStart) continue;
-          }
-          const fields = out.readInt16BE(rowStart);
-          if (fields === -1 && pos - rowStart === 2) {
-            pos = rowStart; // the trailer
-            continue;
-          }
-          if (fields !== format.columns || pos - rowStart < 2)
-            throw new StrongroomError(
-              'SOURCE_ERROR',
-              `COPY sent a row of ${fields} fields, not ${format.columns}`,
-            );
-        } else if (out[pos - 1] !== 0x0a) {
-          throw new StrongroomError('SOURCE_ERROR', 'COPY sent a message that is not one whole row');
-        }
-        rows++;
-        if (pos >= chunkBytes) {
-          yield chunkOf(out, pos, rows);
-          out = fresh();
-          pos = 0;
-          rows = 0;
-        }
-      }
+      if (parser.rest !== undefined) break;
+      q.resume();
+      await q.wait();
     }
     while (!q.finished) {
       if (q.error !== undefined) throw q.error;
       await q.wait();
     }
     if (q.error !== undefined) throw q.error;
-    if (pos > 0) yield chunkOf(out, pos, rows);
+    parser.finish();
+    yield* parser.ready.splice(0);
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    parser.release();
   }
+}
+
+/** Gives back the arena slot of a chunk buffer that was never handed out. */
+function releaseChunk(buf: Uint8Array): void {
+  const slot = chunkSlotOf(buf);
+  if (slot >= 0) giveChunkSlot(slot);
 }
 
 /** Removes the binary COPY header at `start` (in place); the new end. */
