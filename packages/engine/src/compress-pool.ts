@@ -7,7 +7,13 @@
 // storage takes it, so memory stays bounded per span in flight.
 import { Worker } from 'node:worker_threads';
 import { StrongroomError } from '@strongroom/errors';
-import { chunkArena, chunkSlotOf, giveChunkSlot, type SpanChunk } from '@strongroom/sources';
+import {
+  CHUNK_BUFFER_BYTES,
+  chunkArena,
+  chunkSlotOf,
+  giveChunkSlot,
+  type SpanChunk,
+} from '@strongroom/sources';
 
 export type ToWorker =
   | {
@@ -23,8 +29,9 @@ export type ToWorker =
 
 /** What a worker thread is started with. */
 export interface WorkerSetup {
-  /** The shared chunk arena (chunkArena). */
+  /** The shared chunk arena (chunkArena) and the size of its slots (CHUNK_BUFFER_BYTES). */
   readonly arena: SharedArrayBuffer;
+  readonly slotBytes: number;
 }
 export type ToMain =
   /** A data message is done with; `slot`, when given, is an arena slot no longer read. */
@@ -41,7 +48,7 @@ const KEEP_IDLE = 4;
 const idle: Worker[] = [];
 
 function newWorker(): Worker {
-  const workerData: WorkerSetup = { arena: chunkArena() };
+  const workerData: WorkerSetup = { arena: chunkArena(), slotBytes: CHUNK_BUFFER_BYTES };
   return new Worker(new URL('./compress-worker.js', import.meta.url), { workerData });
 }
 

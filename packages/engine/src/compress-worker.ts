@@ -4,13 +4,12 @@
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { encryptStream } from '@strongroom/crypto';
-import { CHUNK_BUFFER_BYTES } from '@strongroom/sources';
 import { FINGERPRINT_PREFIX, isOwnFrame, zstdFrames } from './compress.js';
 import type { ToMain, ToWorker, WorkerSetup } from './compress-pool.js';
 
 const port = parentPort;
 if (port === null) throw new Error('compress-worker runs as a worker thread');
-const { arena } = workerData as WorkerSetup;
+const { arena, slotBytes } = workerData as WorkerSetup;
 
 /** Row bytes to encode: a buffer of this thread's own, or a view of an arena slot (slot ≥ 0). */
 interface Piece {
@@ -29,8 +28,7 @@ port.on('message', (m: ToWorker) => {
   if (m.t === 'start') void run(m.key, m.path, m.output);
   else {
     if (m.t === 'end') queue.push(null);
-    else if ('slot' in m)
-      queue.push({ buf: Buffer.from(arena, m.slot * CHUNK_BUFFER_BYTES, m.length), slot: m.slot });
+    else if ('slot' in m) queue.push({ buf: Buffer.from(arena, m.slot * slotBytes, m.length), slot: m.slot });
     else queue.push({ buf: Buffer.from(m.buf.buffer, m.buf.byteOffset, m.buf.byteLength), slot: -1 });
     wake?.();
   }
