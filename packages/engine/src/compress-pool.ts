@@ -40,7 +40,7 @@ export type ToMain =
   | { readonly t: 'done'; readonly fingerprint: string }
   | { readonly t: 'error'; readonly message: string };
 
-/** Source chunks (~256 KiB each) queued in a worker at most. */
+/** Source chunks (up to 1 MiB each, from PostgreSQL) queued in a worker at most. */
 const CREDITS = 8;
 /** Idle workers kept for the next span. */
 const KEEP_IDLE = 4;

@@ -8,7 +8,10 @@
 
 /** The size of every chunk buffer. */
 export const CHUNK_BUFFER_BYTES = 1024 * 1024;
-/** Slots in the arena (32 MiB, touched only as used): more than the chunks a backup keeps in flight. */
+/**
+ * Slots in the arena (32 MiB, touched only as used): more than a backup keeps in flight at the default two
+ * spans (per span: 8 queued at its encoder, 2 parsed and waiting, 1 being filled).
+ */
 const SLOTS = 32;
 
 let arena: SharedArrayBuffer | undefined;

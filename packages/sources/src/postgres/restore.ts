@@ -136,7 +136,8 @@ async function restoreInTransaction(client: PgClient, request: PgRestoreRequest)
         rank: 1,
         order,
         run: async () => {
-          rows += await loadTable(client, t, request);
+          const loaded = await loadTable(client, t, request);
+          rows += loaded;
         },
       });
   }
@@ -317,7 +318,9 @@ async function restoreParallel(
       if (t === undefined) return undefined;
       return {
         run: async (c) => {
-          rows += await loadFrozen(c, t, request);
+          // Not `rows += await …`: that reads `rows` before the load, losing the other loader's rows.
+          const loaded = await loadFrozen(c, t, request);
+          rows += loaded;
           for (const o of local.get(t.table.name) ?? [])
             ready.push({ run: (cc) => runObject(cc, o, existingSchemas, request) });
         },

@@ -34,7 +34,10 @@ export async function restoreIntoFile(
     let rows = 0;
     for (const table of request.tables) {
       db.exec(table.table.createSql);
-      if (!request.schemaOnly) rows += await loadRows(db, table, request);
+      if (!request.schemaOnly) {
+        const loaded = await loadRows(db, table, request);
+        rows += loaded;
+      }
       restoreSequence(db, table);
     }
     for (const object of request.objects) {
