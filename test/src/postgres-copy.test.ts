@@ -9,7 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openEngine } from '@strongroom/engine';
-import { openSource, type SpanChunk } from '@strongroom/sources';
+import {
+  CHUNK_BUFFER_BYTES,
+  freeChunkSlots,
+  openSource,
+  type RestoreTable,
+  releaseChunk,
+  type SpanChunk,
+  takeChunkBuffer,
+} from '@strongroom/sources';
 import { type PostgresCluster, pgQuery, startPostgresForTests, tableChecksums } from '@strongroom/testkit';
 
 const FIXTURE = `
@@ -97,7 +105,11 @@ describe('postgres COPY paths', () => {
 
       const read = async (table: string, lo: string | null, hi: string | null) => {
         const chunks: SpanChunk[] = [];
-        for await (const c of snapshot.readSpan('copysrc', table, { lo, hi })) chunks.push(c);
+        // Copied out of their arena slots, which go back (as the engine does once a chunk is encoded).
+        for await (const c of snapshot.readSpan('copysrc', table, { lo, hi })) {
+          chunks.push({ ...c, data: Buffer.from(c.data) });
+          releaseChunk(c.data);
+        }
         return chunks;
       };
       // allbin spans several spans; the generated column is not read (27 columns of 28).
@@ -164,8 +176,10 @@ describe('postgres COPY paths', () => {
       const ac = new AbortController();
       await assert.rejects(
         (async () => {
-          for await (const _ of snapshot.readSpan('copysrc', 'allbin', { lo: null, hi: null }, ac.signal))
+          for await (const c of snapshot.readSpan('copysrc', 'allbin', { lo: null, hi: null }, ac.signal)) {
+            releaseChunk(c.data);
             ac.abort();
+          }
         })(),
         (err: { code?: string }) => err.code === 'CANCELED',
       );
@@ -190,9 +204,13 @@ describe('postgres COPY paths', () => {
     const engine = await openEngine({ home, source: pg.uri('copysrc') });
     try {
       await engine.execute(`BACKUP DATABASE copysrc INTO 'nodelocal://1/b' WITH kms = '${kms}'`);
+      const freeBefore = freeChunkSlots();
+      assert.equal(freeBefore, 32, 'no slot lost by the reads above');
       await engine.execute(
         `RESTORE DATABASE copysrc FROM LATEST IN 'nodelocal://1/b' WITH kms = '${kms}', new_db_name = 'copy_new'`,
       );
+      // The restore decodes into arena slots and gives every one back once written.
+      assert.equal(freeChunkSlots(), freeBefore);
       const [src, restored] = await Promise.all([
         tableChecksums(pg, 'copysrc'),
         tableChecksums(pg, 'copy_new'),
@@ -217,6 +235,70 @@ describe('postgres COPY paths', () => {
       }
     } finally {
       await engine.close();
+    }
+  });
+
+  it('a load that fails mid-COPY (source error, or rows the server rejects) rolls back and frees its buffers', async (t) => {
+    if (skip) return t.skip(skip);
+    const pg = cluster as PostgresCluster;
+    const home = mkdtempSync(join(tmpdir(), 'strongroom-pgcopy-'));
+    const source = await openSource(pg.uri('copysrc'), { home });
+    try {
+      const snapshot = await source.openSnapshot(['copysrc']);
+      const schema = await snapshot.schema('copysrc');
+      const allbin = schema.tables.find((x) => x.name === 'allbin');
+      assert.ok(allbin);
+      // Real rows of one span, in arena slots as the restore reads them.
+      const chunks: Buffer[] = [];
+      for await (const c of snapshot.readSpan('copysrc', 'allbin', { lo: null, hi: null })) {
+        chunks.push(Buffer.from(c.data));
+        releaseChunk(c.data);
+      }
+      await snapshot.close();
+      const freeBefore = freeChunkSlots();
+      const attempt = async (db: string, data: RestoreTable['data']): Promise<unknown> => {
+        await pgQuery(pg, 'postgres', `CREATE DATABASE ${db}`);
+        await pgQuery(pg, db, "CREATE TYPE mood AS ENUM ('sad', 'happy')");
+        return source
+          .restore({ database: db, createDatabase: false, tables: [{ table: allbin, data }], objects: [] })
+          .then(
+            () => assert.fail('the restore succeeded'),
+            (err: unknown) => err,
+          );
+      };
+      // The data source fails after some rows went to the server: CopyFail rolls the COPY back.
+      const rows = chunks.find((c) => c.length <= CHUNK_BUFFER_BYTES) as Buffer;
+      const inSlot = (): Buffer => {
+        const b = takeChunkBuffer();
+        rows.copy(b);
+        return b.subarray(0, rows.length);
+      };
+      const failed = await attempt('copy_fail_src', async function* () {
+        yield inSlot();
+        yield inSlot();
+        throw new Error('the backup storage went away');
+      });
+      assert.match(String(failed), /the backup storage went away/);
+      // The server rejects the rows (a truncated row): its error, not a hang.
+      const rejected = await attempt('copy_fail_srv', async function* () {
+        yield inSlot();
+        const bad = inSlot();
+        yield bad.subarray(0, 7);
+      });
+      assert.match(String(rejected), /COPY|binary|row|data/i);
+      for (const db of ['copy_fail_src', 'copy_fail_srv']) {
+        const left = await pgQuery(
+          pg,
+          db,
+          "SELECT count(*)::int AS n FROM pg_class WHERE relname = 'allbin'",
+        );
+        assert.deepEqual(left, [['0']], `${db}: nothing left behind`);
+      }
+      assert.equal(freeChunkSlots(), freeBefore, 'every arena slot back');
+      // The source's connection is still usable.
+      assert.equal((await source.execute('SELECT 1 AS one')).rows[0]?.[0], '1');
+    } finally {
+      await source.close();
     }
   });
 });

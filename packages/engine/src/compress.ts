@@ -2,10 +2,14 @@
 // zstd frame (with its content checksum), and the frames are concatenated, which is itself a valid zstd
 // stream. Spans written before zstd are one gzip member stream. A reader that is not told the codec
 // recognises it from the first bytes (zstd frame magic vs gzip magic).
+import { createRequire } from 'node:module';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { StrongroomError } from '@strongroom/errors';
 import { Compressor, Decompressor } from 'zstd-napi';
+
+// zstd-napi's low-level binding (decompressing into a given buffer) is CommonJS without named exports.
+const zstd = createRequire(import.meta.url)('zstd-napi/binding.js') as typeof import('zstd-napi/binding.js');
 
 export type Compression = 'zstd' | 'gzip';
 
@@ -113,13 +117,27 @@ export function zstdFrameSize(buf: Uint8Array): number | undefined {
   return pos <= buf.length ? pos : undefined;
 }
 
+/** Reusable output buffers for decoding (the shared chunk arena, from @strongroom/sources). */
+export interface OutputBuffers {
+  /** Size of every buffer `take` gives. */
+  readonly bytes: number;
+  take(): Buffer;
+  /** Gives back a buffer (or a view of one) that was taken but is not passed on. */
+  give(data: Uint8Array): void;
+}
+
 /**
  * zstd decoding frame by frame: each complete frame is decompressed in one call (its content size is in
- * its header, so one output buffer per frame; the frame's checksum is verified). Far fewer allocations
- * than a stream decoder's fixed-size output pieces.
+ * its header; the frame's checksum is verified) into a buffer of its own or, when `buffers` are given and
+ * it fits, into one of them, which the consumer gives back.
  */
-async function* zstdDecode(src: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Uint8Array> {
+async function* zstdDecode(
+  src: AsyncIterable<Uint8Array>,
+  what: string,
+  buffers: OutputBuffers | undefined,
+): AsyncGenerator<Uint8Array> {
   const d = new Decompressor();
+  const dctx = new zstd.DCtx();
   // Bytes not yet decoded live in buf[head, tail): each piece is copied in once (the source may reuse its
   // buffers), and the buffer doubles when a frame outgrows it, so any cutting of the input costs linear time.
   let buf = Buffer.allocUnsafe(1024 * 1024);
@@ -127,6 +145,18 @@ async function* zstdDecode(src: AsyncIterable<Uint8Array>, what: string): AsyncG
   let tail = 0;
   const corrupt = (err?: unknown): StrongroomError =>
     new StrongroomError('CORRUPTED', `${what}: cannot decompress (zstd)`, err ? { cause: err } : {});
+  /** One whole frame's content. */
+  const decode = (frame: Buffer): Uint8Array => {
+    const size = buffers === undefined ? null : zstd.getFrameContentSize(frame);
+    if (buffers === undefined || size === null || size > buffers.bytes) return d.decompress(frame);
+    const out = buffers.take();
+    try {
+      return out.subarray(0, dctx.decompress(out, frame));
+    } catch (err) {
+      buffers.give(out);
+      throw err;
+    }
+  };
   for await (const piece of src) {
     if (tail + piece.length > buf.length) {
       const live = tail - head;
@@ -141,17 +171,18 @@ async function* zstdDecode(src: AsyncIterable<Uint8Array>, what: string): AsyncG
     buf.set(piece, tail);
     tail += piece.length;
     for (;;) {
-      let out: Buffer | undefined;
+      let out: Uint8Array | undefined;
       let size: number | undefined;
       try {
         size = zstdFrameSize(buf.subarray(head, tail));
-        if (size !== undefined) out = d.decompress(buf.subarray(head, head + size));
+        if (size !== undefined) out = decode(buf.subarray(head, head + size));
       } catch (err) {
         throw corrupt(err);
       }
       if (size === undefined || out === undefined) break;
       head += size;
       if (out.length > 0) yield out;
+      else buffers?.give(out);
     }
     if (head === tail) head = tail = 0;
   }
@@ -164,12 +195,13 @@ function startsWith(buf: Uint8Array, magic: Buffer): boolean {
 
 /**
  * The decompressed bytes of `src`. Without `codec`, the codec is recognised from the first bytes.
- * An empty input is an empty output.
+ * An empty input is an empty output. With `buffers`, zstd frames that fit are decoded into them.
  */
 export async function* decompressOf(
   src: AsyncIterable<Uint8Array>,
   codec?: Compression,
   what = 'span',
+  buffers?: OutputBuffers,
 ): AsyncGenerator<Uint8Array> {
   const it = src[Symbol.asyncIterator]();
   // Enough leading bytes to recognise the codec.
@@ -200,7 +232,7 @@ export async function* decompressOf(
     }
   }
   if (kind === 'zstd') {
-    yield* zstdDecode(rest(), what);
+    yield* zstdDecode(rest(), what, buffers);
     return;
   }
   const decoder = createGunzip();

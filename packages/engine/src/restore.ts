@@ -149,7 +149,7 @@ export async function runRestore(
         }),
         { rows: 0, bytes: 0 },
       ),
-      data: async function* () {
+      data: async function* (options?: { readonly slots?: boolean }) {
         for (const s of t.spans) {
           if (!s.file) continue;
           yield* readSpanFile(
@@ -158,6 +158,7 @@ export async function runRestore(
             backup.key.key,
             job.signal,
             s.file.compression,
+            options?.slots === true,
           );
         }
       },

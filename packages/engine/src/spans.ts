@@ -2,9 +2,9 @@
 // back (older spans are gzip; see compress.ts). The span's fingerprint is the SHA-256 of its zstd frames
 // (FINGERPRINT_PREFIX in compress.ts); equal fingerprints mean unchanged.
 import { decryptStream } from '@strongroom/crypto';
-import type { SpanChunk } from '@strongroom/sources';
+import { CHUNK_BUFFER_BYTES, releaseChunk, type SpanChunk, takeChunkBuffer } from '@strongroom/sources';
 import type { ExternalStorage } from '@strongroom/storage';
-import { type Compression, decompressOf, SPAN_COMPRESSION } from './compress.js';
+import { type Compression, decompressOf, type OutputBuffers, SPAN_COMPRESSION } from './compress.js';
 import { encodeSpan } from './compress-pool.js';
 
 export interface SpanWritten {
@@ -29,9 +29,13 @@ export async function writeSpan(
   return { ...enc.result(), storedBytes, compression: SPAN_COMPRESSION };
 }
 
+/** The shared chunk arena as decoding output buffers. */
+const ARENA: OutputBuffers = { bytes: CHUNK_BUFFER_BYTES, take: takeChunkBuffer, give: releaseChunk };
+
 /**
  * The row bytes of a stored span, authenticated chunk by chunk. `compression` is the FileRef's codec;
- * when it is not given, the codec is recognised from the data.
+ * when it is not given, the codec is recognised from the data. With `slots`, chunks may lie in slots of the
+ * shared chunk arena, which the consumer gives back (see RestoreTable.data).
  */
 export function readSpanFile(
   store: ExternalStorage,
@@ -39,7 +43,13 @@ export function readSpanFile(
   key: Uint8Array | undefined,
   signal?: AbortSignal,
   compression?: Compression,
+  slots = false,
 ): AsyncIterable<Uint8Array> {
   const raw = store.read(path, signal ? { signal } : {});
-  return decompressOf(key ? decryptStream(key, path, raw) : raw, compression, path);
+  return decompressOf(
+    key ? decryptStream(key, path, raw) : raw,
+    compression,
+    path,
+    slots ? ARENA : undefined,
+  );
 }

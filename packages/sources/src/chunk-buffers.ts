@@ -56,3 +56,9 @@ export function giveChunkSlot(slot: number): void {
     throw new Error(`chunk slot ${slot} is not in use`);
   free.push(slot);
 }
+
+/** Gives back the slot `data` lies in, if it lies in one (a chunk its holder is done with). */
+export function releaseChunk(data: Uint8Array): void {
+  const slot = chunkSlotOf(data);
+  if (slot >= 0) giveChunkSlot(slot);
+}

@@ -4,6 +4,7 @@ export {
   chunkSlotOf,
   freeChunkSlots,
   giveChunkSlot,
+  releaseChunk,
   takeChunkBuffer,
 } from './chunk-buffers.js';
 export type { PostgresSource } from './postgres/postgres-source.js';

@@ -97,8 +97,12 @@ export interface SpanChunk {
 
 export interface RestoreTable {
   readonly table: TableInfo;
-  /** The concatenated span streams of this table, re-chunked arbitrarily. */
-  readonly data: () => AsyncIterable<Uint8Array>;
+  /**
+   * The concatenated span streams of this table, re-chunked arbitrarily. With `slots`, chunks may lie in
+   * slots of the shared chunk arena (chunkSlotOf ≥ 0), which the consumer gives back (giveChunkSlot) once
+   * done with them; a chunk is only valid until then.
+   */
+  readonly data: (options?: { readonly slots?: boolean }) => AsyncIterable<Uint8Array>;
   /** The rows and bytes `data` holds, when known (from the manifest): progress without parsing rows. */
   readonly expected?: { readonly rows: number; readonly bytes: number };
 }

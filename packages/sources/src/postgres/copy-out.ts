@@ -7,7 +7,7 @@
 // On CopyDone or an ErrorResponse the socket goes back to node-postgres, which reads CommandComplete /
 // the error and ReadyForQuery as usual.
 import { StrongroomError } from '@strongroom/errors';
-import { CHUNK_BUFFER_BYTES, chunkSlotOf, giveChunkSlot, takeChunkBuffer } from '../chunk-buffers.js';
+import { CHUNK_BUFFER_BYTES, releaseChunk, takeChunkBuffer } from '../chunk-buffers.js';
 import type { SpanChunk } from '../types.js';
 import type { PgClient } from './connect.js';
 import { DirectReadSocket } from './direct-read-socket.js';
@@ -352,12 +352,6 @@ export async function* copyOut(
     signal?.removeEventListener('abort', onAbort);
     parser.release();
   }
-}
-
-/** Gives back the arena slot of a chunk buffer that was never handed out. */
-function releaseChunk(buf: Uint8Array): void {
-  const slot = chunkSlotOf(buf);
-  if (slot >= 0) giveChunkSlot(slot);
 }
 
 /** Removes the binary COPY header at `start` (in place); the new end. */

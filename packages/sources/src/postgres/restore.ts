@@ -8,10 +8,8 @@
 // in; the remaining post-data (foreign keys, triggers, attachments, comments, refreshes) runs last, in
 // dump order.
 
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { StrongroomError } from '@strongroom/errors';
-import { from as copyFrom } from 'pg-copy-streams';
+import { releaseChunk } from '../chunk-buffers.js';
 import type { RestoreRequest, RestoreTable, SchemaObject } from '../types.js';
 import {
   CANONICAL_SETTINGS,
@@ -21,6 +19,7 @@ import {
   qualified,
   quoteIdent,
 } from './connect.js';
+import { copyIn } from './copy-in.js';
 import { BINARY_HEADER, BINARY_TRAILER, BinaryRowCounter } from './copy-out.js';
 import { checkAborted, pgCall, toPgError } from './errors.js';
 import { objectSection, type Section } from './schema.js';
@@ -201,7 +200,6 @@ async function loadTable(
   const binary = t.table.attributes.copyFormat === 'binary';
   const options = [...(binary ? ['FORMAT binary'] : []), ...(freeze ? ['FREEZE'] : [])];
   const sql = `COPY ${name} (${columns.map(quoteIdent).join(', ')}) FROM STDIN${options.length > 0 ? ` (${options.join(', ')})` : ''}`;
-  const sink = client.query(copyFrom(sql));
   // Progress: from the manifest's row and byte counts when given (rows in proportion to bytes), else by
   // counting rows in the stream.
   const expected = t.expected !== undefined && t.expected.bytes > 0 ? t.expected : undefined;
@@ -210,7 +208,9 @@ async function loadTable(
   let reported = 0;
   async function* counted(): AsyncGenerator<Uint8Array> {
     if (binary) yield BINARY_HEADER;
-    for await (const chunk of t.data()) {
+    // Chunks may come in arena slots (decompressed into reused buffers): copyIn gives them back.
+    for await (const chunk of t.data({ slots: true })) {
+      if (request.signal?.aborted) releaseChunk(chunk);
       checkAborted(request.signal);
       const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       let n = 0;
@@ -228,11 +228,10 @@ async function loadTable(
     if (binary) yield BINARY_TRAILER;
   }
   try {
-    await pipeline(Readable.from(counted()), sink);
+    return await copyIn(client, sql, counted());
   } catch (err) {
     throw toPgError(err, `loading ${t.table.name}`);
   }
-  return sink.rowCount;
 }
 
 /** Connections that load tables and build indexes at the same time when restoring into a new database. */

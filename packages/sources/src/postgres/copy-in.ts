@@ -1,0 +1,139 @@
+// A lean `COPY … FROM STDIN` writer: each chunk goes to the socket as one CopyData message (a 5-byte header
+// and the chunk itself, not copied), with backpressure from the socket. A chunk in a slot of the shared
+// chunk arena is given back once the socket has written it, so a restore decompresses into the same few
+// buffers instead of allocating one per frame. A failing source sends CopyFail, which rolls the COPY back.
+import { releaseChunk as release } from '../chunk-buffers.js';
+import type { PgClient } from './connect.js';
+
+interface WritableSocket {
+  write(data: Uint8Array, cb?: (err?: Error | null) => void): boolean;
+  once(event: 'drain' | 'close', fn: () => void): void;
+  removeListener(event: 'drain' | 'close', fn: () => void): void;
+}
+interface PgProtocolConnection {
+  readonly stream: WritableSocket;
+  query(text: string): void;
+  sendCopyFail(message: string): void;
+}
+
+const MSG_COPY_DATA = 0x64; // d
+const COPY_DONE = Buffer.from([0x63, 0, 0, 0, 4]); // c, length 4
+
+/** The submittable node-postgres runs; it reports CopyInResponse, the row count and the command's end. */
+class CopyInQuery {
+  connection: PgProtocolConnection | undefined;
+  ready = false;
+  finished = false;
+  error: unknown;
+  rowCount = 0;
+  #wake: (() => void) | undefined;
+
+  constructor(readonly text: string) {}
+
+  submit(connection: PgProtocolConnection): void {
+    this.connection = connection;
+    connection.query(this.text);
+  }
+
+  wake(): void {
+    const w = this.#wake;
+    this.#wake = undefined;
+    w?.();
+  }
+
+  wait(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+    });
+  }
+
+  handleCopyInResponse(): void {
+    this.ready = true;
+    this.wake();
+  }
+  handleCommandComplete(msg: { text?: string }): void {
+    const m = /^COPY (\d+)$/.exec(msg.text ?? '');
+    if (m) this.rowCount = Number(m[1]);
+  }
+  handleError(err: unknown): void {
+    this.error ??= err;
+    this.wake();
+  }
+  handleReadyForQuery(): void {
+    this.finished = true;
+    this.wake();
+  }
+  handleEmptyQuery(): void {}
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handleCopyData(): void {}
+  handlePortalSuspended(): void {}
+}
+
+/**
+ * Runs `sql` (a COPY … FROM STDIN) with `chunks` as its data; the rows the server loaded. Chunks in arena
+ * slots belong to this function, which gives each back once written (or not needed). Returns only once the
+ * connection is ready for the next query.
+ */
+export async function copyIn(
+  client: PgClient,
+  sql: string,
+  chunks: AsyncIterable<Uint8Array>,
+): Promise<number> {
+  const q = new CopyInQuery(sql);
+  client.query(q as unknown as Parameters<PgClient['query']>[0]);
+  while (!q.ready && q.error === undefined) await q.wait();
+  const connection = q.connection as PgProtocolConnection;
+  const socket = connection.stream;
+  let failure: unknown;
+  if (q.error === undefined) {
+    const it = chunks[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const r = await it.next();
+        if (r.done) break;
+        const data = r.value;
+        if (q.error !== undefined) {
+          release(data);
+          break;
+        }
+        if (data.length === 0) {
+          release(data);
+          continue;
+        }
+        const head = Buffer.allocUnsafe(5);
+        head[0] = MSG_COPY_DATA;
+        head.writeUInt32BE(data.length + 4, 1);
+        socket.write(head);
+        const more = socket.write(data, () => release(data));
+        if (!more) await drained(socket);
+      }
+    } catch (err) {
+      failure = err;
+      await it.return?.().catch(() => undefined);
+    }
+    if (failure !== undefined || q.error !== undefined) {
+      // CopyFail rolls the COPY back; the server answers with an error, then ReadyForQuery.
+      if (q.error === undefined)
+        connection.sendCopyFail(failure instanceof Error ? failure.message : 'the data source failed');
+    } else socket.write(COPY_DONE);
+  }
+  // A failed COPY need not wait for its ReadyForQuery: node-postgres holds the next query until then.
+  while (!q.finished && q.error === undefined && failure === undefined) await q.wait();
+  if (failure !== undefined) throw failure;
+  if (q.error !== undefined) throw q.error;
+  return q.rowCount;
+}
+
+/** Resolves when the socket can take more, or has closed (the next write or the query reports why). */
+function drained(socket: WritableSocket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.removeListener('drain', done);
+      socket.removeListener('close', done);
+      resolve();
+    };
+    socket.once('drain', done);
+    socket.once('close', done);
+  });
+}
