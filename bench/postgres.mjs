@@ -75,12 +75,16 @@ function time(name, cmd, { asPostgres = false } = {}) {
  */
 function measure(commands, runs = 1, warmup = 0) {
   const samples = commands.map(() => []);
+  // The order rotates from round to round, so no tool always runs right after the same other one (or
+  // first, after whatever ran before the group).
   for (let run = 0; run < warmup + runs; run++)
-    commands.forEach((c, i) => {
+    for (let k = 0; k < commands.length; k++) {
+      const i = (run + k) % commands.length;
+      const c = commands[i];
       const r = time(`${c.name}${run < warmup ? ' (warm-up)' : ''}`, c.cmd(run), c);
       if (run >= warmup) samples[i].push(r);
       c.after?.(run);
-    });
+    }
   return commands.map((c, i) => {
     const secs = samples[i].map((x) => x.seconds).sort((a, b) => a - b);
     const row = {
