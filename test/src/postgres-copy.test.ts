@@ -280,12 +280,24 @@ describe('postgres COPY paths', () => {
       });
       assert.match(String(failed), /the backup storage went away/);
       // The server rejects the rows (a truncated row): its error, not a hang.
+      // The source is closed as soon as the server's error is seen, not read to its end.
+      let closed = false;
+      let sentAfter = 0;
       const rejected = await attempt('copy_fail_srv', async function* () {
-        yield inSlot();
-        const bad = inSlot();
-        yield bad.subarray(0, 7);
+        try {
+          yield inSlot();
+          const bad = inSlot();
+          yield bad.subarray(0, 7);
+          for (; sentAfter < 500; sentAfter++) {
+            await new Promise((r) => setTimeout(r, 2));
+            yield inSlot();
+          }
+        } finally {
+          closed = true;
+        }
       });
       assert.match(String(rejected), /COPY|binary|row|data/i);
+      assert.ok(closed && sentAfter < 500, `source closed after ${sentAfter} more chunks`);
       for (const db of ['copy_fail_src', 'copy_fail_srv']) {
         const left = await pgQuery(
           pg,

@@ -167,8 +167,13 @@ function encode(
           const c = r.value;
           rows += c.rows;
           logicalBytes += c.data.length;
-          onChunk(c.rows, c.data.length);
           const slot = c.owned === true ? chunkSlotOf(c.data) : -1;
+          try {
+            onChunk(c.rows, c.data.length);
+          } catch (err) {
+            if (slot >= 0) giveChunkSlot(slot);
+            throw err;
+          }
           if (c.data.length === 0) {
             if (slot >= 0) giveChunkSlot(slot);
             continue;

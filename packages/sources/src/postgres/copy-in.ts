@@ -2,6 +2,7 @@
 // and the chunk itself, not copied), with backpressure from the socket. A chunk in a slot of the shared
 // chunk arena is given back once the socket has written it, so a restore decompresses into the same few
 // buffers instead of allocating one per frame. A failing source sends CopyFail, which rolls the COPY back.
+import { StrongroomError } from '@strongroom/errors';
 import { releaseChunk as release } from '../chunk-buffers.js';
 import type { PgClient } from './connect.js';
 
@@ -82,16 +83,22 @@ export async function copyIn(
 ): Promise<number> {
   const q = new CopyInQuery(sql);
   client.query(q as unknown as Parameters<PgClient['query']>[0]);
-  while (!q.ready && q.error === undefined) await q.wait();
+  while (!q.ready && q.error === undefined && !q.finished) await q.wait();
+  if (!q.ready && q.error === undefined)
+    throw new StrongroomError('SOURCE_ERROR', 'the server did not start the COPY FROM STDIN');
   const connection = q.connection as PgProtocolConnection;
   const socket = connection.stream;
   let failure: unknown;
   if (q.error === undefined) {
     const it = chunks[Symbol.asyncIterator]();
+    let exhausted = false;
     try {
       for (;;) {
         const r = await it.next();
-        if (r.done) break;
+        if (r.done) {
+          exhausted = true;
+          break;
+        }
         const data = r.value;
         if (q.error !== undefined) {
           release(data);
@@ -110,7 +117,9 @@ export async function copyIn(
       }
     } catch (err) {
       failure = err;
-      await it.return?.().catch(() => undefined);
+    } finally {
+      // Stopped early (the server's error, or ours): the source closes its files and connections now.
+      if (!exhausted) await it.return?.()?.catch(() => undefined);
     }
     if (failure !== undefined || q.error !== undefined) {
       // CopyFail rolls the COPY back; the server answers with an error, then ReadyForQuery.

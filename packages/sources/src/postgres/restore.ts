@@ -221,7 +221,12 @@ async function loadTable(
         reported = upTo;
       } else if (counter) n = counter.feed(buf);
       else for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
-      request.onRows?.(n, buf.length);
+      try {
+        request.onRows?.(n, buf.length);
+      } catch (err) {
+        releaseChunk(chunk);
+        throw err;
+      }
       yield buf;
     }
     if (expected && reported < expected.rows) request.onRows?.(expected.rows - reported, 0);
