@@ -61,7 +61,8 @@ let cluster: PostgresCluster | undefined;
 let skip: string | undefined;
 
 before(async () => {
-  ({ cluster, skip } = await startPostgresForTests());
+  // TLS on, so one test can read and restore over it (the others connect without).
+  ({ cluster, skip } = await startPostgresForTests({ tls: true }));
   if (cluster === undefined) return;
   await pgQuery(cluster, 'postgres', 'CREATE DATABASE copysrc');
   await pgQuery(cluster, 'copysrc', FIXTURE);
@@ -311,6 +312,30 @@ describe('postgres COPY paths', () => {
       assert.equal((await source.execute('SELECT 1 AS one')).rows[0]?.[0], '1');
     } finally {
       await source.close();
+    }
+  });
+
+  it('backs up and restores over TLS (sslmode=no-verify) exactly', async (t) => {
+    if (skip) return t.skip(skip);
+    const pg = cluster as PostgresCluster;
+    const home = mkdtempSync(join(tmpdir(), 'strongroom-pgtls-'));
+    const keyPath = join(home, 'k.key');
+    writeFileSync(keyPath, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+    const kms = `local://${keyPath}`;
+    const engine = await openEngine({ home, source: `${pg.uri('copysrc')}?sslmode=no-verify` });
+    try {
+      // The session's own connection is encrypted (so are the snapshot's and the restore's: same options).
+      const tls = await engine.execute('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+      assert.deepEqual(tls.rows, [['t']]);
+      const freeBefore = freeChunkSlots();
+      await engine.execute(`BACKUP DATABASE copysrc INTO 'nodelocal://1/tls' WITH kms = '${kms}'`);
+      await engine.execute(
+        `RESTORE DATABASE copysrc FROM LATEST IN 'nodelocal://1/tls' WITH kms = '${kms}', new_db_name = 'copy_tls'`,
+      );
+      assert.equal(freeChunkSlots(), freeBefore, 'every arena slot back');
+      assert.deepEqual(await tableChecksums(pg, 'copy_tls'), await tableChecksums(pg, 'copysrc'));
+    } finally {
+      await engine.close();
     }
   });
 });

@@ -3,10 +3,11 @@
 // $PG_BIN or Debian's /usr/lib/postgresql/<newest>/bin (scripts/setup/postgres.sh installs them).
 // As root, the cluster runs as the `postgres` user, since initdb refuses to run as root.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { selfSignedCertificate } from './certificate.js';
 import { freePort, outputTail, unavailable } from './launch.js';
 
 export interface PostgresCluster {
@@ -54,10 +55,16 @@ async function accepts(port: number): Promise<boolean> {
   }
 }
 
-/** Starts a fresh cluster; `settings` are extra `-c name=value` server settings. */
-export async function startPostgres(
-  options: { settings?: Readonly<Record<string, string>>; timeoutMs?: number } = {},
-): Promise<PostgresCluster> {
+export interface StartPostgresOptions {
+  /** Extra `-c name=value` server settings. */
+  readonly settings?: Readonly<Record<string, string>>;
+  readonly timeoutMs?: number;
+  /** TLS on (a throwaway self-signed certificate); clients may still connect without it. */
+  readonly tls?: boolean;
+}
+
+/** Starts a fresh cluster. */
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresCluster> {
   const binDir = postgresBinDir();
   if (binDir === undefined) throw new Error('PostgreSQL is not installed (run scripts/setup/postgres.sh)');
   const user = runAs();
@@ -86,8 +93,17 @@ export async function startPostgres(
     const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';
     throw new Error(`initdb failed: ${(err as Error).message}\n${stderr}`);
   }
+  const tls: Record<string, string> = {};
+  if (options.tls) {
+    const cert = selfSignedCertificate(dataDir);
+    // The server refuses a key file that others can read, or that it does not own.
+    chmodSync(cert.keyFile, 0o600);
+    if (user) for (const f of [cert.keyFile, cert.certFile]) chownSync(f, user.uid, user.gid);
+    Object.assign(tls, { ssl: 'on', ssl_cert_file: cert.certFile, ssl_key_file: cert.keyFile });
+  }
   const port = await freePort();
   const settings: Record<string, string> = {
+    ...tls,
     listen_addresses: '127.0.0.1',
     port: String(port),
     unix_socket_directories: dataDir,
@@ -155,11 +171,13 @@ export async function startPostgres(
  * A throwaway cluster for a test file, or why there is none (`skip`; with CI=true, `unavailable` throws
  * instead). Setting up the cluster's databases is the caller's: its failures are test failures.
  */
-export async function startPostgresForTests(): Promise<{ cluster?: PostgresCluster; skip?: string }> {
+export async function startPostgresForTests(
+  options: StartPostgresOptions = {},
+): Promise<{ cluster?: PostgresCluster; skip?: string }> {
   if (postgresBinDir() === undefined)
     return { skip: unavailable('PostgreSQL', 'not installed (scripts/setup/postgres.sh)') };
   try {
-    return { cluster: await startPostgres() };
+    return { cluster: await startPostgres(options) };
   } catch (err) {
     return { skip: unavailable('PostgreSQL', (err as Error).message) };
   }
