@@ -5,6 +5,7 @@
 import { StrongroomError } from '@strongroom/errors';
 import { releaseChunk as release } from '../chunk-buffers.js';
 import type { PgClient } from './connect.js';
+import { Submittable } from './submittable.js';
 
 interface WritableSocket {
   write(data: Uint8Array, cb?: (err?: Error | null) => void): boolean;
@@ -21,54 +22,28 @@ const MSG_COPY_DATA = 0x64; // d
 const COPY_DONE = Buffer.from([0x63, 0, 0, 0, 4]); // c, length 4
 
 /** The submittable node-postgres runs; it reports CopyInResponse, the row count and the command's end. */
-class CopyInQuery {
+class CopyInQuery extends Submittable {
   connection: PgProtocolConnection | undefined;
   ready = false;
-  finished = false;
-  error: unknown;
   rowCount = 0;
-  #wake: (() => void) | undefined;
 
-  constructor(readonly text: string) {}
+  constructor(readonly text: string) {
+    super();
+  }
 
   submit(connection: PgProtocolConnection): void {
     this.connection = connection;
     connection.query(this.text);
   }
 
-  wake(): void {
-    const w = this.#wake;
-    this.#wake = undefined;
-    w?.();
-  }
-
-  wait(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#wake = resolve;
-    });
-  }
-
-  handleCopyInResponse(): void {
+  override handleCopyInResponse(): void {
     this.ready = true;
     this.wake();
   }
-  handleCommandComplete(msg: { text?: string }): void {
+  override handleCommandComplete(msg: { text?: string }): void {
     const m = /^COPY (\d+)$/.exec(msg.text ?? '');
     if (m) this.rowCount = Number(m[1]);
   }
-  handleError(err: unknown): void {
-    this.error ??= err;
-    this.wake();
-  }
-  handleReadyForQuery(): void {
-    this.finished = true;
-    this.wake();
-  }
-  handleEmptyQuery(): void {}
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handleCopyData(): void {}
-  handlePortalSuspended(): void {}
 }
 
 /**

@@ -11,6 +11,7 @@ import { CHUNK_BUFFER_BYTES, releaseChunk, takeChunkBuffer } from '../chunk-buff
 import type { SpanChunk } from '../types.js';
 import type { PgClient } from './connect.js';
 import { DirectReadSocket } from './direct-read-socket.js';
+import { Submittable } from './submittable.js';
 
 /** Chunks handed to the engine hold about this much (whole rows; a larger row makes a larger chunk). */
 export const COPY_CHUNK_BYTES = CHUNK_BUFFER_BYTES;
@@ -80,17 +81,24 @@ class CopyOutParser {
       : Buffer.allocUnsafeSlow(this.chunkBytes);
   }
 
-  /** Hands the chunk being filled to `ready`; the next one is a fresh buffer of at least `need` bytes. */
-  #emit(need = 0): void {
+  /** Hands the chunk being filled to `ready`. */
+  #handOut(): void {
     this.ready.push({ data: this.#out.subarray(0, this.#pos), rows: this.#rows, owned: true });
-    this.#out = need > this.chunkBytes ? Buffer.allocUnsafeSlow(need) : this.#fresh();
     this.#pos = 0;
     this.#rows = 0;
   }
 
-  /** The rows still in the chunk being filled, once the COPY has ended. */
+  /** Hands the chunk being filled to `ready`; the next one is a fresh buffer of at least `need` bytes. */
+  #emit(need = 0): void {
+    this.#handOut();
+    this.#out = need > this.chunkBytes ? Buffer.allocUnsafeSlow(need) : this.#fresh();
+  }
+
+  /** The rows still in the chunk being filled, once the COPY has ended (no next buffer is taken). */
   finish(): void {
-    if (this.#pos > 0) this.#emit();
+    if (this.#pos === 0) return;
+    this.#handOut();
+    this.#out = Buffer.alloc(0);
   }
 
   /** Gives back the arena slots of every chunk never handed out. */
@@ -216,18 +224,17 @@ class CopyOutParser {
  * pausing the socket while READY_CHUNKS chunks wait; then it gives the socket back, and node-postgres
  * reports the end of the command.
  */
-class CopyOutQuery {
+class CopyOutQuery extends Submittable {
   #socket: Socket | undefined;
   #pgData: ((b: Buffer) => void) | undefined;
   #paused = false;
-  #wake: (() => void) | undefined;
-  error: unknown;
-  finished = false;
 
   constructor(
     readonly text: string,
     private readonly parser: CopyOutParser,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Takes one read; whether the socket may go on reading. */
   readonly #onData = (buf: Buffer): boolean => {
@@ -282,34 +289,6 @@ class CopyOutQuery {
       process.nextTick(() => socket.resume());
     }
   }
-
-  wake(): void {
-    const w = this.#wake;
-    this.#wake = undefined;
-    w?.();
-  }
-
-  wait(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#wake = resolve;
-    });
-  }
-
-  handleError(err: unknown): void {
-    this.error ??= err;
-    this.wake();
-  }
-  handleReadyForQuery(): void {
-    this.finished = true;
-    this.wake();
-  }
-  handleCommandComplete(): void {}
-  handleEmptyQuery(): void {}
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handleCopyInResponse(): void {}
-  handleCopyData(): void {}
-  handlePortalSuspended(): void {}
 }
 
 /**
