@@ -19,7 +19,9 @@ export interface Fixture {
   rows(db: string, table: string): unknown[][];
 }
 
-export async function fixture(options: { locality?: string; configPath?: string } = {}): Promise<Fixture> {
+export async function fixture(
+  options: { locality?: string; configPath?: string; source?: string } = {},
+): Promise<Fixture> {
   const home = mkdtempSync(join(tmpdir(), 'strongroom-e2e-'));
   const dataDir = join(home, 'data');
   const extern = join(home, 'extern');

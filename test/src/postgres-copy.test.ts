@@ -3,12 +3,11 @@
 // binary-safe type), other tables as COPY text; readSpan yields chunks of whole rows with exact row
 // counts and the same bytes for the same rows; a canceled span leaves the snapshot usable.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openEngine } from '@strongroom/engine';
 import {
   CHUNK_BUFFER_BYTES,
   freeChunkSlots,
@@ -19,6 +18,7 @@ import {
   takeChunkBuffer,
 } from '@strongroom/sources';
 import { type PostgresCluster, pgQuery, startPostgresForTests, tableChecksums } from '@strongroom/testkit';
+import { fixture } from './helpers.js';
 
 const FIXTURE = `
 CREATE TYPE mood AS ENUM ('sad', 'happy');
@@ -198,11 +198,8 @@ describe('postgres COPY paths', () => {
   it('restores COPY BINARY and text tables exactly, new and existing databases', async (t) => {
     if (skip) return t.skip(skip);
     const pg = cluster as PostgresCluster;
-    const home = mkdtempSync(join(tmpdir(), 'strongroom-pgcopy-'));
-    const keyPath = join(home, 'k.key');
-    writeFileSync(keyPath, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
-    const kms = `local://${keyPath}`;
-    const engine = await openEngine({ home, source: pg.uri('copysrc') });
+    const { engine, key } = await fixture({ source: pg.uri('copysrc') });
+    const kms = key('k');
     try {
       await engine.execute(`BACKUP DATABASE copysrc INTO 'nodelocal://1/b' WITH kms = '${kms}'`);
       const freeBefore = freeChunkSlots();
@@ -318,11 +315,8 @@ describe('postgres COPY paths', () => {
   it('backs up and restores over TLS (sslmode=no-verify) exactly', async (t) => {
     if (skip) return t.skip(skip);
     const pg = cluster as PostgresCluster;
-    const home = mkdtempSync(join(tmpdir(), 'strongroom-pgtls-'));
-    const keyPath = join(home, 'k.key');
-    writeFileSync(keyPath, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
-    const kms = `local://${keyPath}`;
-    const engine = await openEngine({ home, source: `${pg.uri('copysrc')}?sslmode=no-verify` });
+    const { engine, key } = await fixture({ source: `${pg.uri('copysrc')}?sslmode=no-verify` });
+    const kms = key('k');
     try {
       // The session's own connection is encrypted (so are the snapshot's and the restore's: same options).
       const tls = await engine.execute('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
