@@ -12,6 +12,7 @@ import {
   chunkArena,
   chunkSlotOf,
   giveChunkSlot,
+  releaseChunk,
   type SpanChunk,
 } from '@strongroom/sources';
 
@@ -165,27 +166,23 @@ function encode(
             continue;
           }
           const c = r.value;
+          const length = c.data.length;
           rows += c.rows;
-          logicalBytes += c.data.length;
+          logicalBytes += length;
+          // Handed to the worker before anything else can throw: from then on its slot (or buffer) comes
+          // back with the ack, or once a stopped worker is gone.
           const slot = c.owned === true ? chunkSlotOf(c.data) : -1;
-          try {
-            onChunk(c.rows, c.data.length);
-          } catch (err) {
-            if (slot >= 0) giveChunkSlot(slot);
-            throw err;
-          }
-          if (c.data.length === 0) {
-            if (slot >= 0) giveChunkSlot(slot);
-            continue;
-          }
-          inflight++;
-          if (slot >= 0) {
+          if (length === 0) releaseChunk(c.data);
+          else if (slot >= 0) {
+            inflight++;
             lent.add(slot);
-            worker.postMessage({ t: 'data', slot, length: c.data.length } satisfies ToWorker);
-            continue;
+            worker.postMessage({ t: 'data', slot, length } satisfies ToWorker);
+          } else {
+            inflight++;
+            const buf = c.owned === true || owns(c.data) ? c.data : c.data.slice();
+            worker.postMessage({ t: 'data', buf } satisfies ToWorker, [buf.buffer as ArrayBuffer]);
           }
-          const buf = c.owned === true || owns(c.data) ? c.data : c.data.slice();
-          worker.postMessage({ t: 'data', buf } satisfies ToWorker, [buf.buffer as ArrayBuffer]);
+          onChunk(c.rows, length);
           continue;
         }
         await new Promise<void>((r) => (wake = r));

@@ -206,24 +206,29 @@ async function loadTable(
   const counter = binary && expected === undefined ? new BinaryRowCounter() : undefined;
   let seenBytes = 0;
   let reported = 0;
+  const rowsIn = (buf: Buffer): number => {
+    if (expected) {
+      seenBytes += buf.length;
+      const upTo = Math.min(expected.rows, Math.floor((expected.rows * seenBytes) / expected.bytes));
+      const n = upTo - reported;
+      reported = upTo;
+      return n;
+    }
+    if (counter) return counter.feed(buf);
+    let n = 0;
+    for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
+    return n;
+  };
   async function* counted(): AsyncGenerator<Uint8Array> {
     if (binary) yield BINARY_HEADER;
     // Chunks may come in arena slots (decompressed into reused buffers): copyIn gives them back.
     for await (const chunk of t.data({ slots: true })) {
-      if (request.signal?.aborted) releaseChunk(chunk);
-      checkAborted(request.signal);
       const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      let n = 0;
-      if (expected) {
-        seenBytes += buf.length;
-        const upTo = Math.min(expected.rows, Math.floor((expected.rows * seenBytes) / expected.bytes));
-        n = upTo - reported;
-        reported = upTo;
-      } else if (counter) n = counter.feed(buf);
-      else for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
       try {
-        request.onRows?.(n, buf.length);
+        checkAborted(request.signal);
+        request.onRows?.(rowsIn(buf), buf.length);
       } catch (err) {
+        // Not passed on, so not copyIn's to give back.
         releaseChunk(chunk);
         throw err;
       }
