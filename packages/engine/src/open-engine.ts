@@ -12,6 +12,7 @@ import {
   format,
   parseScriptOrThrow,
   placeholderCount,
+  redactionMarkers,
   type ScriptStatement,
   type Statement,
 } from '@strongroom/sql';
@@ -49,6 +50,22 @@ function toScriptStatement(text: string): ScriptStatement {
   return statements[0] as ScriptStatement;
 }
 
+/** A secret that reads `*****` or `redacted` was copied from a redacted text (history, a job description):
+ * running it would encrypt a backup under the marker itself, so it is refused. */
+function refuseRedactionMarkers(ast: Statement): void {
+  const [marker] = redactionMarkers(ast);
+  if (marker === undefined) return;
+  const what =
+    marker.where === 'encryption_passphrase'
+      ? "encryption_passphrase is the redaction marker '*****'"
+      : 'a URI holds the redaction marker "redacted" in place of a password or secret parameter';
+  throw new StrongroomError(
+    'REDACTED_SECRET',
+    `${what}, not a secret: the statement was copied from a redacted form (history, a job description)`,
+    { hint: 'type the secret again, or pass it as a $1 placeholder' },
+  );
+}
+
 class StrongroomEngine implements Engine {
   private readonly runner: JobRunner;
 
@@ -58,8 +75,14 @@ class StrongroomEngine implements Engine {
 
   async execute(statement: ScriptStatement | string, options: ExecuteOptions = {}): Promise<ResultSet> {
     const st = typeof statement === 'string' ? toScriptStatement(statement) : statement;
-    if (st.kind === 'forward') return this.ctx.source.execute(st.text, options.params ?? []);
+    if (st.kind === 'forward')
+      return this.ctx.source.execute(
+        st.text,
+        options.params ?? [],
+        options.signal ? { signal: options.signal } : {},
+      );
     const ast = placeholderCount(st.ast) > 0 ? bindParameters(st.ast, options.params ?? []) : st.ast;
+    refuseRedactionMarkers(ast);
     return this.run(ast, options);
   }
 
@@ -131,6 +154,7 @@ class StrongroomEngine implements Engine {
       detached,
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      ...(o.onJobEnd ? { onEnd: o.onJobEnd } : {}),
     });
     if (detached) return { columns: [JOB_RESULT[0]!], rows: [[r.id]], tag: type };
     return { columns: JOB_RESULT, rows: [[r.id, 'succeeded', 1, BigInt(Number(r.result ?? 0))]], tag: type };

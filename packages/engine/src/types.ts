@@ -25,6 +25,16 @@ export interface ExecuteOptions {
   readonly onProgress?: (p: Progress) => void;
   /** Messages a client should see (NOTICE), e.g. locality warnings. Never secrets. */
   readonly onNotice?: (message: string) => void;
+  /** Called once when the statement's job ends, also long after a detached statement returned. */
+  readonly onJobEnd?: (end: JobEnd) => void;
+}
+
+export interface JobEnd {
+  readonly jobId: bigint;
+  readonly jobType: 'BACKUP' | 'RESTORE' | 'ALTER BACKUP';
+  readonly status: 'succeeded' | 'failed' | 'canceled';
+  /** The error message of a failed or canceled job (never a secret). */
+  readonly error?: string;
 }
 
 export interface Engine {

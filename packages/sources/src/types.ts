@@ -135,6 +135,10 @@ export interface Source {
    */
   restore(request: RestoreRequest): Promise<{ readonly rows: number }>;
   /** Runs one statement strongroom does not own, verbatim, on the session's connection. */
-  execute(sql: string, params?: readonly unknown[]): Promise<ResultSet>;
+  execute(
+    sql: string,
+    params?: readonly unknown[],
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<ResultSet>;
   close(): Promise<void>;
 }
