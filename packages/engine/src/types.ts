@@ -40,6 +40,8 @@ export interface JobEnd {
 export interface Engine {
   /** Runs one statement; a string is split and must hold exactly one statement. */
   execute(statement: ScriptStatement | string, options?: ExecuteOptions): Promise<ResultSet>;
+  /** The session's source: its kind (`sqlite`, `postgres`) and URI with any password redacted. */
+  readonly source: { readonly kind: string; readonly redactedUri: string };
   close(): Promise<void>;
 }
 

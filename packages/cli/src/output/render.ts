@@ -6,11 +6,18 @@ import { formatJson } from './json.js';
 import { formatRecords } from './records.js';
 import { formatTable } from './table.js';
 import { formatDelimited } from './tsv.js';
+import { displayWidth } from './width.js';
 
 export interface RenderOptions {
   readonly format: OutputFormat;
-  /** `\x`: records instead of a table (table format only). */
-  readonly expanded?: boolean;
+  /** `\x`: records instead of a table (table format only); `auto`: when the table is wider than `width`. */
+  readonly expanded?: boolean | 'auto';
+  /** The terminal's width, for `expanded: 'auto'`. */
+  readonly width?: number;
+}
+
+function widest(text: string): number {
+  return Math.max(0, ...text.split('\n').map((l) => displayWidth(l)));
 }
 
 export function renderResult(rs: ResultSet, options: RenderOptions): string {
@@ -18,6 +25,10 @@ export function renderResult(rs: ResultSet, options: RenderOptions): string {
   if (rs.columns.length === 0) return `${rs.tag}\n`;
   switch (options.format) {
     case 'table':
+      if (options.expanded === 'auto') {
+        const table = formatTable(rs);
+        return options.width !== undefined && widest(table) > options.width ? formatRecords(rs) : table;
+      }
       return options.expanded ? formatRecords(rs) : formatTable(rs);
     case 'tsv':
       return formatDelimited(rs, '\t');
