@@ -137,3 +137,21 @@ test('help, exit and quit alone on a line', async () => {
   assert.equal(await s.repl.handleLine('quit;'), 'quit');
   assert.equal(s.engine.executed.length, 0);
 });
+
+test('neither \\h nor completion offers options the engine refuses', async () => {
+  const { statementHelp } = await import('./help.js');
+  const { loadSqlApi } = await import('./sql-api.js');
+  for (const topic of ['BACKUP', 'RESTORE', 'SHOW BACKUP'])
+    assert.doesNotMatch(statementHelp(topic) ?? '', /incremental_location|revision_history/);
+  const ctx = {
+    sql: loadSqlApi(),
+    tables: async () => [],
+    databases: async () => [],
+    uris: () => [],
+    cwd: '/',
+  };
+  const [words] = await completeInput(ctx, '', "BACKUP INTO 'nodelocal://1/x' WITH ");
+  const lower = words.map((w) => w.toLowerCase());
+  assert.ok(lower.includes('detached'), String(words));
+  assert.ok(!lower.includes('incremental_location') && !lower.includes('revision_history'), String(words));
+});

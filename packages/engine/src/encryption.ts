@@ -173,7 +173,7 @@ export async function unlockChain(
   throw new StrongroomError(
     'KMS_KEY_MISMATCH',
     `none of the provided KMS URIs was used to encrypt backup ${fullDir}: ${kmsList.map((k) => k.redactedUri).join(', ')}`,
-    { hint: 'SHOW BACKUP needs a key the backup was encrypted with' },
+    { hint: 'give a KMS URI (or the passphrase) the backup was encrypted with' },
   );
 }
 
