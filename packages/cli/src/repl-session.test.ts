@@ -155,3 +155,19 @@ test('neither \\h nor completion offers options the engine refuses', async () =>
   assert.ok(lower.includes('detached'), String(words));
   assert.ok(!lower.includes('incremental_location') && !lower.includes('revision_history'), String(words));
 });
+
+test('errors in a file run with \\i name the file, line and column; typed ones read ERROR', async () => {
+  const s = setup();
+  const session = { ...s.session, readFile: async () => 'SELECT 1;\n  SELECT oops;\n' };
+  const repl = new ReplSession(session, () => {});
+  await repl.handleLine('\\i bad.sql');
+  assert.match(s.stderr.text, /^bad\.sql:2:10: at or near "oops"/m);
+  const failing = new TestEngine((t) => (t.startsWith('DROP') ? new Error('no such table: x') : undefined));
+  const r2 = new ReplSession({ ...session, engine: failing, readFile: async () => '\n\nDROP TABLE x;' }, () => {});
+  s.stderr.text = '';
+  await r2.handleLine('\\i drop.sql');
+  assert.equal(s.stderr.text, 'drop.sql:3:1: no such table: x\n');
+  s.stderr.text = '';
+  await r2.handleLine('DROP TABLE x;');
+  assert.equal(s.stderr.text, 'ERROR: no such table: x\n');
+});
