@@ -163,7 +163,10 @@ test('errors in a file run with \\i name the file, line and column; typed ones r
   await repl.handleLine('\\i bad.sql');
   assert.match(s.stderr.text, /^bad\.sql:2:10: at or near "oops"/m);
   const failing = new TestEngine((t) => (t.startsWith('DROP') ? new Error('no such table: x') : undefined));
-  const r2 = new ReplSession({ ...session, engine: failing, readFile: async () => '\n\nDROP TABLE x;' }, () => {});
+  const r2 = new ReplSession(
+    { ...session, engine: failing, readFile: async () => '\n\nDROP TABLE x;' },
+    () => {},
+  );
   s.stderr.text = '';
   await r2.handleLine('\\i drop.sql');
   assert.equal(s.stderr.text, 'drop.sql:3:1: no such table: x\n');
