@@ -8,6 +8,7 @@ export { type FormatOptions, format } from './format.js';
 export { bindParameters, placeholderCount } from './parameters.js';
 export { parseStatement } from './parse-statement.js';
 export { redactUri, SECRET_URI_PARAMS } from './redact-uri.js';
+export { showJobsSources } from './scan.js';
 export {
   endsStatement,
   isOwned,
