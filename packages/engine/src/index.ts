@@ -1,2 +1,3 @@
 export { defaultHome, openEngine } from './open-engine.js';
+export { checkStatement } from './statement-check.js';
 export type * from './types.js';

@@ -1,7 +1,7 @@
 // Scripts: several statements separated by `;`. Owned statements are parsed; anything else is kept as
 // text to forward verbatim to the source database. Spans are positions in the whole script, with
 // `endOffset` exclusive; piece texts exclude the `;` and surrounding comments and blanks.
-import { isStrongroomError, StrongroomError } from '@strongroom/errors';
+import { type ErrorCode, isStrongroomError, StrongroomError } from '@strongroom/errors';
 import type { ScriptStatement, SourceSpan } from './ast.js';
 import { parseStatement } from './parse-statement.js';
 import { lineColumnAt } from './position.js';
@@ -14,7 +14,8 @@ export interface SqlDiagnostic {
   column: number;
   offset: number;
   hint?: string;
-  code: 'SYNTAX_ERROR' | 'DUPLICATE_OPTION';
+  /** SYNTAX_ERROR or DUPLICATE_OPTION from the parser; any ErrorCode from a statement check. */
+  code: ErrorCode;
 }
 
 export function splitStatements(text: string): { text: string; span: SourceSpan }[] {
