@@ -48,6 +48,8 @@ export const ERROR_CATALOGUE = {
   KMS_KEY_MISMATCH: user('22023'),
   WRONG_KEY: user('28P01'),
   CORRUPTED: system('XX001'),
+  /** A layer or full backup this host or an authenticated record knows of is missing (removed, rolled back). */
+  ROLLBACK_DETECTED: system('XX001'),
   NOT_ENCRYPTED: user('22023'),
   ENCRYPTION_REQUIRED: user('22023'),
   // backup catalogue and engine

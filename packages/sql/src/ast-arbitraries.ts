@@ -91,6 +91,7 @@ const explainable = fc.oneof(
           detached: opt(bool),
           executionLocality: opt(str),
           strictStorageLocality: flag,
+          skipRollbackCheck: flag,
         })
         .map(defined),
     })
@@ -112,6 +113,7 @@ const explainable = fc.oneof(
           skipLocalitiesCheck: flag,
           schemaOnly: flag,
           verifyBackupTableData: flag,
+          skipRollbackCheck: flag,
           detached: opt(bool),
           executionLocality: opt(str),
         })
@@ -132,6 +134,7 @@ const explainable = fc.oneof(
           skipSize: flag,
           debugIds: flag,
           privileges: flag,
+          skipRollbackCheck: flag,
         })
         .map(defined),
     })

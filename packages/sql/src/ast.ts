@@ -49,6 +49,7 @@ export interface BackupOptions {
   readonly incrementalLocation?: readonly StringValue[];
   readonly executionLocality?: StringValue;
   readonly strictStorageLocality?: true;
+  readonly skipRollbackCheck?: true;
 }
 
 export interface RestoreOptions {
@@ -62,6 +63,7 @@ export interface RestoreOptions {
   readonly skipLocalitiesCheck?: true;
   readonly schemaOnly?: true;
   readonly verifyBackupTableData?: true;
+  readonly skipRollbackCheck?: true;
   readonly detached?: BoolValue;
   readonly incrementalLocation?: readonly StringValue[];
   readonly executionLocality?: StringValue;
@@ -75,6 +77,7 @@ export interface ShowBackupOptions {
   readonly skipSize?: true;
   readonly debugIds?: true;
   readonly privileges?: true;
+  readonly skipRollbackCheck?: true;
   readonly incrementalLocation?: readonly StringValue[];
 }
 

@@ -27,6 +27,8 @@ const incremental = {
 } as const;
 const locality = { field: 'executionLocality', name: 'execution locality', shape: 'string' } as const;
 const detached = { field: 'detached', name: 'detached', shape: 'bool' } as const;
+/** An extension: proceed although this host knows of a newer backup than the collection shows. */
+const rollback = { field: 'skipRollbackCheck', name: 'skip_rollback_check', shape: 'flag' } as const;
 
 export const BACKUP_OPTIONS: readonly OptionSpec<BackupOptions>[] = [
   kms,
@@ -36,6 +38,7 @@ export const BACKUP_OPTIONS: readonly OptionSpec<BackupOptions>[] = [
   incremental,
   locality,
   { field: 'strictStorageLocality', name: 'strict storage locality', shape: 'flag' },
+  rollback,
 ];
 
 export const RESTORE_OPTIONS: readonly OptionSpec<RestoreOptions>[] = [
@@ -49,6 +52,7 @@ export const RESTORE_OPTIONS: readonly OptionSpec<RestoreOptions>[] = [
   { field: 'skipLocalitiesCheck', name: 'skip_localities_check', shape: 'flag' },
   { field: 'schemaOnly', name: 'schema_only', shape: 'flag' },
   { field: 'verifyBackupTableData', name: 'verify_backup_table_data', shape: 'flag' },
+  rollback,
   detached,
   incremental,
   locality,
@@ -62,5 +66,6 @@ export const SHOW_BACKUP_OPTIONS: readonly OptionSpec<ShowBackupOptions>[] = [
   { field: 'skipSize', name: 'skip size', shape: 'flag' },
   { field: 'debugIds', name: 'debug_ids', shape: 'flag' },
   { field: 'privileges', name: 'privileges', shape: 'flag' },
+  rollback,
   incremental,
 ];

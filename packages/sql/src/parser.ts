@@ -217,6 +217,7 @@ export class StatementParser extends CstParser {
       { ALT: () => this.SUBRULE(this.detachedOption) },
       { ALT: () => this.SUBRULE(this.incrementalLocationOption) },
       { ALT: () => this.SUBRULE(this.executionLocalityOption) },
+      { ALT: () => this.CONSUME(KW.SKIP_ROLLBACK_CHECK) },
       {
         ALT: () => {
           this.CONSUME(KW.STRICT);
@@ -239,6 +240,7 @@ export class StatementParser extends CstParser {
       { ALT: () => this.CONSUME(KW.SKIP_LOCALITIES_CHECK) },
       { ALT: () => this.CONSUME(KW.SCHEMA_ONLY) },
       { ALT: () => this.CONSUME(KW.VERIFY_BACKUP_TABLE_DATA) },
+      { ALT: () => this.CONSUME(KW.SKIP_ROLLBACK_CHECK) },
       { ALT: () => this.SUBRULE(this.detachedOption) },
       { ALT: () => this.SUBRULE(this.incrementalLocationOption) },
       { ALT: () => this.SUBRULE(this.executionLocalityOption) },
@@ -259,6 +261,7 @@ export class StatementParser extends CstParser {
       },
       { ALT: () => this.CONSUME(KW.DEBUG_IDS) },
       { ALT: () => this.CONSUME(KW.PRIVILEGES) },
+      { ALT: () => this.CONSUME(KW.SKIP_ROLLBACK_CHECK) },
       { ALT: () => this.SUBRULE(this.incrementalLocationOption) },
     ]);
   });
