@@ -349,3 +349,26 @@ describe('ENCRYPTION-INFO files are independent ways in', () => {
     }
   });
 });
+
+describe('a collection cannot be nested in a backup', () => {
+  it('BACKUP INTO a path inside (or equal to) an existing backup is refused', async () => {
+    const f = await fixture();
+    try {
+      await f.run('CREATE TABLE t (id INTEGER PRIMARY KEY)');
+      await f.run(`BACKUP INTO '${C}'`);
+      const [full] = layerDirs(join(f.extern, 'c'));
+      for (const inner of [full, `${full}/data`, `${full}/x/y`, 'incrementals', 'metadata/latest']) {
+        const e = await expectCode(f.run(`BACKUP INTO '${C}/${inner}'`), 'INVALID_URI');
+        assert.match(e.message, /cannot be nested in a backup/);
+      }
+      // A backup directory copied elsewhere under another name is still recognised by its files.
+      cpSync(join(f.extern, 'c', full as string), join(f.extern, 'copied'), { recursive: true });
+      await expectCode(f.run(`BACKUP INTO 'nodelocal://1/copied'`), 'INVALID_URI');
+      // The collection itself and a sibling location stay fine.
+      await f.run(`BACKUP INTO '${C}'`);
+      await f.run(`BACKUP INTO 'nodelocal://1/elsewhere'`);
+    } finally {
+      await f.engine.close();
+    }
+  });
+});

@@ -100,6 +100,7 @@ export async function planBackup(
   };
   const collection = await openForWrite(ctx, strs(stmt.destination.uris));
   const store = collection.defaultStore;
+  for (const s of [store, ...collection.stores.values()]) await refuseInsideBackup(s);
 
   // Destination and chain.
   let fullDir: string | undefined;
@@ -470,4 +471,30 @@ async function writeChainRecord(
       );
     throw err;
   }
+}
+
+/** A path component sequence that only exists inside a collection: a full backup's or a layer's directory. */
+const INSIDE_BACKUP = /(^|\/)(\d{4}\/\d{2}\/\d{2}-\d{6}\.\d{2}|incrementals|metadata\/latest)(\/|$)/;
+
+/**
+ * A collection inside a backup's directory would be listed as part of that backup and cleaned up with it:
+ * refused, whether the URI names a backup's directory (or a path under one) or a directory holding a
+ * backup's own files.
+ */
+async function refuseInsideBackup(store: ExternalStorage): Promise<void> {
+  const uri = store.redactedUri;
+  const q = uri.indexOf('?');
+  const path = (q < 0 ? uri : uri.slice(0, q)).replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
+  const insideByName = INSIDE_BACKUP.test(path);
+  if (
+    insideByName ||
+    (await exists(store, MANIFEST)) ||
+    (await exists(store, MANIFEST_CHECKSUM)) ||
+    (await exists(store, 'ENCRYPTION-INFO'))
+  )
+    throw new StrongroomError(
+      'INVALID_URI',
+      `${uri} is ${insideByName ? "inside a backup's directory" : "a backup's directory itself"}; a collection cannot be nested in a backup`,
+      { hint: 'back up into the collection (its root URI) or into a new, separate location' },
+    );
 }

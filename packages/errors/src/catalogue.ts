@@ -40,6 +40,8 @@ export const ERROR_CATALOGUE = {
   STORAGE_ALREADY_EXISTS: user('58P02'),
   STORAGE_UNAVAILABLE: system('58030', true),
   STORAGE_IO: system('58030'),
+  /** A path resolves outside the directory a store is confined to (nodelocal:// through a symlink). */
+  STORAGE_PERMISSION: user('42501'),
   // kms and crypto
   KMS_UNAVAILABLE: system('58030', true),
   KMS_KEY_NOT_FOUND: user('22023'),
