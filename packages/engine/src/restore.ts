@@ -1,4 +1,4 @@
-// RESTORE: choose the layer (LATEST's newest, or the newest not after AS OF SYSTEM TIME), resolve the
+// RESTORE: choose the layer (LATEST's newest, or the one ending exactly at AS OF SYSTEM TIME), resolve the
 // targets against its manifest, check nothing would be overwritten, then let the source create the
 // schema and load each table's spans, wherever in the chain and in whichever locality they live.
 import { StrongroomError } from '@strongroom/errors';
@@ -53,18 +53,9 @@ export async function planRestore(
     strs(stmt.uris),
     str(stmt.from),
     { kms: strs(o.kms), ...(o.encryptionPassphrase ? { passphrase: str(o.encryptionPassphrase) } : {}) },
-    { requireLocalities: true, ...opts },
+    { requireLocalities: true, skipRollbackCheck: o.skipRollbackCheck === true, ...opts },
   );
-  let layers = backup.layers;
-  if (stmt.asOf) {
-    const t = evalTime(stmt.asOf);
-    layers = layers.filter((l) => new Date(l.manifest.endTime).getTime() <= t.getTime());
-    if (layers.length === 0)
-      throw new StrongroomError(
-        'INVALID_TIME',
-        `supplied backups do not cover requested time ${t.toISOString()}: the earliest backup ends at ${backup.layers[0]?.manifest.endTime}`,
-      );
-  }
+  const layers = stmt.asOf ? layersAsOf(backup.layers, evalTime(stmt.asOf)) : backup.layers;
   const layer = layers.at(-1)?.manifest;
   if (!layer) throw new StrongroomError('BACKUP_NOT_FOUND', 'the backup has no layers');
 
@@ -186,4 +177,36 @@ export async function runRestore(
     loaded += res.rows;
   }
   return { rows: loaded };
+}
+
+/** `2026-12-04 16:38:11.892000`: CockroachDB's way of printing a timestamp in its messages. */
+function crdbTime(iso: string): string {
+  return `${iso.replace('T', ' ').replace(/Z$/, '')}000`;
+}
+
+/**
+ * The chain up to the layer ending exactly at `t` (CockroachDB's ValidateEndTimeAndTruncate without revision
+ * history, which strongroom does not take): any other time inside the chain would restore a different point
+ * in time than asked for, and a time after its end is not covered.
+ */
+export function layersAsOf<L extends { readonly manifest: Manifest }>(layers: readonly L[], t: Date): L[] {
+  const ms = t.getTime();
+  const ends = layers.map((l) => new Date(l.manifest.endTime).getTime());
+  const i = ends.indexOf(ms);
+  if (i >= 0) return layers.slice(0, i + 1);
+  const last = layers.at(-1);
+  if (!last || ms > (ends.at(-1) ?? 0))
+    throw new StrongroomError(
+      'INVALID_TIME',
+      `invalid RESTORE timestamp: supplied backups do not cover requested time${last ? ` (the newest backup ends at ${crdbTime(last.manifest.endTime)})` : ''}`,
+    );
+  const after = ends.findIndex((e) => e > ms);
+  const nearest = [layers[after - 1], layers[after]]
+    .filter((l): l is L => l !== undefined)
+    .map((l) => crdbTime(l.manifest.endTime));
+  throw new StrongroomError(
+    'INVALID_TIME',
+    `invalid RESTORE timestamp: restoring to arbitrary time requires that BACKUP for requested time be created with 'revision_history' option. nearest BACKUP times are ${nearest.join(' or ')}`,
+    { hint: "SHOW BACKUP lists each layer's end_time; use one of them" },
+  );
 }

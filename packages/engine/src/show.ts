@@ -102,7 +102,7 @@ export async function showBackup(
     strs(stmt.uris),
     str(stmt.from),
     { kms: strs(o.kms), ...(o.encryptionPassphrase ? { passphrase: str(o.encryptionPassphrase) } : {}) },
-    { requireLocalities: o.checkFiles === true, ...opts },
+    { requireLocalities: o.checkFiles === true, skipRollbackCheck: o.skipRollbackCheck === true, ...opts },
   );
   let fileBytes: Map<string, number> | undefined;
   if (o.checkFiles) {

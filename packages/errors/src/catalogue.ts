@@ -40,6 +40,8 @@ export const ERROR_CATALOGUE = {
   STORAGE_ALREADY_EXISTS: user('58P02'),
   STORAGE_UNAVAILABLE: system('58030', true),
   STORAGE_IO: system('58030'),
+  /** A path resolves outside the directory a store is confined to (nodelocal:// through a symlink). */
+  STORAGE_PERMISSION: user('42501'),
   // kms and crypto
   KMS_UNAVAILABLE: system('58030', true),
   KMS_KEY_NOT_FOUND: user('22023'),
@@ -48,6 +50,8 @@ export const ERROR_CATALOGUE = {
   KMS_KEY_MISMATCH: user('22023'),
   WRONG_KEY: user('28P01'),
   CORRUPTED: system('XX001'),
+  /** A layer or full backup this host or an authenticated record knows of is missing (removed, rolled back). */
+  ROLLBACK_DETECTED: system('XX001'),
   NOT_ENCRYPTED: user('22023'),
   ENCRYPTION_REQUIRED: user('22023'),
   // backup catalogue and engine

@@ -112,6 +112,7 @@ const explainable = fc.oneof(
           strictStorageLocality: flag,
           includeAllVirtualClusters: opt(bool),
           updatesClusterMonitoringMetrics: opt(bool),
+          skipRollbackCheck: flag,
         })
         .map(defined),
     })
@@ -133,6 +134,7 @@ const explainable = fc.oneof(
           skipLocalitiesCheck: flag,
           schemaOnly: flag,
           verifyBackupTableData: flag,
+          skipRollbackCheck: flag,
           detached: opt(bool),
           executionLocality: opt(str),
           skipMissingSequenceOwners: flag,
@@ -161,6 +163,7 @@ const explainable = fc.oneof(
           debugIds: flag,
           privileges: flag,
           encryptionInfoDir: opt(str),
+          skipRollbackCheck: flag,
         })
         .map(defined),
     })

@@ -51,6 +51,7 @@ export interface BackupOptions {
   readonly strictStorageLocality?: true;
   readonly includeAllVirtualClusters?: BoolValue;
   readonly updatesClusterMonitoringMetrics?: BoolValue;
+  readonly skipRollbackCheck?: true;
 }
 
 export interface RestoreOptions {
@@ -64,6 +65,7 @@ export interface RestoreOptions {
   readonly skipLocalitiesCheck?: true;
   readonly schemaOnly?: true;
   readonly verifyBackupTableData?: true;
+  readonly skipRollbackCheck?: true;
   readonly detached?: BoolValue;
   readonly incrementalLocation?: readonly StringValue[];
   readonly executionLocality?: StringValue;
@@ -83,6 +85,7 @@ export interface ShowBackupOptions {
   readonly skipSize?: true;
   readonly debugIds?: true;
   readonly privileges?: true;
+  readonly skipRollbackCheck?: true;
   readonly incrementalLocation?: readonly StringValue[];
   readonly encryptionInfoDir?: StringValue;
 }

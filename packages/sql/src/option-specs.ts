@@ -28,6 +28,8 @@ const incremental = {
 } as const;
 const locality = { field: 'executionLocality', name: 'execution locality', shape: 'string' } as const;
 const detached = { field: 'detached', name: 'detached', shape: 'bool' } as const;
+/** An extension: proceed although this host knows of a newer backup than the collection shows. */
+const rollback = { field: 'skipRollbackCheck', name: 'skip_rollback_check', shape: 'flag' } as const;
 
 export const BACKUP_OPTIONS: readonly OptionSpec<BackupOptions>[] = [
   kms,
@@ -39,6 +41,7 @@ export const BACKUP_OPTIONS: readonly OptionSpec<BackupOptions>[] = [
   { field: 'strictStorageLocality', name: 'strict storage locality', shape: 'flag' },
   { field: 'includeAllVirtualClusters', name: 'include_all_virtual_clusters', shape: 'bool' },
   { field: 'updatesClusterMonitoringMetrics', name: 'updates_cluster_monitoring_metrics', shape: 'bool' },
+  rollback,
 ];
 
 export const RESTORE_OPTIONS: readonly OptionSpec<RestoreOptions>[] = [
@@ -52,6 +55,7 @@ export const RESTORE_OPTIONS: readonly OptionSpec<RestoreOptions>[] = [
   { field: 'skipLocalitiesCheck', name: 'skip_localities_check', shape: 'flag' },
   { field: 'schemaOnly', name: 'schema_only', shape: 'flag' },
   { field: 'verifyBackupTableData', name: 'verify_backup_table_data', shape: 'flag' },
+  rollback,
   detached,
   incremental,
   locality,
@@ -70,6 +74,7 @@ export const SHOW_BACKUP_OPTIONS: readonly OptionSpec<ShowBackupOptions>[] = [
   { field: 'skipSize', name: 'skip size', shape: 'flag' },
   { field: 'debugIds', name: 'debug_ids', shape: 'flag' },
   { field: 'privileges', name: 'privileges', shape: 'flag' },
+  rollback,
   incremental,
   { field: 'encryptionInfoDir', name: 'encryption_info_dir', shape: 'string' },
 ];

@@ -20,6 +20,7 @@ const FLAGS: Record<string, readonly [string, string]> = {
   SCHEMA_ONLY: ['schemaOnly', 'schema_only'],
   VERIFY_BACKUP_TABLE_DATA: ['verifyBackupTableData', 'verify_backup_table_data'],
   CHECK_FILES: ['checkFiles', 'check_files'],
+  SKIP_ROLLBACK_CHECK: ['skipRollbackCheck', 'skip_rollback_check'],
   AS_JSON: ['asJson', 'as_json'],
   SKIP: ['skipSize', 'skip size'],
   DEBUG_IDS: ['debugIds', 'debug_ids'],

@@ -344,6 +344,7 @@ export class StatementParser extends CstParser {
       { ALT: () => this.SUBRULE(this.executionLocalityOption) },
       { ALT: () => this.SUBRULE(this.includeAllVirtualClustersOption) },
       { ALT: () => this.SUBRULE(this.updatesMetricsOption) },
+      { ALT: () => this.CONSUME(KW.SKIP_ROLLBACK_CHECK) },
       {
         ALT: () => {
           this.CONSUME(KW.STRICT);
@@ -377,6 +378,7 @@ export class StatementParser extends CstParser {
           this.CONSUME(KW.COPY);
         },
       },
+      { ALT: () => this.CONSUME(KW.SKIP_ROLLBACK_CHECK) },
       { ALT: () => this.SUBRULE(this.detachedOption) },
       { ALT: () => this.SUBRULE(this.incrementalLocationOption) },
       { ALT: () => this.SUBRULE(this.executionLocalityOption) },
@@ -397,6 +399,7 @@ export class StatementParser extends CstParser {
       },
       { ALT: () => this.CONSUME(KW.DEBUG_IDS) },
       { ALT: () => this.CONSUME(KW.PRIVILEGES) },
+      { ALT: () => this.CONSUME(KW.SKIP_ROLLBACK_CHECK) },
       { ALT: () => this.SUBRULE(this.incrementalLocationOption) },
       { ALT: () => this.SUBRULE(this.encryptionInfoDirOption) },
     ]);

@@ -85,6 +85,9 @@ export class JobsStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(JOBS_TABLE_SQL);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS backup_heads (
+      collection TEXT NOT NULL, full_dir TEXT NOT NULL, layers INTEGER NOT NULL, last_dir TEXT NOT NULL,
+      end_time TEXT NOT NULL, PRIMARY KEY (collection, full_dir))`);
     this.failOrphans();
   }
 
@@ -190,9 +193,66 @@ export class JobsStore {
     return rows.map(toRecord);
   }
 
+  /**
+   * Remembers a backup this host completed: the rollback anchor. `collection` is a secret-free name of
+   * the collection's default store; a chain's record only ever grows.
+   */
+  recordBackup(head: BackupHead): void {
+    this.db
+      .prepare(
+        `INSERT INTO backup_heads (collection, full_dir, layers, last_dir, end_time) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (collection, full_dir) DO UPDATE SET layers = excluded.layers, last_dir = excluded.last_dir,
+           end_time = excluded.end_time WHERE excluded.layers >= backup_heads.layers`,
+      )
+      .run(head.collection, head.fullDir, head.layers, head.lastDir, head.endTime);
+  }
+
+  /** The newest full backup this host wrote to a collection, and that chain's known head. */
+  newestBackup(collection: string): BackupHead | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM backup_heads WHERE collection = ? ORDER BY full_dir DESC LIMIT 1')
+      .get(collection) as HeadRow | undefined;
+    return row && toHead(row);
+  }
+
+  /** What this host knows of one chain of a collection. */
+  chainHead(collection: string, fullDir: string): BackupHead | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM backup_heads WHERE collection = ? AND full_dir = ?')
+      .get(collection, fullDir) as HeadRow | undefined;
+    return row && toHead(row);
+  }
+
   close(): void {
     this.db.close();
   }
+}
+
+export interface BackupHead {
+  readonly collection: string;
+  readonly fullDir: string;
+  /** Layers of the chain (1 = the full alone). */
+  readonly layers: number;
+  readonly lastDir: string;
+  readonly endTime: string;
+}
+
+interface HeadRow {
+  collection: string;
+  full_dir: string;
+  layers: bigint;
+  last_dir: string;
+  end_time: string;
+}
+
+function toHead(r: HeadRow): BackupHead {
+  return {
+    collection: r.collection,
+    fullDir: r.full_dir,
+    layers: Number(r.layers),
+    lastDir: r.last_dir,
+    endTime: r.end_time,
+  };
 }
 
 function toRecord(r: Row): JobRecord {
