@@ -2,10 +2,12 @@
 // refused unless skip_missing_foreign_keys, a cluster restore needs an empty home, the job statements that
 // `check` accepts run, and job control on a job already in the requested state does nothing.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkStatement } from '@strongroom/engine';
 import { parseStatement } from '@strongroom/sql';
-import { expectCode, fixture } from './helpers.js';
+import { expectCode, fixture, walk } from './helpers.js';
 
 describe('issue #18', () => {
   it('RESTORE TABLE without its referenced table is refused; skip_missing_foreign_keys drops the key', async () => {
@@ -143,6 +145,37 @@ describe('issue #18', () => {
       await f.run(`CANCEL JOB ${id}`);
       const r = await f.run(`SHOW JOB WHEN COMPLETE ${id}`);
       assert.ok(['canceled', 'succeeded'].includes(String(r.rows[0]?.[5])), String(r.rows[0]?.[5]));
+    } finally {
+      await f.engine.close();
+    }
+  });
+
+  it('ALTER BACKUP writes ENCRYPTION-INFO-2 and still reads an older ENCRYPTION-INFO-0002; LATEST holds /<subdir>', async () => {
+    const f = await fixture();
+    try {
+      await f.run('CREATE TABLE t (a INTEGER)');
+      const [a, b] = [f.key('a'), f.key('b')];
+      await f.run(`BACKUP INTO 'nodelocal://1/c' WITH kms = '${a}'`);
+      const dir = String((await f.run(`SHOW BACKUPS IN 'nodelocal://1/c'`)).rows[0]?.[0]);
+      const markers = walk(join(f.extern, 'c', 'metadata', 'latest'));
+      assert.equal(markers.length, 1);
+      assert.equal(readFileSync(markers[0]!, 'utf8'), dir);
+      await f.run(`ALTER BACKUP LATEST IN 'nodelocal://1/c' ADD NEW_KMS = '${b}' WITH OLD_KMS = '${a}'`);
+      const full = join(f.extern, 'c', dir);
+      assert.deepEqual(
+        walk(full)
+          .filter((p) => p.includes('ENCRYPTION-INFO'))
+          .map((p) => p.slice(full.length + 1)),
+        ['ENCRYPTION-INFO', 'ENCRYPTION-INFO-2'],
+      );
+      // A collection altered before the names matched CockroachDB's.
+      renameSync(join(full, 'ENCRYPTION-INFO-2'), join(full, 'ENCRYPTION-INFO-0002'));
+      const shown = await f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c' WITH kms = '${b}'`);
+      assert.ok(shown.rows.some((r) => r[2] === 't'));
+      const [c] = [f.key('c')];
+      await f.run(`ALTER BACKUP LATEST IN 'nodelocal://1/c' ADD NEW_KMS = '${c}' WITH OLD_KMS = '${b}'`);
+      assert.ok(existsSync(join(full, 'ENCRYPTION-INFO-3')));
+      await f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c' WITH kms = '${c}'`);
     } finally {
       await f.engine.close();
     }

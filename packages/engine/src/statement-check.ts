@@ -6,7 +6,7 @@ import { StrongroomError } from '@strongroom/errors';
 import { defaultKmsRegistry } from '@strongroom/kms';
 import type { ExplainableStatement, JobSelector, Statement, StringValue } from '@strongroom/sql';
 import { defaultStorageRegistry } from '@strongroom/storage';
-import { parseExternalUri, parseLocalityUris } from '@strongroom/uri';
+import { LOCALITY_PARAM, parseExternalUri, parseLocalityUris, stripUriParam } from '@strongroom/uri';
 import { checkJobsQuery } from './jobs/jobs-query.js';
 
 const refuse = (message: string, hint?: string): StrongroomError =>
@@ -29,12 +29,17 @@ function literal(v: StringValue | undefined): string | undefined {
   return v?.kind === 'string' ? v.value : undefined;
 }
 
-function checkStorageUris(uris: readonly StringValue[]): void {
+/** BACKUP's URIs follow the locality rules; RESTORE and SHOW may list a backup's stores without them. */
+function checkStorageUris(uris: readonly StringValue[], forBackup = false): void {
   const values = uris.map(literal);
   if (values.some((u) => u === undefined)) return; // placeholders: checked once bound
   const schemes = new Set(defaultStorageRegistry().schemes);
-  const { defaultUri, byLocality } = parseLocalityUris(values as string[]);
-  for (const uri of [defaultUri, ...byLocality.values()]) checkScheme(uri, schemes, 'storage');
+  const plain = forBackup
+    ? (({ defaultUri, byLocality }) => [defaultUri, ...byLocality.values()])(
+        parseLocalityUris(values as string[]),
+      )
+    : (values as string[]).map((u) => stripUriParam(u, LOCALITY_PARAM));
+  for (const uri of plain) checkScheme(uri, schemes, 'storage');
 }
 
 function checkKmsUris(uris: readonly StringValue[] | undefined): void {
@@ -76,7 +81,7 @@ function checkExplainable(s: ExplainableStatement): void {
   switch (s.kind) {
     case 'backup': {
       const o = s.options;
-      checkStorageUris(s.destination.uris);
+      checkStorageUris(s.destination.uris, true);
       checkKmsUris(o.kms);
       if (isTrue(o.revisionHistory)) throw refuse('revision_history is not supported yet');
       if (o.incrementalLocation)

@@ -6,6 +6,7 @@ import { formatRecords } from './records.js';
 import { renderResult } from './render.js';
 import { formatTable } from './table.js';
 import { formatDelimited } from './tsv.js';
+import { displayText } from './values.js';
 import { displayWidth } from './width.js';
 
 const people: ResultSet = {
@@ -115,4 +116,13 @@ test('statements without columns print their tag; expanded display prints record
     ].join('\n'),
   );
   assert.equal(renderResult(people, { format: 'table', expanded: true }), formatRecords(people));
+});
+
+test('timestamps read as cockroach sql shows them; a timestamp column (SHOW BACKUP) has no zone (issue #18)', () => {
+  const d = new Date('2026-12-04T16:38:11.892Z');
+  assert.equal(displayText(d, 'timestamp'), '2026-12-04 16:38:11.892');
+  assert.equal(displayText(d, 'timestamptz'), '2026-12-04 16:38:11.892+00');
+  assert.equal(displayText(new Date('2026-12-04T16:38:11Z'), 'timestamp'), '2026-12-04 16:38:11');
+  const rs = { columns: [{ name: 'end_time', type: 'timestamp' }], rows: [[d]], tag: 'SHOW 1' };
+  assert.equal(formatDelimited(rs, '\t'), 'end_time\n2026-12-04 16:38:11.892\n');
 });
