@@ -44,6 +44,30 @@ const BASE_COLUMNS = [
   col('regions', 'text'),
 ];
 
+/** CockroachDB lists at most this many missing files before it stops looking. */
+const MAX_MISSING = 10;
+
+/** Every file's stored size; missing files are listed together (up to 10) as CockroachDB's check_files does. */
+async function checkFiles(b: OpenedBackup, signal?: AbortSignal): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  const missing: string[] = [];
+  for (const l of b.layers)
+    for (const f of filesOf(l.manifest)) {
+      if (sizes.has(f.path) || missing.length >= MAX_MISSING) continue;
+      const store = storeForFile(b, f);
+      if ((await store.size(f.path, signal)) === undefined) missing.push(`${store.redactedUri}/${f.path}`);
+      else sizes.set(f.path, await checkFile(b, f, signal));
+    }
+  if (missing.length > 0) {
+    const prefix =
+      missing.length >= MAX_MISSING
+        ? 'Multiple files cannot be read from the backup including:'
+        : 'The following files are missing from the backup:';
+    throw new StrongroomError('CORRUPTED', `${prefix}\n\t${missing.sort().join('\n\t')}`);
+  }
+  return sizes;
+}
+
 async function checkFile(b: OpenedBackup, f: FileRef, signal?: AbortSignal): Promise<number> {
   const store = storeForFile(b, f);
   const size = await store.size(f.path, signal);
@@ -107,10 +131,7 @@ export async function showBackup(
   );
   let fileBytes: Map<string, number> | undefined;
   if (o.checkFiles) {
-    fileBytes = new Map();
-    for (const l of b.layers)
-      for (const f of filesOf(l.manifest))
-        if (!fileBytes.has(f.path)) fileBytes.set(f.path, await checkFile(b, f, opts.signal));
+    fileBytes = await checkFiles(b, opts.signal);
   }
   if (o.asJson) {
     return {

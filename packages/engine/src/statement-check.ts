@@ -129,10 +129,9 @@ function checkExplainable(s: ExplainableStatement): void {
     }
     case 'show_backups':
       checkStorageUris(s.uris);
-      if (Object.keys(s.options).length > 0)
+      if (s.options.index)
         throw refuse(
-          'SHOW BACKUPS takes no options here: it lists the full backups of a collection without opening them',
-          'options such as kms or check_files go with SHOW BACKUP FROM <subdir> IN <collection>',
+          'SHOW BACKUPS … WITH index is not supported: strongroom keeps no backup index; SHOW BACKUPS lists the full backups it finds',
         );
       return;
     case 'show_backup': {

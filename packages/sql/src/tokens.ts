@@ -158,6 +158,7 @@ const RESERVED = [
   'FOR',
   'FROM',
   'IN',
+  'INDEX',
   'INTO',
   'SELECT',
   'TABLE',
