@@ -58,7 +58,11 @@ class StrongroomEngine implements Engine {
 
   async execute(statement: ScriptStatement | string, options: ExecuteOptions = {}): Promise<ResultSet> {
     const st = typeof statement === 'string' ? toScriptStatement(statement) : statement;
-    if (st.kind === 'forward') return this.ctx.source.execute(st.text, options.params ?? []);
+    if (st.kind === 'forward') {
+      return this.ctx.source.execute(st.text, options.params ?? [], {
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    }
     const ast = placeholderCount(st.ast) > 0 ? bindParameters(st.ast, options.params ?? []) : st.ast;
     return this.run(ast, options);
   }
