@@ -1,2 +1,3 @@
+export { describeStatement } from './describe.js';
 export { defaultHome, openEngine } from './open-engine.js';
 export type * from './types.js';

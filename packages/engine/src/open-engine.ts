@@ -5,13 +5,14 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { assertNever, StrongroomError } from '@strongroom/errors';
 import { defaultKmsRegistry } from '@strongroom/kms';
-import { openSource, type ResultSet } from '@strongroom/sources';
+import { openSource, type ResultColumn, type ResultSet } from '@strongroom/sources';
 import {
   bindParameters,
   type ExplainableStatement,
   format,
   parseScriptOrThrow,
   placeholderCount,
+  placeholderTypes,
   type ScriptStatement,
   type Statement,
 } from '@strongroom/sql';
@@ -21,13 +22,14 @@ import { planBackup, runBackup, SPAN_CONCURRENCY } from './backup.js';
 import { prewarmEncoders } from './compress-pool.js';
 import { loadConfig } from './config.js';
 import type { EngineContext } from './context.js';
+import { describeStatement, JOB_RESULT } from './describe.js';
 import { explain } from './explain.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { JobsStore } from './jobs/jobs-store.js';
 import { showJobs } from './jobs/show-jobs.js';
 import { planRestore, runRestore } from './restore.js';
 import { showBackup, showBackups } from './show.js';
-import type { Engine, EngineOptions, ExecuteOptions } from './types.js';
+import type { Engine, EngineDescription, EngineOptions, ExecuteOptions } from './types.js';
 import { int } from './values.js';
 
 /** `$STRONGROOM_HOME`, else `~/.strongroom`. */
@@ -35,12 +37,12 @@ export function defaultHome(env: Readonly<Record<string, string | undefined>> = 
   return env.STRONGROOM_HOME ?? join(homedir(), '.strongroom');
 }
 
-const JOB_RESULT = [
-  { name: 'job_id', type: 'int8' },
-  { name: 'status', type: 'text' },
-  { name: 'fraction_completed', type: 'float8' },
-  { name: 'rows', type: 'int8' },
-];
+function paramText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
+  return String(v);
+}
 
 function toScriptStatement(text: string): ScriptStatement {
   const statements = parseScriptOrThrow(text);
@@ -53,14 +55,53 @@ class StrongroomEngine implements Engine {
   private readonly runner: JobRunner;
 
   constructor(private readonly ctx: EngineContext) {
-    this.runner = new JobRunner(ctx.jobs);
+    this.runner = new JobRunner(ctx.jobs, ctx.user);
   }
 
   async execute(statement: ScriptStatement | string, options: ExecuteOptions = {}): Promise<ResultSet> {
     const st = typeof statement === 'string' ? toScriptStatement(statement) : statement;
-    if (st.kind === 'forward') return this.ctx.source.execute(st.text, options.params ?? []);
-    const ast = placeholderCount(st.ast) > 0 ? bindParameters(st.ast, options.params ?? []) : st.ast;
+    if (st.kind === 'forward') {
+      const source = this.ctx.source;
+      const o = options.signal ? { signal: options.signal } : {};
+      if (options.sink && source.stream) {
+        const sink = options.sink;
+        let columns: readonly ResultColumn[] = [];
+        const tag = await source.stream(
+          st.text,
+          options.params ?? [],
+          {
+            columns: (c) => {
+              columns = c;
+              sink.columns(c);
+            },
+            rows: (batch) => sink.rows(batch),
+          },
+          o,
+        );
+        return { columns, rows: [], tag };
+      }
+      return source.execute(st.text, options.params ?? [], o);
+    }
+    // Owned statements bind their parameters as text, whatever kind of value the caller had.
+    const params = (options.params ?? []).map(paramText);
+    const ast = placeholderCount(st.ast) > 0 ? bindParameters(st.ast, params) : st.ast;
     return this.run(ast, options);
+  }
+
+  get sourceKind(): string {
+    return this.ctx.source.kind;
+  }
+
+  listDatabases(): Promise<readonly string[]> {
+    return this.ctx.source.listDatabases();
+  }
+
+  async describe(st: ScriptStatement): Promise<EngineDescription> {
+    if (st.kind === 'owned')
+      return { columns: describeStatement(st.ast), paramTypes: placeholderTypes(st.ast) };
+    const source = this.ctx.source;
+    if (source.describe) return source.describe(st.text);
+    return { columns: undefined, paramTypes: [] };
   }
 
   private async run(ast: Statement, o: ExecuteOptions): Promise<ResultSet> {
@@ -133,7 +174,11 @@ class StrongroomEngine implements Engine {
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
     if (detached) return { columns: [JOB_RESULT[0]!], rows: [[r.id]], tag: type };
-    return { columns: JOB_RESULT, rows: [[r.id, 'succeeded', 1, BigInt(Number(r.result ?? 0))]], tag: type };
+    return {
+      columns: [...JOB_RESULT],
+      rows: [[r.id, 'succeeded', 1, BigInt(Number(r.result ?? 0))]],
+      tag: type,
+    };
   }
 
   async close(): Promise<void> {
@@ -163,6 +208,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     },
     jobs,
     locality: options.locality ?? '',
+    user: options.user ?? 'root',
     domicile,
   });
 }

@@ -24,7 +24,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class JobRunner {
   private readonly running = new Map<bigint, Running>();
 
-  constructor(private readonly store: JobsStore) {}
+  constructor(
+    private readonly store: JobsStore,
+    private readonly user = 'root',
+  ) {}
 
   /**
    * Starts a job. Attached: resolves with `fn`'s result once the job ends. Detached: resolves with the job
@@ -36,7 +39,7 @@ export class JobRunner {
     fn: (job: JobHandle) => Promise<T>,
     opts: { detached: boolean; signal?: AbortSignal; onProgress?: (p: Progress) => void },
   ): Promise<{ id: bigint; result?: T }> {
-    const id = this.store.create(type, description);
+    const id = this.store.create(type, description, this.user);
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(opts.signal?.reason);
     if (!opts.detached) opts.signal?.addEventListener('abort', onAbort, { once: true });

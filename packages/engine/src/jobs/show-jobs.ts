@@ -3,7 +3,7 @@
 import type { ResultSet, ResultValue } from '@strongroom/sources';
 import type { JobRecord, JobsStore } from './jobs-store.js';
 
-const COLUMNS = [
+export const JOB_COLUMNS = [
   ['job_id', 'int8'],
   ['job_type', 'text'],
   ['description', 'text'],
@@ -47,7 +47,7 @@ function row(j: JobRecord, full: boolean): ResultValue[] {
 export function showJobs(store: JobsStore, id?: bigint): ResultSet {
   const jobs = id === undefined ? store.list() : [store.get(id)];
   return {
-    columns: COLUMNS.map(([name, type]) => ({ name, type })),
+    columns: JOB_COLUMNS.map(([name, type]) => ({ name, type })),
     rows: jobs.map((j) => row(j, id !== undefined)),
     tag: `SHOW ${jobs.length}`,
   };
