@@ -8,10 +8,13 @@ import {
   format,
   formatDiagnostic,
   parseScript,
+  redactionMarkers,
+  redactSqlText,
   redactUri,
   type ScriptStatement,
   type SqlDiagnostic,
   type Statement,
+  withPassphrase,
 } from '@strongroom/sql';
 
 /** A positioned problem found in a script (1-based line and column, 0-based offset). */
@@ -32,9 +35,26 @@ export interface SqlApi {
   formatDiagnostic(d: Diagnostic, text: string, fileName: string): string;
   /** The URI with secret parameters and passwords replaced. */
   redactUri(uri: string): string;
+  /** Text that may not parse, with secret-looking literals masked and URIs redacted. */
+  redactText(text: string): string;
+  /** Where `ast` holds a redaction marker (`*****`, `redacted`) in place of a secret. */
+  redactionMarkers(ast: Statement): readonly { readonly where: 'encryption_passphrase' | 'URI' }[];
+  /** `ast` with its passphrase replaced. */
+  withPassphrase(ast: Statement, passphrase: string): Statement;
 }
 
 /** The real parser, formatter and completer. */
 export function loadSqlApi(): SqlApi {
-  return { parseScript, endsStatement, format, complete, checkScript, formatDiagnostic, redactUri };
+  return {
+    parseScript,
+    endsStatement,
+    format,
+    complete,
+    checkScript,
+    formatDiagnostic,
+    redactUri,
+    redactText: (text) => redactSqlText(text).text,
+    redactionMarkers,
+    withPassphrase,
+  };
 }

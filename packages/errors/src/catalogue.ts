@@ -30,6 +30,7 @@ export const ERROR_CATALOGUE = {
   INVALID_OPTION: user('22023'),
   INVALID_PARAMETER: user('22023'),
   MISSING_PARAMETER: user('42P02'),
+  REDACTED_SECRET: user('22023'),
   // URIs and providers
   INVALID_URI: user('22023'),
   UNKNOWN_SCHEME: user('0A000'),
