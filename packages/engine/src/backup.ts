@@ -429,7 +429,7 @@ export async function runBackup(
     await store.write(mpath, sealed, { signal });
     written.push({ store, path: mpath });
     if (plan.backupType === 'incremental') await writeChainRecord(plan, store, id, checksum, signal);
-    else await store.write(latestMarkerName(plan.end), Buffer.from(plan.dir), { signal });
+    else await store.write(latestMarkerName(plan.end), Buffer.from(`/${plan.dir}`), { signal });
     recordAnchor(ctx, store, plan.fullDir, plan.seq, plan.dir, plan.end);
     return { rows, bytes, dir: plan.dir };
   } catch (err) {

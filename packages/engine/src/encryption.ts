@@ -106,8 +106,11 @@ export async function readInfoFiles(store: ExternalStorage, fullDir: string): Pr
       damaged.push({ name: base, error: err });
     }
   }
-  const byName = (a: { name: string }, b: { name: string }) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  // By number, not by name: CockroachDB's `ENCRYPTION-INFO-10` sorts before `-2` as text, and collections
+  // written before the names matched CockroachDB's hold zero-padded `ENCRYPTION-INFO-0002`.
+  const index = (name: string): number =>
+    name === ENCRYPTION_INFO ? 1 : Number(name.slice(ENCRYPTION_INFO.length + 1));
+  const byName = (a: { name: string }, b: { name: string }) => index(a.name) - index(b.name);
   return { infos: infos.sort(byName), damaged: damaged.sort(byName), count: infos.length + damaged.length };
 }
 

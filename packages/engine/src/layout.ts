@@ -52,8 +52,9 @@ export function latestMarkerName(end: Date): string {
   return `${LATEST_DIR}LATEST-${inv}`;
 }
 
+/** `ENCRYPTION-INFO`, then `ENCRYPTION-INFO-2`, `-3`, … (CockroachDB's names; older collections' `-0002` still read). */
 export function encryptionInfoName(n: number): string {
-  return n <= 1 ? ENCRYPTION_INFO : `${ENCRYPTION_INFO}-${pad(n, 4)}`;
+  return n <= 1 ? ENCRYPTION_INFO : `${ENCRYPTION_INFO}-${n}`;
 }
 
 /** `BACKUP_PART_<n>_<locality with bytes outside [A-Za-z0-9=-] as _>` (reference §3.3). */

@@ -8,6 +8,7 @@ import type { EngineContext } from './context.js';
 import type { JobHandle } from './jobs/job-runner.js';
 import type { Manifest, TableEntry } from './manifest.js';
 import { type OpenedBackup, openBackup, storeForFile } from './open-backup.js';
+import { checkForeignKeys, requireEmptyHome } from './restore-checks.js';
 import { readSpanFile } from './spans.js';
 import { selectTargets } from './targets.js';
 import { bool, evalTime, str, strs } from './values.js';
@@ -70,6 +71,7 @@ export async function planRestore(
       'new_db_name can only be used for RESTORE DATABASE with a single target database',
     );
   const existing = await ctx.source.listDatabases();
+  if (sel.coverage === 'all' && layer.coverage === 'all') await requireEmptyHome(ctx, existing, opts.signal);
   const units: RestoreUnit[] = [];
   for (const [dbName, tableNames] of sel.databases) {
     const db = layer.databases.find((d) => d.name === dbName);
@@ -91,7 +93,11 @@ export async function planRestore(
           hint: 'create it first, or use into_db',
         },
       );
-    const tables = db.tables.filter((t) => tableNames.includes(t.name));
+    const chosen = db.tables.filter((t) => tableNames.includes(t.name));
+    const tables =
+      sel.coverage === 'tables'
+        ? await checkForeignKeys(ctx, targetDb, chosen, o.skipMissingForeignKeys === true, opts.signal)
+        : chosen;
     const objects = db.objects.filter((x) =>
       sel.coverage !== 'tables' ? true : x.type !== 'view' && tableNames.includes(x.table),
     );

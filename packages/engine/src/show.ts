@@ -35,8 +35,9 @@ export const BASE_COLUMNS = [
   col('object_name', 'text'),
   col('object_type', 'text'),
   col('backup_type', 'text'),
-  col('start_time', 'timestamptz'),
-  col('end_time', 'timestamptz'),
+  // CockroachDB's SHOW BACKUP times are TIMESTAMP (UTC, no zone): `2026-12-04 16:38:11.892`.
+  col('start_time', 'timestamp'),
+  col('end_time', 'timestamp'),
   col('size_bytes', 'int8'),
   col('rows', 'int8'),
   col('is_full_cluster', 'bool'),

@@ -10,6 +10,7 @@ export { parseStatement } from './parse-statement.js';
 export { type RedactedText, redactSqlText, SECRET_MASK } from './redact-text.js';
 export { redactUri, SECRET_URI_PARAMS } from './redact-uri.js';
 export { type RedactionMarker, redactionMarkers, uriHasMarker, withPassphrase } from './redaction-markers.js';
+export { showJobsSources } from './scan.js';
 export {
   endsStatement,
   isOwned,

@@ -2,7 +2,8 @@
 // values that are storage or KMS URIs (redacted for display); `secret` marks the passphrase.
 import type { BackupOptions, RestoreOptions, ShowBackupOptions } from './ast.js';
 
-export type OptionShape = 'list' | 'string' | 'bool' | 'flag';
+/** `words`: a keyword option whose value is more words (`experimental deferred copy`). */
+export type OptionShape = 'list' | 'string' | 'bool' | 'flag' | 'words';
 
 export interface OptionSpec<T> {
   readonly field: keyof T & string;
@@ -38,6 +39,8 @@ export const BACKUP_OPTIONS: readonly OptionSpec<BackupOptions>[] = [
   incremental,
   locality,
   { field: 'strictStorageLocality', name: 'strict storage locality', shape: 'flag' },
+  { field: 'includeAllVirtualClusters', name: 'include_all_virtual_clusters', shape: 'bool' },
+  { field: 'updatesClusterMonitoringMetrics', name: 'updates_cluster_monitoring_metrics', shape: 'bool' },
   rollback,
 ];
 
@@ -56,6 +59,11 @@ export const RESTORE_OPTIONS: readonly OptionSpec<RestoreOptions>[] = [
   detached,
   incremental,
   locality,
+  { field: 'skipMissingSequenceOwners', name: 'skip_missing_sequence_owners', shape: 'flag' },
+  { field: 'skipMissingUdfs', name: 'skip_missing_udfs', shape: 'flag' },
+  { field: 'removeRegions', name: 'remove_regions', shape: 'flag' },
+  { field: 'unsafeRestoreIncompatibleVersion', name: 'unsafe_restore_incompatible_version', shape: 'flag' },
+  { field: 'experimentalCopy', name: 'experimental', shape: 'words' },
 ];
 
 export const SHOW_BACKUP_OPTIONS: readonly OptionSpec<ShowBackupOptions>[] = [
@@ -68,4 +76,5 @@ export const SHOW_BACKUP_OPTIONS: readonly OptionSpec<ShowBackupOptions>[] = [
   { field: 'privileges', name: 'privileges', shape: 'flag' },
   rollback,
   incremental,
+  { field: 'encryptionInfoDir', name: 'encryption_info_dir', shape: 'string' },
 ];

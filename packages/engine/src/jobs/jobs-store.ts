@@ -54,6 +54,13 @@ interface Row {
   coordinator_id: bigint;
 }
 
+/** The jobs table (also built empty, in memory, to check job queries without a home). */
+export const JOBS_TABLE_SQL = `CREATE TABLE IF NOT EXISTS jobs (
+  id INTEGER PRIMARY KEY, job_type TEXT NOT NULL, description TEXT NOT NULL, user_name TEXT NOT NULL,
+  status TEXT NOT NULL, running_status TEXT, created TEXT NOT NULL, started TEXT, finished TEXT,
+  modified TEXT NOT NULL, fraction_completed REAL NOT NULL DEFAULT 0, rows INTEGER NOT NULL DEFAULT 0,
+  bytes INTEGER NOT NULL DEFAULT 0, error TEXT, coordinator_id INTEGER NOT NULL)`;
+
 const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'canceled'];
 
 function isAlive(pid: number): boolean {
@@ -77,11 +84,7 @@ export class JobsStore {
     this.db.defaultSafeIntegers(true);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS jobs (
-      id INTEGER PRIMARY KEY, job_type TEXT NOT NULL, description TEXT NOT NULL, user_name TEXT NOT NULL,
-      status TEXT NOT NULL, running_status TEXT, created TEXT NOT NULL, started TEXT, finished TEXT,
-      modified TEXT NOT NULL, fraction_completed REAL NOT NULL DEFAULT 0, rows INTEGER NOT NULL DEFAULT 0,
-      bytes INTEGER NOT NULL DEFAULT 0, error TEXT, coordinator_id INTEGER NOT NULL)`);
+    this.db.exec(JOBS_TABLE_SQL);
     this.db.exec(`CREATE TABLE IF NOT EXISTS backup_heads (
       collection TEXT NOT NULL, full_dir TEXT NOT NULL, layers INTEGER NOT NULL, last_dir TEXT NOT NULL,
       end_time TEXT NOT NULL, PRIMARY KEY (collection, full_dir))`);
@@ -149,9 +152,35 @@ export class JobsStore {
   }
 
   get(id: bigint): JobRecord {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    const row = this.find(id);
     if (!row) throw new StrongroomError('JOB_NOT_FOUND', `job with ID ${id} does not exist`);
-    return toRecord(row);
+    return row;
+  }
+
+  /** The job, or undefined when no job has that ID. */
+  find(id: bigint): JobRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  /** Running, pending or paused jobs of a type (for `PAUSE/RESUME/CANCEL ALL <type> JOBS`). */
+  unfinished(type: JobType): bigint[] {
+    const rows = this.db
+      .prepare(`SELECT id FROM jobs WHERE job_type = ? AND finished IS NULL ORDER BY id`)
+      .all(type) as { id: bigint }[];
+    return rows.map((r) => BigInt(r.id));
+  }
+
+  /** Records a free-text status (e.g. a pause reason) shown as running_status. */
+  setRunningStatus(id: bigint, runningStatus: string): void {
+    this.db
+      .prepare('UPDATE jobs SET running_status = ?, modified = ? WHERE id = ?')
+      .run(runningStatus, new Date().toISOString(), id);
+  }
+
+  /** The store's database, for read-only queries over `[SHOW JOBS]` (see jobs-query.ts). */
+  get database(): Database.Database {
+    return this.db;
   }
 
   /** Running jobs and jobs finished within the last 12 hours, newest first (CockroachDB's SHOW JOBS). */
