@@ -28,6 +28,8 @@ export interface RestorePlan {
   readonly totalRows: number;
   readonly schemaOnly: boolean;
   readonly skipMissingForeignKeys: boolean;
+  readonly noOwner: boolean;
+  readonly noPrivileges: boolean;
   readonly detached: boolean;
 }
 
@@ -118,6 +120,8 @@ export async function planRestore(
     totalRows,
     schemaOnly: o.schemaOnly === true,
     skipMissingForeignKeys: o.skipMissingForeignKeys === true,
+    noOwner: o.noOwner === true,
+    noPrivileges: o.noPrivileges === true,
     detached: bool(o.detached),
   };
 }
@@ -170,6 +174,8 @@ export async function runRestore(
       objects: u.objects,
       schemaOnly: plan.schemaOnly,
       skipMissingForeignKeys: plan.skipMissingForeignKeys,
+      noOwner: plan.noOwner,
+      noPrivileges: plan.noPrivileges,
       signal: job.signal,
       onRows: (r, b) => {
         rows += r;

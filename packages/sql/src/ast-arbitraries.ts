@@ -112,6 +112,8 @@ const explainable = fc.oneof(
           skipLocalitiesCheck: flag,
           schemaOnly: flag,
           verifyBackupTableData: flag,
+          noOwner: flag,
+          noPrivileges: flag,
           detached: opt(bool),
           executionLocality: opt(str),
         })

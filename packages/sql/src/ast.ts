@@ -62,6 +62,10 @@ export interface RestoreOptions {
   readonly skipLocalitiesCheck?: true;
   readonly schemaOnly?: true;
   readonly verifyBackupTableData?: true;
+  /** PostgreSQL: objects are owned by the restoring user (pg_restore's --no-owner). */
+  readonly noOwner?: true;
+  /** PostgreSQL: no GRANTs, REVOKEs or default privileges are restored (pg_restore's --no-privileges). */
+  readonly noPrivileges?: true;
   readonly detached?: BoolValue;
   readonly incrementalLocation?: readonly StringValue[];
   readonly executionLocality?: StringValue;

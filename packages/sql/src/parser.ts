@@ -239,6 +239,8 @@ export class StatementParser extends CstParser {
       { ALT: () => this.CONSUME(KW.SKIP_LOCALITIES_CHECK) },
       { ALT: () => this.CONSUME(KW.SCHEMA_ONLY) },
       { ALT: () => this.CONSUME(KW.VERIFY_BACKUP_TABLE_DATA) },
+      { ALT: () => this.CONSUME(KW.NO_OWNER) },
+      { ALT: () => this.CONSUME(KW.NO_PRIVILEGES) },
       { ALT: () => this.SUBRULE(this.detachedOption) },
       { ALT: () => this.SUBRULE(this.incrementalLocationOption) },
       { ALT: () => this.SUBRULE(this.executionLocalityOption) },
