@@ -64,6 +64,7 @@ export const ERROR_CATALOGUE = {
   TARGET_NOT_FOUND: user('42P01'),
   TARGET_EXISTS: user('42P07'),
   DATABASE_NOT_FOUND: user('3D000'),
+  ROLE_NOT_FOUND: user('42704'),
   INCOMPATIBLE_CHAIN: user('22023'),
   // sources
   SOURCE_UNAVAILABLE: system('08006', true),

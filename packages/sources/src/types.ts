@@ -128,6 +128,10 @@ export interface RestoreRequest {
   readonly schemaOnly?: boolean;
   /** Drop foreign keys whose referenced table is not restored, instead of failing. */
   readonly skipMissingForeignKeys?: boolean;
+  /** Leave out object owners: everything is owned by the restoring user (sources with owners only). */
+  readonly noOwner?: boolean;
+  /** Leave out GRANTs, REVOKEs and default privileges (sources with privileges only). */
+  readonly noPrivileges?: boolean;
   readonly signal?: AbortSignal;
   /** Called as rows are loaded. */
   readonly onRows?: (rows: number, bytes: number) => void;
