@@ -9,10 +9,13 @@ import {
   format,
   formatDiagnostic,
   parseScript,
+  redactionMarkers,
+  redactSqlText,
   redactUri,
   type ScriptStatement,
   type SqlDiagnostic,
   type Statement,
+  withPassphrase,
 } from '@strongroom/sql';
 
 /** A positioned problem found in a script (1-based line and column, 0-based offset). */
@@ -33,6 +36,12 @@ export interface SqlApi {
   formatDiagnostic(d: Diagnostic, text: string, fileName: string): string;
   /** The URI with secret parameters and passwords replaced. */
   redactUri(uri: string): string;
+  /** Text that may not parse, with secret-looking literals masked and URIs redacted. */
+  redactText(text: string): string;
+  /** Where `ast` holds a redaction marker (`*****`, `redacted`) in place of a secret. */
+  redactionMarkers(ast: Statement): readonly { readonly where: 'encryption_passphrase' | 'URI' }[];
+  /** `ast` with its passphrase replaced. */
+  withPassphrase(ast: Statement, passphrase: string): Statement;
 }
 
 /**
@@ -72,5 +81,8 @@ export function loadSqlApi(): SqlApi {
     checkScript: checkScriptFully,
     formatDiagnostic,
     redactUri,
+    redactText: (text) => redactSqlText(text).text,
+    redactionMarkers,
+    withPassphrase,
   };
 }

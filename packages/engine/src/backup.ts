@@ -7,8 +7,9 @@ import { isStrongroomError, StrongroomError } from '@strongroom/errors';
 import type { Snapshot, TableInfo } from '@strongroom/sources';
 import { type BackupStatement, format } from '@strongroom/sql';
 import type { ExternalStorage } from '@strongroom/storage';
-import { checkAnchor, recordAnchor } from './anchor.js';
+import { checkAnchor, collectionName, recordAnchor } from './anchor.js';
 import { checksumOf, exists, type Layer, latestFullDir, readChain } from './chain.js';
+import { cleanupCollection } from './cleanup.js';
 import { openForWrite, placeSpan, storeOf, type WriteCollection } from './collection.js';
 import { fingerprintSpan } from './compress-pool.js';
 import { localityOf } from './config.js';
@@ -270,6 +271,7 @@ export async function runBackup(
   const written: { store: typeof store; path: string }[] = [];
   const signal = job.signal;
   try {
+    await cleanupBefore(ctx, plan, job);
     if (plan.info)
       written.push({
         store,
@@ -503,4 +505,19 @@ async function refuseInsideBackup(store: ExternalStorage): Promise<void> {
       `${uri} is ${insideByName ? "inside a backup's directory" : "a backup's directory itself"}; a collection cannot be nested in a backup`,
       { hint: 'back up into the collection (its root URI) or into a new, separate location' },
     );
+}
+
+/**
+ * Before a BACKUP writes: notes its layer directory in every store as this job's (so leftovers of a crash
+ * are recognised as dead), then removes what earlier killed backups left in the collection.
+ */
+async function cleanupBefore(ctx: EngineContext, plan: BackupPlan, job: JobHandle): Promise<void> {
+  const stores = [plan.collection.defaultStore, ...plan.collection.stores.values()];
+  for (const s of stores) ctx.jobs.recordTarget(job.id, collectionName(s), plan.dir);
+  try {
+    await cleanupCollection(ctx, stores, { keep: plan.dir, signal: job.signal });
+  } catch (err) {
+    if (job.signal.aborted) throw err;
+    // Best effort: what was not removed now is removed by a later backup.
+  }
 }

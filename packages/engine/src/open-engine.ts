@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { assertNever, StrongroomError } from '@strongroom/errors';
 import { defaultKmsRegistry } from '@strongroom/kms';
-import { openSource, type ResultSet } from '@strongroom/sources';
+import { openSource, type ResultColumn, type ResultSet } from '@strongroom/sources';
 import {
   bindParameters,
   type ExplainableStatement,
@@ -13,6 +13,8 @@ import {
   type JobSelector,
   parseScriptOrThrow,
   placeholderCount,
+  placeholderTypes,
+  redactionMarkers,
   type ScriptStatement,
   type Statement,
 } from '@strongroom/sql';
@@ -22,6 +24,7 @@ import { planBackup, runBackup, SPAN_CONCURRENCY } from './backup.js';
 import { prewarmEncoders } from './compress-pool.js';
 import { loadConfig } from './config.js';
 import type { EngineContext } from './context.js';
+import { describeStatement, JOB_RESULT } from './describe.js';
 import { explain } from './explain.js';
 import { jobDescription } from './jobs/job-description.js';
 import { JobRunner } from './jobs/job-runner.js';
@@ -33,7 +36,7 @@ import { planRestore, runRestore } from './restore.js';
 import { showBackup, showBackups } from './show.js';
 import { showDatabases, showTables } from './show-catalog.js';
 import { checkStatement } from './statement-check.js';
-import type { Engine, EngineOptions, ExecuteOptions } from './types.js';
+import type { Engine, EngineDescription, EngineOptions, ExecuteOptions } from './types.js';
 import { int, str } from './values.js';
 
 /** `$STRONGROOM_HOME`, else `~/.strongroom`. */
@@ -41,12 +44,12 @@ export function defaultHome(env: Readonly<Record<string, string | undefined>> = 
   return env.STRONGROOM_HOME ?? join(homedir(), '.strongroom');
 }
 
-const JOB_RESULT = [
-  { name: 'job_id', type: 'int8' },
-  { name: 'status', type: 'text' },
-  { name: 'fraction_completed', type: 'float8' },
-  { name: 'rows', type: 'int8' },
-];
+function paramText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
+  return String(v);
+}
 
 function toScriptStatement(text: string): ScriptStatement {
   const statements = parseScriptOrThrow(text);
@@ -55,18 +58,74 @@ function toScriptStatement(text: string): ScriptStatement {
   return statements[0] as ScriptStatement;
 }
 
+/** A secret that reads `*****` or `redacted` was copied from a redacted text (history, a job description):
+ * running it would encrypt a backup under the marker itself, so it is refused. */
+function refuseRedactionMarkers(ast: Statement): void {
+  const [marker] = redactionMarkers(ast);
+  if (marker === undefined) return;
+  const what =
+    marker.where === 'encryption_passphrase'
+      ? "encryption_passphrase is the redaction marker '*****'"
+      : 'a URI holds the redaction marker "redacted" in place of a password or secret parameter';
+  throw new StrongroomError(
+    'REDACTED_SECRET',
+    `${what}, not a secret: the statement was copied from a redacted form (history, a job description)`,
+    { hint: 'type the secret again, or pass it as a $1 placeholder' },
+  );
+}
+
 class StrongroomEngine implements Engine {
   private readonly runner: JobRunner;
 
   constructor(private readonly ctx: EngineContext) {
-    this.runner = new JobRunner(ctx.jobs);
+    this.runner = new JobRunner(ctx.jobs, ctx.user);
   }
 
   async execute(statement: ScriptStatement | string, options: ExecuteOptions = {}): Promise<ResultSet> {
     const st = typeof statement === 'string' ? toScriptStatement(statement) : statement;
-    if (st.kind === 'forward') return this.ctx.source.execute(st.text, options.params ?? []);
-    const ast = placeholderCount(st.ast) > 0 ? bindParameters(st.ast, options.params ?? []) : st.ast;
+    if (st.kind === 'forward') {
+      const source = this.ctx.source;
+      const o = options.signal ? { signal: options.signal } : {};
+      if (options.sink && source.stream) {
+        const sink = options.sink;
+        let columns: readonly ResultColumn[] = [];
+        const tag = await source.stream(
+          st.text,
+          options.params ?? [],
+          {
+            columns: (c) => {
+              columns = c;
+              sink.columns(c);
+            },
+            rows: (batch) => sink.rows(batch),
+          },
+          o,
+        );
+        return { columns, rows: [], tag };
+      }
+      return source.execute(st.text, options.params ?? [], o);
+    }
+    // Owned statements bind their parameters as text, whatever kind of value the caller had.
+    const params = (options.params ?? []).map(paramText);
+    const ast = placeholderCount(st.ast) > 0 ? bindParameters(st.ast, params) : st.ast;
+    refuseRedactionMarkers(ast);
     return this.run(ast, options);
+  }
+
+  get sourceKind(): string {
+    return this.ctx.source.kind;
+  }
+
+  listDatabases(): Promise<readonly string[]> {
+    return this.ctx.source.listDatabases();
+  }
+
+  async describe(st: ScriptStatement): Promise<EngineDescription> {
+    if (st.kind === 'owned')
+      return { columns: describeStatement(st.ast), paramTypes: placeholderTypes(st.ast) };
+    const source = this.ctx.source;
+    if (source.describe) return source.describe(st.text);
+    return { columns: undefined, paramTypes: [] };
   }
 
   private async run(ast: Statement, o: ExecuteOptions): Promise<ResultSet> {
@@ -192,9 +251,14 @@ class StrongroomEngine implements Engine {
       detached,
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      ...(o.onJobEnd ? { onEnd: o.onJobEnd } : {}),
     });
     if (detached) return { columns: [JOB_RESULT[0]!], rows: [[r.id]], tag: type };
-    return { columns: JOB_RESULT, rows: [[r.id, 'succeeded', 1, BigInt(Number(r.result ?? 0))]], tag: type };
+    return {
+      columns: [...JOB_RESULT],
+      rows: [[r.id, 'succeeded', 1, BigInt(Number(r.result ?? 0))]],
+      tag: type,
+    };
   }
 
   async close(): Promise<void> {
@@ -224,6 +288,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     },
     jobs,
     locality: options.locality ?? '',
+    user: options.user ?? 'root',
     domicile,
   });
 }

@@ -29,6 +29,8 @@ export interface RestorePlan {
   readonly totalRows: number;
   readonly schemaOnly: boolean;
   readonly skipMissingForeignKeys: boolean;
+  readonly noOwner: boolean;
+  readonly noPrivileges: boolean;
   readonly detached: boolean;
 }
 
@@ -115,6 +117,8 @@ export async function planRestore(
     totalRows,
     schemaOnly: o.schemaOnly === true,
     skipMissingForeignKeys: o.skipMissingForeignKeys === true,
+    noOwner: o.noOwner === true,
+    noPrivileges: o.noPrivileges === true,
     detached: bool(o.detached),
   };
 }
@@ -167,6 +171,8 @@ export async function runRestore(
       objects: u.objects,
       schemaOnly: plan.schemaOnly,
       skipMissingForeignKeys: plan.skipMissingForeignKeys,
+      noOwner: plan.noOwner,
+      noPrivileges: plan.noPrivileges,
       signal: job.signal,
       onRows: (r, b) => {
         rows += r;

@@ -29,7 +29,7 @@ export async function showBackups(ctx: EngineContext, stmt: ShowBackupsStatement
   return { columns: [col('path', 'text')], rows: dirs.map((d) => [`/${d}`]), tag: `SHOW ${dirs.length}` };
 }
 
-const BASE_COLUMNS = [
+export const BASE_COLUMNS = [
   col('database_name', 'text'),
   col('parent_schema_name', 'text'),
   col('object_name', 'text'),
@@ -152,7 +152,7 @@ export async function showBackup(
               `/${db.name}/${t.name}/${pretty(s.hi, 'Max')}`,
             ]);
     return {
-      columns: [col('start_pretty', 'text'), col('end_pretty', 'text')],
+      columns: RANGES_COLUMNS,
       rows,
       tag: `SHOW ${rows.length}`,
     };
@@ -165,19 +165,23 @@ export async function showBackup(
   return { columns, rows, tag: `SHOW ${rows.length}` };
 }
 
+export const RANGES_COLUMNS = [col('start_pretty', 'text'), col('end_pretty', 'text')];
+
+export const FILES_COLUMNS = [
+  col('path', 'text'),
+  col('backup_type', 'text'),
+  col('start_pretty', 'text'),
+  col('end_pretty', 'text'),
+  col('start_key', 'bytea'),
+  col('end_key', 'bytea'),
+  col('size_bytes', 'int8'),
+  col('rows', 'int8'),
+  col('locality', 'text'),
+  col('file_bytes', 'int8'),
+];
+
 function showFiles(b: OpenedBackup, fileBytes: Map<string, number> | undefined): ResultSet {
-  const columns = [
-    col('path', 'text'),
-    col('backup_type', 'text'),
-    col('start_pretty', 'text'),
-    col('end_pretty', 'text'),
-    col('start_key', 'bytea'),
-    col('end_key', 'bytea'),
-    col('size_bytes', 'int8'),
-    col('rows', 'int8'),
-    col('locality', 'text'),
-    col('file_bytes', 'int8'),
-  ];
+  const columns = FILES_COLUMNS;
   const rows: ResultValue[][] = [];
   for (const l of b.layers) {
     const m = l.manifest;

@@ -30,6 +30,7 @@ export const ERROR_CATALOGUE = {
   INVALID_OPTION: user('22023'),
   INVALID_PARAMETER: user('22023'),
   MISSING_PARAMETER: user('42P02'),
+  REDACTED_SECRET: user('22023'),
   // URIs and providers
   INVALID_URI: user('22023'),
   UNKNOWN_SCHEME: user('0A000'),
@@ -63,6 +64,7 @@ export const ERROR_CATALOGUE = {
   TARGET_NOT_FOUND: user('42P01'),
   TARGET_EXISTS: user('42P07'),
   DATABASE_NOT_FOUND: user('3D000'),
+  ROLE_NOT_FOUND: user('42704'),
   INCOMPATIBLE_CHAIN: user('22023'),
   // sources
   SOURCE_UNAVAILABLE: system('08006', true),

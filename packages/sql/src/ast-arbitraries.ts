@@ -135,6 +135,8 @@ const explainable = fc.oneof(
           schemaOnly: flag,
           verifyBackupTableData: flag,
           skipRollbackCheck: flag,
+          noOwner: flag,
+          noPrivileges: flag,
           detached: opt(bool),
           executionLocality: opt(str),
           skipMissingSequenceOwners: flag,

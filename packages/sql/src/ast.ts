@@ -66,6 +66,10 @@ export interface RestoreOptions {
   readonly schemaOnly?: true;
   readonly verifyBackupTableData?: true;
   readonly skipRollbackCheck?: true;
+  /** PostgreSQL: objects are owned by the restoring user (pg_restore's --no-owner). */
+  readonly noOwner?: true;
+  /** PostgreSQL: no GRANTs, REVOKEs or default privileges are restored (pg_restore's --no-privileges). */
+  readonly noPrivileges?: true;
   readonly detached?: BoolValue;
   readonly incrementalLocation?: readonly StringValue[];
   readonly executionLocality?: StringValue;

@@ -56,6 +56,8 @@ export const RESTORE_OPTIONS: readonly OptionSpec<RestoreOptions>[] = [
   { field: 'schemaOnly', name: 'schema_only', shape: 'flag' },
   { field: 'verifyBackupTableData', name: 'verify_backup_table_data', shape: 'flag' },
   rollback,
+  { field: 'noOwner', name: 'no_owner', shape: 'flag' },
+  { field: 'noPrivileges', name: 'no_privileges', shape: 'flag' },
   detached,
   incremental,
   locality,

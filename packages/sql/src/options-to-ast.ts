@@ -20,6 +20,8 @@ const FLAGS: Record<string, readonly [string, string]> = {
   SKIP_LOCALITIES_CHECK: ['skipLocalitiesCheck', 'skip_localities_check'],
   SCHEMA_ONLY: ['schemaOnly', 'schema_only'],
   VERIFY_BACKUP_TABLE_DATA: ['verifyBackupTableData', 'verify_backup_table_data'],
+  NO_OWNER: ['noOwner', 'no_owner'],
+  NO_PRIVILEGES: ['noPrivileges', 'no_privileges'],
   CHECK_FILES: ['checkFiles', 'check_files'],
   SKIP_ROLLBACK_CHECK: ['skipRollbackCheck', 'skip_rollback_check'],
   AS_JSON: ['asJson', 'as_json'],

@@ -382,6 +382,8 @@ export class StatementParser extends CstParser {
         },
       },
       { ALT: () => this.CONSUME(KW.SKIP_ROLLBACK_CHECK) },
+      { ALT: () => this.CONSUME(KW.NO_OWNER) },
+      { ALT: () => this.CONSUME(KW.NO_PRIVILEGES) },
       { ALT: () => this.SUBRULE(this.detachedOption) },
       { ALT: () => this.SUBRULE(this.incrementalLocationOption) },
       { ALT: () => this.SUBRULE(this.executionLocalityOption) },

@@ -198,6 +198,8 @@ const UNRESERVED = [
   'LOCALITY',
   'NEW_DB_NAME',
   'NEW_KMS',
+  'NO_OWNER',
+  'NO_PRIVILEGES',
   'OF',
   'OLD_KMS',
   'OPTIONS',

@@ -70,7 +70,7 @@ export class LocalFileStorage implements ExternalStorage {
       throw fail(err);
     }
     await this.#checkConfined(dirname(target), path);
-    const temp = join(dirname(target), `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    const temp = join(dirname(target), `${TEMP_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`);
     let handle: FileHandle | undefined;
     try {
       handle = await open(temp, 'wx', 0o644);
@@ -189,6 +189,45 @@ export class LocalFileStorage implements ExternalStorage {
     }
   }
 
+  /**
+   * Removes hidden temporary files that no write will ever finish: their writing process (named in the
+   * file name) is gone, or they are older than `maxAgeMs`. Returns how many were removed.
+   */
+  async removeStaleTemporaries(maxAgeMs: number): Promise<number> {
+    let removed = 0;
+    const visit = async (dir: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) await visit(p);
+        else if (e.isFile() && e.name.startsWith(TEMP_PREFIX)) {
+          const pid = Number(/^\D*(\d+)-/.exec(e.name.slice(TEMP_PREFIX.length))?.[1] ?? Number.NaN);
+          const dead = Number.isSafeInteger(pid) && pid > 0 && !processAlive(pid);
+          const old = await stat(p).then(
+            (st) => Date.now() - st.mtimeMs > maxAgeMs,
+            () => false,
+          );
+          if (
+            (dead || old) &&
+            (await unlink(p).then(
+              () => true,
+              () => false,
+            ))
+          )
+            removed++;
+        }
+      }
+    };
+    await this.#checkConfined(this.root, '/');
+    await visit(this.root);
+    return removed;
+  }
+
   #file(path: string): string {
     return join(this.root, ...checkObjectPath(path).split('/'));
   }
@@ -235,4 +274,13 @@ async function syncDir(dir: string): Promise<void> {
 /** True when `child` is `root` or inside it. */
 export function isInside(root: string, child: string): boolean {
   return child === root || child.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errnoOf(err) === 'EPERM';
+  }
 }

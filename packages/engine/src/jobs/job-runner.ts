@@ -2,7 +2,7 @@
 // PAUSE/CANCEL requests made from this or another process (polled between units of work), and keeps
 // detached jobs alive until the engine closes.
 import { isStrongroomError, StrongroomError } from '@strongroom/errors';
-import type { Progress } from '../types.js';
+import type { JobEnd, Progress } from '../types.js';
 import { isTerminal, type JobsStore, type JobType } from './jobs-store.js';
 
 export interface JobHandle {
@@ -24,7 +24,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class JobRunner {
   private readonly running = new Map<bigint, Running>();
 
-  constructor(private readonly store: JobsStore) {}
+  constructor(
+    private readonly store: JobsStore,
+    private readonly user = 'root',
+  ) {}
 
   /**
    * Starts a job. Attached: resolves with `fn`'s result once the job ends. Detached: resolves with the job
@@ -34,9 +37,14 @@ export class JobRunner {
     type: JobType,
     description: string,
     fn: (job: JobHandle) => Promise<T>,
-    opts: { detached: boolean; signal?: AbortSignal; onProgress?: (p: Progress) => void },
+    opts: {
+      detached: boolean;
+      signal?: AbortSignal;
+      onProgress?: (p: Progress) => void;
+      onEnd?: (end: JobEnd) => void;
+    },
   ): Promise<{ id: bigint; result?: T }> {
-    const id = this.store.create(type, description);
+    const id = this.store.create(type, description, this.user);
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(opts.signal?.reason);
     if (!opts.detached) opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -81,10 +89,13 @@ export class JobRunner {
       try {
         const result = await fn(handle);
         this.store.setStatus(id, 'succeeded');
+        opts.onEnd?.({ jobId: id, jobType: type, status: 'succeeded' });
         return result;
       } catch (err) {
         const e = isStrongroomError(err) ? err : new StrongroomError('INTERNAL', String(err), { cause: err });
-        this.store.setStatus(id, e.code === 'CANCELED' ? 'canceled' : 'failed', e.message);
+        const status = e.code === 'CANCELED' ? 'canceled' : 'failed';
+        this.store.setStatus(id, status, e.message);
+        opts.onEnd?.({ jobId: id, jobType: type, status, error: e.message });
         throw e;
       } finally {
         opts.signal?.removeEventListener('abort', onAbort);

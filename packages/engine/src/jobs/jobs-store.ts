@@ -88,6 +88,8 @@ export class JobsStore {
     this.db.exec(`CREATE TABLE IF NOT EXISTS backup_heads (
       collection TEXT NOT NULL, full_dir TEXT NOT NULL, layers INTEGER NOT NULL, last_dir TEXT NOT NULL,
       end_time TEXT NOT NULL, PRIMARY KEY (collection, full_dir))`);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS backup_targets (
+      job_id INTEGER NOT NULL, collection TEXT NOT NULL, dir TEXT NOT NULL, PRIMARY KEY (collection, dir, job_id))`);
     this.failOrphans();
   }
 
@@ -221,6 +223,29 @@ export class JobsStore {
       .prepare('SELECT * FROM backup_heads WHERE collection = ? AND full_dir = ?')
       .get(collection, fullDir) as HeadRow | undefined;
     return row && toHead(row);
+  }
+
+  /** Notes the layer directory a BACKUP job writes into, so a crash's leftovers can be told apart later. */
+  recordTarget(jobId: bigint, collection: string, dir: string): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO backup_targets (job_id, collection, dir) VALUES (?, ?, ?)')
+      .run(jobId, collection, dir);
+  }
+
+  /**
+   * Who wrote an incomplete layer directory, as far as this host knows: 'live' while a job of a live process
+   * writes it, 'dead' when every job that wrote it ended (a killed process's job is marked failed when the
+   * store is next opened), undefined when no job of this host wrote it.
+   */
+  targetWriter(collection: string, dir: string): 'live' | 'dead' | undefined {
+    const rows = this.db
+      .prepare(
+        `SELECT j.status AS status, j.coordinator_id AS pid FROM backup_targets t JOIN jobs j ON j.id = t.job_id
+         WHERE t.collection = ? AND t.dir = ?`,
+      )
+      .all(collection, dir) as { status: JobStatus; pid: bigint }[];
+    if (rows.length === 0) return undefined;
+    return rows.some((r) => !TERMINAL.includes(r.status) && isAlive(Number(r.pid))) ? 'live' : 'dead';
   }
 
   close(): void {

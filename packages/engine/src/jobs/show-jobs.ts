@@ -7,7 +7,7 @@ import type { JobRecord } from './jobs-store.js';
 
 const col = (name: string, type: string): ResultColumn => ({ name, type });
 
-const LISTING: readonly ResultColumn[] = [
+export const LISTING: readonly ResultColumn[] = [
   col('job_id', 'int8'),
   col('job_type', 'text'),
   col('description', 'text'),
@@ -23,7 +23,7 @@ const LISTING: readonly ResultColumn[] = [
   col('coordinator_id', 'int8'),
 ];
 
-const FULL: readonly ResultColumn[] = [
+export const FULL: readonly ResultColumn[] = [
   ...LISTING.slice(0, 3),
   col('statement', 'text'),
   ...LISTING.slice(3),
