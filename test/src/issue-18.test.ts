@@ -216,4 +216,33 @@ describe('issue #18', () => {
       await f.engine.close();
     }
   });
+
+  it('SHOW BACKUP: skip size shows 0 sizes and rows, RANGES has start_key/end_key, times are TIMESTAMP', async () => {
+    const f = await fixture();
+    try {
+      await f.run('CREATE TABLE t (a INTEGER)');
+      await f.run('INSERT INTO t VALUES (1), (2)');
+      await f.run(`BACKUP INTO 'nodelocal://1/c'`);
+      const full = await f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c'`);
+      const t = full.rows.find((r) => r[2] === 't')!;
+      assert.equal(t[8], 2);
+      assert.ok(Number(t[7]) > 0);
+      assert.deepEqual(
+        full.columns.filter((c) => c.name.endsWith('_time')).map((c) => c.type),
+        ['timestamp', 'timestamp'],
+      );
+      const skipped = await f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c' WITH skip size`);
+      const s = skipped.rows.find((r) => r[2] === 't')!;
+      assert.deepEqual([s[7], s[8]], [0, 0]);
+      const ranges = await f.run(`SHOW BACKUP RANGES FROM LATEST IN 'nodelocal://1/c'`);
+      assert.deepEqual(
+        ranges.columns.map((c) => c.name),
+        ['start_pretty', 'end_pretty', 'start_key', 'end_key'],
+      );
+      const r = ranges.rows.find((x) => String(x[0]).startsWith('/defaultdb/t/'))!;
+      assert.equal(Buffer.from(r[2] as Uint8Array).toString(), r[0]);
+    } finally {
+      await f.engine.close();
+    }
+  });
 });
