@@ -6,7 +6,7 @@ import { StrongroomError } from '@strongroom/errors';
 import { defaultKmsRegistry } from '@strongroom/kms';
 import type { ExplainableStatement, JobSelector, Statement, StringValue } from '@strongroom/sql';
 import { defaultStorageRegistry } from '@strongroom/storage';
-import { LOCALITY_PARAM, parseExternalUri, parseLocalityUris, stripUriParam } from '@strongroom/uri';
+import { LOCALITY_PARAM, parseLocalityUris, stripUriParam } from '@strongroom/uri';
 import { checkJobsQuery } from './jobs/jobs-query.js';
 
 const refuse = (message: string, hint?: string): StrongroomError =>
@@ -33,29 +33,21 @@ function literal(v: StringValue | undefined): string | undefined {
 function checkStorageUris(uris: readonly StringValue[], forBackup = false): void {
   const values = uris.map(literal);
   if (values.some((u) => u === undefined)) return; // placeholders: checked once bound
-  const schemes = new Set(defaultStorageRegistry().schemes);
   const plain = forBackup
     ? (({ defaultUri, byLocality }) => [defaultUri, ...byLocality.values()])(
         parseLocalityUris(values as string[]),
       )
     : (values as string[]).map((u) => stripUriParam(u, LOCALITY_PARAM));
-  for (const uri of plain) checkScheme(uri, schemes, 'storage');
+  const registry = defaultStorageRegistry();
+  for (const uri of plain) registry.validate(uri);
 }
 
 function checkKmsUris(uris: readonly StringValue[] | undefined): void {
-  const schemes = new Set(defaultKmsRegistry().schemes);
+  const registry = defaultKmsRegistry();
   for (const v of uris ?? []) {
     const uri = literal(v);
-    if (uri !== undefined) checkScheme(uri, schemes, 'KMS');
+    if (uri !== undefined) registry.validate(uri);
   }
-}
-
-function checkScheme(uri: string, schemes: ReadonlySet<string>, what: string): void {
-  const u = parseExternalUri(uri);
-  if (!schemes.has(u.scheme))
-    throw new StrongroomError('UNKNOWN_SCHEME', `unsupported ${what} URI scheme "${u.scheme}"`, {
-      hint: `${what} URIs here use one of: ${[...schemes].sort().join(', ')}`,
-    });
 }
 
 function checkJobs(j: JobSelector): void {
