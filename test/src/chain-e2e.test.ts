@@ -106,7 +106,8 @@ describe('incremental chains', () => {
       const files = await f.run(`SHOW BACKUP FILES FROM LATEST IN 'nodelocal://1/c'`);
       const full = files.rows.filter((r) => r[1] === 'full');
       const inc = files.rows.filter((r) => r[1] === 'incremental');
-      assert.ok(full.length >= 4, `the full backup has several spans (${full.length})`);
+      // SQLite tables are backed up as 1 MiB page windows: this ~1.6 MB table is two of them.
+      assert.ok(full.length >= 2, `the full backup has several spans (${full.length})`);
       assert.equal(inc.length, 1, 'only the changed span was stored again');
       assert.ok((inc[0]?.[7] as number) < 100000);
       await f.run(`RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/c' WITH new_db_name = 'r'`);

@@ -32,7 +32,7 @@ export async function explain(
           );
         for (const t of p.tables)
           lines.push(
-            `table ${t.database}.${t.info.name}: ${t.boundaries.length + 1} span(s) → locality ${t.locality}${t.previous ? ' (unchanged spans skipped)' : ''}`,
+            `${t.info.name === '' ? `database ${t.database} own pages` : `table ${t.database}.${t.info.name}`}: ${t.boundaries.length + 1} ${t.pages ? 'page ' : ''}span(s) → locality ${t.locality}${t.previous ? ' (unchanged spans skipped)' : ''}`,
           );
         const writes = ['data/*.rows'];
         if (p.info) writes.unshift('ENCRYPTION-INFO');

@@ -1,11 +1,14 @@
 // The sqlite source: databases are files (a directory of `<name>.db`, or one file), the session
 // connection runs forwarded statements, snapshots and restores use connections of their own.
+import { dirname } from 'node:path';
 import { StrongroomError } from '@strongroom/errors';
 import type { RestoreRequest, ResultSet, Snapshot, Source } from '../types.js';
 import { resolveSqliteLocation } from './location.js';
 import { restoreIntoFile } from './restore.js';
+import { restoreFromPages } from './restore-pages.js';
 import { SqliteSession } from './session.js';
 import { SqliteSnapshot } from './snapshot.js';
+import { removeStaleTemporaries } from './temp-files.js';
 
 export interface SqliteSourceOptions {
   /** The engine's home directory; the embedded default databases live in `<home>/data/`. */
@@ -52,7 +55,11 @@ export class SqliteSource implements Source {
       );
     }
     const file = this.#session.pathOf(request.database);
-    const rows = await restoreIntoFile(file, request.createDatabase, request);
+    // What a killed restore or backup left behind goes first.
+    removeStaleTemporaries(dirname(file));
+    const rows = request.databasePages
+      ? await restoreFromPages(file, request.createDatabase, request)
+      : await restoreIntoFile(file, request.createDatabase, request);
     // The session sees changes to attached files by itself; a new database has to be attached.
     if (request.createDatabase) this.#session.tryAttach(request.database);
     return { rows };
