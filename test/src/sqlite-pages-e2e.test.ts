@@ -216,7 +216,7 @@ describe('SQLite page-level BACKUP and RESTORE', () => {
     try {
       await f.run('CREATE TABLE big (id INTEGER PRIMARY KEY, v TEXT, n INTEGER)');
       await f.run(
-        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 600000) INSERT INTO big SELECT i, 'value-' || i, 0 FROM s",
+        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 600000) INSERT INTO big SELECT i, printf('value-%80d', i), 0 FROM s",
       );
       await f.run(`BACKUP INTO 'nodelocal://1/c'`);
       await f.run('UPDATE big SET n = 1 WHERE id BETWEEN 300000 AND 305999');

@@ -1,18 +1,23 @@
-// Which table owns each page of a snapshot, from SQLite's dbstat virtual table (every b-tree page and
-// overflow page, named by its b-tree): a table owns its own b-tree and its indexes' b-trees. Pages no
+// Which table owns each page of a snapshot, found by walking each table's and index's b-tree from its root
+// (btree-walk.ts; tests compare it with SQLite's dbstat): a table owns its b-tree and its indexes'. Pages no
 // table owns (page 1 and the schema b-tree, sqlite_* tables, the freelist, the lock-byte page) belong to
-// the database itself. Spans are cut at fixed page windows (PAGE_WINDOW pages), the same in every backup
+// the database itself. Spans are cut at fixed page windows (WINDOW_BYTES), the same in every backup
 // of a file, so an incremental compares a window of a table with the same window before.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StrongroomError } from '@strongroom/errors';
 import type { SpanBounds, SpanChunk } from '../types.js';
+import { PageReader, UNSEEN, walkBtree } from './btree-walk.js';
 import type { SqliteDatabase } from './driver.js';
 import { checkAborted } from './errors.js';
 import { nameKey } from './names.js';
 import { encodeRunHeader, RUN_HEADER_BYTES } from './page-runs.js';
 
-/** Pages per span window: 1 MiB at the default 4 KiB page size. */
-export const PAGE_WINDOW = 256;
+/**
+ * Bytes per span window (whole pages; at least one page). Larger windows mean fewer objects (each is
+ * written and synced on its own), smaller ones finer incrementals: 4 MiB stores a 1 % key-range change of
+ * a 1 GB database in a handful of windows (bench/sqlite.mjs).
+ */
+export const WINDOW_BYTES = 4 * 1024 * 1024;
 /** Pages per chunk (one run record): 256 KiB at 4 KiB pages. */
 const CHUNK_PAGES = 64;
 
@@ -22,6 +27,8 @@ export const DATABASE_OWNER = 0;
 export class PageMap {
   readonly pageSize: number;
   readonly pageCount: number;
+  /** Pages per span window. */
+  readonly window: number;
   /** Owner index per page (index 0 is page 1): DATABASE_OWNER or 1 + the table's position. */
   readonly #owner: Int32Array;
   /** Table rows whose cells lie on each page (leaf cells of a rowid table, every cell of a WITHOUT ROWID one). */
@@ -37,53 +44,59 @@ export class PageMap {
   ) {
     this.pageSize = pageSize;
     this.pageCount = pageCount;
+    this.window = Math.max(1, Math.floor(WINDOW_BYTES / pageSize));
     this.#owner = owner;
     this.#rows = rows;
     this.#owners = owners;
   }
 
   /**
-   * Maps the pages of `db` as its current (read) transaction sees them. `tables` are the tables whose pages
-   * are theirs; every other b-tree's pages are the database's.
+   * Maps the pages of `db` as its current (read) transaction sees them, walking the b-trees in `file` (a
+   * file with exactly that transaction's pages: see SqliteSnapshot). `tables` are the tables whose pages
+   * are theirs; every other page is the database's.
    */
-  static read(db: SqliteDatabase, tables: readonly { name: string; withoutRowid: boolean }[]): PageMap {
+  static read(
+    db: SqliteDatabase,
+    file: string,
+    tables: readonly { name: string; withoutRowid: boolean }[],
+  ): PageMap {
     const pageSize = Number(db.prepare('PRAGMA main.page_size').pluck().safeIntegers(false).get());
     const pageCount = Number(db.prepare('PRAGMA main.page_count').pluck().safeIntegers(false).get());
     const owners = new Map<string, number>();
-    const withoutRowid = new Set<string>();
-    for (const [i, t] of tables.entries()) {
-      owners.set(nameKey(t.name), i + 1);
-      if (t.withoutRowid) withoutRowid.add(nameKey(t.name));
-    }
-    // b-tree name → owning table (an index belongs to its table, a table's b-tree to itself).
-    const btreeOwner = new Map<string, number>();
-    for (const [name, table] of db
-      .prepare("SELECT name, tbl_name FROM main.sqlite_master WHERE type IN ('table', 'index')")
-      .raw(true)
-      .all() as [string, string][]) {
-      const owner = owners.get(nameKey(table));
-      if (owner !== undefined) btreeOwner.set(nameKey(name), owner);
-    }
-    const owner = new Int32Array(pageCount);
-    const rows = new Int32Array(pageCount);
-    const stat = db
-      .prepare("SELECT name, pageno, pagetype, ncell FROM dbstat('main')")
-      .raw(true)
-      .safeIntegers(false);
-    for (const [name, pageno, pagetype, ncell] of stat.iterate() as IterableIterator<
-      [string, number, string, number]
-    >) {
-      if (pageno < 1 || pageno > pageCount) continue;
-      const key = nameKey(name);
-      const o = btreeOwner.get(key) ?? DATABASE_OWNER;
-      owner[pageno - 1] = o;
-      // Only the table's own b-tree holds its rows (an index repeats them).
-      if (o !== DATABASE_OWNER && owners.get(key) === o) {
-        if (pagetype === 'leaf' || (pagetype === 'internal' && withoutRowid.has(key)))
-          rows[pageno - 1] = ncell;
+    for (const [i, t] of tables.entries()) owners.set(nameKey(t.name), i + 1);
+    const claims = { owner: new Int32Array(pageCount).fill(UNSEEN), rows: new Int32Array(pageCount) };
+    const reader = new PageReader(file, pageSize, pageCount);
+    try {
+      const usable = pageSize - (reader.page(1)[20] as number);
+      for (const [type, name, table, root] of db
+        .prepare(
+          "SELECT type, name, tbl_name, rootpage FROM main.sqlite_master WHERE type IN ('table', 'index')",
+        )
+        .raw(true)
+        .safeIntegers(false)
+        .all() as [string, string, string, number | null][]) {
+        const owner = owners.get(nameKey(table));
+        // Virtual tables have no b-tree (root 0); sqlite_* tables and the schema are the database's.
+        if (owner === undefined || !root) continue;
+        const own = type === 'table' && nameKey(name) === nameKey(table);
+        walkBtree(reader, root, usable, owner, own, claims);
       }
+    } finally {
+      reader.close();
     }
-    return new PageMap(pageSize, pageCount, owner, rows, owners);
+    // Everything no table claimed: page 1, the schema, sqlite_* tables, the freelist, the lock-byte page.
+    for (let i = 0; i < pageCount; i++) if (claims.owner[i] === UNSEEN) claims.owner[i] = DATABASE_OWNER;
+    return new PageMap(pageSize, pageCount, claims.owner, claims.rows, owners);
+  }
+
+  /** The owner index of page `p` (1-based). */
+  ownerOfPage(p: number): number {
+    return this.#owner[p - 1] ?? DATABASE_OWNER;
+  }
+
+  /** The table rows stored on page `p`. */
+  rowsOnPage(p: number): number {
+    return this.#rows[p - 1] ?? 0;
   }
 
   /** The owner index of a table ('' is the database's own pages). */
@@ -102,10 +115,10 @@ export class PageMap {
     const edges = new Set<number>();
     for (let p = 0; p < this.pageCount; p++) {
       if (this.#owner[p] !== owner) continue;
-      const w = Math.floor(p / PAGE_WINDOW);
-      edges.add(w * PAGE_WINDOW + 1);
-      edges.add((w + 1) * PAGE_WINDOW + 1);
-      p = (w + 1) * PAGE_WINDOW - 1;
+      const w = Math.floor(p / this.window);
+      edges.add(w * this.window + 1);
+      edges.add((w + 1) * this.window + 1);
+      p = (w + 1) * this.window - 1;
     }
     return [...edges].sort((a, b) => a - b).map(String);
   }

@@ -68,7 +68,7 @@ interface Held {
   /** The WAL held no frames once the read transaction had begun (see pagesFile). */
   readonly walEmpty: boolean;
   schema?: SchemaWithLayouts;
-  pageMap?: PageMap;
+  pageMap?: Promise<PageMap>;
   /** A file with the snapshot's pages: the database file itself, or a copy made by the backup API. */
   pagesFile?: Promise<string>;
   copy?: string;
@@ -154,14 +154,14 @@ export class SqliteSnapshot implements Snapshot {
 
   readonly pages: PageSpans = {
     database: async (database) => {
-      const map = this.#pageMap(database);
+      const map = await this.#pageMap(database);
       return {
         attributes: { spans: 'pages', pageSize: map.pageSize, pageCount: map.pageCount },
         boundaries: map.boundaries(DATABASE_OWNER),
       };
     },
     planSpans: async (database, table) => {
-      const map = this.#pageMap(database);
+      const map = await this.#pageMap(database);
       return map.boundaries(map.ownerOf(table));
     },
     readSpan: (database, table, bounds, signal) => this.#readPages(database, table, bounds, signal),
@@ -173,18 +173,20 @@ export class SqliteSnapshot implements Snapshot {
     bounds: SpanBounds,
     signal?: AbortSignal,
   ): AsyncGenerator<SpanChunk> {
-    const map = this.#pageMap(database);
+    const map = await this.#pageMap(database);
     const owner = map.ownerOf(table);
     yield* map.read(await this.#pagesFile(database), owner, bounds, signal);
   }
 
-  #pageMap(database: string): PageMap {
+  #pageMap(database: string): Promise<PageMap> {
     const held = this.#database(database);
     const tables = this.#schema(database).schema.tables.map((t) => ({
       name: t.name,
       withoutRowid: t.attributes.withoutRowid === true,
     }));
-    held.pageMap ??= sqliteCall(() => PageMap.read(held.db, tables));
+    held.pageMap ??= this.#pagesFile(database).then((file) =>
+      sqliteCall(() => PageMap.read(held.db, file, tables)),
+    );
     return held.pageMap;
   }
 
