@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EncryptionInfo } from '@strongroom/crypto';
 import { isStrongroomError, StrongroomError } from '@strongroom/errors';
-import type { Snapshot, TableInfo } from '@strongroom/sources';
+import type { Snapshot, SpanChunk, TableInfo } from '@strongroom/sources';
 import { type BackupStatement, format } from '@strongroom/sql';
 import type { ExternalStorage } from '@strongroom/storage';
 import { checkAnchor, collectionName, recordAnchor } from './anchor.js';
@@ -47,6 +47,21 @@ export interface PlannedTable {
   readonly boundaries: readonly string[];
   /** The same table in the previous layer, when its definition did not change. */
   readonly previous?: TableEntry;
+  /** Page spans (Snapshot.pages): of this table, or with `info.name` '', of the database's own pages. */
+  readonly pages?: boolean;
+}
+
+/**
+ * Whether a source that offers page spans (sqlite) is backed up as pages. STRONGROOM_SPANS=rows keeps the
+ * row spans, to measure one granularity against the other (bench/sqlite.mjs).
+ */
+function usePages(snapshot: Snapshot): boolean {
+  return snapshot.pages !== undefined && process.env.STRONGROOM_SPANS !== 'rows';
+}
+
+/** Page spans and row spans of one table are never compared: a change of granularity writes it anew. */
+function sameGranularity(previous: TableEntry, pages: boolean): boolean {
+  return (previous.attributes.spans === 'pages') === pages;
 }
 
 export interface BackupPlan {
@@ -179,6 +194,7 @@ export async function planBackup(
         `A full backup already exists in ${dir}. Consider running an incremental backup to this full backup via BACKUP INTO '${dir}' IN '${store.redactedUri}'`,
       );
 
+    const pages = usePages(snapshot);
     const tables: PlannedTable[] = [];
     const databases: { name: string; objects: DatabaseEntry['objects'] }[] = [];
     const unplaced: string[] = [];
@@ -197,14 +213,31 @@ export async function planBackup(
         }
         const prevTable = previous?.databases
           .find((d) => d.name === db)
-          ?.tables.find((x) => x.name === t.name && x.createSql === t.createSql);
-        const boundaries = await snapshot.planSpans(db, t.name, prevTable?.boundaries);
+          ?.tables.find((x) => x.name === t.name && x.createSql === t.createSql && sameGranularity(x, pages));
+        const boundaries =
+          pages && snapshot.pages
+            ? await snapshot.pages.planSpans(db, t.name)
+            : await snapshot.planSpans(db, t.name, prevTable?.boundaries);
         tables.push({
           database: db,
-          info: t,
+          info: pages ? { ...t, attributes: { ...t.attributes, spans: 'pages' } } : t,
           locality: placed ?? 'default',
           boundaries,
           ...(prevTable ? { previous: prevTable } : {}),
+          ...(pages ? { pages } : {}),
+        });
+      }
+      if (pages && snapshot.pages) {
+        // The database's own pages (header, schema, freelist) always go to the default locality.
+        const own = await snapshot.pages.database(db);
+        const prevPages = previous?.databases.find((d) => d.name === db)?.pages;
+        tables.push({
+          database: db,
+          info: { database: db, name: '', createSql: '', columns: [], attributes: own.attributes },
+          locality: 'default',
+          boundaries: own.boundaries,
+          ...(prevPages ? { previous: prevPages } : {}),
+          pages,
         });
       }
     }
@@ -255,6 +288,33 @@ function spansOf(boundaries: readonly string[]): { lo: string | null; hi: string
   return out;
 }
 
+/** `src` when it yields anything (its first chunk already read), null when it is empty. */
+async function nonEmpty(src: AsyncIterable<SpanChunk>): Promise<AsyncIterable<SpanChunk> | null> {
+  const it = src[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return null;
+  return (async function* () {
+    let done = false;
+    try {
+      yield first.value;
+      for (;;) {
+        const next = await it.next();
+        if (next.done) {
+          done = true;
+          return;
+        }
+        yield next.value;
+      }
+    } finally {
+      if (!done) await it.return?.();
+    }
+  })();
+}
+
+async function* nonEmptyDone(): AsyncGenerator<SpanChunk> {
+  // An empty span: nothing to yield.
+}
+
 export interface BackupOutcome {
   readonly rows: number;
   readonly bytes: number;
@@ -283,6 +343,7 @@ export async function runBackup(
     let bytes = 0;
     const files = new Map<string, string[]>();
     const dbEntries = new Map<string, TableEntry[]>();
+    const dbPages = new Map<string, TableEntry>();
     // Spans are read, compressed, encrypted and written `SPAN_CONCURRENCY` at a time, so a source read,
     // the zlib thread pool and the storage upload overlap. File names come from the span's position in
     // the plan, so they do not depend on completion order (gaps are fine).
@@ -292,12 +353,21 @@ export async function runBackup(
     const unitSignal = AbortSignal.any([signal, failed.signal]);
     const runUnit = async ({ t, ti, b, si }: (typeof units)[number], n: number): Promise<void> => {
       await job.checkpoint();
-      const read = () => plan.snapshot.readSpan(t.database, t.info.name, b, unitSignal);
+      const read = () =>
+        t.pages && plan.snapshot.pages
+          ? plan.snapshot.pages.readSpan(t.database, t.info.name, b, unitSignal)
+          : plan.snapshot.readSpan(t.database, t.info.name, b, unitSignal);
       const prev = t.previous?.spans.find((x) => x.lo === b.lo && x.hi === b.hi);
       let entry: SpanEntry | undefined;
       if (prev) {
         const fp = await fingerprintSpan(read());
         if (fp.fingerprint === prev.fingerprint) entry = prev;
+      }
+      // Most page spans between a table's windows are empty: known before any file is written.
+      const chunks = entry || !t.pages ? undefined : await nonEmpty(read());
+      if (!entry && chunks === null) {
+        const { fingerprint } = await fingerprintSpan(nonEmptyDone());
+        entry = { lo: b.lo, hi: b.hi, fingerprint, rows: 0, file: null };
       }
       if (!entry) {
         const path = dataFileName(plan.dir, n);
@@ -307,7 +377,7 @@ export async function runBackup(
           target,
           path,
           key.key,
-          read(),
+          chunks ?? read(),
           (r, by) => {
             rows += r;
             bytes += by;
@@ -315,23 +385,24 @@ export async function runBackup(
           },
           unitSignal,
         );
-        if (w.rows === 0) await target.delete(path);
+        // A page span without rows still holds pages (an empty table's root, an index); only no bytes is empty.
+        const empty = w.logicalBytes === 0 || (w.rows === 0 && !t.pages);
+        if (empty) await target.delete(path);
         entry = {
           lo: b.lo,
           hi: b.hi,
           fingerprint: w.fingerprint,
           rows: w.rows,
-          file:
-            w.rows === 0
-              ? null
-              : {
-                  path,
-                  locality: t.locality,
-                  logicalBytes: w.logicalBytes,
-                  storedBytes: w.storedBytes,
-                  rows: w.rows,
-                  ...(w.compression === 'gzip' ? {} : { compression: w.compression }),
-                },
+          file: empty
+            ? null
+            : {
+                path,
+                locality: t.locality,
+                logicalBytes: w.logicalBytes,
+                storedBytes: w.storedBytes,
+                rows: w.rows,
+                ...(w.compression === 'gzip' ? {} : { compression: w.compression }),
+              },
         };
       }
       (entries[ti] as SpanEntry[])[si] = entry;
@@ -365,8 +436,7 @@ export async function runBackup(
           list.push(e.file.path);
           files.set(t.locality, list);
         }
-      const list = dbEntries.get(t.database) ?? [];
-      list.push({
+      const entry: TableEntry = {
         name: t.info.name,
         createSql: t.info.createSql,
         columns: t.info.columns,
@@ -374,7 +444,13 @@ export async function runBackup(
         locality: t.locality,
         boundaries: t.boundaries,
         spans,
-      });
+      };
+      if (t.pages && t.info.name === '') {
+        dbPages.set(t.database, entry);
+        continue;
+      }
+      const list = dbEntries.get(t.database) ?? [];
+      list.push(entry);
       dbEntries.set(t.database, list);
     }
     await job.checkpoint();
@@ -411,6 +487,7 @@ export async function runBackup(
         name: d.name,
         objects: d.objects,
         tables: dbEntries.get(d.name) ?? [],
+        ...(dbPages.has(d.name) ? { pages: dbPages.get(d.name) } : {}),
       })),
       localities: collection.localities,
       partitions,

@@ -46,6 +46,11 @@ export interface DatabaseEntry {
   readonly name: string;
   readonly tables: readonly TableEntry[];
   readonly objects: readonly SchemaObject[];
+  /**
+   * A database backed up as pages (sqlite): its own pages (header, schema, freelist) as the spans of an
+   * entry named '' in the default locality; the tables' spans (attributes.spans 'pages') hold theirs.
+   */
+  readonly pages?: TableEntry;
 }
 
 export interface Manifest {
@@ -114,6 +119,7 @@ export interface PartitionDescriptor {
 export function filesOf(m: Manifest): FileRef[] {
   const out = new Map<string, FileRef>();
   for (const db of m.databases)
-    for (const t of db.tables) for (const s of t.spans) if (s.file) out.set(s.file.path, s.file);
+    for (const t of db.pages ? [...db.tables, db.pages] : db.tables)
+      for (const s of t.spans) if (s.file) out.set(s.file.path, s.file);
   return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

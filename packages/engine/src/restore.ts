@@ -19,6 +19,8 @@ export interface RestoreUnit {
   readonly createDatabase: boolean;
   readonly tables: readonly TableEntry[];
   readonly objects: readonly SchemaObject[];
+  /** The database's own pages, when it was backed up as pages. */
+  readonly pages?: TableEntry;
 }
 
 export interface RestorePlan {
@@ -103,7 +105,14 @@ export async function planRestore(
     const objects = db.objects.filter((x) =>
       sel.coverage !== 'tables' ? true : x.type !== 'view' && tableNames.includes(x.table),
     );
-    units.push({ sourceDb: dbName, targetDb, createDatabase, tables, objects });
+    units.push({
+      sourceDb: dbName,
+      targetDb,
+      createDatabase,
+      tables,
+      objects,
+      ...(db.pages ? { pages: db.pages } : {}),
+    });
   }
   const totalRows = units.reduce(
     (n, u) => n + u.tables.reduce((m, t) => m + t.spans.reduce((k, s) => k + s.rows, 0), 0),
@@ -135,6 +144,20 @@ export async function runRestore(
   const total = Math.max(plan.totalRows, 1);
   for (const u of plan.units) {
     await job.checkpoint();
+    const spansOf = (t: TableEntry, slots: boolean) =>
+      async function* () {
+        for (const s of t.spans) {
+          if (!s.file) continue;
+          yield* readSpanFile(
+            storeForFile(backup, s.file),
+            s.file.path,
+            backup.key.key,
+            job.signal,
+            s.file.compression,
+            slots,
+          );
+        }
+      };
     const tables: RestoreTable[] = u.tables.map((t) => ({
       table: {
         database: u.targetDb,
@@ -150,25 +173,19 @@ export async function runRestore(
         }),
         { rows: 0, bytes: 0 },
       ),
-      data: async function* (options?: { readonly slots?: boolean }) {
-        for (const s of t.spans) {
-          if (!s.file) continue;
-          yield* readSpanFile(
-            storeForFile(backup, s.file),
-            s.file.path,
-            backup.key.key,
-            job.signal,
-            s.file.compression,
-            options?.slots === true,
-          );
-        }
-      },
+      data: (options?: { readonly slots?: boolean }) => spansOf(t, options?.slots === true)(),
     }));
+    // A schema-only restore needs no pages: the tables are created from their statements.
+    const pages =
+      u.pages && !plan.schemaOnly
+        ? { databasePages: { attributes: u.pages.attributes, data: spansOf(u.pages, false) } }
+        : {};
     const res = await ctx.source.restore({
       database: u.targetDb,
       createDatabase: u.createDatabase,
       tables,
       objects: u.objects,
+      ...pages,
       schemaOnly: plan.schemaOnly,
       skipMissingForeignKeys: plan.skipMissingForeignKeys,
       noOwner: plan.noOwner,
