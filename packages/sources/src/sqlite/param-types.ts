@@ -18,7 +18,7 @@ const PARAM_OP_COL = new RegExp(String.raw`\$(\d+)\s*${OP}\s*(${NAME}(?:\s*\.\s*
 const LIMIT = /\b(?:LIMIT|OFFSET)\s+\$(\d+)/giu;
 const CAST = /\bCAST\s*\(\s*\$(\d+)\s+AS\s+([A-Za-z_][\w ]*?(?:\([^)]*\))?)\s*\)/giu;
 const INSERT = new RegExp(
-  String.raw`\bINSERT\s+(?:OR\s+\w+\s+)?INTO\s+${QUALIFIED}\s*\(([^)]*)\)\s*VALUES\s*([\s\S]*)$`,
+  String.raw`\b(?:INSERT|REPLACE)\s+(?:OR\s+\w+\s+)?INTO\s+${QUALIFIED}\s*(?:\(([^)]*)\)\s*)?VALUES\s*([\s\S]*)$`,
   'iu',
 );
 
@@ -72,7 +72,9 @@ export function inferParamTypes(sql: string, count: number, columnsOf: ColumnTyp
     const [schema, table] =
       insert[2] === undefined ? [undefined, unquote(insert[1]!)] : [unquote(insert[1]!), unquote(insert[2])];
     const cols = columnsOf(schema, table);
-    const names = splitTop(insert[3]!).map((c) => unquote(c).toLowerCase());
+    // Without a column list, the values go to the table's columns in order.
+    const names =
+      insert[3] === undefined ? [...(cols?.keys() ?? [])] : splitTop(insert[3]).map((c) => unquote(c).toLowerCase());
     for (const tuple of (insert[4] ?? '').matchAll(/\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)) {
       splitTop(tuple[1]!).forEach((value, i) => {
         const p = /^\$(\d+)$/.exec(value);
