@@ -49,7 +49,8 @@ test('postgres.js: typed parameters and rows, BACKUP, SHOW BACKUP(S), RESTORE', 
   assert.equal(backup[0]?.status, 'succeeded');
   const backups = await sql`SHOW BACKUPS IN 'nodelocal://1/pj'`;
   assert.equal(backups.length, 1);
-  const shown = await sql`SHOW BACKUP FROM LATEST IN 'nodelocal://1/pj' WITH encryption_passphrase = ${PASSPHRASE}`;
+  const shown =
+    await sql`SHOW BACKUP FROM LATEST IN 'nodelocal://1/pj' WITH encryption_passphrase = ${PASSPHRASE}`;
   assert.equal(shown.find((x) => x.object_name === 'pj')?.rows, '2');
   const restored = await sql`RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/pj'
     WITH encryption_passphrase = ${PASSPHRASE}, new_db_name = 'pj_copy'`;

@@ -74,7 +74,9 @@ export function inferParamTypes(sql: string, count: number, columnsOf: ColumnTyp
     const cols = columnsOf(schema, table);
     // Without a column list, the values go to the table's columns in order.
     const names =
-      insert[3] === undefined ? [...(cols?.keys() ?? [])] : splitTop(insert[3]).map((c) => unquote(c).toLowerCase());
+      insert[3] === undefined
+        ? [...(cols?.keys() ?? [])]
+        : splitTop(insert[3]).map((c) => unquote(c).toLowerCase());
     for (const tuple of (insert[4] ?? '').matchAll(/\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)) {
       splitTop(tuple[1]!).forEach((value, i) => {
         const p = /^\$(\d+)$/.exec(value);

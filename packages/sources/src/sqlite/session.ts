@@ -69,6 +69,20 @@ export class SqliteSession {
     this.#location = location;
     const main = location.mode === 'directory' ? join(location.dir, `${DEFAULT_DATABASE}.db`) : location.file;
     this.#db = sqliteCall(() => openDatabase(main));
+    this.#useWal('main');
+  }
+
+  /**
+   * Backups switch databases to WAL so that their long reads block no writer; the session does it up
+   * front, because a switch cannot happen while the session itself holds a write transaction (a detached
+   * BACKUP inside BEGIN … COMMIT would wait for it).
+   */
+  #useWal(schema: string): void {
+    try {
+      this.#db.prepare(`PRAGMA "${schema.replaceAll('"', '""')}".journal_mode = WAL`).get();
+    } catch {
+      // Busy (another connection mid-transaction): the snapshot switches it later.
+    }
   }
 
   /** The file of a database, whether or not it exists; validates the name. */
@@ -144,6 +158,7 @@ export class SqliteSession {
     }
     sqliteCall(() => this.#db.prepare('ATTACH DATABASE ? AS ?').run(this.pathOf(name), name));
     this.#attached.set(key, name);
+    if (!this.#db.inTransaction) this.#useWal(name);
   }
 
   #detach(name: string): void {
