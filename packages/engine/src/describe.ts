@@ -4,7 +4,7 @@
 import { assertNever } from '@strongroom/errors';
 import type { ResultColumn } from '@strongroom/sources';
 import type { BoolValue, Statement } from '@strongroom/sql';
-import { JOB_COLUMNS } from './jobs/show-jobs.js';
+import { FULL, LISTING } from './jobs/show-jobs.js';
 import { BASE_COLUMNS, FILES_COLUMNS, RANGES_COLUMNS } from './show.js';
 
 export const JOB_RESULT: readonly ResultColumn[] = [
@@ -16,7 +16,8 @@ export const JOB_RESULT: readonly ResultColumn[] = [
 
 const isTrue = (b: BoolValue | undefined): boolean => b?.kind === 'bool' && b.value;
 
-export function describeStatement(ast: Statement): readonly ResultColumn[] {
+/** Undefined where the columns depend on what runs (a query over [SHOW JOBS]). */
+export function describeStatement(ast: Statement): readonly ResultColumn[] | undefined {
   switch (ast.kind) {
     case 'backup':
     case 'restore':
@@ -35,8 +36,18 @@ export function describeStatement(ast: Statement): readonly ResultColumn[] {
       ];
     }
     case 'show_jobs':
+      return ast.jobs === undefined ? LISTING : FULL;
     case 'show_job':
-      return JOB_COLUMNS.map(([name, type]) => ({ name, type }));
+      return FULL;
+    case 'select_jobs':
+      return undefined;
+    case 'show_databases':
+      return [{ name: 'database_name', type: 'text' }];
+    case 'show_tables':
+      return [
+        { name: 'database_name', type: 'text' },
+        { name: 'table_name', type: 'text' },
+      ];
     case 'explain':
       return [{ name: 'info', type: 'text' }];
     case 'alter_backup':

@@ -35,8 +35,9 @@ export const BASE_COLUMNS = [
   col('object_name', 'text'),
   col('object_type', 'text'),
   col('backup_type', 'text'),
-  col('start_time', 'timestamptz'),
-  col('end_time', 'timestamptz'),
+  // CockroachDB's SHOW BACKUP times are TIMESTAMP (UTC, no zone): `2026-12-04 16:38:11.892`.
+  col('start_time', 'timestamp'),
+  col('end_time', 'timestamp'),
   col('size_bytes', 'int8'),
   col('rows', 'int8'),
   col('is_full_cluster', 'bool'),
@@ -102,7 +103,7 @@ export async function showBackup(
     strs(stmt.uris),
     str(stmt.from),
     { kms: strs(o.kms), ...(o.encryptionPassphrase ? { passphrase: str(o.encryptionPassphrase) } : {}) },
-    { requireLocalities: o.checkFiles === true, ...opts },
+    { requireLocalities: o.checkFiles === true, skipRollbackCheck: o.skipRollbackCheck === true, ...opts },
   );
   let fileBytes: Map<string, number> | undefined;
   if (o.checkFiles) {
@@ -123,7 +124,7 @@ export async function showBackup(
     const rows: ResultValue[][] = [];
     for (const l of b.layers)
       for (const db of l.manifest.databases)
-        for (const t of db.tables)
+        for (const t of db.pages ? [...db.tables, db.pages] : db.tables)
           for (const s of t.spans)
             rows.push([
               `/${db.name}/${t.name}/${pretty(s.lo, 'Min')}`,
@@ -165,7 +166,7 @@ function showFiles(b: OpenedBackup, fileBytes: Map<string, number> | undefined):
     const m = l.manifest;
     const aware = m.localities.length > 1;
     for (const db of m.databases)
-      for (const t of db.tables)
+      for (const t of db.pages ? [...db.tables, db.pages] : db.tables)
         for (const s of t.spans) {
           if (!s.file?.path.startsWith(`${m.dir}/`)) continue;
           const lo = `/${db.name}/${t.name}/${pretty(s.lo, 'Min')}`;

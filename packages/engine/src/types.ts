@@ -33,6 +33,8 @@ export interface ExecuteOptions {
    * them (bounded memory) and the result holds no rows; owned statements ignore it.
    */
   readonly sink?: RowSink;
+  /** Called once when the statement's job ends, also long after a detached statement returned. */
+  readonly onJobEnd?: (end: JobEnd) => void;
 }
 
 /** What a statement returns and takes, known before it runs (the wire protocol's Describe). */
@@ -41,6 +43,14 @@ export interface EngineDescription {
   readonly columns: readonly ResultColumn[] | undefined;
   /** SQL type names by placeholder (index n-1 for `$n`); null where unknown. */
   readonly paramTypes: readonly (string | null)[];
+}
+
+export interface JobEnd {
+  readonly jobId: bigint;
+  readonly jobType: 'BACKUP' | 'RESTORE' | 'ALTER BACKUP';
+  readonly status: 'succeeded' | 'failed' | 'canceled';
+  /** The error message of a failed or canceled job (never a secret). */
+  readonly error?: string;
 }
 
 export interface Engine {

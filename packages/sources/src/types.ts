@@ -91,8 +91,38 @@ export interface Snapshot {
     bounds: SpanBounds,
     signal?: AbortSignal,
   ): AsyncIterable<SpanChunk>;
+  /**
+   * Present when the source can also back a database up as its pages (sqlite): spans of page runs
+   * instead of rows, restored by writing the pages back (FORMAT.md, "SQLite page spans").
+   */
+  readonly pages?: PageSpans;
   close(): Promise<void>;
 }
+
+/** Page-level spans of a snapshot. A table's spans hold its pages and its indexes' pages. */
+export interface PageSpans {
+  /**
+   * The pages of `database` that belong to no table (header, schema, freelist): their attributes (page
+   * size and count, handed back at restore as RestoreRequest.databasePages) and span boundaries.
+   */
+  database(
+    database: string,
+  ): Promise<{ readonly attributes: Attributes; readonly boundaries: readonly string[] }>;
+  /** Boundaries of the table's page spans: fixed page windows, the same for every snapshot of a file. */
+  planSpans(database: string, table: string): Promise<readonly string[]>;
+  /**
+   * The table's pages in `bounds` as page-run records (`table` '' for the database's own pages); a
+   * chunk's `rows` counts the table rows stored on its pages.
+   */
+  readSpan(
+    database: string,
+    table: string,
+    bounds: SpanBounds,
+    signal?: AbortSignal,
+  ): AsyncIterable<SpanChunk>;
+}
+
+export type Attributes = Readonly<Record<string, string | number | boolean>>;
 
 export interface SpanChunk {
   readonly data: Uint8Array;
@@ -125,9 +155,21 @@ export interface RestoreRequest {
   readonly createDatabase: boolean;
   readonly tables: readonly RestoreTable[];
   readonly objects: readonly SchemaObject[];
+  /**
+   * For a database backed up as pages: its own pages (PageSpans.database). Each table's `data` is then page
+   * runs, not rows. The source reassembles the pages and restores from them.
+   */
+  readonly databasePages?: {
+    readonly attributes: Attributes;
+    readonly data: () => AsyncIterable<Uint8Array>;
+  };
   readonly schemaOnly?: boolean;
   /** Drop foreign keys whose referenced table is not restored, instead of failing. */
   readonly skipMissingForeignKeys?: boolean;
+  /** Leave out object owners: everything is owned by the restoring user (sources with owners only). */
+  readonly noOwner?: boolean;
+  /** Leave out GRANTs, REVOKEs and default privileges (sources with privileges only). */
+  readonly noPrivileges?: boolean;
   readonly signal?: AbortSignal;
   /** Called as rows are loaded. */
   readonly onRows?: (rows: number, bytes: number) => void;

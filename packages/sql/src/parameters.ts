@@ -60,7 +60,7 @@ function bindOne(p: PlaceholderNode, key: string, params: readonly (string | nul
     if (FALSE_WORDS.has(w)) return { kind: 'bool', value: false };
     throw new StrongroomError('INVALID_PARAMETER', `placeholder $${p.index} must be a boolean`);
   }
-  if (key === 'jobId') {
+  if (key === 'jobId' || key === 'scheduleId') {
     if (!/^\s*[0-9]+\s*$/.test(value)) {
       throw new StrongroomError('INVALID_PARAMETER', `placeholder $${p.index} must be an integer job ID`);
     }

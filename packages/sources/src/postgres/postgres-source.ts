@@ -6,7 +6,7 @@ import type { RestoreRequest, ResultSet, Snapshot, Source } from '../types.js';
 import { closeQuietly, connect, type PgClient } from './connect.js';
 import { checkAborted, pgCall } from './errors.js';
 import { executeForwarded } from './execute.js';
-import { restoreDatabase } from './restore.js';
+import { restoreDatabase, TEMPORARY_PREFIX } from './restore.js';
 import { PostgresSnapshot } from './snapshot.js';
 import { type PgConnection, parsePostgresUri, redactPostgresUri } from './uri.js';
 
@@ -35,7 +35,10 @@ export class PostgresSource implements Source {
     const client = await this.#client();
     const r = await pgCall(() =>
       client.query<{ name: string }>(
-        'SELECT datname AS name FROM pg_catalog.pg_database WHERE NOT datistemplate AND datallowconn ORDER BY 1',
+        `SELECT datname AS name FROM pg_catalog.pg_database
+          WHERE NOT datistemplate AND datallowconn AND datname NOT LIKE $1 ORDER BY 1`,
+        // Databases being restored are not there yet.
+        [`${TEMPORARY_PREFIX.replaceAll('_', '\\_')}%`],
       ),
     );
     return r.rows.map((x) => x.name);

@@ -3,7 +3,7 @@
 // restores use connections of their own.
 
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { StrongroomError } from '@strongroom/errors';
 import type {
   RestoreRequest,
@@ -20,9 +20,11 @@ import { databasesInDirectory } from './files.js';
 import { DEFAULT_DATABASE, resolveSqliteLocation, type SqliteLocation } from './location.js';
 import { checkDatabaseName } from './names.js';
 import { restoreIntoFile } from './restore.js';
+import { restoreFromPages } from './restore-pages.js';
 import { toResultSet } from './result-set.js';
 import { SqliteSessionClient } from './session-client.js';
 import { SqliteSnapshot } from './snapshot.js';
+import { removeStaleTemporaries } from './temp-files.js';
 
 export interface SqliteSourceOptions {
   /** The engine's home directory; the embedded default databases live in `<home>/data/`. */
@@ -91,8 +93,13 @@ export class SqliteSource implements Source {
         },
       );
     }
+    const file = this.#pathOf(request.database);
+    // What a killed restore or backup left behind goes first.
+    removeStaleTemporaries(dirname(file));
     // The session attaches a database when a statement names it, so a new one needs nothing more.
-    const rows = await restoreIntoFile(this.#pathOf(request.database), request.createDatabase, request);
+    const rows = request.databasePages
+      ? await restoreFromPages(file, request.createDatabase, request)
+      : await restoreIntoFile(file, request.createDatabase, request);
     return { rows };
   }
 
