@@ -81,6 +81,10 @@ class StrongroomEngine implements Engine {
     this.runner = new JobRunner(ctx.jobs, ctx.user);
   }
 
+  get source(): Engine['source'] {
+    return { kind: this.ctx.source.kind, redactedUri: this.ctx.source.redactedUri };
+  }
+
   async execute(statement: ScriptStatement | string, options: ExecuteOptions = {}): Promise<ResultSet> {
     const st = typeof statement === 'string' ? toScriptStatement(statement) : statement;
     if (st.kind === 'forward') {

@@ -62,6 +62,8 @@ export interface Engine {
   readonly sourceKind?: string;
   /** The source's databases. */
   listDatabases?(): Promise<readonly string[]>;
+  /** The session's source: its kind (`sqlite`, `postgres`) and URI with any password redacted. */
+  readonly source: { readonly kind: string; readonly redactedUri: string };
   close(): Promise<void>;
 }
 
