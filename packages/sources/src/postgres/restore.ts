@@ -94,15 +94,34 @@ async function restoreNewDatabase(
 ): Promise<number> {
   const { database } = request;
   const temporary = temporaryDatabase(database);
-  // A temporary left by a killed restore has no one connected; one in use belongs to a running restore.
+  // A restore holds this session lock while it owns the temporary; the server drops it as soon as a
+  // killed restore's (idle) session is gone, while the killed restore's busy sessions may still run on:
+  // with the lock, the temporary is left over and is dropped, sessions and all.
+  const lock = await admin.query('SELECT 1 WHERE pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext($1))', [
+    temporary,
+  ]);
+  if (lock.rowCount !== 1)
+    throw new StrongroomError('TARGET_EXISTS', `another restore into database "${database}" is running`);
+  try {
+    return await restoreUnderTemporary(conn, admin, request, temporary);
+  } finally {
+    await admin
+      .query('SELECT pg_catalog.pg_advisory_unlock(pg_catalog.hashtext($1))', [temporary])
+      .catch(() => undefined);
+  }
+}
+
+async function restoreUnderTemporary(
+  conn: PgConnection,
+  admin: PgClient,
+  request: PgRestoreRequest,
+  temporary: string,
+): Promise<number> {
+  const { database } = request;
   await pgCall(
-    () => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(temporary)}`),
+    () => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(temporary)} WITH (FORCE)`),
     `removing ${temporary}, left by an earlier restore into "${database}"`,
-  ).catch((err: unknown) => {
-    throw new StrongroomError('TARGET_EXISTS', `another restore into database "${database}" is running`, {
-      cause: err,
-    });
-  });
+  );
   await pgCall(
     () => admin.query(`CREATE DATABASE ${quoteIdent(temporary)} TEMPLATE template0`),
     'creating the database',
