@@ -1,7 +1,8 @@
 // Issue 13: a PostgreSQL database BACKUP keeps everything a database-level pg_dump keeps. A fixture with
 // every object kind (owners, grants on every object kind, default privileges, large objects with owners,
-// grants and comments, publications, event triggers, collations, text search, casts, operators, an
-// extension at an old version, partitions, policies...) is backed up and restored, and pg_dump of source
+// grants and comments, publications, event triggers, collations, text search, casts, operators,
+// extensions at an old version, one with a configuration table (scripts/setup/postgres.sh installs it),
+// partitions, policies...) is backed up and restored, and pg_dump of source
 // and restore must be equal: --schema-only (with owners and ACLs), --data-only (with large objects) and
 // the pre-data section with large objects' metadata; after a full backup and again after an incremental
 // that changed grants, owners and large objects. Missing roles fail the restore before anything is
@@ -26,6 +27,8 @@ GRANT CREATE ON SCHEMA public TO sr_writer;
 CREATE EXTENSION citext VERSION '1.4';
 COMMENT ON EXTENSION citext IS 'case-insensitive text, an old version';
 CREATE EXTENSION btree_gist;
+CREATE EXTENSION strongroom_config_test VERSION '1.0';
+INSERT INTO strongroom_settings VALUES ('mine', 'a user row', false);
 CREATE TYPE app.mood AS ENUM ('sad', 'ok');
 ALTER TYPE app.mood OWNER TO sr_owner;
 REVOKE USAGE ON TYPE app.mood FROM PUBLIC;
@@ -209,6 +212,11 @@ describe('postgres fidelity (issue 13)', () => {
         await pgQuery(c.pg, `${c.db}_f`, "SELECT extversion FROM pg_extension WHERE extname = 'citext'"),
         [['1.4']],
       );
+      // An extension's configuration table has its script's rows and the user's (pg_dump's data shows
+      // only the user's); its version is the source's (1.1 would add a row).
+      const settings = 'SELECT * FROM strongroom_settings ORDER BY 1';
+      assert.deepEqual(await pgQuery(c.pg, `${c.db}_f`, settings), await pgQuery(c.pg, c.db, settings));
+      assert.equal((await pgQuery(c.pg, c.db, settings)).length, 2);
       // Large objects keep their OIDs, bytes, owners and grants.
       const los =
         'SELECT oid, lomowner::regrole, lomacl, md5(lo_get(oid)) FROM pg_largeobject_metadata ORDER BY 1';
@@ -231,7 +239,8 @@ describe('postgres fidelity (issue 13)', () => {
          SELECT lo_put(424202, 5, '\\x41424344');
          GRANT SELECT ON LARGE OBJECT 424203 TO PUBLIC;
          SELECT lo_unlink(424201);
-         UPDATE app.film SET poster = NULL WHERE title = 'Alien';`,
+         UPDATE app.film SET poster = NULL WHERE title = 'Alien';
+         INSERT INTO strongroom_settings VALUES ('later', 'another user row', false);`,
       );
       await c.run(`BACKUP DATABASE ${c.db} INTO LATEST IN ${dest} WITH kms = '${c.key}'`);
       await c.run(
@@ -239,6 +248,7 @@ describe('postgres fidelity (issue 13)', () => {
       );
       assertSameDumps(c.pg, c.db, `${c.db}_i`);
       assert.deepEqual(await pgQuery(c.pg, `${c.db}_i`, los), await pgQuery(c.pg, c.db, los));
+      assert.deepEqual(await pgQuery(c.pg, `${c.db}_i`, settings), await pgQuery(c.pg, c.db, settings));
       // The first restore is untouched by the second, and differs from the changed source.
       assert.throws(() => assertSameDumps(c.pg, c.db, `${c.db}_f`), /differs/);
     } finally {

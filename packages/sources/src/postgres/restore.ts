@@ -191,7 +191,7 @@ async function openRestoreClient(conn: PgConnection, database: string): Promise<
 
 async function checkNoClash(client: PgClient, request: RestoreRequest): Promise<void> {
   const wanted: [string, string, string][] = request.tables
-    .filter((t) => t.table.attributes.kind !== 'lo')
+    .filter((t) => t.table.attributes.kind !== 'lo' && t.table.attributes.extensionConfig !== true)
     .map((t) => [tableAttr(t, 'schema'), tableAttr(t, 'relname'), `table ${t.table.name}`]);
   for (const o of request.objects) {
     const m = /^(?:INDEX|VIEW|MATERIALIZED VIEW|SEQUENCE) ([^.]+)\.(.+)$/.exec(o.name);
@@ -252,7 +252,7 @@ async function restoreInTransaction(client: PgClient, request: PgRestoreRequest)
   for (const t of request.tables) {
     const order = Number(t.table.attributes.order ?? 0);
     const kind = t.table.attributes.kind;
-    if (kind !== 'lo')
+    if (kind !== 'lo' && t.table.attributes.extensionConfig !== true)
       steps.push({ rank: 0, order, run: () => exec(client, t.table.createSql, `creating ${t.table.name}`) });
     if (!request.schemaOnly && (kind === 'r' || kind === 'lo'))
       steps.push({
@@ -420,7 +420,7 @@ async function restoreParallel(
   const local = new Map<string, SchemaObject[]>();
   const tail: { rank: number; order: number; o: SchemaObject }[] = [];
   for (const t of request.tables) {
-    if (t.table.attributes.kind === 'lo') continue;
+    if (t.table.attributes.kind === 'lo' || t.table.attributes.extensionConfig === true) continue;
     const order = Number(t.table.attributes.order ?? 0);
     early.push({ rank: 0, order, run: (c) => exec(c, t.table.createSql, `creating ${t.table.name}`) });
   }
@@ -529,9 +529,14 @@ async function restoreParallel(
 async function loadFrozen(client: PgClient, t: RestoreTable, request: RestoreRequest): Promise<number> {
   const name = qualified(tableAttr(t, 'schema'), tableAttr(t, 'relname'));
   const lo = t.table.attributes.kind === 'lo';
-  await pgCall(() => client.query(lo ? 'BEGIN' : `BEGIN; TRUNCATE ONLY ${name}`), `loading ${t.table.name}`);
+  // An extension's configuration table holds the rows its extension script wrote: added to, not frozen.
+  const added = lo || t.table.attributes.extensionConfig === true;
+  await pgCall(
+    () => client.query(added ? 'BEGIN' : `BEGIN; TRUNCATE ONLY ${name}`),
+    `loading ${t.table.name}`,
+  );
   try {
-    const n = lo ? await loadLargeObjects(client, t, request) : await loadTable(client, t, request, true);
+    const n = lo ? await loadLargeObjects(client, t, request) : await loadTable(client, t, request, !added);
     await pgCall(() => client.query('COMMIT'), `loading ${t.table.name}`);
     return n;
   } catch (err) {

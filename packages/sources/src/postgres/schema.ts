@@ -148,20 +148,19 @@ export async function buildSchema(
     });
     addOwner(section, order, e, name);
   };
-  for (const [order, e] of pre.entries()) {
-    const t = e.type === 'TABLE' ? catalog.tables.get(key(e.schema, e.tag)) : undefined;
-    if (t === undefined) {
-      add('pre-data', order, e);
-      continue;
-    }
-    addOwner('pre-data', order, e, `TABLE ${e.schema}.${e.tag}`);
+  const addTable = (
+    t: CatalogTable,
+    createSql: string,
+    order: number,
+    extra: TableInfo['attributes'],
+  ): void => {
     const copied = t.columns.filter((c) => !c.generated);
     const copyColumns = copied.map((c) => c.name);
     const binary = binaryCopyable(copied.map((c) => c.typeOid));
     const info: TableInfo = {
       database,
       name: displayName(t.schema, t.name),
-      createSql: e.sql,
+      createSql,
       columns: t.columns.map((c) => ({ name: c.name, type: c.type })),
       attributes: {
         schema: t.schema,
@@ -173,10 +172,30 @@ export async function buildSchema(
         ...(binary ? { copyFormat: 'binary' } : {}),
         // Restore loads the largest tables first.
         estimatedRows: t.estimatedRows,
+        ...extra,
       },
     };
     tables.push(info);
     layouts.set(info.name, { table: t, info, copyColumns, binary });
+  };
+  for (const [order, e] of pre.entries()) {
+    const t = e.type === 'TABLE' ? catalog.tables.get(key(e.schema, e.tag)) : undefined;
+    if (t === undefined) {
+      add('pre-data', order, e);
+      continue;
+    }
+    addOwner('pre-data', order, e, `TABLE ${e.schema}.${e.tag}`);
+    addTable(t, e.sql, order, {});
+  }
+  // Extensions' configuration tables: CREATE EXTENSION makes them; their rows (those the extension's
+  // filter keeps, as pg_dump does) are data.
+  for (const [k, condition] of catalog.extensionConfig) {
+    const t = catalog.tables.get(k);
+    if (t === undefined || layouts.has(displayName(t.schema, t.name))) continue;
+    addTable(t, '-- created by its extension', pre.length, {
+      extensionConfig: true,
+      extensionCondition: condition,
+    });
   }
   for (const [i, s] of catalog.sequences.entries()) {
     const name = qualified(s.schema, s.name);
