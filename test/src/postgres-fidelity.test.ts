@@ -51,6 +51,27 @@ CREATE FUNCTION app.pair_eq(app.pair, app.pair) RETURNS bool LANGUAGE sql IMMUTA
 CREATE OPERATOR app.=== (LEFTARG = app.pair, RIGHTARG = app.pair, FUNCTION = app.pair_eq);
 COMMENT ON OPERATOR app.=== (app.pair, app.pair) IS 'same a';
 CREATE AGGREGATE app.longest(text) (SFUNC = pg_catalog.textcat, STYPE = text);
+CREATE PROCEDURE app.bump() LANGUAGE plpgsql AS $$ BEGIN UPDATE plain SET body = body; END $$;
+REVOKE EXECUTE ON PROCEDURE app.bump() FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE app.bump() TO sr_writer;
+CREATE TYPE app.floatrange AS RANGE (subtype = float8);
+CREATE FUNCTION app.rev_cmp(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT btint4cmp($2, $1)';
+CREATE OPERATOR CLASS app.int_rev FOR TYPE int USING btree AS
+  OPERATOR 1 >, OPERATOR 2 >=, OPERATOR 3 =, OPERATOR 4 <=, OPERATOR 5 <, FUNCTION 1 app.rev_cmp(int, int);
+CREATE CONVERSION app.latin_to_utf8 FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
+CREATE EXTENSION postgres_fdw;
+CREATE SERVER elsewhere FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', dbname 'nowhere');
+ALTER SERVER elsewhere OWNER TO sr_owner;
+GRANT USAGE ON FOREIGN SERVER elsewhere TO sr_reader;
+CREATE USER MAPPING FOR sr_reader SERVER elsewhere OPTIONS (user 'fake-remote-user');
+CREATE FOREIGN TABLE app.remote (id int) SERVER elsewhere OPTIONS (table_name 'remote');
+GRANT SELECT ON app.remote TO sr_reader;
+CREATE TABLE app.base (id int);
+CREATE TABLE app.child (extra text) INHERITS (app.base);
+INSERT INTO app.child VALUES (1, 'inherited');
+CREATE UNLOGGED TABLE app.scratch (id int PRIMARY KEY, v app.floatrange);
+INSERT INTO app.scratch VALUES (1, '[1.5,2.5)');
+CREATE INDEX scratch_rev ON app.scratch (id app.int_rev);
 CREATE FUNCTION app.secret() RETURNS int LANGUAGE sql AS $$ SELECT 42 $$;
 ALTER FUNCTION app.secret() OWNER TO sr_owner;
 REVOKE EXECUTE ON FUNCTION app.secret() FROM PUBLIC;
@@ -103,6 +124,7 @@ INSERT INTO app.film (title, m, n, poster, p) VALUES
   ('Brazil', 'sad', 2, lo_from_bytea(424202, convert_to(repeat('poster-', 400000), 'UTF8')), NULL),
   ('Empty', NULL, NULL, lo_from_bytea(424203, ''), NULL);
 INSERT INTO plain VALUES (1, 'one', 1);
+CREATE RULE plain_keep AS ON DELETE TO plain WHERE old.id < 0 DO INSTEAD NOTHING;
 INSERT INTO app.events VALUES (1, 'eu', '[2024-01-01,2024-01-02)');
 REFRESH MATERIALIZED VIEW app.mood_counts;
 ALTER LARGE OBJECT 424201 OWNER TO sr_owner;
