@@ -291,9 +291,12 @@ async function runObject(
   existingSchemas: Set<string>,
   request: PgRestoreRequest,
 ): Promise<void> {
-  // Schemas the target already has (public, or one an earlier restore created) are kept as they are.
+  // Schemas the target already has (public, or one an earlier restore created) are kept as they are; in
+  // an existing database that includes their owner (a new database's public takes the source's).
   const schema = /^SCHEMA (.+)$/.exec(o.name)?.[1];
   if (schema !== undefined && existingSchemas.has(schema)) return;
+  const owned = /^OWNER SCHEMA (.+)$/.exec(o.name)?.[1];
+  if (owned !== undefined && existingSchemas.has(owned) && !request.createDatabase) return;
   if (o.name.startsWith('FK CONSTRAINT ')) {
     const target = FK_TARGET.exec(o.sql)?.[1];
     if (target !== undefined) {
