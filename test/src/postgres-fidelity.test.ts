@@ -326,6 +326,40 @@ describe('postgres fidelity (issue 13)', () => {
     }
   });
 
+  it('restores large objects under their OIDs, and refuses before writing when one is taken', async (t) => {
+    if (skip) return t.skip(skip);
+    const c = await setup(
+      `SELECT lo_from_bytea(500001, 'first'); SELECT lo_from_bytea(500002, 'second');
+       ALTER LARGE OBJECT 500002 OWNER TO sr_reader; COMMENT ON LARGE OBJECT 500002 IS 'two';`,
+    );
+    try {
+      const dest = `'nodelocal://1/lo'`;
+      await c.run(`BACKUP DATABASE ${c.db} INTO ${dest} WITH kms = '${c.key}'`);
+      const shown = await c.run(`SHOW BACKUP FROM LATEST IN ${dest} WITH kms = '${c.key}'`);
+      assert.ok(JSON.stringify(shown).includes('pg_largeobject'), 'large objects are listed as a table');
+      await pgQuery(c.pg, 'postgres', `CREATE DATABASE ${c.db}_taken`);
+      await pgQuery(c.pg, 'postgres', `CREATE DATABASE ${c.db}_free`);
+      await pgQuery(c.pg, `${c.db}_taken`, "SELECT lo_from_bytea(500002, 'mine')");
+      const restoreInto = (db: string) =>
+        c.run(
+          `RESTORE TABLE ${c.db}.pg_catalog.pg_largeobject FROM LATEST IN ${dest} WITH kms = '${c.key}', into_db = '${db}'`,
+        );
+      await assert.rejects(
+        restoreInto(`${c.db}_taken`),
+        (e: { code?: string; message?: string }) =>
+          e.code === 'TARGET_EXISTS' && /large object 500002 already exists/.test(e.message ?? ''),
+      );
+      const los =
+        'SELECT oid, lomowner::regrole, convert_from(lo_get(oid), $$UTF8$$), obj_description(oid, $$pg_largeobject$$) FROM pg_largeobject_metadata ORDER BY 1';
+      assert.deepEqual(await pgQuery(c.pg, `${c.db}_taken`, los), [['500002', 'postgres', 'mine', null]]);
+      await restoreInto(`${c.db}_free`);
+      assert.deepEqual(await pgQuery(c.pg, `${c.db}_free`, los), await pgQuery(c.pg, c.db, los));
+      assert.equal((await pgQuery(c.pg, c.db, los)).length, 2);
+    } finally {
+      await c.engine.close();
+    }
+  });
+
   it('brings a table’s owner and privileges with a table restore', async (t) => {
     if (skip) return t.skip(skip);
     const c = await setup(

@@ -198,7 +198,9 @@ async function checkNoClash(client: PgClient, request: RestoreRequest): Promise<
     if (m && (o.type === 'index' || o.type === 'view' || o.type === 'sequence'))
       wanted.push([m[1] ?? '', m[2] ?? '', o.name.toLowerCase()]);
   }
-  const los = request.objects.filter((o) => o.name.startsWith('BLOB ')).map((o) => o.name.slice(5));
+  const los = request.objects.flatMap((o) =>
+    o.name.startsWith('BLOB') ? [...o.sql.matchAll(/lo_create\('(\d+)'\)/g)].map((m) => m[1] ?? '') : [],
+  );
   if (los.length > 0) {
     const taken = await pgCall(() =>
       client.query<{ oid: string }>(

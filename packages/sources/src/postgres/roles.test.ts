@@ -22,6 +22,10 @@ describe('rolesIn', () => {
       ['owner1', 'writer'],
     );
     assert.deepEqual(rolesIn('ALTER TABLE app.film OWNER TO owner1;', known), ['owner1']);
+    assert.deepEqual(
+      rolesIn('CREATE USER MAPPING FOR reader SERVER elsewhere OPTIONS (\n    "user" \'x\'\n);', known),
+      ['reader'],
+    );
     assert.deepEqual(rolesIn('GRANT UPDATE(title) ON TABLE app.film TO writer WITH GRANT OPTION;', known), [
       'writer',
     ]);
@@ -65,6 +69,25 @@ describe('splitDump', () => {
     assert.equal(film?.sql, 'CREATE TABLE app.film (\n    id integer\n);');
     assert.equal(film?.owner, 'ALTER TABLE app.film OWNER TO owner1;');
     assert.equal(f?.owner, undefined);
+    // pg_dump 17 writes several large objects in one entry, each with its owner.
+    const [los] = splitDump(
+      [
+        '--',
+        '-- Name: LARGE OBJECTS 16001..16002; Type: BLOB METADATA; Schema: -; Owner: owner1',
+        '--',
+        '',
+        "SELECT pg_catalog.lo_create('16001');",
+        "SELECT pg_catalog.lo_create('16002');",
+        'ALTER LARGE OBJECT 16001 OWNER TO owner1;',
+        'ALTER LARGE OBJECT 16002 OWNER TO owner1;',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(los?.sql, "SELECT pg_catalog.lo_create('16001');\nSELECT pg_catalog.lo_create('16002');");
+    assert.equal(
+      los?.owner,
+      'ALTER LARGE OBJECT 16001 OWNER TO owner1;\nALTER LARGE OBJECT 16002 OWNER TO owner1;',
+    );
     assert.match(f?.sql ?? '', /^CREATE FUNCTION/);
   });
 });

@@ -35,6 +35,8 @@ export function objectRoles(sql: string): string[] {
 
 /** Names that follow TO, FROM, ROLE, AUTHORIZATION or BY (and the commas of their lists). */
 const ROLE_KEYWORDS = new Set(['TO', 'FROM', 'ROLE', 'AUTHORIZATION', 'BY']);
+/** …and the name after USER MAPPING FOR. */
+const MAPPING_FOR = 'MAPPING FOR';
 const TOKEN = /"((?:[^"]|"")*)"|([A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)|'(?:[^']|'')*'|(;)|(,)|[^\s]/g;
 
 /**
@@ -46,6 +48,7 @@ export function rolesIn(sql: string, known: ReadonlySet<string>): string[] {
   let expectName = false;
   let listing = false;
   let stopped = false;
+  let previous = '';
   for (const m of sql.matchAll(TOKEN)) {
     if (m[3] !== undefined) {
       stopped = false;
@@ -62,8 +65,11 @@ export function rolesIn(sql: string, known: ReadonlySet<string>): string[] {
         continue;
       }
       const upper = m[2]?.toUpperCase();
+      const pair = `${previous} ${upper}`;
+      previous = upper ?? '';
       listing = false;
-      if (upper !== undefined && ROLE_KEYWORDS.has(upper)) expectName = listing = true;
+      if (upper !== undefined && (ROLE_KEYWORDS.has(upper) || pair === MAPPING_FOR))
+        expectName = listing = true;
       else if (upper === 'USING' || upper === 'WITH') stopped = true;
       continue;
     }
@@ -287,7 +293,8 @@ function ownerResolver(catalog: Catalog): (e: DumpEntry) => string {
   };
   const largeObjects = catalog.largeObjects > 0 ? displayName(LARGE_OBJECTS.schema, LARGE_OBJECTS.name) : '';
   return (e) => {
-    if (e.type === 'BLOB' || e.tag.startsWith('LARGE OBJECT ')) return largeObjects;
+    // BLOB (one large object) or BLOB METADATA (pg_dump 17: several); LARGE OBJECT(S) … comments and ACLs.
+    if (e.type.startsWith('BLOB') || e.tag.startsWith('LARGE OBJECT')) return largeObjects;
     switch (e.type) {
       case 'TABLE':
       case 'TABLE ATTACH':
