@@ -41,9 +41,9 @@ const cluster = await startPostgres({
     checkpoint_timeout: '30min',
     wal_level: 'replica',
     archive_mode: 'on',
-    // Archiving goes to pgBackRest only once its stanza exists (below); before that a push would fail
-    // and the archiver would back off, which held pgBackRest's own backup up for its WAL.
-    archive_command: 'true',
+    // No archive_command here: a command-line setting overrides ALTER SYSTEM, so archiveCommand() below
+    // could never change it (before, pushes to a stanza that did not exist yet failed all through the
+    // generation and the other tools' runs, and pgBackRest's backup waited out the archiver's backoff).
     max_wal_senders: '3',
     fsync: 'on',
     synchronous_commit: 'on',
@@ -112,6 +112,7 @@ try {
     `bench: generating pgbench -s ${SCALE} + mixed (${Math.round((SCALE * 1_200_000) / 70)} rows) on port ${port}`,
   );
   // Generate with archiving to a no-op (the stanza does not exist yet).
+  await archiveCommand('true');
   sh(`${env} createdb bench && ${env} pgbench -i -s ${SCALE} -q bench 2>/dev/null`);
   const mixedRows = Math.round((SCALE * 1_200_000) / 70);
   await pgQuery(
