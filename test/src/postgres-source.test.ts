@@ -370,4 +370,26 @@ describe('postgres source', () => {
       await source.close();
     }
   });
+
+  it('cancels a running forwarded statement through its signal, and keeps SQLSTATEs', async (t) => {
+    if (skip) return t.skip(skip);
+    const pg = cluster as PostgresCluster;
+    const source = await openSource(
+      `postgresql://postgres:fake-test-password@127.0.0.1:${pg.port}/postgres`,
+      { home: tmpdir() },
+    );
+    try {
+      const controller = new AbortController();
+      const running = source.execute('SELECT pg_sleep(30)', [], { signal: controller.signal });
+      await new Promise((r) => setTimeout(r, 300));
+      const abortedAt = Date.now();
+      controller.abort();
+      await assert.rejects(running, { code: 'CANCELED', sqlstate: '57014' });
+      assert.ok(Date.now() - abortedAt < 1000, `cancel took ${Date.now() - abortedAt} ms`);
+      assert.deepEqual((await source.execute('SELECT 1 AS one')).rows, [['1']]);
+      await assert.rejects(source.execute('SELECT * FROM no_such_table'), { sqlstate: '42P01' });
+    } finally {
+      await source.close();
+    }
+  });
 });

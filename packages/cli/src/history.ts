@@ -12,40 +12,19 @@ export function historyPath(env: Readonly<Record<string, string | undefined>>, h
   return env.STRONGROOM_HISTORY || join(home, 'history');
 }
 
-/** Masks what may be a secret in text that failed to parse: URIs are redacted, other literals after a
- * passphrase/password/secret/key word become '*****'. */
-function maskLiterals(text: string, sql: Pick<SqlApi, 'redactUri'>): string {
-  return text.replace(/'((?:[^']|'')*)'/g, (literal, body: string, at: number) => {
-    const value = body.replaceAll("''", "'");
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-      let redacted: string;
-      try {
-        redacted = sql.redactUri(value);
-      } catch {
-        redacted = value.replace(/\?.*$/s, '?*****');
-      }
-      return `'${redacted.replaceAll("'", "''")}'`;
-    }
-    const before = text.slice(Math.max(0, at - 40), at);
-    return /(passphrase|password|secret|key|token|credentials)\w*\s*=?\s*\(?\s*$/i.test(before)
-      ? "'*****'"
-      : literal;
-  });
-}
-
 /** The history entry for one complete input (one or several statements). */
 export function historyEntry(
   text: string,
-  sql: Pick<SqlApi, 'parseScript' | 'format' | 'redactUri'>,
+  sql: Pick<SqlApi, 'parseScript' | 'format' | 'redactText'>,
 ): string {
   const trimmed = text.trim();
   let parsed: ReturnType<SqlApi['parseScript']>;
   try {
     parsed = sql.parseScript(trimmed);
   } catch {
-    return maskLiterals(trimmed, sql);
+    return sql.redactText(trimmed);
   }
-  if (parsed.errors.length > 0 || parsed.statements.length === 0) return maskLiterals(trimmed, sql);
+  if (parsed.errors.length > 0 || parsed.statements.length === 0) return sql.redactText(trimmed);
   return parsed.statements
     .map((s) => (s.kind === 'owned' ? `${sql.format(s.ast)};` : ensureSemicolon(s.text.trim())))
     .join(' ');

@@ -64,7 +64,30 @@ export function displayText(session: Pick<Session, 'sql'>, stmt: ScriptStatement
   return stmt.kind === 'owned' ? session.sql.format(stmt.ast) : stmt.text.trim();
 }
 
-async function runStatement(session: Session, stmt: ScriptStatement, name: string): Promise<number> {
+/**
+ * A statement recalled from history has '*****' for its passphrase: the REPL asks for the passphrase
+ * again (not echoed) and runs the statement with it; elsewhere (and for a redacted URI secret) the
+ * statement goes to the engine as it is, which refuses it with REDACTED_SECRET.
+ */
+async function restoreRedactedSecret(
+  session: Session,
+  stmt: ScriptStatement,
+): Promise<ScriptStatement | undefined> {
+  if (stmt.kind !== 'owned' || session.askSecret === undefined) return stmt;
+  const markers = session.sql.redactionMarkers(stmt.ast);
+  if (markers.length === 0 || markers.some((m) => m.where !== 'encryption_passphrase')) return stmt;
+  session.stderr.write('The encryption_passphrase of this statement was redacted in history.\n');
+  const passphrase = await session.askSecret('Passphrase (not shown, empty to cancel): ');
+  if (passphrase === undefined || passphrase === '') return undefined;
+  return { ...stmt, ast: session.sql.withPassphrase(stmt.ast, passphrase) };
+}
+
+async function runStatement(session: Session, recalled: ScriptStatement, name: string): Promise<number> {
+  const stmt = await restoreRedactedSecret(session, recalled);
+  if (stmt === undefined) {
+    session.stderr.write('ERROR: not run: no passphrase given for the redacted one\n');
+    return 1;
+  }
   if (session.echo) session.stderr.write(`> ${displayText(session, stmt)}\n`);
   const progress = progressLine(session.stderr);
   const started = performance.now();

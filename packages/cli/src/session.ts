@@ -35,4 +35,6 @@ export interface Session {
   /** Runs a `\!` shell command; resolves to its exit status. */
   readonly shell: (command: string) => Promise<number>;
   readonly cwd: string;
+  /** Asks for a secret without echoing it (the REPL); undefined when the user gave none or canceled. */
+  readonly askSecret?: (prompt: string) => Promise<string | undefined>;
 }

@@ -1,13 +1,15 @@
 // BACKUP: plan (destination, chain, keys, spans and their localities: everything that can fail before a
 // byte is written), then run (ENCRYPTION-INFO, changed spans, partition descriptors, and last the
-// manifest, its checksum and, for a full backup, a new LATEST marker).
+// manifest's checksum, the manifest, and a chain record (incremental) or a LATEST marker (full)).
 import { randomUUID } from 'node:crypto';
 import type { EncryptionInfo } from '@strongroom/crypto';
-import { StrongroomError } from '@strongroom/errors';
+import { isStrongroomError, StrongroomError } from '@strongroom/errors';
 import type { Snapshot, SpanChunk, TableInfo } from '@strongroom/sources';
 import { type BackupStatement, format } from '@strongroom/sql';
-import type { Layer } from './chain.js';
-import { checksumOf, exists, latestFullDir, readChain } from './chain.js';
+import type { ExternalStorage } from '@strongroom/storage';
+import { checkAnchor, collectionName, recordAnchor } from './anchor.js';
+import { checksumOf, exists, type Layer, latestFullDir, readChain } from './chain.js';
+import { cleanupCollection } from './cleanup.js';
 import { openForWrite, placeSpan, storeOf, type WriteCollection } from './collection.js';
 import { fingerprintSpan } from './compress-pool.js';
 import { localityOf } from './config.js';
@@ -15,6 +17,7 @@ import type { EngineContext } from './context.js';
 import { type ChainKey, newChainKey, unlockChain, writeInfo } from './encryption.js';
 import type { JobHandle } from './jobs/job-runner.js';
 import {
+  chainRecordName,
   dataFileName,
   fullSubdir,
   incrementalDir,
@@ -24,7 +27,14 @@ import {
   normaliseFullSubdir,
   partitionDescriptorName,
 } from './layout.js';
-import type { DatabaseEntry, Manifest, PartitionDescriptor, SpanEntry, TableEntry } from './manifest.js';
+import type {
+  ChainRecord,
+  DatabaseEntry,
+  Manifest,
+  PartitionDescriptor,
+  SpanEntry,
+  TableEntry,
+} from './manifest.js';
 import { sealJson } from './sealed-json.js';
 import { writeSpan } from './spans.js';
 import { type Selection, selectTargets } from './targets.js';
@@ -70,6 +80,9 @@ export interface BackupPlan {
   readonly snapshot: Snapshot;
   readonly detached: boolean;
   readonly targetsKey: string;
+  /** The layer this one builds on (an incremental's predecessor), and this layer's place in the chain. */
+  readonly previousLayer: Layer | undefined;
+  readonly seq: number;
 }
 
 function targetsKey(s: BackupStatement): string {
@@ -103,6 +116,7 @@ export async function planBackup(
   };
   const collection = await openForWrite(ctx, strs(stmt.destination.uris));
   const store = collection.defaultStore;
+  for (const s of [store, ...collection.stores.values()]) await refuseInsideBackup(s);
 
   // Destination and chain.
   let fullDir: string | undefined;
@@ -125,6 +139,7 @@ export async function planBackup(
     }
     key = await unlockChain(ctx, store, fullDir, keyOpts, { sameFile: true, ...(signal ? { signal } : {}) });
     chain = await readChain(store, fullDir, key.key);
+    checkAnchor(ctx, store, chain, { latest: dest.kind === 'latest', skip: o.skipRollbackCheck === true });
     const base = chain[0]?.manifest;
     if (base && JSON.stringify(base.localities) !== JSON.stringify(collection.localities))
       throw new StrongroomError(
@@ -242,6 +257,8 @@ export async function planBackup(
       snapshot,
       detached: bool(o.detached),
       targetsKey: targetsKey(stmt),
+      previousLayer: chain.at(-1),
+      seq: chain.length + 1,
     };
   } catch (err) {
     await snapshot.close();
@@ -308,6 +325,7 @@ export async function runBackup(
   const written: { store: typeof store; path: string }[] = [];
   const signal = job.signal;
   try {
+    await cleanupBefore(ctx, plan, job);
     if (plan.info)
       written.push({
         store,
@@ -469,14 +487,27 @@ export async function runBackup(
       partitions,
       encryption: { mode: key.mode, masterKeyIds: key.masterKeyIds },
       statement: plan.statement,
+      seq: plan.seq,
+      previous: plan.previousLayer
+        ? {
+            dir: plan.previousLayer.dir,
+            id: plan.previousLayer.manifest.id,
+            checksum: plan.previousLayer.checksum,
+          }
+        : null,
     };
     const mpath = `${plan.dir}/${MANIFEST}`;
     const sealed = sealJson(manifest, key.key, mpath);
+    const checksum = checksumOf(sealed);
+    // The checksum first, the manifest last: the manifest's presence is what makes the layer complete.
+    const cpath = `${plan.dir}/${MANIFEST_CHECKSUM}`;
+    await store.write(cpath, Buffer.from(`${checksum}\n`), { signal });
+    written.push({ store, path: cpath });
     await store.write(mpath, sealed, { signal });
     written.push({ store, path: mpath });
-    await store.write(`${plan.dir}/${MANIFEST_CHECKSUM}`, Buffer.from(`${checksumOf(sealed)}\n`), { signal });
-    if (plan.backupType === 'full')
-      await store.write(latestMarkerName(plan.end), Buffer.from(plan.dir), { signal });
+    if (plan.backupType === 'incremental') await writeChainRecord(plan, store, id, checksum, signal);
+    else await store.write(latestMarkerName(plan.end), Buffer.from(`/${plan.dir}`), { signal });
+    recordAnchor(ctx, store, plan.fullDir, plan.seq, plan.dir, plan.end);
     return { rows, bytes, dir: plan.dir };
   } catch (err) {
     // Best effort: remove what this job wrote; without a manifest it is not a backup either way.
@@ -484,5 +515,80 @@ export async function runBackup(
     throw err;
   } finally {
     await plan.snapshot.close();
+  }
+}
+
+/**
+ * Records a completed incremental in its full backup's directory (write-once). Two incrementals appended
+ * to one chain at once both build on the same layer; the one that loses the race for the record fails and
+ * removes its layer, so the chain stays linear.
+ */
+async function writeChainRecord(
+  plan: BackupPlan,
+  store: ExternalStorage,
+  id: string,
+  checksum: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const path = chainRecordName(plan.fullDir, plan.seq);
+  const record: ChainRecord = {
+    version: 1,
+    seq: plan.seq,
+    dir: plan.dir,
+    id,
+    endTime: plan.end.toISOString(),
+    checksum,
+  };
+  try {
+    await store.write(path, sealJson(record, plan.key.key, path), { signal });
+  } catch (err) {
+    if (isStrongroomError(err, 'STORAGE_ALREADY_EXISTS'))
+      throw new StrongroomError(
+        'INCOMPATIBLE_CHAIN',
+        `another incremental backup was appended to /${plan.fullDir} while this one ran; this one was discarded`,
+        { hint: 'run the incremental backup again' },
+      );
+    throw err;
+  }
+}
+
+/** A path component sequence that only exists inside a collection: a full backup's or a layer's directory. */
+const INSIDE_BACKUP = /(^|\/)(\d{4}\/\d{2}\/\d{2}-\d{6}\.\d{2}|incrementals|metadata\/latest)(\/|$)/;
+
+/**
+ * A collection inside a backup's directory would be listed as part of that backup and cleaned up with it:
+ * refused, whether the URI names a backup's directory (or a path under one) or a directory holding a
+ * backup's own files.
+ */
+async function refuseInsideBackup(store: ExternalStorage): Promise<void> {
+  const uri = store.redactedUri;
+  const q = uri.indexOf('?');
+  const path = (q < 0 ? uri : uri.slice(0, q)).replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
+  const insideByName = INSIDE_BACKUP.test(path);
+  if (
+    insideByName ||
+    (await exists(store, MANIFEST)) ||
+    (await exists(store, MANIFEST_CHECKSUM)) ||
+    (await exists(store, 'ENCRYPTION-INFO'))
+  )
+    throw new StrongroomError(
+      'INVALID_URI',
+      `${uri} is ${insideByName ? "inside a backup's directory" : "a backup's directory itself"}; a collection cannot be nested in a backup`,
+      { hint: 'back up into the collection (its root URI) or into a new, separate location' },
+    );
+}
+
+/**
+ * Before a BACKUP writes: notes its layer directory in every store as this job's (so leftovers of a crash
+ * are recognised as dead), then removes what earlier killed backups left in the collection.
+ */
+async function cleanupBefore(ctx: EngineContext, plan: BackupPlan, job: JobHandle): Promise<void> {
+  const stores = [plan.collection.defaultStore, ...plan.collection.stores.values()];
+  for (const s of stores) ctx.jobs.recordTarget(job.id, collectionName(s), plan.dir);
+  try {
+    await cleanupCollection(ctx, stores, { keep: plan.dir, signal: job.signal });
+  } catch (err) {
+    if (job.signal.aborted) throw err;
+    // Best effort: what was not removed now is removed by a later backup.
   }
 }

@@ -80,6 +80,31 @@ export interface Manifest {
   };
   /** The redacted statement that made this layer. */
   readonly statement: string;
+  /**
+   * The layer's place in its chain (1 = the full backup) and the layer it builds on: an incremental names
+   * its predecessor's directory, id and manifest checksum, so a removed, swapped or reordered layer breaks
+   * the link. A full backup names the newest full backup the collection held when it started (null if
+   * none). Absent in layers written before chain authentication.
+   */
+  readonly seq?: number;
+  readonly previous?: LayerLink | null;
+}
+
+export interface LayerLink {
+  readonly dir: string;
+  readonly id: string;
+  /** SHA-256 (hex) of the predecessor's stored BACKUP_MANIFEST bytes. */
+  readonly checksum: string;
+}
+
+/** A chain record (`<full>/CHAIN-<seq>`), sealed under the chain's data key like a manifest. */
+export interface ChainRecord {
+  readonly version: 1;
+  readonly seq: number;
+  readonly dir: string;
+  readonly id: string;
+  readonly endTime: string;
+  readonly checksum: string;
 }
 
 /** Non-default localities' share of a layer, written into that locality's layer directory. */

@@ -29,14 +29,15 @@ export async function showBackups(ctx: EngineContext, stmt: ShowBackupsStatement
   return { columns: [col('path', 'text')], rows: dirs.map((d) => [`/${d}`]), tag: `SHOW ${dirs.length}` };
 }
 
-const BASE_COLUMNS = [
+export const BASE_COLUMNS = [
   col('database_name', 'text'),
   col('parent_schema_name', 'text'),
   col('object_name', 'text'),
   col('object_type', 'text'),
   col('backup_type', 'text'),
-  col('start_time', 'timestamptz'),
-  col('end_time', 'timestamptz'),
+  // CockroachDB's SHOW BACKUP times are TIMESTAMP (UTC, no zone): `2026-12-04 16:38:11.892`.
+  col('start_time', 'timestamp'),
+  col('end_time', 'timestamp'),
   col('size_bytes', 'int8'),
   col('rows', 'int8'),
   col('is_full_cluster', 'bool'),
@@ -102,7 +103,7 @@ export async function showBackup(
     strs(stmt.uris),
     str(stmt.from),
     { kms: strs(o.kms), ...(o.encryptionPassphrase ? { passphrase: str(o.encryptionPassphrase) } : {}) },
-    { requireLocalities: o.checkFiles === true, ...opts },
+    { requireLocalities: o.checkFiles === true, skipRollbackCheck: o.skipRollbackCheck === true, ...opts },
   );
   let fileBytes: Map<string, number> | undefined;
   if (o.checkFiles) {
@@ -130,7 +131,7 @@ export async function showBackup(
               `/${db.name}/${t.name}/${pretty(s.hi, 'Max')}`,
             ]);
     return {
-      columns: [col('start_pretty', 'text'), col('end_pretty', 'text')],
+      columns: RANGES_COLUMNS,
       rows,
       tag: `SHOW ${rows.length}`,
     };
@@ -143,19 +144,23 @@ export async function showBackup(
   return { columns, rows, tag: `SHOW ${rows.length}` };
 }
 
+export const RANGES_COLUMNS = [col('start_pretty', 'text'), col('end_pretty', 'text')];
+
+export const FILES_COLUMNS = [
+  col('path', 'text'),
+  col('backup_type', 'text'),
+  col('start_pretty', 'text'),
+  col('end_pretty', 'text'),
+  col('start_key', 'bytea'),
+  col('end_key', 'bytea'),
+  col('size_bytes', 'int8'),
+  col('rows', 'int8'),
+  col('locality', 'text'),
+  col('file_bytes', 'int8'),
+];
+
 function showFiles(b: OpenedBackup, fileBytes: Map<string, number> | undefined): ResultSet {
-  const columns = [
-    col('path', 'text'),
-    col('backup_type', 'text'),
-    col('start_pretty', 'text'),
-    col('end_pretty', 'text'),
-    col('start_key', 'bytea'),
-    col('end_key', 'bytea'),
-    col('size_bytes', 'int8'),
-    col('rows', 'int8'),
-    col('locality', 'text'),
-    col('file_bytes', 'int8'),
-  ];
+  const columns = FILES_COLUMNS;
   const rows: ResultValue[][] = [];
   for (const l of b.layers) {
     const m = l.manifest;

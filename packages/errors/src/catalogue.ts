@@ -30,6 +30,7 @@ export const ERROR_CATALOGUE = {
   INVALID_OPTION: user('22023'),
   INVALID_PARAMETER: user('22023'),
   MISSING_PARAMETER: user('42P02'),
+  REDACTED_SECRET: user('22023'),
   // URIs and providers
   INVALID_URI: user('22023'),
   UNKNOWN_SCHEME: user('0A000'),
@@ -40,6 +41,8 @@ export const ERROR_CATALOGUE = {
   STORAGE_ALREADY_EXISTS: user('58P02'),
   STORAGE_UNAVAILABLE: system('58030', true),
   STORAGE_IO: system('58030'),
+  /** A path resolves outside the directory a store is confined to (nodelocal:// through a symlink). */
+  STORAGE_PERMISSION: user('42501'),
   // kms and crypto
   KMS_UNAVAILABLE: system('58030', true),
   KMS_KEY_NOT_FOUND: user('22023'),
@@ -48,6 +51,8 @@ export const ERROR_CATALOGUE = {
   KMS_KEY_MISMATCH: user('22023'),
   WRONG_KEY: user('28P01'),
   CORRUPTED: system('XX001'),
+  /** A layer or full backup this host or an authenticated record knows of is missing (removed, rolled back). */
+  ROLLBACK_DETECTED: system('XX001'),
   NOT_ENCRYPTED: user('22023'),
   ENCRYPTION_REQUIRED: user('22023'),
   // backup catalogue and engine
@@ -59,6 +64,7 @@ export const ERROR_CATALOGUE = {
   TARGET_NOT_FOUND: user('42P01'),
   TARGET_EXISTS: user('42P07'),
   DATABASE_NOT_FOUND: user('3D000'),
+  ROLE_NOT_FOUND: user('42704'),
   INCOMPATIBLE_CHAIN: user('22023'),
   // sources
   SOURCE_UNAVAILABLE: system('08006', true),

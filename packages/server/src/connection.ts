@@ -233,7 +233,11 @@ export class Connection {
       await engine.close();
       return;
     }
-    const session = new Session(engine, { write: (data) => this.write(data) });
+    const session = new Session(
+      engine,
+      { write: (data) => this.write(data) },
+      { user: this.user, serverVersion: this.ctx.serverVersion, log: (line) => this.ctx.log(line) },
+    );
     this.session = session;
     const { processId, secretKey } = this.ctx.register(this);
     const status: [string, string][] = [

@@ -18,6 +18,18 @@ export interface ResultSet {
   readonly tag: string;
 }
 
+export interface RowSink {
+  /** Called once, before any row (also for a statement that returns no rows but has columns). */
+  columns(columns: readonly ResultColumn[]): void;
+  rows(batch: readonly (readonly ResultValue[])[]): Promise<void> | void;
+}
+
+export interface StatementDescription {
+  /** Empty for a statement that returns no rows. */
+  readonly columns: readonly ResultColumn[];
+  readonly paramTypes: readonly (string | null)[];
+}
+
 export interface ColumnInfo {
   readonly name: string;
   /** Declared type as written in the schema ('' when none). */
@@ -155,6 +167,10 @@ export interface RestoreRequest {
   readonly schemaOnly?: boolean;
   /** Drop foreign keys whose referenced table is not restored, instead of failing. */
   readonly skipMissingForeignKeys?: boolean;
+  /** Leave out object owners: everything is owned by the restoring user (sources with owners only). */
+  readonly noOwner?: boolean;
+  /** Leave out GRANTs, REVOKEs and default privileges (sources with privileges only). */
+  readonly noPrivileges?: boolean;
   readonly signal?: AbortSignal;
   /** Called as rows are loaded. */
   readonly onRows?: (rows: number, bytes: number) => void;
@@ -173,7 +189,30 @@ export interface Source {
    * created is removed again.
    */
   restore(request: RestoreRequest): Promise<{ readonly rows: number }>;
-  /** Runs one statement strongroom does not own, verbatim, on the session's connection. */
-  execute(sql: string, params?: readonly unknown[]): Promise<ResultSet>;
+  /**
+   * Runs one statement strongroom does not own, verbatim, on the session's connection. Aborting
+   * `options.signal` cancels a running statement within a second and rejects with CANCELED.
+   */
+  execute(
+    sql: string,
+    params?: readonly unknown[],
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<ResultSet>;
+  /**
+   * Like execute, but hands the rows on batch by batch as the source produces them (the next batch is
+   * read once `sink.rows` resolves), so memory stays bounded for a result of any size. Resolves to the
+   * command tag.
+   */
+  stream?(
+    sql: string,
+    params: readonly unknown[],
+    sink: RowSink,
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<string>;
+  /**
+   * The result columns and parameter types of a statement without running it (for the wire protocol's
+   * Describe). A parameter type is a SQL type name, or null when the source cannot tell.
+   */
+  describe?(sql: string): Promise<StatementDescription>;
   close(): Promise<void>;
 }

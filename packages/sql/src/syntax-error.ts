@@ -3,6 +3,7 @@
 // given; callers parsing one statement of a script shift them (see shiftError).
 import { StrongroomError } from '@strongroom/errors';
 import { lineColumnAt } from './position.js';
+import { redactSqlText } from './redact-text.js';
 import { firstWords } from './scan.js';
 
 export type StatementErrorCode = 'SYNTAX_ERROR' | 'DUPLICATE_OPTION';
@@ -39,7 +40,9 @@ export function statementError(
   detail?: string,
   code: StatementErrorCode = 'SYNTAX_ERROR',
 ): StrongroomError {
-  const where = `at or near "${near === undefined ? 'EOF' : near}": syntax error`;
+  // The offending token may be a secret literal (`encryption_passphrase 'x'` without '='): shown redacted.
+  const shown = near === undefined ? 'EOF' : (redactSqlText(text).replacementAt(offset) ?? near);
+  const where = `at or near "${shown}": syntax error`;
   return positionedError(text, offset, detail === undefined ? where : `${where}: ${detail}`, code);
 }
 

@@ -59,7 +59,11 @@ export const nodelocalStorageProvider: StorageProvider = {
   schemes: ['nodelocal'],
   secretParams: [],
   async open(uri: string, ctx: StorageContext): Promise<ExternalStorage> {
-    return new LocalFileStorage(resolveNodelocal(uri, ctx.externalIoDir), parseExternalUri(uri).redacted);
+    return new LocalFileStorage(
+      resolveNodelocal(uri, ctx.externalIoDir),
+      parseExternalUri(uri).redacted,
+      resolve(ctx.externalIoDir as string),
+    );
   },
 };
 

@@ -2,6 +2,7 @@
 // command tag in every text format; JSON always prints an object so a consumer sees one per statement.
 import type { ResultSet } from '@strongroom/sources';
 import type { OutputFormat } from '../args.js';
+import { NARROW_NOTE, narrowJobs } from './jobs-layout.js';
 import { formatJson } from './json.js';
 import { formatRecords } from './records.js';
 import { formatTable } from './table.js';
@@ -17,8 +18,11 @@ export function renderResult(rs: ResultSet, options: RenderOptions): string {
   if (options.format === 'json') return formatJson(rs);
   if (rs.columns.length === 0) return `${rs.tag}\n`;
   switch (options.format) {
-    case 'table':
-      return options.expanded ? formatRecords(rs) : formatTable(rs);
+    case 'table': {
+      if (options.expanded) return formatRecords(rs);
+      const jobs = narrowJobs(rs);
+      return jobs === undefined ? formatTable(rs) : formatTable(jobs) + NARROW_NOTE;
+    }
     case 'tsv':
       return formatDelimited(rs, '\t');
     case 'csv':

@@ -68,4 +68,7 @@ export const fakeSql: SqlApi = {
     return `${fileName}:${d.line}:${d.column}: ${d.message}\n${line}\n${' '.repeat(d.column - 1)}^\n`;
   },
   redactUri: (uri) => uri.replace(/\?.*$/, '?redacted'),
+  redactText: (text) => text.replace(/'[^']*'/g, "'*****'"),
+  redactionMarkers: () => [],
+  withPassphrase: (ast) => ast,
 };

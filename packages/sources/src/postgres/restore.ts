@@ -6,8 +6,14 @@
 // LOAD_CONNECTIONS connections load tables (largest first, each COPY FREEZE into a table truncated in
 // its own transaction) and build each table's indexes and key/unique constraints as soon as its rows are
 // in; the remaining post-data (foreign keys, triggers, attachments, comments, refreshes) runs last, in
-// dump order.
+// dump order, then privileges, materialized-view refreshes and event triggers (pg_restore's order).
+// A new database is built under a temporary name (temporaryDatabase) and renamed into place once
+// complete, so no half-restored database ever carries the target's name, even after a kill -9; the next
+// restore into that name drops a temporary left behind. Before anything is created, every role the
+// restored objects name must exist (roles are cluster-wide, not part of a database backup), unless
+// no_owner / no_privileges leave owners / privileges out.
 
+import { createHash } from 'node:crypto';
 import { StrongroomError } from '@strongroom/errors';
 import { releaseChunk } from '../chunk-buffers.js';
 import type { RestoreRequest, RestoreTable, SchemaObject } from '../types.js';
@@ -22,7 +28,7 @@ import {
 import { copyIn } from './copy-in.js';
 import { BINARY_HEADER, BINARY_TRAILER, BinaryRowCounter } from './copy-out.js';
 import { checkAborted, pgCall, toPgError } from './errors.js';
-import { objectSection, type Section } from './schema.js';
+import { objectRoles, objectSection, type Section } from './schema.js';
 import type { PgConnection } from './uri.js';
 
 /** Not yet part of RestoreRequest: the engine passes RESTORE's skip_missing_foreign_keys here. */
@@ -39,41 +45,118 @@ function tableAttr(t: RestoreTable, name: string): string {
   return v;
 }
 
+/** The name a new database is restored under until it is complete: one per target, so a retry finds it. */
+export function temporaryDatabase(target: string): string {
+  return `${TEMPORARY_PREFIX}${createHash('sha256').update(target).digest('hex').slice(0, 16)}`;
+}
+export const TEMPORARY_PREFIX = 'strongroom_restore_';
+
 export async function restoreDatabase(
   conn: PgConnection,
   admin: PgClient,
-  request: PgRestoreRequest,
+  full: PgRestoreRequest,
 ): Promise<number> {
+  const request: PgRestoreRequest = {
+    ...full,
+    objects: full.objects.filter(
+      (o) =>
+        !(full.noOwner && o.name.startsWith('OWNER ')) &&
+        !(full.noPrivileges && objectSection(o.sql).section === 'acl'),
+    ),
+  };
   const { database } = request;
   if (request.createDatabase) {
     const exists = await admin.query('SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1', [database]);
     if (exists.rowCount) throw new StrongroomError('TARGET_EXISTS', `database "${database}" already exists`);
-    await pgCall(
-      () => admin.query(`CREATE DATABASE ${quoteIdent(database)} TEMPLATE template0`),
-      'creating the database',
-    );
   }
+  await checkRoles(admin, request);
+  if (request.createDatabase) return restoreNewDatabase(conn, admin, request);
   let client: PgClient | undefined;
   try {
     client = await openRestoreClient(conn, database);
     await checkNoClash(client, request);
-    if (request.createDatabase) return await restoreParallel(conn, client, request);
     await pgCall(() => client!.query('BEGIN'));
     const rows = await restoreInTransaction(client, request);
     await pgCall(() => client!.query('COMMIT'), 'committing the restore');
     return rows;
   } catch (err) {
     await client?.query('ROLLBACK').catch(() => undefined);
-    await closeQuietly(client);
-    client = undefined;
-    if (request.createDatabase)
-      await admin
-        .query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`)
-        .catch(() => undefined);
     throw toPgError(err, 'restore');
   } finally {
     await closeQuietly(client);
   }
+}
+
+async function restoreNewDatabase(
+  conn: PgConnection,
+  admin: PgClient,
+  request: PgRestoreRequest,
+): Promise<number> {
+  const { database } = request;
+  const temporary = temporaryDatabase(database);
+  // A temporary left by a killed restore has no one connected; one in use belongs to a running restore.
+  await pgCall(
+    () => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(temporary)}`),
+    `removing ${temporary}, left by an earlier restore into "${database}"`,
+  ).catch((err: unknown) => {
+    throw new StrongroomError('TARGET_EXISTS', `another restore into database "${database}" is running`, {
+      cause: err,
+    });
+  });
+  await pgCall(
+    () => admin.query(`CREATE DATABASE ${quoteIdent(temporary)} TEMPLATE template0`),
+    'creating the database',
+  );
+  let client: PgClient | undefined;
+  try {
+    client = await openRestoreClient(conn, temporary);
+    const rows = await restoreParallel(conn, client, { ...request, database: temporary });
+    await closeQuietly(client);
+    client = undefined;
+    await renameWhenFree(admin, temporary, database);
+    return rows;
+  } catch (err) {
+    await closeQuietly(client);
+    client = undefined;
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(temporary)} WITH (FORCE)`).catch(() => undefined);
+    throw toPgError(err, 'restore');
+  }
+}
+
+/** Renames once the restore's own sessions, just closed, have ended on the server. */
+async function renameWhenFree(admin: PgClient, from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admin.query(`ALTER DATABASE ${quoteIdent(from)} RENAME TO ${quoteIdent(to)}`);
+      return;
+    } catch (err) {
+      // 55006 object_in_use: a closed session's backend has not exited yet.
+      if ((err as { code?: unknown }).code !== '55006' || attempt >= 50) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Fails, naming them, when roles the restored objects need do not exist in the target cluster. */
+async function checkRoles(admin: PgClient, request: PgRestoreRequest): Promise<void> {
+  const needed = new Set(request.objects.flatMap((o) => objectRoles(o.sql)));
+  if (needed.size === 0) return;
+  const found = await pgCall(() =>
+    admin.query<{ name: string }>(
+      'SELECT rolname AS name FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[])',
+      [[...needed]],
+    ),
+  );
+  const present = new Set(found.rows.map((r) => r.name));
+  const missing = [...needed].filter((r) => !present.has(r)).sort();
+  if (missing.length === 0) return;
+  throw new StrongroomError(
+    'ROLE_NOT_FOUND',
+    `cannot restore into "${request.database}": role${missing.length > 1 ? 's' : ''} ${missing.map((r) => (/^[a-z_][a-z0-9_$]*$/.test(r) ? r : quoteIdent(r))).join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist`,
+    {
+      hint: 'create the roles first (roles belong to the cluster, not to a database backup), or restore WITH no_owner (objects owned by you) and/or no_privileges (no grants); roles named by row-level security policies must exist',
+    },
+  );
 }
 
 async function openRestoreClient(conn: PgConnection, database: string): Promise<PgClient> {
@@ -88,15 +171,28 @@ async function openRestoreClient(conn: PgConnection, database: string): Promise<
 }
 
 async function checkNoClash(client: PgClient, request: RestoreRequest): Promise<void> {
-  const wanted: [string, string, string][] = request.tables.map((t) => [
-    tableAttr(t, 'schema'),
-    tableAttr(t, 'relname'),
-    `table ${t.table.name}`,
-  ]);
+  const wanted: [string, string, string][] = request.tables
+    .filter((t) => t.table.attributes.kind !== 'lo')
+    .map((t) => [tableAttr(t, 'schema'), tableAttr(t, 'relname'), `table ${t.table.name}`]);
   for (const o of request.objects) {
     const m = /^(?:INDEX|VIEW|MATERIALIZED VIEW|SEQUENCE) ([^.]+)\.(.+)$/.exec(o.name);
     if (m && (o.type === 'index' || o.type === 'view' || o.type === 'sequence'))
       wanted.push([m[1] ?? '', m[2] ?? '', o.name.toLowerCase()]);
+  }
+  const los = request.objects.filter((o) => o.name.startsWith('BLOB ')).map((o) => o.name.slice(5));
+  if (los.length > 0) {
+    const taken = await pgCall(() =>
+      client.query<{ oid: string }>(
+        'SELECT oid::text FROM pg_catalog.pg_largeobject_metadata WHERE oid = ANY($1::oid[]) ORDER BY oid LIMIT 1',
+        [los],
+      ),
+    );
+    const oid = taken.rows[0]?.oid;
+    if (oid !== undefined)
+      throw new StrongroomError(
+        'TARGET_EXISTS',
+        `large object ${oid} already exists in database "${request.database}" (large objects keep their OIDs)`,
+      );
   }
   if (wanted.length === 0) return;
   const found = await pgCall(() =>
@@ -116,7 +212,14 @@ async function checkNoClash(client: PgClient, request: RestoreRequest): Promise<
   }
 }
 
-const RANK: Record<Section, number> = { 'pre-data': 0, data: 2, 'post-data': 3, refresh: 4 };
+const RANK: Record<Section, number> = {
+  'pre-data': 0,
+  data: 2,
+  'post-data': 3,
+  acl: 4,
+  refresh: 5,
+  final: 6,
+};
 
 async function restoreInTransaction(client: PgClient, request: PgRestoreRequest): Promise<number> {
   type Step = { rank: number; order: number; run: () => Promise<void> };
@@ -129,13 +232,16 @@ async function restoreInTransaction(client: PgClient, request: PgRestoreRequest)
   );
   for (const t of request.tables) {
     const order = Number(t.table.attributes.order ?? 0);
-    steps.push({ rank: 0, order, run: () => exec(client, t.table.createSql, `creating ${t.table.name}`) });
-    if (!request.schemaOnly && t.table.attributes.kind === 'r')
+    const kind = t.table.attributes.kind;
+    if (kind !== 'lo')
+      steps.push({ rank: 0, order, run: () => exec(client, t.table.createSql, `creating ${t.table.name}`) });
+    if (!request.schemaOnly && (kind === 'r' || kind === 'lo'))
       steps.push({
         rank: 1,
         order,
         run: async () => {
-          const loaded = await loadTable(client, t, request);
+          const loaded =
+            kind === 'lo' ? await loadLargeObjects(client, t, request) : await loadTable(client, t, request);
           rows += loaded;
         },
       });
@@ -185,7 +291,25 @@ async function runObject(
       }
     }
   }
-  await exec(client, o.sql, `creating ${o.name}`);
+  // A refresh runs as the view's owner; with row_security off, a policy that applies to that owner would
+  // fail the refresh instead of filtering its rows as it did in the source.
+  if (objectSection(o.sql).section === 'refresh')
+    await exec(client, `SET row_security = on; ${o.sql}; SET row_security = off`, `creating ${o.name}`);
+  else await exec(client, o.sql, `creating ${o.name}`);
+}
+
+/** Large objects' pieces go through a temporary table into lo_put (their LARGE OBJECT entries made them). */
+async function loadLargeObjects(client: PgClient, t: RestoreTable, request: RestoreRequest): Promise<number> {
+  const what = `loading ${t.table.name}`;
+  await exec(client, 'CREATE TEMP TABLE strongroom_lo (loid int8, off int8, data bytea)', what);
+  const n = await loadTable(client, t, request, false, 'pg_temp.strongroom_lo');
+  await exec(
+    client,
+    'SELECT pg_catalog.lo_put(loid::oid, off, data) FROM pg_temp.strongroom_lo ORDER BY loid, off',
+    what,
+  );
+  await exec(client, 'DROP TABLE pg_temp.strongroom_lo', what);
+  return n;
 }
 
 async function loadTable(
@@ -193,9 +317,10 @@ async function loadTable(
   t: RestoreTable,
   request: RestoreRequest,
   freeze = false,
+  into?: string,
 ): Promise<number> {
   const columns = JSON.parse(tableAttr(t, 'copyColumns')) as string[];
-  const name = qualified(tableAttr(t, 'schema'), tableAttr(t, 'relname'));
+  const name = into ?? qualified(tableAttr(t, 'schema'), tableAttr(t, 'relname'));
   // Spans of binary tables are COPY BINARY rows without header and trailer (see copy-out.ts).
   const binary = t.table.attributes.copyFormat === 'binary';
   const options = [...(binary ? ['FORMAT binary'] : []), ...(freeze ? ['FREEZE'] : [])];
@@ -268,12 +393,15 @@ async function restoreParallel(
   // Only regular tables load rows, and only they get table-local post-data in parallel (a partitioned
   // parent's indexes wait for the sequential tail, after every partition's).
   const loadable = new Map(
-    request.tables.filter((t) => t.table.attributes.kind === 'r').map((t) => [t.table.name, t]),
+    request.tables
+      .filter((t) => t.table.attributes.kind === 'r' || t.table.attributes.kind === 'lo')
+      .map((t) => [t.table.name, t]),
   );
   const early: { rank: number; order: number; run: (c: PgClient) => Promise<void> }[] = [];
   const local = new Map<string, SchemaObject[]>();
   const tail: { rank: number; order: number; o: SchemaObject }[] = [];
   for (const t of request.tables) {
+    if (t.table.attributes.kind === 'lo') continue;
     const order = Number(t.table.attributes.order ?? 0);
     early.push({ rank: 0, order, run: (c) => exec(c, t.table.createSql, `creating ${t.table.name}`) });
   }
@@ -381,9 +509,10 @@ async function restoreParallel(
 /** Loads one table in its own transaction; truncating it first lets COPY write the rows frozen. */
 async function loadFrozen(client: PgClient, t: RestoreTable, request: RestoreRequest): Promise<number> {
   const name = qualified(tableAttr(t, 'schema'), tableAttr(t, 'relname'));
-  await pgCall(() => client.query(`BEGIN; TRUNCATE ONLY ${name}`), `loading ${t.table.name}`);
+  const lo = t.table.attributes.kind === 'lo';
+  await pgCall(() => client.query(lo ? 'BEGIN' : `BEGIN; TRUNCATE ONLY ${name}`), `loading ${t.table.name}`);
   try {
-    const n = await loadTable(client, t, request, true);
+    const n = lo ? await loadLargeObjects(client, t, request) : await loadTable(client, t, request, true);
     await pgCall(() => client.query('COMMIT'), `loading ${t.table.name}`);
     return n;
   } catch (err) {

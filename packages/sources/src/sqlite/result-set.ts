@@ -44,9 +44,15 @@ function valueType(value: ResultValue): string {
   return 'text';
 }
 
-/** SQLite's affinity rules (datatype3.html §3.1) applied to a declared type. */
-function declaredType(declared: string | null): string {
+/**
+ * SQLite's affinity rules (datatype3.html §3.1) applied to a declared type, after the names PostgreSQL
+ * drivers know a value kind for (BOOLEAN, TIMESTAMP, DATE).
+ */
+export function declaredType(declared: string | null): string {
   const t = (declared ?? '').toUpperCase();
+  if (/^BOOL/.test(t)) return 'bool';
+  if (/^(TIMESTAMP|DATETIME)/.test(t)) return /WITHOUT TIME ZONE/.test(t) ? 'timestamp' : 'timestamptz';
+  if (t === 'DATE') return 'date';
   if (t.includes('INT')) return 'int8';
   if (/CHAR|CLOB|TEXT/.test(t)) return 'text';
   if (t === '' || t.includes('BLOB')) return declared === null || t === '' ? 'text' : 'bytea';
