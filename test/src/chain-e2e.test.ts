@@ -97,7 +97,7 @@ describe('incremental chains', () => {
     try {
       await f.run('CREATE TABLE big (id INTEGER PRIMARY KEY, v TEXT)');
       await f.run(
-        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 100000) INSERT INTO big SELECT i, 'v' || i FROM s",
+        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 100000) INSERT INTO big SELECT i, 'v' || i || printf('%60d', i) FROM s",
       );
       await f.run(`BACKUP INTO 'nodelocal://1/c'`);
       await f.run("UPDATE big SET v = 'changed' WHERE id = 50000");
@@ -106,7 +106,8 @@ describe('incremental chains', () => {
       const files = await f.run(`SHOW BACKUP FILES FROM LATEST IN 'nodelocal://1/c'`);
       const full = files.rows.filter((r) => r[1] === 'full');
       const inc = files.rows.filter((r) => r[1] === 'incremental');
-      assert.ok(full.length >= 4, `the full backup has several spans (${full.length})`);
+      // SQLite tables are backed up as 4 MiB page windows: this ~9 MB table spans at least two.
+      assert.ok(full.length >= 2, `the full backup has several spans (${full.length})`);
       assert.equal(inc.length, 1, 'only the changed span was stored again');
       assert.ok((inc[0]?.[7] as number) < 100000);
       await f.run(`RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/c' WITH new_db_name = 'r'`);

@@ -19,7 +19,7 @@ async function waitFor(f: Fixture, id: unknown, pred: (status: string) => boolea
     const j = await f.run(`SHOW JOB ${id}`);
     const row = j.rows[0] as unknown[];
     seen.push(row);
-    if (pred(String(row[4]))) return seen;
+    if (pred(String(row[5]))) return seen; // SHOW JOB: description, statement, user_name, status
     await sleep(10);
   }
   throw new Error(
@@ -35,8 +35,8 @@ describe('jobs', () => {
       const r = await f.run(`BACKUP INTO 'nodelocal://1/c' WITH encryption_passphrase = 'p', detached`);
       const id = r.rows[0]?.[0];
       const seen = await waitFor(f, id, (s) => s === 'succeeded' || s === 'failed');
-      const fractions = seen.map((row) => row[10] as number);
-      assert.equal(seen.at(-1)?.[4], 'succeeded');
+      const fractions = seen.map((row) => row[11] as number);
+      assert.equal(seen.at(-1)?.[5], 'succeeded');
       assert.equal(fractions.at(-1), 1);
       assert.ok(
         fractions.some((x) => x > 0 && x < 1),
@@ -56,7 +56,7 @@ describe('jobs', () => {
       await f.run(`PAUSE JOB ${a}`);
       await waitFor(f, a, (s) => s === 'paused');
       await sleep(100);
-      assert.equal((await f.run(`SHOW JOB ${a}`)).rows[0]?.[4], 'paused');
+      assert.equal((await f.run(`SHOW JOB ${a}`)).rows[0]?.[5], 'paused');
       await f.run(`RESUME JOB ${a}`);
       await waitFor(f, a, (s) => s === 'succeeded');
       assert.equal((await f.run(`SHOW BACKUPS IN 'nodelocal://1/a'`)).rows.length, 1);

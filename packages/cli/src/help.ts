@@ -103,7 +103,7 @@ const SYNOPSES: Readonly<Record<string, string>> = {
     [ WITH option [, ...] | WITH OPTIONS ( option [, ...] ) ]
   options: kms, encryption_passphrase, into_db = 'db', new_db_name = 'db', skip_missing_foreign_keys,
            skip_missing_sequences, skip_missing_views, skip_localities_check, schema_only,
-           verify_backup_table_data, detached`,
+           verify_backup_table_data, no_owner, no_privileges, detached`,
   'SHOW BACKUP': `SHOW BACKUP [ SCHEMAS | FILES ] [ FROM ] { LATEST | 'subdir' } IN { 'uri' | ( 'uri' [, ...] ) }
     [ WITH option [, ...] ]
   options: kms, encryption_passphrase, check_files`,

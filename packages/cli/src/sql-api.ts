@@ -1,8 +1,9 @@
 // The subset of @strongroom/sql the CLI uses, as one injectable object: the script runner, the REPL and
 // `check` take it as a parameter, so their tests can run against the real parser or a stand-in.
 // `loadSqlApi` binds it to the real package.
+import { checkStatement } from '@strongroom/engine';
+import { isStrongroomError } from '@strongroom/errors';
 import {
-  checkScript,
   complete,
   endsStatement,
   format,
@@ -43,6 +44,33 @@ export interface SqlApi {
   withPassphrase(ast: Statement, passphrase: string): Statement;
 }
 
+/**
+ * Parse errors, then what the engine would refuse before running each statement (checkStatement: refused
+ * forms and options, option combinations, URI schemes, job queries), positioned at the statement.
+ */
+export function checkScriptFully(text: string): Diagnostic[] {
+  const { statements, errors } = parseScript(text);
+  const out: Diagnostic[] = [...errors];
+  for (const st of statements) {
+    if (st.kind !== 'owned') continue;
+    try {
+      checkStatement(st.ast);
+    } catch (err) {
+      if (!isStrongroomError(err)) throw err;
+      const { startOffset: offset, line, column } = st.span;
+      out.push({
+        message: err.message,
+        line,
+        column,
+        offset,
+        code: err.code,
+        ...(err.hint === undefined ? {} : { hint: err.hint }),
+      });
+    }
+  }
+  return out.sort((a, b) => a.offset - b.offset);
+}
+
 /** The real parser, formatter and completer. */
 export function loadSqlApi(): SqlApi {
   return {
@@ -50,7 +78,7 @@ export function loadSqlApi(): SqlApi {
     endsStatement,
     format,
     complete,
-    checkScript,
+    checkScript: checkScriptFully,
     formatDiagnostic,
     redactUri,
     redactText: (text) => redactSqlText(text).text,

@@ -5,7 +5,7 @@ import type { AlterBackupStatement } from '@strongroom/sql';
 import type { ExternalStorage } from '@strongroom/storage';
 import { resolveFullDir } from './chain.js';
 import type { EngineContext } from './context.js';
-import { addKmsKeys, readInfos, unlockChain } from './encryption.js';
+import { addKmsKeys, readInfoFiles, unlockChain } from './encryption.js';
 import { str, strs } from './values.js';
 
 export interface AlterPlan {
@@ -19,7 +19,7 @@ export async function planAlter(ctx: EngineContext, stmt: AlterBackupStatement):
   // `ALTER BACKUP 'sub' IN 'coll'`, or `ALTER BACKUP 'uri-of-the-full-backup'` (the store root is the backup).
   const store = await ctx.storage.open(stmt.collection ? str(stmt.collection) : backup, ctx.storageCtx);
   const fullDir = stmt.collection ? await resolveFullDir(store, backup) : '';
-  if (!stmt.collection && (await readInfos(store, fullDir)).length === 0)
+  if (!stmt.collection && (await readInfoFiles(store, fullDir)).count === 0)
     throw new StrongroomError('BACKUP_NOT_FOUND', `no encrypted full backup at ${store.redactedUri}`);
   return {
     store,

@@ -1,13 +1,15 @@
 // BACKUP: plan (destination, chain, keys, spans and their localities: everything that can fail before a
 // byte is written), then run (ENCRYPTION-INFO, changed spans, partition descriptors, and last the
-// manifest, its checksum and, for a full backup, a new LATEST marker).
+// manifest's checksum, the manifest, and a chain record (incremental) or a LATEST marker (full)).
 import { randomUUID } from 'node:crypto';
 import type { EncryptionInfo } from '@strongroom/crypto';
-import { StrongroomError } from '@strongroom/errors';
-import type { Snapshot, TableInfo } from '@strongroom/sources';
+import { isStrongroomError, StrongroomError } from '@strongroom/errors';
+import type { Snapshot, SpanChunk, TableInfo } from '@strongroom/sources';
 import { type BackupStatement, format } from '@strongroom/sql';
-import type { Layer } from './chain.js';
-import { checksumOf, exists, latestFullDir, readChain } from './chain.js';
+import type { ExternalStorage } from '@strongroom/storage';
+import { checkAnchor, collectionName, recordAnchor } from './anchor.js';
+import { checksumOf, exists, type Layer, latestFullDir, readChain } from './chain.js';
+import { cleanupCollection } from './cleanup.js';
 import { openForWrite, placeSpan, storeOf, type WriteCollection } from './collection.js';
 import { fingerprintSpan } from './compress-pool.js';
 import { localityOf } from './config.js';
@@ -15,6 +17,7 @@ import type { EngineContext } from './context.js';
 import { type ChainKey, newChainKey, unlockChain, writeInfo } from './encryption.js';
 import type { JobHandle } from './jobs/job-runner.js';
 import {
+  chainRecordName,
   dataFileName,
   fullSubdir,
   incrementalDir,
@@ -24,7 +27,14 @@ import {
   normaliseFullSubdir,
   partitionDescriptorName,
 } from './layout.js';
-import type { DatabaseEntry, Manifest, PartitionDescriptor, SpanEntry, TableEntry } from './manifest.js';
+import type {
+  ChainRecord,
+  DatabaseEntry,
+  Manifest,
+  PartitionDescriptor,
+  SpanEntry,
+  TableEntry,
+} from './manifest.js';
 import { sealJson } from './sealed-json.js';
 import { writeSpan } from './spans.js';
 import { type Selection, selectTargets } from './targets.js';
@@ -37,6 +47,21 @@ export interface PlannedTable {
   readonly boundaries: readonly string[];
   /** The same table in the previous layer, when its definition did not change. */
   readonly previous?: TableEntry;
+  /** Page spans (Snapshot.pages): of this table, or with `info.name` '', of the database's own pages. */
+  readonly pages?: boolean;
+}
+
+/**
+ * Whether a source that offers page spans (sqlite) is backed up as pages. STRONGROOM_SPANS=rows keeps the
+ * row spans, to measure one granularity against the other (bench/sqlite.mjs).
+ */
+function usePages(snapshot: Snapshot): boolean {
+  return snapshot.pages !== undefined && process.env.STRONGROOM_SPANS !== 'rows';
+}
+
+/** Page spans and row spans of one table are never compared: a change of granularity writes it anew. */
+function sameGranularity(previous: TableEntry, pages: boolean): boolean {
+  return (previous.attributes.spans === 'pages') === pages;
 }
 
 export interface BackupPlan {
@@ -55,6 +80,9 @@ export interface BackupPlan {
   readonly snapshot: Snapshot;
   readonly detached: boolean;
   readonly targetsKey: string;
+  /** The layer this one builds on (an incremental's predecessor), and this layer's place in the chain. */
+  readonly previousLayer: Layer | undefined;
+  readonly seq: number;
 }
 
 function targetsKey(s: BackupStatement): string {
@@ -88,6 +116,7 @@ export async function planBackup(
   };
   const collection = await openForWrite(ctx, strs(stmt.destination.uris));
   const store = collection.defaultStore;
+  for (const s of [store, ...collection.stores.values()]) await refuseInsideBackup(s);
 
   // Destination and chain.
   let fullDir: string | undefined;
@@ -110,12 +139,19 @@ export async function planBackup(
     }
     key = await unlockChain(ctx, store, fullDir, keyOpts, { sameFile: true, ...(signal ? { signal } : {}) });
     chain = await readChain(store, fullDir, key.key);
+    checkAnchor(ctx, store, chain, { latest: dest.kind === 'latest', skip: o.skipRollbackCheck === true });
     const base = chain[0]?.manifest;
     if (base && JSON.stringify(base.localities) !== JSON.stringify(collection.localities))
       throw new StrongroomError(
         'INCOMPATIBLE_CHAIN',
         `the localities of this backup (${collection.localities.join(', ')}) differ from the chain's (${base.localities.join(', ')})`,
         { hint: 'an incremental backup must use the same locality URIs as its full backup' },
+      );
+    if (base && base.coverage === 'all' && stmt.targets !== undefined)
+      throw new StrongroomError(
+        'INCOMPATIBLE_CHAIN',
+        'cannot append a backup of specific tables or databases to a cluster backup',
+        { hint: `the full backup was: ${base.statement}` },
       );
     if (base && base.targetsKey !== targetsKey(stmt))
       throw new StrongroomError(
@@ -158,6 +194,7 @@ export async function planBackup(
         `A full backup already exists in ${dir}. Consider running an incremental backup to this full backup via BACKUP INTO '${dir}' IN '${store.redactedUri}'`,
       );
 
+    const pages = usePages(snapshot);
     const tables: PlannedTable[] = [];
     const databases: { name: string; objects: DatabaseEntry['objects'] }[] = [];
     const unplaced: string[] = [];
@@ -176,14 +213,31 @@ export async function planBackup(
         }
         const prevTable = previous?.databases
           .find((d) => d.name === db)
-          ?.tables.find((x) => x.name === t.name && x.createSql === t.createSql);
-        const boundaries = await snapshot.planSpans(db, t.name, prevTable?.boundaries);
+          ?.tables.find((x) => x.name === t.name && x.createSql === t.createSql && sameGranularity(x, pages));
+        const boundaries =
+          pages && snapshot.pages
+            ? await snapshot.pages.planSpans(db, t.name)
+            : await snapshot.planSpans(db, t.name, prevTable?.boundaries);
         tables.push({
           database: db,
-          info: t,
+          info: pages ? { ...t, attributes: { ...t.attributes, spans: 'pages' } } : t,
           locality: placed ?? 'default',
           boundaries,
           ...(prevTable ? { previous: prevTable } : {}),
+          ...(pages ? { pages } : {}),
+        });
+      }
+      if (pages && snapshot.pages) {
+        // The database's own pages (header, schema, freelist) always go to the default locality.
+        const own = await snapshot.pages.database(db);
+        const prevPages = previous?.databases.find((d) => d.name === db)?.pages;
+        tables.push({
+          database: db,
+          info: { database: db, name: '', createSql: '', columns: [], attributes: own.attributes },
+          locality: 'default',
+          boundaries: own.boundaries,
+          ...(prevPages ? { previous: prevPages } : {}),
+          pages,
         });
       }
     }
@@ -209,6 +263,8 @@ export async function planBackup(
       snapshot,
       detached: bool(o.detached),
       targetsKey: targetsKey(stmt),
+      previousLayer: chain.at(-1),
+      seq: chain.length + 1,
     };
   } catch (err) {
     await snapshot.close();
@@ -232,6 +288,33 @@ function spansOf(boundaries: readonly string[]): { lo: string | null; hi: string
   return out;
 }
 
+/** `src` when it yields anything (its first chunk already read), null when it is empty. */
+async function nonEmpty(src: AsyncIterable<SpanChunk>): Promise<AsyncIterable<SpanChunk> | null> {
+  const it = src[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return null;
+  return (async function* () {
+    let done = false;
+    try {
+      yield first.value;
+      for (;;) {
+        const next = await it.next();
+        if (next.done) {
+          done = true;
+          return;
+        }
+        yield next.value;
+      }
+    } finally {
+      if (!done) await it.return?.();
+    }
+  })();
+}
+
+async function* nonEmptyDone(): AsyncGenerator<SpanChunk> {
+  // An empty span: nothing to yield.
+}
+
 export interface BackupOutcome {
   readonly rows: number;
   readonly bytes: number;
@@ -248,6 +331,7 @@ export async function runBackup(
   const written: { store: typeof store; path: string }[] = [];
   const signal = job.signal;
   try {
+    await cleanupBefore(ctx, plan, job);
     if (plan.info)
       written.push({
         store,
@@ -259,6 +343,7 @@ export async function runBackup(
     let bytes = 0;
     const files = new Map<string, string[]>();
     const dbEntries = new Map<string, TableEntry[]>();
+    const dbPages = new Map<string, TableEntry>();
     // Spans are read, compressed, encrypted and written `SPAN_CONCURRENCY` at a time, so a source read,
     // the zlib thread pool and the storage upload overlap. File names come from the span's position in
     // the plan, so they do not depend on completion order (gaps are fine).
@@ -268,12 +353,21 @@ export async function runBackup(
     const unitSignal = AbortSignal.any([signal, failed.signal]);
     const runUnit = async ({ t, ti, b, si }: (typeof units)[number], n: number): Promise<void> => {
       await job.checkpoint();
-      const read = () => plan.snapshot.readSpan(t.database, t.info.name, b, unitSignal);
+      const read = () =>
+        t.pages && plan.snapshot.pages
+          ? plan.snapshot.pages.readSpan(t.database, t.info.name, b, unitSignal)
+          : plan.snapshot.readSpan(t.database, t.info.name, b, unitSignal);
       const prev = t.previous?.spans.find((x) => x.lo === b.lo && x.hi === b.hi);
       let entry: SpanEntry | undefined;
       if (prev) {
         const fp = await fingerprintSpan(read());
         if (fp.fingerprint === prev.fingerprint) entry = prev;
+      }
+      // Most page spans between a table's windows are empty: known before any file is written.
+      const chunks = entry || !t.pages ? undefined : await nonEmpty(read());
+      if (!entry && chunks === null) {
+        const { fingerprint } = await fingerprintSpan(nonEmptyDone());
+        entry = { lo: b.lo, hi: b.hi, fingerprint, rows: 0, file: null };
       }
       if (!entry) {
         const path = dataFileName(plan.dir, n);
@@ -283,7 +377,7 @@ export async function runBackup(
           target,
           path,
           key.key,
-          read(),
+          chunks ?? read(),
           (r, by) => {
             rows += r;
             bytes += by;
@@ -291,23 +385,24 @@ export async function runBackup(
           },
           unitSignal,
         );
-        if (w.rows === 0) await target.delete(path);
+        // A page span without rows still holds pages (an empty table's root, an index); only no bytes is empty.
+        const empty = w.logicalBytes === 0 || (w.rows === 0 && !t.pages);
+        if (empty) await target.delete(path);
         entry = {
           lo: b.lo,
           hi: b.hi,
           fingerprint: w.fingerprint,
           rows: w.rows,
-          file:
-            w.rows === 0
-              ? null
-              : {
-                  path,
-                  locality: t.locality,
-                  logicalBytes: w.logicalBytes,
-                  storedBytes: w.storedBytes,
-                  rows: w.rows,
-                  ...(w.compression === 'gzip' ? {} : { compression: w.compression }),
-                },
+          file: empty
+            ? null
+            : {
+                path,
+                locality: t.locality,
+                logicalBytes: w.logicalBytes,
+                storedBytes: w.storedBytes,
+                rows: w.rows,
+                ...(w.compression === 'gzip' ? {} : { compression: w.compression }),
+              },
         };
       }
       (entries[ti] as SpanEntry[])[si] = entry;
@@ -341,8 +436,7 @@ export async function runBackup(
           list.push(e.file.path);
           files.set(t.locality, list);
         }
-      const list = dbEntries.get(t.database) ?? [];
-      list.push({
+      const entry: TableEntry = {
         name: t.info.name,
         createSql: t.info.createSql,
         columns: t.info.columns,
@@ -350,7 +444,13 @@ export async function runBackup(
         locality: t.locality,
         boundaries: t.boundaries,
         spans,
-      });
+      };
+      if (t.pages && t.info.name === '') {
+        dbPages.set(t.database, entry);
+        continue;
+      }
+      const list = dbEntries.get(t.database) ?? [];
+      list.push(entry);
       dbEntries.set(t.database, list);
     }
     await job.checkpoint();
@@ -387,19 +487,33 @@ export async function runBackup(
         name: d.name,
         objects: d.objects,
         tables: dbEntries.get(d.name) ?? [],
+        ...(dbPages.has(d.name) ? { pages: dbPages.get(d.name) } : {}),
       })),
       localities: collection.localities,
       partitions,
       encryption: { mode: key.mode, masterKeyIds: key.masterKeyIds },
       statement: plan.statement,
+      seq: plan.seq,
+      previous: plan.previousLayer
+        ? {
+            dir: plan.previousLayer.dir,
+            id: plan.previousLayer.manifest.id,
+            checksum: plan.previousLayer.checksum,
+          }
+        : null,
     };
     const mpath = `${plan.dir}/${MANIFEST}`;
     const sealed = sealJson(manifest, key.key, mpath);
+    const checksum = checksumOf(sealed);
+    // The checksum first, the manifest last: the manifest's presence is what makes the layer complete.
+    const cpath = `${plan.dir}/${MANIFEST_CHECKSUM}`;
+    await store.write(cpath, Buffer.from(`${checksum}\n`), { signal });
+    written.push({ store, path: cpath });
     await store.write(mpath, sealed, { signal });
     written.push({ store, path: mpath });
-    await store.write(`${plan.dir}/${MANIFEST_CHECKSUM}`, Buffer.from(`${checksumOf(sealed)}\n`), { signal });
-    if (plan.backupType === 'full')
-      await store.write(latestMarkerName(plan.end), Buffer.from(plan.dir), { signal });
+    if (plan.backupType === 'incremental') await writeChainRecord(plan, store, id, checksum, signal);
+    else await store.write(latestMarkerName(plan.end), Buffer.from(`/${plan.dir}`), { signal });
+    recordAnchor(ctx, store, plan.fullDir, plan.seq, plan.dir, plan.end);
     return { rows, bytes, dir: plan.dir };
   } catch (err) {
     // Best effort: remove what this job wrote; without a manifest it is not a backup either way.
@@ -407,5 +521,80 @@ export async function runBackup(
     throw err;
   } finally {
     await plan.snapshot.close();
+  }
+}
+
+/**
+ * Records a completed incremental in its full backup's directory (write-once). Two incrementals appended
+ * to one chain at once both build on the same layer; the one that loses the race for the record fails and
+ * removes its layer, so the chain stays linear.
+ */
+async function writeChainRecord(
+  plan: BackupPlan,
+  store: ExternalStorage,
+  id: string,
+  checksum: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const path = chainRecordName(plan.fullDir, plan.seq);
+  const record: ChainRecord = {
+    version: 1,
+    seq: plan.seq,
+    dir: plan.dir,
+    id,
+    endTime: plan.end.toISOString(),
+    checksum,
+  };
+  try {
+    await store.write(path, sealJson(record, plan.key.key, path), { signal });
+  } catch (err) {
+    if (isStrongroomError(err, 'STORAGE_ALREADY_EXISTS'))
+      throw new StrongroomError(
+        'INCOMPATIBLE_CHAIN',
+        `another incremental backup was appended to /${plan.fullDir} while this one ran; this one was discarded`,
+        { hint: 'run the incremental backup again' },
+      );
+    throw err;
+  }
+}
+
+/** A path component sequence that only exists inside a collection: a full backup's or a layer's directory. */
+const INSIDE_BACKUP = /(^|\/)(\d{4}\/\d{2}\/\d{2}-\d{6}\.\d{2}|incrementals|metadata\/latest)(\/|$)/;
+
+/**
+ * A collection inside a backup's directory would be listed as part of that backup and cleaned up with it:
+ * refused, whether the URI names a backup's directory (or a path under one) or a directory holding a
+ * backup's own files.
+ */
+async function refuseInsideBackup(store: ExternalStorage): Promise<void> {
+  const uri = store.redactedUri;
+  const q = uri.indexOf('?');
+  const path = (q < 0 ? uri : uri.slice(0, q)).replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
+  const insideByName = INSIDE_BACKUP.test(path);
+  if (
+    insideByName ||
+    (await exists(store, MANIFEST)) ||
+    (await exists(store, MANIFEST_CHECKSUM)) ||
+    (await exists(store, 'ENCRYPTION-INFO'))
+  )
+    throw new StrongroomError(
+      'INVALID_URI',
+      `${uri} is ${insideByName ? "inside a backup's directory" : "a backup's directory itself"}; a collection cannot be nested in a backup`,
+      { hint: 'back up into the collection (its root URI) or into a new, separate location' },
+    );
+}
+
+/**
+ * Before a BACKUP writes: notes its layer directory in every store as this job's (so leftovers of a crash
+ * are recognised as dead), then removes what earlier killed backups left in the collection.
+ */
+async function cleanupBefore(ctx: EngineContext, plan: BackupPlan, job: JobHandle): Promise<void> {
+  const stores = [plan.collection.defaultStore, ...plan.collection.stores.values()];
+  for (const s of stores) ctx.jobs.recordTarget(job.id, collectionName(s), plan.dir);
+  try {
+    await cleanupCollection(ctx, stores, { keep: plan.dir, signal: job.signal });
+  } catch (err) {
+    if (job.signal.aborted) throw err;
+    // Best effort: what was not removed now is removed by a later backup.
   }
 }

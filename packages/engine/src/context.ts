@@ -15,5 +15,7 @@ export interface EngineContext {
   readonly jobs: JobsStore;
   /** This engine's locality tiers, e.g. 'region=us-east,zone=a' ('' when not set). */
   readonly locality: string;
+  /** The user statements run as (recorded on jobs). */
+  readonly user: string;
   readonly domicile: DomicileRules;
 }

@@ -80,15 +80,43 @@ export interface InfoFile {
   readonly info: EncryptionInfo;
 }
 
-/** ENCRYPTION-INFO files of a full backup, oldest first. */
-export async function readInfos(store: ExternalStorage, fullDir: string): Promise<InfoFile[]> {
-  const out: InfoFile[] = [];
+export interface InfoFiles {
+  /** The readable ENCRYPTION-INFO files, oldest first. */
+  readonly infos: InfoFile[];
+  /** Files that exist but cannot be decoded, with why. */
+  readonly damaged: { readonly name: string; readonly error: StrongroomError }[];
+  /** How many ENCRYPTION-INFO files exist (readable or not): the next one ALTER BACKUP writes is count + 1. */
+  readonly count: number;
+}
+
+/**
+ * ENCRYPTION-INFO files of a full backup. Each is an independent way in: a damaged one is set aside (and
+ * reported by the caller) so the others still unwrap the key.
+ */
+export async function readInfoFiles(store: ExternalStorage, fullDir: string): Promise<InfoFiles> {
+  const infos: InfoFile[] = [];
+  const damaged: InfoFiles['damaged'][number][] = [];
   for await (const name of store.list(`${fullDir}/${ENCRYPTION_INFO}`)) {
     const base = name.slice(fullDir.length + 1);
     if (base !== ENCRYPTION_INFO && !/^ENCRYPTION-INFO-\d+$/.test(base)) continue;
-    out.push({ name: base, info: decodeEncryptionInfo(await store.readAll(name), name) });
+    try {
+      infos.push({ name: base, info: decodeEncryptionInfo(await store.readAll(name), name) });
+    } catch (err) {
+      if (!isStrongroomError(err, 'CORRUPTED')) throw err;
+      damaged.push({ name: base, error: err });
+    }
   }
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // By number, not by name: CockroachDB's `ENCRYPTION-INFO-10` sorts before `-2` as text, and collections
+  // written before the names matched CockroachDB's hold zero-padded `ENCRYPTION-INFO-0002`.
+  const index = (name: string): number =>
+    name === ENCRYPTION_INFO ? 1 : Number(name.slice(ENCRYPTION_INFO.length + 1));
+  const byName = (a: { name: string }, b: { name: string }) => index(a.name) - index(b.name);
+  return { infos: infos.sort(byName), damaged: damaged.sort(byName), count: infos.length + damaged.length };
+}
+
+/** The readable ENCRYPTION-INFO files of a full backup, oldest first. */
+export async function readInfos(store: ExternalStorage, fullDir: string): Promise<InfoFile[]> {
+  return (await readInfoFiles(store, fullDir)).infos;
 }
 
 export async function writeInfo(
@@ -113,9 +141,13 @@ export async function unlockChain(
   store: ExternalStorage,
   fullDir: string,
   o: KeyOptions,
-  options: { sameFile?: boolean; signal?: AbortSignal } = {},
+  options: { sameFile?: boolean; signal?: AbortSignal; onNotice?: (m: string) => void } = {},
 ): Promise<ChainKey> {
-  const infos = await readInfos(store, fullDir);
+  const files = await readInfoFiles(store, fullDir);
+  const infos = files.infos;
+  for (const d of files.damaged)
+    options.onNotice?.(`${d.error.message}; it was skipped, the other ENCRYPTION-INFO files are used`);
+  if (infos.length === 0 && files.damaged.length > 0) throw files.damaged[0]?.error;
   if (infos.length === 0) {
     if (hasKeys(o))
       throw new StrongroomError(
@@ -126,9 +158,11 @@ export async function unlockChain(
     return NO_KEY;
   }
   if (!hasKeys(o))
-    throw new StrongroomError('ENCRYPTION_REQUIRED', `backup ${fullDir} is encrypted`, {
-      hint: 'try specifying one of "encryption_passphrase" or "kms"',
-    });
+    throw new StrongroomError(
+      'ENCRYPTION_REQUIRED',
+      'file appears encrypted -- try specifying one of "encryption_passphrase" or "kms"',
+      { hint: `backup /${fullDir} is encrypted` },
+    );
   const allIds = infos.flatMap((f) => f.info.kms.map((e) => e.masterKeyId));
   const kmsList = await openAll(ctx, o.kms);
   if (options.sameFile && kmsList.length > 0) {
@@ -173,7 +207,7 @@ export async function unlockChain(
   throw new StrongroomError(
     'KMS_KEY_MISMATCH',
     `none of the provided KMS URIs was used to encrypt backup ${fullDir}: ${kmsList.map((k) => k.redactedUri).join(', ')}`,
-    { hint: 'give a KMS URI (or the passphrase) the backup was encrypted with' },
+    { hint: 'give a KMS URI the backup was encrypted with (ALTER BACKUP … ADD NEW_KMS adds one)' },
   );
 }
 
@@ -186,7 +220,7 @@ export async function addKmsKeys(
   newKms: readonly string[],
   signal?: AbortSignal,
 ): Promise<{ name: string; masterKeyIds: string[] }> {
-  const existing = await readInfos(store, fullDir);
+  const existing = await readInfoFiles(store, fullDir);
   const kms: { masterKeyId: string; wrappedKey: Uint8Array }[] = [];
   for (const k of await openAll(ctx, newKms)) {
     if (kms.some((e) => e.masterKeyId === k.masterKeyId)) continue;
@@ -199,7 +233,7 @@ export async function addKmsKeys(
   const name = await writeInfo(
     store,
     fullDir,
-    existing.length + 1,
+    existing.count + 1,
     { version: 1, scheme: 'aes-256-gcm-chunked-v1', kms },
     signal,
   );

@@ -6,6 +6,8 @@ export const MANIFEST_CHECKSUM = 'BACKUP_MANIFEST-CHECKSUM';
 export const ENCRYPTION_INFO = 'ENCRYPTION-INFO';
 export const LATEST_DIR = 'metadata/latest/';
 export const INCREMENTALS = 'incrementals';
+/** Prefix of a chain's layer records, kept in the full backup's directory (see chainRecordName). */
+export const CHAIN_RECORD = 'CHAIN-';
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
@@ -50,8 +52,9 @@ export function latestMarkerName(end: Date): string {
   return `${LATEST_DIR}LATEST-${inv}`;
 }
 
+/** `ENCRYPTION-INFO`, then `ENCRYPTION-INFO-2`, `-3`, … (CockroachDB's names; older collections' `-0002` still read). */
 export function encryptionInfoName(n: number): string {
-  return n <= 1 ? ENCRYPTION_INFO : `${ENCRYPTION_INFO}-${pad(n, 4)}`;
+  return n <= 1 ? ENCRYPTION_INFO : `${ENCRYPTION_INFO}-${n}`;
 }
 
 /** `BACKUP_PART_<n>_<locality with bytes outside [A-Za-z0-9=-] as _>` (reference §3.3). */
@@ -61,4 +64,21 @@ export function partitionDescriptorName(n: number, locality: string): string {
 
 export function dataFileName(layer: string, n: number): string {
   return `${layer}/data/${pad(n, 6)}.rows`;
+}
+
+/**
+ * `<full>/CHAIN-000002`: the sealed record of a chain's second layer (the full is layer 1), written into the
+ * full backup's directory once that layer completed. A layer removed with its whole directory still leaves
+ * its record behind, so the removal is detected.
+ */
+export function chainRecordName(fullDir: string, seq: number): string {
+  return `${fullDir}/${CHAIN_RECORD}${pad(seq, 6)}`;
+}
+
+/** The end time a LATEST marker's name encodes (its inverse of latestMarkerName); undefined if malformed. */
+export function latestMarkerTime(name: string): Date | undefined {
+  const m = /LATEST-([0-9a-f]{13})$/.exec(name);
+  if (!m) return undefined;
+  const ms = 2n ** 52n - BigInt(`0x${m[1]}`);
+  return ms > 0n && ms < 2n ** 52n ? new Date(Number(ms)) : undefined;
 }

@@ -46,6 +46,11 @@ export interface DatabaseEntry {
   readonly name: string;
   readonly tables: readonly TableEntry[];
   readonly objects: readonly SchemaObject[];
+  /**
+   * A database backed up as pages (sqlite): its own pages (header, schema, freelist) as the spans of an
+   * entry named '' in the default locality; the tables' spans (attributes.spans 'pages') hold theirs.
+   */
+  readonly pages?: TableEntry;
 }
 
 export interface Manifest {
@@ -75,6 +80,31 @@ export interface Manifest {
   };
   /** The redacted statement that made this layer. */
   readonly statement: string;
+  /**
+   * The layer's place in its chain (1 = the full backup) and the layer it builds on: an incremental names
+   * its predecessor's directory, id and manifest checksum, so a removed, swapped or reordered layer breaks
+   * the link. A full backup names the newest full backup the collection held when it started (null if
+   * none). Absent in layers written before chain authentication.
+   */
+  readonly seq?: number;
+  readonly previous?: LayerLink | null;
+}
+
+export interface LayerLink {
+  readonly dir: string;
+  readonly id: string;
+  /** SHA-256 (hex) of the predecessor's stored BACKUP_MANIFEST bytes. */
+  readonly checksum: string;
+}
+
+/** A chain record (`<full>/CHAIN-<seq>`), sealed under the chain's data key like a manifest. */
+export interface ChainRecord {
+  readonly version: 1;
+  readonly seq: number;
+  readonly dir: string;
+  readonly id: string;
+  readonly endTime: string;
+  readonly checksum: string;
 }
 
 /** Non-default localities' share of a layer, written into that locality's layer directory. */
@@ -89,6 +119,7 @@ export interface PartitionDescriptor {
 export function filesOf(m: Manifest): FileRef[] {
   const out = new Map<string, FileRef>();
   for (const db of m.databases)
-    for (const t of db.tables) for (const s of t.spans) if (s.file) out.set(s.file.path, s.file);
+    for (const t of db.pages ? [...db.tables, db.pages] : db.tables)
+      for (const s of t.spans) if (s.file) out.set(s.file.path, s.file);
   return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -3,6 +3,7 @@
 // URIs given for each partition descriptor (reference §5.3).
 import { StrongroomError } from '@strongroom/errors';
 import type { ExternalStorage } from '@strongroom/storage';
+import { checkAnchor } from './anchor.js';
 import { exists, type Layer, readChain, resolveFullDir } from './chain.js';
 import { openForRead, type ReadCollection } from './collection.js';
 import type { EngineContext } from './context.js';
@@ -25,13 +26,26 @@ export async function openBackup(
   uris: readonly string[],
   from: string,
   keys: KeyOptions,
-  opts: { requireLocalities: boolean; signal?: AbortSignal; onNotice?: (m: string) => void },
+  opts: {
+    requireLocalities: boolean;
+    skipRollbackCheck?: boolean;
+    signal?: AbortSignal;
+    onNotice?: (m: string) => void;
+  },
 ): Promise<OpenedBackup> {
   const collection = await openForRead(ctx, uris);
   const store = collection.defaultStore;
   const fullDir = await resolveFullDir(store, from);
-  const key = await unlockChain(ctx, store, fullDir, keys, opts.signal ? { signal: opts.signal } : {});
+  const key = await unlockChain(ctx, store, fullDir, keys, {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onNotice ? { onNotice: opts.onNotice } : {}),
+  });
   const layers = await readChain(store, fullDir, key.key);
+  checkAnchor(ctx, store, layers, {
+    latest: from.toLowerCase() === 'latest',
+    skip: opts.skipRollbackCheck === true,
+    onNotice: opts.onNotice,
+  });
   const stores = new Map<string, ExternalStorage>([['default', store]]);
   const missing: string[] = [];
   for (const layer of layers) {

@@ -5,13 +5,15 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { assertNever, StrongroomError } from '@strongroom/errors';
 import { defaultKmsRegistry } from '@strongroom/kms';
-import { openSource, type ResultSet } from '@strongroom/sources';
+import { openSource, type ResultColumn, type ResultSet } from '@strongroom/sources';
 import {
   bindParameters,
   type ExplainableStatement,
-  format,
+  type JobControlStatement,
+  type JobSelector,
   parseScriptOrThrow,
   placeholderCount,
+  placeholderTypes,
   redactionMarkers,
   type ScriptStatement,
   type Statement,
@@ -22,26 +24,32 @@ import { planBackup, runBackup, SPAN_CONCURRENCY } from './backup.js';
 import { prewarmEncoders } from './compress-pool.js';
 import { loadConfig } from './config.js';
 import type { EngineContext } from './context.js';
+import { describeStatement, JOB_RESULT } from './describe.js';
 import { explain } from './explain.js';
+import { jobDescription } from './jobs/job-description.js';
 import { JobRunner } from './jobs/job-runner.js';
-import { JobsStore } from './jobs/jobs-store.js';
-import { showJobs } from './jobs/show-jobs.js';
+import { jobIdsOf, runJobsQuery } from './jobs/jobs-query.js';
+import type { JobRecord, JobType } from './jobs/jobs-store.js';
+import { isTerminal, JobsStore } from './jobs/jobs-store.js';
+import { showJobsFull, showJobsListing } from './jobs/show-jobs.js';
 import { planRestore, runRestore } from './restore.js';
 import { showBackup, showBackups } from './show.js';
-import type { Engine, EngineOptions, ExecuteOptions } from './types.js';
-import { int } from './values.js';
+import { showDatabases, showTables } from './show-catalog.js';
+import { checkStatement } from './statement-check.js';
+import type { Engine, EngineDescription, EngineOptions, ExecuteOptions } from './types.js';
+import { int, str } from './values.js';
 
 /** `$STRONGROOM_HOME`, else `~/.strongroom`. */
 export function defaultHome(env: Readonly<Record<string, string | undefined>> = process.env): string {
   return env.STRONGROOM_HOME ?? join(homedir(), '.strongroom');
 }
 
-const JOB_RESULT = [
-  { name: 'job_id', type: 'int8' },
-  { name: 'status', type: 'text' },
-  { name: 'fraction_completed', type: 'float8' },
-  { name: 'rows', type: 'int8' },
-];
+function paramText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
+  return String(v);
+}
 
 function toScriptStatement(text: string): ScriptStatement {
   const statements = parseScriptOrThrow(text);
@@ -70,7 +78,7 @@ class StrongroomEngine implements Engine {
   private readonly runner: JobRunner;
 
   constructor(private readonly ctx: EngineContext) {
-    this.runner = new JobRunner(ctx.jobs);
+    this.runner = new JobRunner(ctx.jobs, ctx.user);
   }
 
   get source(): Engine['source'] {
@@ -79,19 +87,54 @@ class StrongroomEngine implements Engine {
 
   async execute(statement: ScriptStatement | string, options: ExecuteOptions = {}): Promise<ResultSet> {
     const st = typeof statement === 'string' ? toScriptStatement(statement) : statement;
-    if (st.kind === 'forward')
-      return this.ctx.source.execute(
-        st.text,
-        options.params ?? [],
-        options.signal ? { signal: options.signal } : {},
-      );
-    const ast = placeholderCount(st.ast) > 0 ? bindParameters(st.ast, options.params ?? []) : st.ast;
+    if (st.kind === 'forward') {
+      const source = this.ctx.source;
+      const o = options.signal ? { signal: options.signal } : {};
+      if (options.sink && source.stream) {
+        const sink = options.sink;
+        let columns: readonly ResultColumn[] = [];
+        const tag = await source.stream(
+          st.text,
+          options.params ?? [],
+          {
+            columns: (c) => {
+              columns = c;
+              sink.columns(c);
+            },
+            rows: (batch) => sink.rows(batch),
+          },
+          o,
+        );
+        return { columns, rows: [], tag };
+      }
+      return source.execute(st.text, options.params ?? [], o);
+    }
+    // Owned statements bind their parameters as text, whatever kind of value the caller had.
+    const params = (options.params ?? []).map(paramText);
+    const ast = placeholderCount(st.ast) > 0 ? bindParameters(st.ast, params) : st.ast;
     refuseRedactionMarkers(ast);
     return this.run(ast, options);
   }
 
+  get sourceKind(): string {
+    return this.ctx.source.kind;
+  }
+
+  listDatabases(): Promise<readonly string[]> {
+    return this.ctx.source.listDatabases();
+  }
+
+  async describe(st: ScriptStatement): Promise<EngineDescription> {
+    if (st.kind === 'owned')
+      return { columns: describeStatement(st.ast), paramTypes: placeholderTypes(st.ast) };
+    const source = this.ctx.source;
+    if (source.describe) return source.describe(st.text);
+    return { columns: undefined, paramTypes: [] };
+  }
+
   private async run(ast: Statement, o: ExecuteOptions): Promise<ResultSet> {
     const ctx = this.ctx;
+    checkStatement(ast);
     const common = {
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onNotice ? { onNotice: o.onNotice } : {}),
@@ -101,14 +144,14 @@ class StrongroomEngine implements Engine {
         // The encoder threads load while the backup is planned.
         prewarmEncoders(SPAN_CONCURRENCY);
         const plan = await planBackup(ctx, ast, o.signal);
-        return this.job('BACKUP', plan.statement, plan.detached, o, async (job) => {
+        return this.job('BACKUP', jobDescription(ast, plan.fullDir), plan.detached, o, async (job) => {
           const r = await runBackup(ctx, plan, job);
           return r.rows;
         });
       }
       case 'restore': {
         const plan = await planRestore(ctx, ast, common);
-        return this.job('RESTORE', plan.statement, plan.detached, o, async (job) => {
+        return this.job('RESTORE', jobDescription(ast), plan.detached, o, async (job) => {
           const r = await runRestore(ctx, plan, job);
           return r.rows;
         });
@@ -117,7 +160,7 @@ class StrongroomEngine implements Engine {
         const plan = await planAlter(ctx, ast);
         await this.runner.start(
           'ALTER BACKUP',
-          format(ast, { redact: true }),
+          jobDescription(ast),
           async (job) => runAlter(ctx, plan, job.signal),
           { detached: false, ...(o.signal ? { signal: o.signal } : {}) },
         );
@@ -127,24 +170,78 @@ class StrongroomEngine implements Engine {
         return showBackups(ctx, ast);
       case 'show_backup':
         return showBackup(ctx, ast, common);
-      case 'show_jobs':
-        return showJobs(ctx.jobs);
-      case 'show_job':
-        return showJobs(ctx.jobs, int(ast.jobId));
+      case 'show_jobs': {
+        if (ast.jobs === undefined) return showJobsListing(ctx.jobs.list());
+        const ids = this.jobIds(ast.jobs);
+        if (ast.whenComplete) await this.whenComplete(ids, o.signal);
+        return showJobsFull(this.records(ids));
+      }
+      case 'show_job': {
+        const ids = [int(ast.jobId)];
+        if (ast.whenComplete) await this.whenComplete(ids, o.signal);
+        return showJobsFull(this.records(ids));
+      }
       case 'pause_job':
-        this.runner.pause(int(ast.jobId));
-        return { columns: [], rows: [], tag: 'PAUSE JOB 1' };
       case 'resume_job':
-        this.runner.resume(int(ast.jobId));
-        return { columns: [], rows: [], tag: 'RESUME JOB 1' };
       case 'cancel_job':
-        this.runner.cancel(int(ast.jobId));
-        return { columns: [], rows: [], tag: 'CANCEL JOB 1' };
+        return this.control(ast);
+      case 'select_jobs':
+        return runJobsQuery(ctx.jobs.database, ast.query.text);
+      case 'show_databases':
+        return showDatabases(ctx);
+      case 'show_tables':
+        return showTables(ctx, ast.database, o.signal);
       case 'explain':
         return explain(ctx, ast.statement as ExplainableStatement, common);
       default:
         return assertNever(ast, 'statement kind');
     }
+  }
+
+  /** The IDs a job statement names (a query's first column; `ALL <type> JOBS`: that type's unfinished jobs). */
+  private jobIds(j: JobSelector): bigint[] {
+    switch (j.kind) {
+      case 'job':
+        return [int(j.jobId)];
+      case 'query':
+        return jobIdsOf(this.ctx.jobs.database, j.text);
+      case 'all':
+        return this.ctx.jobs.unfinished(j.jobType.toUpperCase() as JobType);
+      default:
+        // checkStatement refuses schedules before anything runs.
+        throw new StrongroomError('UNSUPPORTED_STATEMENT', 'strongroom has no schedules');
+    }
+  }
+
+  private records(ids: readonly bigint[]): JobRecord[] {
+    return ids.map((id) => this.ctx.jobs.find(id)).filter((j): j is JobRecord => j !== undefined);
+  }
+
+  /** Waits until every named job has ended (SHOW JOB[S] WHEN COMPLETE); IDs without a job are skipped. */
+  private async whenComplete(ids: readonly bigint[], signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      if (this.records(ids).every((j) => isTerminal(j.status))) return;
+      if (signal?.aborted)
+        throw new StrongroomError('CANCELED', 'canceled while waiting for jobs to complete');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** PAUSE/RESUME/CANCEL of one job or several; a job already in the requested state is left alone. */
+  private control(ast: JobControlStatement): ResultSet {
+    const ids = this.jobIds(ast.jobs);
+    const reason = ast.reason === undefined ? undefined : str(ast.reason);
+    for (const id of ids) {
+      if (ast.kind === 'pause_job') this.runner.pause(id, reason);
+      else if (ast.kind === 'resume_job') this.runner.resume(id);
+      else this.runner.cancel(id);
+    }
+    const verb = ast.kind.slice(0, -4).toUpperCase();
+    return {
+      columns: [],
+      rows: [],
+      tag: ast.jobs.kind === 'job' ? `${verb} JOB 1` : `${verb} JOBS ${ids.length}`,
+    };
   }
 
   private async job(
@@ -161,7 +258,11 @@ class StrongroomEngine implements Engine {
       ...(o.onJobEnd ? { onEnd: o.onJobEnd } : {}),
     });
     if (detached) return { columns: [JOB_RESULT[0]!], rows: [[r.id]], tag: type };
-    return { columns: JOB_RESULT, rows: [[r.id, 'succeeded', 1, BigInt(Number(r.result ?? 0))]], tag: type };
+    return {
+      columns: [...JOB_RESULT],
+      rows: [[r.id, 'succeeded', 1, BigInt(Number(r.result ?? 0))]],
+      tag: type,
+    };
   }
 
   async close(): Promise<void> {
@@ -191,6 +292,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     },
     jobs,
     locality: options.locality ?? '',
+    user: options.user ?? 'root',
     domicile,
   });
 }

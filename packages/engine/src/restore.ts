@@ -1,13 +1,15 @@
-// RESTORE: choose the layer (LATEST's newest, or the newest not after AS OF SYSTEM TIME), resolve the
+// RESTORE: choose the layer (LATEST's newest, or the one ending exactly at AS OF SYSTEM TIME), resolve the
 // targets against its manifest, check nothing would be overwritten, then let the source create the
 // schema and load each table's spans, wherever in the chain and in whichever locality they live.
 import { StrongroomError } from '@strongroom/errors';
-import type { RestoreTable, SchemaObject } from '@strongroom/sources';
+import { type RestoreTable, releaseChunk, type SchemaObject } from '@strongroom/sources';
 import { format, type RestoreStatement } from '@strongroom/sql';
 import type { EngineContext } from './context.js';
+import { decodeSpan, decodeSpansAhead } from './decode-pool.js';
 import type { JobHandle } from './jobs/job-runner.js';
 import type { Manifest, TableEntry } from './manifest.js';
 import { type OpenedBackup, openBackup, storeForFile } from './open-backup.js';
+import { checkForeignKeys, requireEmptyHome } from './restore-checks.js';
 import { readSpanFile } from './spans.js';
 import { selectTargets } from './targets.js';
 import { bool, evalTime, str, strs } from './values.js';
@@ -18,6 +20,8 @@ export interface RestoreUnit {
   readonly createDatabase: boolean;
   readonly tables: readonly TableEntry[];
   readonly objects: readonly SchemaObject[];
+  /** The database's own pages, when it was backed up as pages. */
+  readonly pages?: TableEntry;
 }
 
 export interface RestorePlan {
@@ -28,6 +32,8 @@ export interface RestorePlan {
   readonly totalRows: number;
   readonly schemaOnly: boolean;
   readonly skipMissingForeignKeys: boolean;
+  readonly noOwner: boolean;
+  readonly noPrivileges: boolean;
   readonly detached: boolean;
 }
 
@@ -52,18 +58,9 @@ export async function planRestore(
     strs(stmt.uris),
     str(stmt.from),
     { kms: strs(o.kms), ...(o.encryptionPassphrase ? { passphrase: str(o.encryptionPassphrase) } : {}) },
-    { requireLocalities: true, ...opts },
+    { requireLocalities: true, skipRollbackCheck: o.skipRollbackCheck === true, ...opts },
   );
-  let layers = backup.layers;
-  if (stmt.asOf) {
-    const t = evalTime(stmt.asOf);
-    layers = layers.filter((l) => new Date(l.manifest.endTime).getTime() <= t.getTime());
-    if (layers.length === 0)
-      throw new StrongroomError(
-        'INVALID_TIME',
-        `supplied backups do not cover requested time ${t.toISOString()}: the earliest backup ends at ${backup.layers[0]?.manifest.endTime}`,
-      );
-  }
+  const layers = stmt.asOf ? layersAsOf(backup.layers, evalTime(stmt.asOf)) : backup.layers;
   const layer = layers.at(-1)?.manifest;
   if (!layer) throw new StrongroomError('BACKUP_NOT_FOUND', 'the backup has no layers');
 
@@ -79,6 +76,7 @@ export async function planRestore(
       'new_db_name can only be used for RESTORE DATABASE with a single target database',
     );
   const existing = await ctx.source.listDatabases();
+  if (sel.coverage === 'all' && layer.coverage === 'all') await requireEmptyHome(ctx, existing, opts.signal);
   const units: RestoreUnit[] = [];
   for (const [dbName, tableNames] of sel.databases) {
     const db = layer.databases.find((d) => d.name === dbName);
@@ -103,11 +101,22 @@ export async function planRestore(
               : `create database "${targetDb}" first (CREATE DATABASE), or give into_db an existing database`,
         },
       );
-    const tables = db.tables.filter((t) => tableNames.includes(t.name));
+    const chosen = db.tables.filter((t) => tableNames.includes(t.name));
+    const tables =
+      sel.coverage === 'tables'
+        ? await checkForeignKeys(ctx, targetDb, chosen, o.skipMissingForeignKeys === true, opts.signal)
+        : chosen;
     const objects = db.objects.filter((x) =>
       sel.coverage !== 'tables' ? true : x.type !== 'view' && tableNames.includes(x.table),
     );
-    units.push({ sourceDb: dbName, targetDb, createDatabase, tables, objects });
+    units.push({
+      sourceDb: dbName,
+      targetDb,
+      createDatabase,
+      tables,
+      objects,
+      ...(db.pages ? { pages: db.pages } : {}),
+    });
   }
   const totalRows = units.reduce(
     (n, u) => n + u.tables.reduce((m, t) => m + t.spans.reduce((k, s) => k + s.rows, 0), 0),
@@ -121,6 +130,8 @@ export async function planRestore(
     totalRows,
     schemaOnly: o.schemaOnly === true,
     skipMissingForeignKeys: o.skipMissingForeignKeys === true,
+    noOwner: o.noOwner === true,
+    noPrivileges: o.noPrivileges === true,
     detached: bool(o.detached),
   };
 }
@@ -137,6 +148,47 @@ export async function runRestore(
   const total = Math.max(plan.totalRows, 1);
   for (const u of plan.units) {
     await job.checkpoint();
+    const spansOf = (t: TableEntry, slots: boolean) =>
+      async function* () {
+        if (t.attributes.spans === 'pages') {
+          // Page spans are at most a window each: decoded ahead on other cores, into arena slots.
+          const decoded = decodeSpansAhead(
+            t.spans.flatMap((s) => {
+              const file = s.file;
+              if (!file) return [];
+              return [
+                () =>
+                  decodeSpan(
+                    storeForFile(backup, file).read(file.path, { signal: job.signal }),
+                    backup.key.key,
+                    file.path,
+                    file.compression,
+                  ),
+              ];
+            }),
+          );
+          for await (const c of decoded) {
+            if (slots) yield c;
+            else {
+              const copy = Buffer.from(c);
+              releaseChunk(c);
+              yield copy;
+            }
+          }
+          return;
+        }
+        for (const s of t.spans) {
+          if (!s.file) continue;
+          yield* readSpanFile(
+            storeForFile(backup, s.file),
+            s.file.path,
+            backup.key.key,
+            job.signal,
+            s.file.compression,
+            slots,
+          );
+        }
+      };
     const tables: RestoreTable[] = u.tables.map((t) => ({
       table: {
         database: u.targetDb,
@@ -152,27 +204,29 @@ export async function runRestore(
         }),
         { rows: 0, bytes: 0 },
       ),
-      data: async function* (options?: { readonly slots?: boolean }) {
-        for (const s of t.spans) {
-          if (!s.file) continue;
-          yield* readSpanFile(
-            storeForFile(backup, s.file),
-            s.file.path,
-            backup.key.key,
-            job.signal,
-            s.file.compression,
-            options?.slots === true,
-          );
-        }
-      },
+      data: (options?: { readonly slots?: boolean }) => spansOf(t, options?.slots === true)(),
     }));
+    // A schema-only restore needs no pages: the tables are created from their statements.
+    const pages =
+      u.pages && !plan.schemaOnly
+        ? {
+            databasePages: {
+              attributes: u.pages.attributes,
+              data: (options?: { readonly slots?: boolean }) =>
+                spansOf(u.pages as TableEntry, options?.slots === true)(),
+            },
+          }
+        : {};
     const res = await ctx.source.restore({
       database: u.targetDb,
       createDatabase: u.createDatabase,
       tables,
       objects: u.objects,
+      ...pages,
       schemaOnly: plan.schemaOnly,
       skipMissingForeignKeys: plan.skipMissingForeignKeys,
+      noOwner: plan.noOwner,
+      noPrivileges: plan.noPrivileges,
       signal: job.signal,
       onRows: (r, b) => {
         rows += r;
@@ -183,4 +237,36 @@ export async function runRestore(
     loaded += res.rows;
   }
   return { rows: loaded };
+}
+
+/** `2026-12-04 16:38:11.892000`: CockroachDB's way of printing a timestamp in its messages. */
+function crdbTime(iso: string): string {
+  return `${iso.replace('T', ' ').replace(/Z$/, '')}000`;
+}
+
+/**
+ * The chain up to the layer ending exactly at `t` (CockroachDB's ValidateEndTimeAndTruncate without revision
+ * history, which strongroom does not take): any other time inside the chain would restore a different point
+ * in time than asked for, and a time after its end is not covered.
+ */
+export function layersAsOf<L extends { readonly manifest: Manifest }>(layers: readonly L[], t: Date): L[] {
+  const ms = t.getTime();
+  const ends = layers.map((l) => new Date(l.manifest.endTime).getTime());
+  const i = ends.indexOf(ms);
+  if (i >= 0) return layers.slice(0, i + 1);
+  const last = layers.at(-1);
+  if (!last || ms > (ends.at(-1) ?? 0))
+    throw new StrongroomError(
+      'INVALID_TIME',
+      `invalid RESTORE timestamp: supplied backups do not cover requested time${last ? ` (the newest backup ends at ${crdbTime(last.manifest.endTime)})` : ''}`,
+    );
+  const after = ends.findIndex((e) => e > ms);
+  const nearest = [layers[after - 1], layers[after]]
+    .filter((l): l is L => l !== undefined)
+    .map((l) => crdbTime(l.manifest.endTime));
+  throw new StrongroomError(
+    'INVALID_TIME',
+    `invalid RESTORE timestamp: restoring to arbitrary time requires that BACKUP for requested time be created with 'revision_history' option. nearest BACKUP times are ${nearest.join(' or ')}`,
+    { hint: "SHOW BACKUP lists each layer's end_time; use one of them" },
+  );
 }

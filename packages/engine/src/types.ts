@@ -1,7 +1,7 @@
 // The engine facade used by the CLI and the wire server: run one statement of a script (owned ones
 // are planned and executed as jobs; others are forwarded to the source) and report progress.
 
-import type { ResultSet } from '@strongroom/sources';
+import type { ResultColumn, ResultSet, RowSink } from '@strongroom/sources';
 import type { ScriptStatement } from '@strongroom/sql';
 import type { StorageRegistry } from '@strongroom/storage';
 
@@ -19,14 +19,30 @@ export interface Progress {
 }
 
 export interface ExecuteOptions {
-  /** Values for `$1`, `$2`, … (strings or null). */
-  readonly params?: readonly (string | null)[];
+  /**
+   * Values for `$1`, `$2`, …: forwarded statements get them as they are (bigint, number, boolean,
+   * Uint8Array, Date, string, null), owned statements as text.
+   */
+  readonly params?: readonly unknown[];
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
   /** Messages a client should see (NOTICE), e.g. locality warnings. Never secrets. */
   readonly onNotice?: (message: string) => void;
+  /**
+   * When given, a forwarded statement's rows are handed to the sink batch by batch as the source produces
+   * them (bounded memory) and the result holds no rows; owned statements ignore it.
+   */
+  readonly sink?: RowSink;
   /** Called once when the statement's job ends, also long after a detached statement returned. */
   readonly onJobEnd?: (end: JobEnd) => void;
+}
+
+/** What a statement returns and takes, known before it runs (the wire protocol's Describe). */
+export interface EngineDescription {
+  /** Undefined when the source cannot tell without running the statement. */
+  readonly columns: readonly ResultColumn[] | undefined;
+  /** SQL type names by placeholder (index n-1 for `$n`); null where unknown. */
+  readonly paramTypes: readonly (string | null)[];
 }
 
 export interface JobEnd {
@@ -40,6 +56,12 @@ export interface JobEnd {
 export interface Engine {
   /** Runs one statement; a string is split and must hold exactly one statement. */
   execute(statement: ScriptStatement | string, options?: ExecuteOptions): Promise<ResultSet>;
+  /** Result columns and parameter types of a statement, without running it. */
+  describe?(statement: ScriptStatement): Promise<EngineDescription>;
+  /** The source's kind ('sqlite', 'postgres'). */
+  readonly sourceKind?: string;
+  /** The source's databases. */
+  listDatabases?(): Promise<readonly string[]>;
   /** The session's source: its kind (`sqlite`, `postgres`) and URI with any password redacted. */
   readonly source: { readonly kind: string; readonly redactedUri: string };
   close(): Promise<void>;
@@ -48,6 +70,8 @@ export interface Engine {
 export interface EngineOptions {
   /** Source database URI (`sqlite:///abs/dir/`, `sqlite:///abs/file.db`, later `postgres://…`); default: `<home>/data/`. */
   readonly source?: string;
+  /** Who runs the statements (SHOW JOBS user_name); default root. */
+  readonly user?: string;
   /** State directory: jobs store, default data directory, default external-io dir. */
   readonly home: string;
   /** Root of `nodelocal://` URIs; default `<home>/extern`. */

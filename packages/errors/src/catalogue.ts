@@ -41,14 +41,19 @@ export const ERROR_CATALOGUE = {
   STORAGE_ALREADY_EXISTS: user('58P02'),
   STORAGE_UNAVAILABLE: system('58030', true),
   STORAGE_IO: system('58030'),
+  /** A path resolves outside the directory a store is confined to (nodelocal:// through a symlink). */
+  STORAGE_PERMISSION: user('42501'),
   // kms and crypto
   KMS_UNAVAILABLE: system('58030', true),
   KMS_KEY_NOT_FOUND: user('22023'),
   KMS_KEY_DISABLED: user('55000'),
-  KMS_ACCESS_DENIED: user('28000'),
+  // Not the 28xxx class: drivers raise that as a failed login, and the login did not fail.
+  KMS_ACCESS_DENIED: user('42501'),
   KMS_KEY_MISMATCH: user('22023'),
-  WRONG_KEY: user('28P01'),
+  WRONG_KEY: user('22023'),
   CORRUPTED: system('XX001'),
+  /** A layer or full backup this host or an authenticated record knows of is missing (removed, rolled back). */
+  ROLLBACK_DETECTED: system('XX001'),
   NOT_ENCRYPTED: user('22023'),
   ENCRYPTION_REQUIRED: user('22023'),
   // backup catalogue and engine
@@ -60,6 +65,7 @@ export const ERROR_CATALOGUE = {
   TARGET_NOT_FOUND: user('42P01'),
   TARGET_EXISTS: user('42P07'),
   DATABASE_NOT_FOUND: user('3D000'),
+  ROLE_NOT_FOUND: user('42704'),
   INCOMPATIBLE_CHAIN: user('22023'),
   // sources
   SOURCE_UNAVAILABLE: system('08006', true),

@@ -15,6 +15,11 @@ export interface StrongroomErrorOptions {
   readonly detail?: string;
   readonly position?: SourcePosition;
   readonly retryable?: boolean;
+  /**
+   * A more precise SQLSTATE than the code's own (a source error that PostgreSQL would report as a
+   * unique violation, say); defaults to the catalogue's.
+   */
+  readonly sqlstate?: string;
 }
 
 export class StrongroomError extends Error {
@@ -34,7 +39,7 @@ export class StrongroomError extends Error {
     this.code = code;
     this.fault = spec.fault;
     this.retryable = options.retryable ?? spec.retryable;
-    this.sqlstate = spec.sqlstate;
+    this.sqlstate = options.sqlstate ?? spec.sqlstate;
     this.exitCode = spec.exitCode;
     this.hint = options.hint;
     this.detail = options.detail;

@@ -21,7 +21,20 @@ test('binary results and parameters', () => {
   assert.equal(encodeBinary(5n, 'int8')?.readBigInt64BE(0), 5n);
   assert.equal(encodeBinary(new Date('2000-01-01T00:00:01Z'), 'timestamptz')?.readBigInt64BE(0), 1_000_000n);
   assert.equal(decodeParam(Buffer.from('pw'), 0, 25, 1), 'pw');
-  assert.equal(decodeParam(Buffer.from([0, 0, 0, 7]), 1, 23, 1), '7');
+  assert.equal(decodeParam(Buffer.from([0, 0, 0, 7]), 1, 23, 1), 7n);
+  assert.equal(decodeParam(Buffer.from('42'), 0, 20, 1), 42n);
+  assert.equal(decodeParam(Buffer.from('1.5'), 0, 701, 1), 1.5);
+  assert.equal(decodeParam(Buffer.from('t'), 0, 16, 1), true);
+  assert.equal(decodeParam(Buffer.from([0]), 1, 16, 1), false);
+  assert.deepEqual(decodeParam(Buffer.from('\\x00ff'), 0, 17, 1), Buffer.from([0, 255]));
+  assert.equal(decodeParam(Buffer.alloc(8), 1, 1184, 1), '2000-01-01 00:00:00+00');
+  assert.throws(() => decodeParam(Buffer.from('x1'), 0, 20, 3), /\$3/);
+  assert.equal(encodeText(1n, 'bool')?.toString(), 't');
+  assert.equal(
+    encodeText(new Date('2026-11-22T10:15:00.500Z'), 'timestamp')?.toString(),
+    '2026-11-22 10:15:00.5',
+  );
+  assert.equal(encodeText('2026-11-22T10:15:00.000Z', 'timestamptz')?.toString(), '2026-11-22 10:15:00+00');
   assert.throws(() => decodeParam(Buffer.from([1]), 1, 600, 2), /\$2/);
 });
 

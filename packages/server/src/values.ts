@@ -1,6 +1,7 @@
 // ResultSet values on the wire: column type names → type OIDs, and each value in text format (what
-// psql prints) or binary format (when a driver asks for it in Bind). Parameters arrive as text (OID 25);
-// binary parameters are decoded for the few scalar types drivers send that way.
+// psql prints) or binary format (when a driver asks for it in Bind). Parameters are decoded by their
+// described type into the value kind they stand for (bigint, number, boolean, bytes, text), in text or
+// binary format, so a forwarded statement gets an integer as an integer, not as its digits.
 import { StrongroomError } from '@strongroom/errors';
 import type { ResultValue } from '@strongroom/sources';
 
@@ -29,6 +30,8 @@ const TYPES: Readonly<Record<string, WireType>> = {
 
 export const TEXT_OID = 25;
 
+const TRUE_TEXT = new Set(['t', 'true', 'y', 'yes', 'on', '1']);
+
 /** The wire type of a ResultSet column type name; anything unknown is sent as text. */
 export function wireType(type: string): WireType {
   return TYPES[type.toLowerCase()] ?? (TYPES.text as WireType);
@@ -50,8 +53,24 @@ function floatText(n: number): string {
   return String(n);
 }
 
-export function encodeText(v: ResultValue): Buffer | null {
+/** A timestamp in PostgreSQL's text form, from a Date or the ISO text SQLite keeps. */
+function timestampFromValue(v: ResultValue, type: string): string | undefined {
+  const d = v instanceof Date ? v : typeof v === 'string' ? new Date(v) : undefined;
+  if (d === undefined || Number.isNaN(d.getTime())) return undefined;
+  const text = timestampText(d);
+  return type === 'timestamp' ? text.replace(/\+00$/, '') : text;
+}
+
+export function encodeText(v: ResultValue, type = 'text'): Buffer | null {
   if (v === null) return null;
+  const oid = wireType(type).oid;
+  if (oid === 16 && (typeof v === 'bigint' || typeof v === 'number')) return Buffer.from(v ? 't' : 'f');
+  if (oid === 16 && typeof v === 'string')
+    return Buffer.from(TRUE_TEXT.has(v.trim().toLowerCase()) ? 't' : 'f');
+  if ((oid === 1184 || oid === 1114) && (typeof v === 'string' || v instanceof Date)) {
+    const t = timestampFromValue(v, type);
+    if (t !== undefined) return Buffer.from(t);
+  }
   if (typeof v === 'string') return Buffer.from(v);
   if (typeof v === 'boolean') return Buffer.from(v ? 't' : 'f');
   if (typeof v === 'number') return Buffer.from(floatText(v));
@@ -69,7 +88,14 @@ export function encodeBinary(v: ResultValue, type: string): Buffer | null {
   try {
     switch (wireType(type).oid) {
       case 16:
-        return Buffer.from([v === true || v === 't' || v === 1 || v === 1n ? 1 : 0]);
+        return Buffer.from([
+          v === true ||
+          v === 1 ||
+          v === 1n ||
+          (typeof v === 'string' && TRUE_TEXT.has(v.trim().toLowerCase()))
+            ? 1
+            : 0,
+        ]);
       case 17:
         return v instanceof Uint8Array ? bytesOf(v) : Buffer.from(String(v));
       case 20: {
@@ -88,6 +114,18 @@ export function encodeBinary(v: ResultValue, type: string): Buffer | null {
         b.writeBigInt64BE(BigInt(d.getTime() - PG_EPOCH_MS) * 1000n);
         return b;
       }
+      case 1114: {
+        const d = v instanceof Date ? v : new Date(String(v));
+        const b = Buffer.alloc(8);
+        b.writeBigInt64BE(BigInt(d.getTime() - PG_EPOCH_MS) * 1000n);
+        return b;
+      }
+      case 1082: {
+        const d = v instanceof Date ? v : new Date(`${String(v).slice(0, 10)}T00:00:00Z`);
+        const b = Buffer.alloc(4);
+        b.writeInt32BE(Math.round((d.getTime() - PG_EPOCH_MS) / 86_400_000));
+        return b;
+      }
       case 3802:
         return Buffer.concat([Buffer.from([1]), encodeText(v) as Buffer]);
       default:
@@ -100,42 +138,95 @@ export function encodeBinary(v: ResultValue, type: string): Buffer | null {
   }
 }
 
-/** A Bind parameter as the text strongroom binds into statements. */
-export function decodeParam(
-  raw: Buffer | null,
-  format: number,
-  typeOid: number,
-  index: number,
-): string | null {
-  if (raw === null) return null;
-  if (format === 0) return raw.toString('utf8');
-  switch (typeOid) {
-    case 0:
-    case 25:
-    case 1043:
-    case 19:
-    case 114:
-      return raw.toString('utf8');
-    case 3802:
-      return raw.subarray(1).toString('utf8');
-    case 16:
-      return raw[0] ? 'true' : 'false';
-    case 21:
-      return String(raw.readInt16BE(0));
-    case 23:
-      return String(raw.readInt32BE(0));
-    case 20:
-      return raw.readBigInt64BE(0).toString();
-    case 700:
-      return String(raw.readFloatBE(0));
-    case 701:
-      return String(raw.readDoubleBE(0));
-    default:
-      throw new StrongroomError(
-        'UNSUPPORTED_VALUE',
-        `binary format for parameter $${index} of type ${typeOid} is not supported; send it as text`,
-      );
+/** The OID a parameter is described with, from a SQL type name (unknown and null: text). */
+export function paramOid(type: string | null): number {
+  return type === null ? TEXT_OID : wireType(type).oid;
+}
+
+function bytesFromText(text: string): Buffer {
+  if (text.startsWith('\\x')) return Buffer.from(text.slice(2), 'hex');
+  // The escape format: \\ and \ooo octal, everything else as is.
+  const out: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\') {
+      if (text[i + 1] === '\\') {
+        out.push(92);
+        i++;
+      } else {
+        out.push(Number.parseInt(text.slice(i + 1, i + 4), 8));
+        i += 3;
+      }
+    } else out.push(...Buffer.from(text[i]!));
   }
+  return Buffer.from(out);
+}
+
+/**
+ * A Bind parameter as the value it stands for, by its type: integers as bigint, floats as number, bool
+ * as boolean, bytea as bytes, timestamps as PostgreSQL text (binary ones converted), anything else text.
+ */
+export function decodeParam(raw: Buffer | null, format: number, typeOid: number, index: number): unknown {
+  if (raw === null) return null;
+  try {
+    if (format === 0) {
+      const text = raw.toString('utf8');
+      switch (typeOid) {
+        case 20:
+        case 21:
+        case 23:
+          return BigInt(text.trim());
+        case 700:
+        case 701:
+          return Number(text);
+        case 16:
+          return TRUE_TEXT.has(text.trim().toLowerCase());
+        case 17:
+          return bytesFromText(text);
+        default:
+          return text;
+      }
+    }
+    switch (typeOid) {
+      case 0:
+      case 25:
+      case 1043:
+      case 19:
+      case 114:
+        return raw.toString('utf8');
+      case 3802:
+        return raw.subarray(1).toString('utf8');
+      case 16:
+        return raw[0] !== 0;
+      case 17:
+        return Buffer.from(raw);
+      case 21:
+        return BigInt(raw.readInt16BE(0));
+      case 23:
+        return BigInt(raw.readInt32BE(0));
+      case 20:
+        return raw.readBigInt64BE(0);
+      case 700:
+        return raw.readFloatBE(0);
+      case 701:
+        return raw.readDoubleBE(0);
+      case 1114:
+      case 1184: {
+        const ms = Number(raw.readBigInt64BE(0) / 1000n) + PG_EPOCH_MS;
+        const text = timestampText(new Date(ms));
+        return typeOid === 1114 ? text.replace(/\+00$/, '') : text;
+      }
+      case 1082:
+        return new Date(raw.readInt32BE(0) * 86_400_000 + PG_EPOCH_MS).toISOString().slice(0, 10);
+    }
+  } catch (err) {
+    throw new StrongroomError('INVALID_PARAMETER', `parameter $${index} is not a valid value of its type`, {
+      cause: err,
+    });
+  }
+  throw new StrongroomError(
+    'UNSUPPORTED_VALUE',
+    `binary format for parameter $${index} of type ${typeOid} is not supported; send it as text`,
+  );
 }
 
 /** The highest `$n` in a statement forwarded verbatim, skipping quoted text and comments. */

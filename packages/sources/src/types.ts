@@ -18,6 +18,18 @@ export interface ResultSet {
   readonly tag: string;
 }
 
+export interface RowSink {
+  /** Called once, before any row (also for a statement that returns no rows but has columns). */
+  columns(columns: readonly ResultColumn[]): void;
+  rows(batch: readonly (readonly ResultValue[])[]): Promise<void> | void;
+}
+
+export interface StatementDescription {
+  /** Empty for a statement that returns no rows. */
+  readonly columns: readonly ResultColumn[];
+  readonly paramTypes: readonly (string | null)[];
+}
+
 export interface ColumnInfo {
   readonly name: string;
   /** Declared type as written in the schema ('' when none). */
@@ -79,8 +91,38 @@ export interface Snapshot {
     bounds: SpanBounds,
     signal?: AbortSignal,
   ): AsyncIterable<SpanChunk>;
+  /**
+   * Present when the source can also back a database up as its pages (sqlite): spans of page runs
+   * instead of rows, restored by writing the pages back (FORMAT.md, "SQLite page spans").
+   */
+  readonly pages?: PageSpans;
   close(): Promise<void>;
 }
+
+/** Page-level spans of a snapshot. A table's spans hold its pages and its indexes' pages. */
+export interface PageSpans {
+  /**
+   * The pages of `database` that belong to no table (header, schema, freelist): their attributes (page
+   * size and count, handed back at restore as RestoreRequest.databasePages) and span boundaries.
+   */
+  database(
+    database: string,
+  ): Promise<{ readonly attributes: Attributes; readonly boundaries: readonly string[] }>;
+  /** Boundaries of the table's page spans: fixed page windows, the same for every snapshot of a file. */
+  planSpans(database: string, table: string): Promise<readonly string[]>;
+  /**
+   * The table's pages in `bounds` as page-run records (`table` '' for the database's own pages); a
+   * chunk's `rows` counts the table rows stored on its pages.
+   */
+  readSpan(
+    database: string,
+    table: string,
+    bounds: SpanBounds,
+    signal?: AbortSignal,
+  ): AsyncIterable<SpanChunk>;
+}
+
+export type Attributes = Readonly<Record<string, string | number | boolean>>;
 
 export interface SpanChunk {
   readonly data: Uint8Array;
@@ -113,9 +155,22 @@ export interface RestoreRequest {
   readonly createDatabase: boolean;
   readonly tables: readonly RestoreTable[];
   readonly objects: readonly SchemaObject[];
+  /**
+   * For a database backed up as pages: its own pages (PageSpans.database). Each table's `data` is then page
+   * runs, not rows. The source reassembles the pages and restores from them.
+   */
+  readonly databasePages?: {
+    readonly attributes: Attributes;
+    /** As RestoreTable.data. */
+    readonly data: (options?: { readonly slots?: boolean }) => AsyncIterable<Uint8Array>;
+  };
   readonly schemaOnly?: boolean;
   /** Drop foreign keys whose referenced table is not restored, instead of failing. */
   readonly skipMissingForeignKeys?: boolean;
+  /** Leave out object owners: everything is owned by the restoring user (sources with owners only). */
+  readonly noOwner?: boolean;
+  /** Leave out GRANTs, REVOKEs and default privileges (sources with privileges only). */
+  readonly noPrivileges?: boolean;
   readonly signal?: AbortSignal;
   /** Called as rows are loaded. */
   readonly onRows?: (rows: number, bytes: number) => void;
@@ -134,11 +189,30 @@ export interface Source {
    * created is removed again.
    */
   restore(request: RestoreRequest): Promise<{ readonly rows: number }>;
-  /** Runs one statement strongroom does not own, verbatim, on the session's connection. */
+  /**
+   * Runs one statement strongroom does not own, verbatim, on the session's connection. Aborting
+   * `options.signal` cancels a running statement within a second and rejects with CANCELED.
+   */
   execute(
     sql: string,
     params?: readonly unknown[],
     options?: { readonly signal?: AbortSignal },
   ): Promise<ResultSet>;
+  /**
+   * Like execute, but hands the rows on batch by batch as the source produces them (the next batch is
+   * read once `sink.rows` resolves), so memory stays bounded for a result of any size. Resolves to the
+   * command tag.
+   */
+  stream?(
+    sql: string,
+    params: readonly unknown[],
+    sink: RowSink,
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<string>;
+  /**
+   * The result columns and parameter types of a statement without running it (for the wire protocol's
+   * Describe). A parameter type is a SQL type name, or null when the source cannot tell.
+   */
+  describe?(sql: string): Promise<StatementDescription>;
   close(): Promise<void>;
 }

@@ -78,6 +78,25 @@ function defined<T extends object>(o: T): T {
 
 const common = { kms: opt(strList), encryptionPassphrase: opt(str), incrementalLocation: opt(strList) };
 
+/** Queries as written: kept verbatim, so any text the query grammar accepts will do. */
+const query = fc
+  .constantFrom(
+    '(SELECT 1)',
+    "SELECT job_id FROM [SHOW JOBS] WHERE status = 'running'",
+    "(SELECT job_id FROM [SHOW JOBS] WHERE created < now() - (3 || 'h')::interval)",
+    'SELECT unnest(ARRAY[1, 2, 3])',
+  )
+  .map((text) => ({ kind: 'query' as const, text }));
+const jobId = int.map((id) => ({ kind: 'job' as const, jobId: id }));
+const jobSet = fc.oneof(
+  query,
+  int.map((scheduleId) => ({ kind: 'schedule' as const, scheduleId })),
+  query.map((q) => ({ kind: 'schedules' as const, query: q })),
+);
+const allJobs = fc
+  .constantFrom('backup', 'restore', 'changefeed', 'Mixed Case')
+  .map((jobType) => ({ kind: 'all' as const, jobType }));
+
 const explainable = fc.oneof(
   fc
     .record({
@@ -91,6 +110,9 @@ const explainable = fc.oneof(
           detached: opt(bool),
           executionLocality: opt(str),
           strictStorageLocality: flag,
+          includeAllVirtualClusters: opt(bool),
+          updatesClusterMonitoringMetrics: opt(bool),
+          skipRollbackCheck: flag,
         })
         .map(defined),
     })
@@ -112,13 +134,23 @@ const explainable = fc.oneof(
           skipLocalitiesCheck: flag,
           schemaOnly: flag,
           verifyBackupTableData: flag,
+          skipRollbackCheck: flag,
+          noOwner: flag,
+          noPrivileges: flag,
           detached: opt(bool),
           executionLocality: opt(str),
+          skipMissingSequenceOwners: flag,
+          skipMissingUdfs: flag,
+          removeRegions: flag,
+          unsafeRestoreIncompatibleVersion: flag,
+          experimentalCopy: opt(fc.constantFrom('copy' as const, 'deferred copy' as const)),
         })
         .map(defined),
     })
     .map((r) => defined({ kind: 'restore' as const, ...r })),
-  strList.map((uris) => ({ kind: 'show_backups' as const, uris })),
+  fc
+    .record({ uris: strList, options: fc.record({ index: flag }).map(defined) })
+    .map((r) => ({ kind: 'show_backups' as const, ...r })),
   fc
     .record({
       details: opt(fc.constantFrom('schemas' as const, 'files' as const, 'ranges' as const)),
@@ -132,6 +164,8 @@ const explainable = fc.oneof(
           skipSize: flag,
           debugIds: flag,
           privileges: flag,
+          encryptionInfoDir: opt(str),
+          skipRollbackCheck: flag,
         })
         .map(defined),
     })
@@ -146,12 +180,24 @@ const explainable = fc.oneof(
       }),
     })
     .map((r) => defined({ kind: 'alter_backup' as const, ...r })),
-  fc.constant({ kind: 'show_jobs' as const }),
-  int.map((jobId) => ({ kind: 'show_job' as const, jobId })),
-  rec({
-    kind: fc.constantFrom('pause_job' as const, 'resume_job' as const, 'cancel_job' as const),
-    jobId: int,
-  }),
+  opt(jobSet).map((jobs) => defined({ kind: 'show_jobs' as const, jobs })),
+  query.map((jobs) => ({ kind: 'show_jobs' as const, jobs, whenComplete: true as const })),
+  fc.record({ jobId: int, whenComplete: flag }).map((r) => defined({ kind: 'show_job' as const, ...r })),
+  fc
+    .record({
+      kind: fc.constantFrom('resume_job' as const, 'cancel_job' as const),
+      jobs: fc.oneof(jobId, jobSet, allJobs),
+    })
+    .map((r) => ({ ...r })),
+  fc
+    .record({ jobs: fc.oneof(jobId, query), reason: opt(str) })
+    .map((r) => defined({ kind: 'pause_job' as const, ...r })),
+  query.map((q) => ({
+    kind: 'select_jobs' as const,
+    query: { ...q, text: `SELECT * FROM [SHOW JOBS] ${q.text}` },
+  })),
+  fc.constant({ kind: 'show_databases' as const }),
+  opt(name).map((database) => defined({ kind: 'show_tables' as const, database })),
 );
 
 export const statementArbitrary: fc.Arbitrary<Statement> = fc.oneof(

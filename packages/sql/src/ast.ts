@@ -49,6 +49,9 @@ export interface BackupOptions {
   readonly incrementalLocation?: readonly StringValue[];
   readonly executionLocality?: StringValue;
   readonly strictStorageLocality?: true;
+  readonly includeAllVirtualClusters?: BoolValue;
+  readonly updatesClusterMonitoringMetrics?: BoolValue;
+  readonly skipRollbackCheck?: true;
 }
 
 export interface RestoreOptions {
@@ -62,9 +65,20 @@ export interface RestoreOptions {
   readonly skipLocalitiesCheck?: true;
   readonly schemaOnly?: true;
   readonly verifyBackupTableData?: true;
+  readonly skipRollbackCheck?: true;
+  /** PostgreSQL: objects are owned by the restoring user (pg_restore's --no-owner). */
+  readonly noOwner?: true;
+  /** PostgreSQL: no GRANTs, REVOKEs or default privileges are restored (pg_restore's --no-privileges). */
+  readonly noPrivileges?: true;
   readonly detached?: BoolValue;
   readonly incrementalLocation?: readonly StringValue[];
   readonly executionLocality?: StringValue;
+  readonly skipMissingSequenceOwners?: true;
+  readonly skipMissingUdfs?: true;
+  readonly removeRegions?: true;
+  readonly unsafeRestoreIncompatibleVersion?: true;
+  /** `experimental copy` or `experimental deferred copy` (CockroachDB's online restore). */
+  readonly experimentalCopy?: 'copy' | 'deferred copy';
 }
 
 export interface ShowBackupOptions {
@@ -75,7 +89,9 @@ export interface ShowBackupOptions {
   readonly skipSize?: true;
   readonly debugIds?: true;
   readonly privileges?: true;
+  readonly skipRollbackCheck?: true;
   readonly incrementalLocation?: readonly StringValue[];
+  readonly encryptionInfoDir?: StringValue;
 }
 
 export interface BackupStatement {
@@ -96,9 +112,14 @@ export interface RestoreStatement {
   readonly options: RestoreOptions;
 }
 
+export interface ShowBackupsOptions {
+  readonly index?: true;
+}
+
 export interface ShowBackupsStatement {
   readonly kind: 'show_backups';
   readonly uris: readonly StringValue[];
+  readonly options: ShowBackupsOptions;
 }
 
 export interface ShowBackupStatement {
@@ -123,18 +144,58 @@ export interface AlterBackupStatement {
   readonly commands: readonly AlterBackupAddKms[];
 }
 
+/**
+ * A query over the jobs, kept as written (from its first to its last token): the text of
+ * `JOBS (SELECT …)`, `JOBS SELECT …` or a whole `SELECT … FROM [SHOW JOBS] …`.
+ */
+export interface JobsQuery {
+  readonly kind: 'query';
+  readonly text: string;
+}
+
+/** Which jobs a job statement names. */
+export type JobSelector =
+  | { readonly kind: 'job'; readonly jobId: IntValue }
+  | JobsQuery
+  | { readonly kind: 'schedule'; readonly scheduleId: IntValue }
+  | { readonly kind: 'schedules'; readonly query: JobsQuery }
+  /** `ALL <type> JOBS`; the type word as written, lower-cased (`backup`, `changefeed`, …). */
+  | { readonly kind: 'all'; readonly jobType: string };
+
 export interface ShowJobsStatement {
   readonly kind: 'show_jobs';
+  /** Absent: the default listing (running jobs and jobs finished in the last 12 hours). */
+  readonly jobs?: Exclude<JobSelector, { kind: 'job' } | { kind: 'all' }>;
+  /** `SHOW JOBS WHEN COMPLETE <query>` (only with a query): waits until those jobs end. */
+  readonly whenComplete?: true;
 }
 
 export interface ShowJobStatement {
   readonly kind: 'show_job';
   readonly jobId: IntValue;
+  readonly whenComplete?: true;
 }
 
 export interface JobControlStatement {
   readonly kind: 'pause_job' | 'resume_job' | 'cancel_job';
-  readonly jobId: IntValue;
+  readonly jobs: JobSelector;
+  /** `PAUSE … WITH REASON = '…'` (PAUSE only). */
+  readonly reason?: StringValue;
+}
+
+/** `SELECT … FROM [SHOW JOBS] …`: CockroachDB's way of filtering SHOW JOBS. */
+export interface SelectJobsStatement {
+  readonly kind: 'select_jobs';
+  readonly query: JobsQuery;
+}
+
+export interface ShowDatabasesStatement {
+  readonly kind: 'show_databases';
+}
+
+export interface ShowTablesStatement {
+  readonly kind: 'show_tables';
+  readonly database?: string;
 }
 
 /** Statements that EXPLAIN may wrap. */
@@ -146,7 +207,10 @@ export type ExplainableStatement =
   | AlterBackupStatement
   | ShowJobsStatement
   | ShowJobStatement
-  | JobControlStatement;
+  | JobControlStatement
+  | SelectJobsStatement
+  | ShowDatabasesStatement
+  | ShowTablesStatement;
 
 export interface ExplainStatement {
   readonly kind: 'explain';

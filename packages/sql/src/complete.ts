@@ -53,6 +53,8 @@ export function complete(textBeforeCursor: string): string[] {
   const paths = statementParser.computeContentAssist('statement', tokens);
   const out = new Set<string>();
   for (const p of paths) {
+    // A SELECT is owned only when it reads `[SHOW JOBS]`, and a query's words are not ours to offer.
+    if (p.ruleStack.includes('selectStatement') || p.ruleStack.includes('queryTokens')) continue;
     const s = suggestion(p.nextTokenType) ?? backupNameSuggestion(p.nextTokenType, p.ruleStack);
     if (s?.startsWith(prefix)) out.add(s);
   }

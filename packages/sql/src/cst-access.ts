@@ -34,3 +34,15 @@ export function firstToken(n: CstNode): IToken | undefined {
   }
   return best;
 }
+
+/** The last token under a node, in source order. */
+export function lastToken(n: CstNode): IToken | undefined {
+  let best: IToken | undefined;
+  for (const list of Object.values(n.children)) {
+    for (const el of list) {
+      const t = 'image' in el ? el : lastToken(el);
+      if (t !== undefined && (best === undefined || t.startOffset > best.startOffset)) best = t;
+    }
+  }
+  return best;
+}

@@ -9,13 +9,16 @@ import type {
   BackupStatement,
   ExplainableStatement,
   JobControlStatement,
+  JobSelector,
+  JobsQuery,
   RestoreOptions,
   RestoreStatement,
   ShowBackupOptions,
+  ShowBackupsOptions,
   Statement,
   Targets,
 } from './ast.js';
-import { children, nodeAt, nodesOf, tokenAt } from './cst-access.js';
+import { children, firstToken, lastToken, nodeAt, nodesOf, tokenAt } from './cst-access.js';
 import { optionsToAst } from './options-to-ast.js';
 import { ValueBuilder } from './values-to-ast.js';
 
@@ -24,6 +27,21 @@ function targets(v: ValueBuilder, n: CstNode | undefined): Targets | undefined {
   const c = children(n);
   if (tokenAt(c, 'DATABASE') !== undefined) {
     return { kind: 'databases', names: nodesOf(c, 'name').map((x) => v.name(x)) };
+  }
+  const patterns = nodesOf(c, 'tablePattern');
+  // `BACKUP DATABASE INTO …` is not a backup of a table called "database": CockroachDB wants a name there.
+  const first = firstToken(patterns[0]!);
+  const lone = children(patterns[0]!).Dot === undefined;
+  if (
+    lone &&
+    tokenAt(c, 'TABLE') === undefined &&
+    (first?.tokenType.name === 'DATABASE' || first?.tokenType.name === 'TABLE')
+  ) {
+    const word = first.payload as string;
+    throw v.errorAfter(
+      first,
+      `expected a name after ${word.toUpperCase()} (quote it as "${word}" to name a table)`,
+    );
   }
   return { kind: 'tables', tables: nodesOf(c, 'tablePattern').map((x) => v.tablePattern(x)) };
 }
@@ -68,10 +86,26 @@ function restore(v: ValueBuilder, n: CstNode): RestoreStatement {
 function show(v: ValueBuilder, n: CstNode): ExplainableStatement {
   const c = children(n);
   if (tokenAt(c, 'BACKUPS') !== undefined) {
-    return { kind: 'show_backups', uris: v.stringOrList(nodeAt(c, 'stringOrList')!) };
+    return {
+      kind: 'show_backups',
+      uris: v.stringOrList(nodeAt(c, 'stringOrList')!),
+      options: optionsToAst<ShowBackupsOptions>(v, nodeAt(c, 'showBackupsOptions'), 'showBackupsOption'),
+    };
   }
-  if (tokenAt(c, 'JOBS') !== undefined) return { kind: 'show_jobs' };
-  if (tokenAt(c, 'JOB') !== undefined) return { kind: 'show_job', jobId: v.intValue(nodeAt(c, 'intValue')!) };
+  if (tokenAt(c, 'DATABASES') !== undefined) return { kind: 'show_databases' };
+  if (tokenAt(c, 'TABLES') !== undefined) {
+    const db = nodeAt(c, 'name');
+    return { kind: 'show_tables', ...(db === undefined ? {} : { database: v.name(db) }) };
+  }
+  const whenComplete = tokenAt(c, 'WHEN') === undefined ? {} : { whenComplete: true as const };
+  if (tokenAt(c, 'JOBS') !== undefined) {
+    const sched = nodeAt(c, 'forSchedules');
+    const sel = nodeAt(c, 'selectStmt');
+    const jobs = sched !== undefined ? forSchedules(v, sched) : sel !== undefined ? query(v, sel) : undefined;
+    return { kind: 'show_jobs', ...(jobs === undefined ? {} : { jobs }), ...whenComplete };
+  }
+  if (tokenAt(c, 'JOB') !== undefined)
+    return { kind: 'show_job', jobId: v.intValue(nodeAt(c, 'intValue')!), ...whenComplete };
   const details = nodeAt(c, 'showBackupDetails');
   const detailWord = details === undefined ? undefined : Object.keys(details.children)[0]!.toLowerCase();
   return {
@@ -97,10 +131,46 @@ function alterBackup(v: ValueBuilder, n: CstNode): AlterBackupStatement {
   };
 }
 
+/** The query's text exactly as written, from its first to its last token. */
+function query(v: ValueBuilder, n: CstNode): JobsQuery {
+  const first = firstToken(n)!;
+  const last = lastToken(n)!;
+  return { kind: 'query', text: v.text.slice(first.startOffset, last.endOffset! + 1) };
+}
+
+function forSchedules(v: ValueBuilder, n: CstNode): Extract<JobSelector, { kind: 'schedule' | 'schedules' }> {
+  const c = children(n);
+  const id = nodeAt(c, 'intValue');
+  if (id !== undefined) return { kind: 'schedule', scheduleId: v.intValue(id) };
+  return { kind: 'schedules', query: query(v, nodeAt(c, 'selectStmt')!) };
+}
+
 function jobControl(v: ValueBuilder, n: CstNode): JobControlStatement {
   const c = children(n);
   const verb = tokenAt(c, 'PAUSE') ? 'pause' : tokenAt(c, 'RESUME') ? 'resume' : 'cancel';
-  return { kind: `${verb}_job`, jobId: v.intValue(nodeAt(c, 'intValue')!) };
+  const sched = nodeAt(c, 'forSchedules');
+  const sel = nodeAt(c, 'selectStmt');
+  const typeName = nodeAt(c, 'name');
+  const jobs: JobSelector =
+    sched !== undefined
+      ? forSchedules(v, sched)
+      : sel !== undefined
+        ? query(v, sel)
+        : typeName !== undefined
+          ? { kind: 'all', jobType: v.name(typeName) }
+          : { kind: 'job', jobId: v.intValue(nodeAt(c, 'intValue')!) };
+  const withToken = tokenAt(c, 'WITH');
+  if (
+    withToken !== undefined &&
+    (verb !== 'pause' || jobs.kind === 'all' || jobs.kind === 'schedule' || jobs.kind === 'schedules')
+  )
+    throw v.error(withToken, 'a reason can only be given to PAUSE JOB and PAUSE JOBS <select>');
+  const reason = nodeAt(c, 'stringValue');
+  return { kind: `${verb}_job`, jobs, ...(reason === undefined ? {} : { reason: v.stringValue(reason) }) };
+}
+
+function selectJobs(v: ValueBuilder, n: CstNode): ExplainableStatement {
+  return { kind: 'select_jobs', query: query(v, n) };
 }
 
 const EXPLAINABLE: Record<string, (v: ValueBuilder, n: CstNode) => ExplainableStatement> = {
@@ -109,6 +179,7 @@ const EXPLAINABLE: Record<string, (v: ValueBuilder, n: CstNode) => ExplainableSt
   showStatement: show,
   alterBackupStatement: alterBackup,
   jobControlStatement: jobControl,
+  selectStatement: selectJobs,
 };
 
 /** `text` is the statement's source, for error positions. */

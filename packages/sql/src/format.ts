@@ -3,10 +3,25 @@
 // default) passphrases print as '*****' and URIs go through redactUri; without it, parsing the output
 // gives back the same AST.
 import { assertNever } from '@strongroom/errors';
-import type { BoolValue, IntValue, Statement, StringValue, TablePattern, Targets, TimeExpr } from './ast.js';
-import { BACKUP_OPTIONS, type OptionSpec, RESTORE_OPTIONS, SHOW_BACKUP_OPTIONS } from './option-specs.js';
+import type {
+  BoolValue,
+  IntValue,
+  JobSelector,
+  Statement,
+  StringValue,
+  TablePattern,
+  Targets,
+  TimeExpr,
+} from './ast.js';
+import {
+  BACKUP_OPTIONS,
+  type OptionSpec,
+  RESTORE_OPTIONS,
+  SHOW_BACKUP_OPTIONS,
+  SHOW_BACKUPS_OPTIONS,
+} from './option-specs.js';
 import { redactUri } from './redact-uri.js';
-import { KEYWORD_WORDS } from './tokens.js';
+import { KEYWORD_WORDS, SQL_RESERVED_WORDS } from './tokens.js';
 
 export interface FormatOptions {
   /** Hide secrets (default true). */
@@ -25,20 +40,9 @@ export function quoteString(s: string): string {
   return `e'${body}'`;
 }
 
-/** SQL reserved words beyond our own keywords: quoted so the output also reads right to other SQL tools. */
-const SQL_RESERVED = new Set(
-  (
-    'all analyse analyze and any array asc asymmetric both case cast check collate column concurrently constraint ' +
-    'create current_catalog current_date current_role current_schema current_time current_timestamp current_user ' +
-    'default deferrable desc distinct do else end except fetch for foreign grant group having index initially ' +
-    'intersect lateral leading limit localtime localtimestamp not nothing null offset on only or order placing ' +
-    'primary references returning select session_user some symmetric then trailing union unique user using ' +
-    'variadic when where window'
-  ).split(' '),
-);
-
 export function formatName(name: string): string {
-  if (/^[a-z_][a-z0-9_$]*$/.test(name) && !KEYWORD_WORDS.has(name) && !SQL_RESERVED.has(name)) return name;
+  if (/^[a-z_][a-z0-9_$]*$/.test(name) && !KEYWORD_WORDS.has(name) && !SQL_RESERVED_WORDS.has(name))
+    return name;
   return `"${name.replaceAll('"', '""')}"`;
 }
 
@@ -100,6 +104,7 @@ class Formatter {
       const v = (opts as Record<string, unknown>)[spec.field];
       if (v === undefined) continue;
       if (spec.shape === 'flag') parts.push(spec.name);
+      else if (spec.shape === 'words') parts.push(`${spec.name} ${v as string}`);
       else if (spec.shape === 'list')
         parts.push(`${spec.name} = ${this.list(v as StringValue[], spec.uri ? 'uri' : 'plain')}`);
       else if (spec.shape === 'string') {
@@ -110,6 +115,29 @@ class Formatter {
       }
     }
     return parts.length === 0 ? '' : ` WITH ${parts.join(', ')}`;
+  }
+
+  /** `JOB n`, `JOBS <query>`, `JOBS FOR SCHEDULE n`, `JOBS FOR SCHEDULES <query>`, `ALL <type> JOBS`. */
+  jobs(j: JobSelector): string {
+    if (j.kind === 'job') return `JOB ${this.int(j.jobId)}`;
+    if (j.kind !== 'all') return `JOBS ${this.jobsTail(j)}`;
+    // A job type is a word such as BACKUP; keywords need no quotes there (only reserved words do).
+    const bare = /^[a-z_][a-z0-9_]*$/.test(j.jobType) && !SQL_RESERVED_WORDS.has(j.jobType);
+    return `ALL ${bare ? j.jobType.toUpperCase() : formatName(j.jobType)} JOBS`;
+  }
+
+  /** What follows `JOBS`: the query, or the schedules whose jobs are meant. */
+  jobsTail(j: Exclude<JobSelector, { kind: 'job' } | { kind: 'all' }>): string {
+    switch (j.kind) {
+      case 'query':
+        return j.text;
+      case 'schedule':
+        return `FOR SCHEDULE ${this.int(j.scheduleId)}`;
+      case 'schedules':
+        return `FOR SCHEDULES ${j.query.text}`;
+      default:
+        return assertNever(j, 'job selector');
+    }
   }
 
   asOf(t: TimeExpr | undefined): string {
@@ -135,7 +163,7 @@ class Formatter {
           `${this.asOf(s.asOf)}${this.options(RESTORE_OPTIONS, s.options)}`
         );
       case 'show_backups':
-        return `SHOW BACKUPS IN ${this.list(s.uris, 'uri')}`;
+        return `SHOW BACKUPS IN ${this.list(s.uris, 'uri')}${this.options(SHOW_BACKUPS_OPTIONS, s.options)}`;
       case 'show_backup': {
         const details = s.details === undefined ? '' : ` ${s.details.toUpperCase()}`;
         return (
@@ -152,14 +180,24 @@ class Formatter {
         const backup = this.backupName(s.backup, s.collection === undefined ? 'uri' : 'plain');
         return `ALTER BACKUP ${backup}${coll}${cmds.join('')}`;
       }
-      case 'show_jobs':
-        return 'SHOW JOBS';
+      case 'show_jobs': {
+        const when = s.whenComplete ? ' WHEN COMPLETE' : '';
+        return `SHOW JOBS${when}${s.jobs === undefined ? '' : ` ${this.jobsTail(s.jobs)}`}`;
+      }
       case 'show_job':
-        return `SHOW JOB ${this.int(s.jobId)}`;
+        return `SHOW JOB${s.whenComplete ? ' WHEN COMPLETE' : ''} ${this.int(s.jobId)}`;
       case 'pause_job':
       case 'resume_job':
-      case 'cancel_job':
-        return `${s.kind.slice(0, -4).toUpperCase()} JOB ${this.int(s.jobId)}`;
+      case 'cancel_job': {
+        const reason = s.reason === undefined ? '' : ` WITH REASON = ${this.str(s.reason)}`;
+        return `${s.kind.slice(0, -4).toUpperCase()} ${this.jobs(s.jobs)}${reason}`;
+      }
+      case 'select_jobs':
+        return s.query.text;
+      case 'show_databases':
+        return 'SHOW DATABASES';
+      case 'show_tables':
+        return `SHOW TABLES${s.database === undefined ? '' : ` FROM ${formatName(s.database)}`}`;
       case 'explain':
         return `EXPLAIN ${this.statement(s.statement)}`;
       default:

@@ -5,11 +5,12 @@ export type * from './ast.js';
 export { complete } from './complete.js';
 export { checkScript, formatDiagnostic } from './diagnostics.js';
 export { type FormatOptions, format } from './format.js';
-export { bindParameters, placeholderCount } from './parameters.js';
+export { bindParameters, placeholderCount, placeholderTypes } from './parameters.js';
 export { parseStatement } from './parse-statement.js';
 export { type RedactedText, redactSqlText, SECRET_MASK } from './redact-text.js';
 export { redactUri, SECRET_URI_PARAMS } from './redact-uri.js';
 export { type RedactionMarker, redactionMarkers, uriHasMarker, withPassphrase } from './redaction-markers.js';
+export { showJobsSources } from './scan.js';
 export {
   endsStatement,
   isOwned,

@@ -1,6 +1,7 @@
 // Turns a `WITH …` clause's CST into an options object. The grammar already restricts which options each
 // statement takes; this file maps them to AST fields and rejects a repeated option by name
-// (`kms specified multiple times`, CockroachDB's CombineWith wording) as DUPLICATE_OPTION.
+// (`kms specified multiple times`, `detached option specified multiple times`: CockroachDB's CombineWith
+// wording) as DUPLICATE_OPTION.
 import type { CstNode, IToken } from 'chevrotain';
 import type { BoolValue, StringValue } from './ast.js';
 import { children, firstToken, nodeAt, nodesOf, tokenAt } from './cst-access.js';
@@ -8,7 +9,7 @@ import { nearText } from './lex.js';
 import { statementError } from './syntax-error.js';
 import type { ValueBuilder } from './values-to-ast.js';
 
-type OptionValue = StringValue | BoolValue | readonly StringValue[] | true;
+type OptionValue = StringValue | BoolValue | readonly StringValue[] | true | string;
 
 /** Options written as one keyword: AST field and canonical name. */
 const FLAGS: Record<string, readonly [string, string]> = {
@@ -19,11 +20,22 @@ const FLAGS: Record<string, readonly [string, string]> = {
   SKIP_LOCALITIES_CHECK: ['skipLocalitiesCheck', 'skip_localities_check'],
   SCHEMA_ONLY: ['schemaOnly', 'schema_only'],
   VERIFY_BACKUP_TABLE_DATA: ['verifyBackupTableData', 'verify_backup_table_data'],
+  NO_OWNER: ['noOwner', 'no_owner'],
+  NO_PRIVILEGES: ['noPrivileges', 'no_privileges'],
   CHECK_FILES: ['checkFiles', 'check_files'],
+  SKIP_ROLLBACK_CHECK: ['skipRollbackCheck', 'skip_rollback_check'],
   AS_JSON: ['asJson', 'as_json'],
   SKIP: ['skipSize', 'skip size'],
   DEBUG_IDS: ['debugIds', 'debug_ids'],
   PRIVILEGES: ['privileges', 'privileges'],
+  INDEX: ['index', 'index'],
+  SKIP_MISSING_SEQUENCE_OWNERS: ['skipMissingSequenceOwners', 'skip_missing_sequence_owners'],
+  SKIP_MISSING_UDFS: ['skipMissingUdfs', 'skip_missing_udfs'],
+  REMOVE_REGIONS: ['removeRegions', 'remove_regions'],
+  UNSAFE_RESTORE_INCOMPATIBLE_VERSION: [
+    'unsafeRestoreIncompatibleVersion',
+    'unsafe_restore_incompatible_version',
+  ],
 };
 
 type Kind = 'list' | 'string' | 'bool';
@@ -37,6 +49,9 @@ const VALUED: Record<string, readonly [string, string, Kind]> = {
   executionLocalityOption: ['executionLocality', 'execution locality', 'string'],
   intoDbOption: ['intoDb', 'into_db', 'string'],
   newDbNameOption: ['newDbName', 'new_db_name', 'string'],
+  encryptionInfoDirOption: ['encryptionInfoDir', 'encryption_info_dir', 'string'],
+  includeAllVirtualClustersOption: ['includeAllVirtualClusters', 'include_all_virtual_clusters', 'bool'],
+  updatesMetricsOption: ['updatesClusterMonitoringMetrics', 'updates_cluster_monitoring_metrics', 'bool'],
 };
 
 function optionEntry(v: ValueBuilder, option: CstNode): [string, string, IToken, OptionValue] {
@@ -49,7 +64,13 @@ function optionEntry(v: ValueBuilder, option: CstNode): [string, string, IToken,
     if (kind === 'list') return [field, name, first, v.stringOrList(nodeAt(nc, 'stringOrList')!)];
     if (kind === 'string') return [field, name, first, v.stringValue(nodeAt(nc, 'stringValue')!)];
     const b = nodeAt(nc, 'boolValue');
-    return [field, name, first, b === undefined ? { kind: 'bool', value: true } : v.boolValue(b)];
+    // CockroachDB names its boolean options "… option" when they repeat (CombineWith).
+    return [field, `${name} option`, first, b === undefined ? { kind: 'bool', value: true } : v.boolValue(b)];
+  }
+  const experimental = tokenAt(c, 'EXPERIMENTAL');
+  if (experimental !== undefined) {
+    const copy = tokenAt(c, 'DEFERRED') === undefined ? 'copy' : 'deferred copy';
+    return ['experimentalCopy', 'experimental copy', experimental, copy];
   }
   for (const [tokenName, [field, name]] of Object.entries(FLAGS)) {
     const t = tokenAt(c, tokenName);

@@ -32,7 +32,7 @@ test('bindParameters replaces each placeholder by its typed value', () => {
   assert.equal(placeholderCount(bound), 0);
   assert.deepEqual(bindParameters(parseStatement('EXPLAIN PAUSE JOB $1'), [' 42 ']), {
     kind: 'explain',
-    statement: { kind: 'pause_job', jobId: { kind: 'int', value: 42n } },
+    statement: { kind: 'pause_job', jobs: { kind: 'job', jobId: { kind: 'int', value: 42n } } },
   });
 });
 

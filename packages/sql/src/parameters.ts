@@ -33,6 +33,19 @@ export function placeholderCount(ast: Statement): number {
   return max;
 }
 
+/**
+ * The type of each placeholder by its slot in the grammar (index n-1 for `$n`): `bool` for boolean
+ * options, `int8` for job ids, `text` for everything else (URIs, passphrases, times, names).
+ */
+export function placeholderTypes(ast: Statement): ('text' | 'bool' | 'int8')[] {
+  const types: ('text' | 'bool' | 'int8')[] = Array.from({ length: placeholderCount(ast) }, () => 'text');
+  mapPlaceholders(ast, '', (p, key) => {
+    types[p.index - 1] = BOOL_SLOTS.has(key) ? 'bool' : key === 'jobId' ? 'int8' : 'text';
+    return p;
+  });
+  return types;
+}
+
 function bindOne(p: PlaceholderNode, key: string, params: readonly (string | null)[]): unknown {
   if (p.index > params.length) {
     throw new StrongroomError('MISSING_PARAMETER', `no value given for placeholder $${p.index}`);
@@ -47,7 +60,7 @@ function bindOne(p: PlaceholderNode, key: string, params: readonly (string | nul
     if (FALSE_WORDS.has(w)) return { kind: 'bool', value: false };
     throw new StrongroomError('INVALID_PARAMETER', `placeholder $${p.index} must be a boolean`);
   }
-  if (key === 'jobId') {
+  if (key === 'jobId' || key === 'scheduleId') {
     if (!/^\s*[0-9]+\s*$/.test(value)) {
       throw new StrongroomError('INVALID_PARAMETER', `placeholder $${p.index} must be an integer job ID`);
     }

@@ -12,6 +12,7 @@ import {
   NonReservedWord,
   NumberLiteral,
   Placeholder,
+  QueryToken,
   QuotedIdentifier,
   RParen,
   Sconst,
@@ -32,7 +33,14 @@ export class StatementParser extends CstParser {
       { ALT: () => this.SUBRULE(this.showStatement) },
       { ALT: () => this.SUBRULE(this.alterBackupStatement) },
       { ALT: () => this.SUBRULE(this.jobControlStatement) },
+      { ALT: () => this.SUBRULE(this.selectStatement) },
     ]);
+  });
+
+  /** `SELECT … FROM [SHOW JOBS] …`: a query over the jobs (owned only when it reads `[SHOW JOBS]`). */
+  selectStatement = this.RULE('selectStatement', () => {
+    this.CONSUME(KW.SELECT);
+    this.SUBRULE(this.queryTokens);
   });
 
   backupStatement = this.RULE('backupStatement', () => {
@@ -86,6 +94,7 @@ export class StatementParser extends CstParser {
           this.CONSUME(KW.BACKUPS);
           this.CONSUME(KW.IN);
           this.SUBRULE(this.stringOrList);
+          this.OPTION4(() => this.SUBRULE(this.showBackupsOptions));
         },
       },
       {
@@ -103,11 +112,42 @@ export class StatementParser extends CstParser {
           this.OPTION3(() => this.SUBRULE(this.showBackupOptions));
         },
       },
-      { ALT: () => this.CONSUME(KW.JOBS) },
+      {
+        ALT: () => {
+          this.CONSUME(KW.JOBS);
+          this.OPTION5(() =>
+            this.OR2([
+              {
+                ALT: () => {
+                  this.CONSUME(KW.WHEN);
+                  this.CONSUME(KW.COMPLETE);
+                  this.SUBRULE(this.selectStmt);
+                },
+              },
+              { ALT: () => this.SUBRULE(this.forSchedules) },
+              { ALT: () => this.SUBRULE2(this.selectStmt) },
+            ]),
+          );
+        },
+      },
       {
         ALT: () => {
           this.CONSUME(KW.JOB);
+          this.OPTION6(() => {
+            this.CONSUME2(KW.WHEN);
+            this.CONSUME2(KW.COMPLETE);
+          });
           this.SUBRULE(this.intValue);
+        },
+      },
+      { ALT: () => this.CONSUME(KW.DATABASES) },
+      {
+        ALT: () => {
+          this.CONSUME(KW.TABLES);
+          this.OPTION7(() => {
+            this.CONSUME3(KW.FROM);
+            this.SUBRULE(this.name);
+          });
         },
       },
     ]);
@@ -149,8 +189,93 @@ export class StatementParser extends CstParser {
       { ALT: () => this.CONSUME(KW.RESUME) },
       { ALT: () => this.CONSUME(KW.CANCEL) },
     ]);
-    this.CONSUME(KW.JOB);
-    this.SUBRULE(this.intValue);
+    this.OR2([
+      {
+        ALT: () => {
+          this.CONSUME(KW.JOB);
+          this.SUBRULE(this.intValue);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(KW.JOBS);
+          this.OR3([
+            { ALT: () => this.SUBRULE(this.forSchedules) },
+            { ALT: () => this.SUBRULE(this.selectStmt) },
+          ]);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(KW.ALL);
+          this.SUBRULE(this.name);
+          this.CONSUME2(KW.JOBS);
+        },
+      },
+    ]);
+    // CockroachDB takes a reason for PAUSE only; cst-to-ast refuses it after RESUME and CANCEL.
+    this.OPTION(() => {
+      this.CONSUME(KW.WITH);
+      this.CONSUME(KW.REASON);
+      this.CONSUME(Equals);
+      this.SUBRULE(this.stringValue);
+    });
+  });
+
+  /** `FOR SCHEDULE n` or `FOR SCHEDULES <select>`. */
+  forSchedules = this.RULE('forSchedules', () => {
+    this.CONSUME(KW.FOR);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(KW.SCHEDULE);
+          this.SUBRULE(this.intValue);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(KW.SCHEDULES);
+          this.SUBRULE(this.selectStmt);
+        },
+      },
+    ]);
+  });
+
+  /** A query whose text is kept as written: `(…)` or `SELECT …` up to the end (or `WITH REASON`). */
+  selectStmt = this.RULE('selectStmt', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(LParen);
+          this.SUBRULE(this.queryTokens);
+          this.CONSUME(RParen);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(KW.SELECT);
+          this.SUBRULE2(this.queryTokens);
+        },
+      },
+    ]);
+  });
+
+  /** Any tokens with balanced parentheses; a trailing `WITH REASON` belongs to PAUSE, not to the query. */
+  queryTokens = this.RULE('queryTokens', () => {
+    this.MANY({
+      GATE: () => !(this.LA(1).tokenType === KW.WITH && this.LA(2).tokenType === KW.REASON),
+      DEF: () =>
+        this.OR([
+          { ALT: () => this.CONSUME(QueryToken) },
+          {
+            ALT: () => {
+              this.CONSUME(LParen);
+              this.SUBRULE(this.queryTokens);
+              this.CONSUME(RParen);
+            },
+          },
+        ]),
+    });
   });
 
   targets = this.RULE('targets', () => {
@@ -208,6 +333,9 @@ export class StatementParser extends CstParser {
   backupOptions = this.RULE('backupOptions', () => this.withOptions(this.backupOption));
   restoreOptions = this.RULE('restoreOptions', () => this.withOptions(this.restoreOption));
   showBackupOptions = this.RULE('showBackupOptions', () => this.withOptions(this.showBackupOption));
+  showBackupsOptions = this.RULE('showBackupsOptions', () => this.withOptions(this.showBackupsOption));
+  /** CockroachDB's SHOW BACKUPS takes `index` (its backup index, v25.4). */
+  showBackupsOption = this.RULE('showBackupsOption', () => this.CONSUME(KW.INDEX));
 
   backupOption = this.RULE('backupOption', () => {
     this.OR([
@@ -217,6 +345,9 @@ export class StatementParser extends CstParser {
       { ALT: () => this.SUBRULE(this.detachedOption) },
       { ALT: () => this.SUBRULE(this.incrementalLocationOption) },
       { ALT: () => this.SUBRULE(this.executionLocalityOption) },
+      { ALT: () => this.SUBRULE(this.includeAllVirtualClustersOption) },
+      { ALT: () => this.SUBRULE(this.updatesMetricsOption) },
+      { ALT: () => this.CONSUME(KW.SKIP_ROLLBACK_CHECK) },
       {
         ALT: () => {
           this.CONSUME(KW.STRICT);
@@ -239,6 +370,20 @@ export class StatementParser extends CstParser {
       { ALT: () => this.CONSUME(KW.SKIP_LOCALITIES_CHECK) },
       { ALT: () => this.CONSUME(KW.SCHEMA_ONLY) },
       { ALT: () => this.CONSUME(KW.VERIFY_BACKUP_TABLE_DATA) },
+      { ALT: () => this.CONSUME(KW.SKIP_MISSING_SEQUENCE_OWNERS) },
+      { ALT: () => this.CONSUME(KW.SKIP_MISSING_UDFS) },
+      { ALT: () => this.CONSUME(KW.REMOVE_REGIONS) },
+      { ALT: () => this.CONSUME(KW.UNSAFE_RESTORE_INCOMPATIBLE_VERSION) },
+      {
+        ALT: () => {
+          this.CONSUME(KW.EXPERIMENTAL);
+          this.OPTION(() => this.CONSUME(KW.DEFERRED));
+          this.CONSUME(KW.COPY);
+        },
+      },
+      { ALT: () => this.CONSUME(KW.SKIP_ROLLBACK_CHECK) },
+      { ALT: () => this.CONSUME(KW.NO_OWNER) },
+      { ALT: () => this.CONSUME(KW.NO_PRIVILEGES) },
       { ALT: () => this.SUBRULE(this.detachedOption) },
       { ALT: () => this.SUBRULE(this.incrementalLocationOption) },
       { ALT: () => this.SUBRULE(this.executionLocalityOption) },
@@ -259,7 +404,9 @@ export class StatementParser extends CstParser {
       },
       { ALT: () => this.CONSUME(KW.DEBUG_IDS) },
       { ALT: () => this.CONSUME(KW.PRIVILEGES) },
+      { ALT: () => this.CONSUME(KW.SKIP_ROLLBACK_CHECK) },
       { ALT: () => this.SUBRULE(this.incrementalLocationOption) },
+      { ALT: () => this.SUBRULE(this.encryptionInfoDirOption) },
     ]);
   });
 
@@ -274,6 +421,15 @@ export class StatementParser extends CstParser {
   detachedOption = this.RULE('detachedOption', () => this.boolOption(KW.DETACHED));
   revisionHistoryOption = this.RULE('revisionHistoryOption', () => this.boolOption(KW.REVISION_HISTORY));
   intoDbOption = this.RULE('intoDbOption', () => this.stringOption(KW.INTO_DB));
+  encryptionInfoDirOption = this.RULE('encryptionInfoDirOption', () =>
+    this.stringOption(KW.ENCRYPTION_INFO_DIR),
+  );
+  includeAllVirtualClustersOption = this.RULE('includeAllVirtualClustersOption', () =>
+    this.boolOption(KW.INCLUDE_ALL_VIRTUAL_CLUSTERS),
+  );
+  updatesMetricsOption = this.RULE('updatesMetricsOption', () =>
+    this.boolOption(KW.UPDATES_CLUSTER_MONITORING_METRICS),
+  );
   newDbNameOption = this.RULE('newDbNameOption', () => this.stringOption(KW.NEW_DB_NAME));
 
   incrementalLocationOption = this.RULE('incrementalLocationOption', () => {

@@ -68,6 +68,9 @@ export function redactionMarkers(ast: Statement): RedactionMarker[] {
     case 'pause_job':
     case 'resume_job':
     case 'cancel_job':
+    case 'select_jobs':
+    case 'show_databases':
+    case 'show_tables':
       return [];
   }
 }

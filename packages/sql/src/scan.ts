@@ -104,3 +104,24 @@ export function firstWords(text: string, n: number): string[] {
   }
   return words;
 }
+
+/**
+ * Where `[SHOW JOBS]` is used as a table (CockroachDB's way to filter it), outside strings and comments:
+ * start (at `[`) and end (after `]`) offsets, in order.
+ */
+export function showJobsSources(text: string): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  let i = skipTrivia(text, 0);
+  while (i < text.length) {
+    if (text[i] === '[') {
+      const m = /^\[\s*show\s+jobs\s*\]/i.exec(text.slice(i, i + 64));
+      if (m) {
+        out.push({ start: i, end: i + m[0].length });
+        i = skipTrivia(text, i + m[0].length);
+        continue;
+      }
+    }
+    i = skipTrivia(text, lexemeEnd(text, i));
+  }
+  return out;
+}

@@ -27,6 +27,11 @@ test('isOwned: strongroom statements by their leading keywords, anything else fo
     'RESUME JOB 1',
     'cancel job 1',
     '-- c\n/* d */ EXPLAIN backup',
+    'PAUSE JOBS (SELECT 1)',
+    'pause all backup jobs',
+    'show tables',
+    'show databases',
+    'SELECT job_id FROM [ show  JOBS ] WHERE true',
   ]) {
     assert.equal(isOwned(s), true, s);
   }
@@ -34,8 +39,9 @@ test('isOwned: strongroom statements by their leading keywords, anything else fo
     'SELECT 1',
     'CREATE TABLE backup (a int)',
     'explain select 1',
-    'show tables',
-    'PAUSE JOBS (SELECT 1)',
+    "SELECT '[SHOW JOBS]'",
+    'SELECT 1 -- [SHOW JOBS]',
+    'SHOW search_path',
     '"backup" into',
     'backups',
     'alter table t',
@@ -78,7 +84,7 @@ test('formatDiagnostic: file:line:col, source line, caret (tabs kept), hint', ()
   assert.equal(
     formatDiagnostic(d!, text, 'nightly.sql'),
     [
-      'nightly.sql:2:33: at or near "detached": syntax error: detached specified multiple times',
+      'nightly.sql:2:33: at or near "detached": syntax error: detached option specified multiple times',
       "\tBACKUP INTO 'x' WITH detached, detached",
       '\t                               ^',
       'HINT: try \\h BACKUP',

@@ -1,11 +1,11 @@
 // Scripts: several statements separated by `;`. Owned statements are parsed; anything else is kept as
 // text to forward verbatim to the source database. Spans are positions in the whole script, with
 // `endOffset` exclusive; piece texts exclude the `;` and surrounding comments and blanks.
-import { isStrongroomError, StrongroomError } from '@strongroom/errors';
+import { type ErrorCode, isStrongroomError, StrongroomError } from '@strongroom/errors';
 import type { ScriptStatement, SourceSpan } from './ast.js';
 import { parseStatement } from './parse-statement.js';
 import { lineColumnAt } from './position.js';
-import { firstWords, scan } from './scan.js';
+import { firstWords, scan, showJobsSources } from './scan.js';
 import { shiftError } from './syntax-error.js';
 
 export interface SqlDiagnostic {
@@ -14,7 +14,8 @@ export interface SqlDiagnostic {
   column: number;
   offset: number;
   hint?: string;
-  code: 'SYNTAX_ERROR' | 'DUPLICATE_OPTION';
+  /** SYNTAX_ERROR or DUPLICATE_OPTION from the parser; any ErrorCode from a statement check. */
+  code: ErrorCode;
 }
 
 export function splitStatements(text: string): { text: string; span: SourceSpan }[] {
@@ -28,29 +29,33 @@ export function endsStatement(buffer: string): boolean {
   return scan(buffer).endsWithSemicolon;
 }
 
-function ownsWords(words: readonly string[]): boolean {
+const SHOWN = new Set(['backup', 'backups', 'jobs', 'job', 'databases', 'tables']);
+
+function ownsWords(words: readonly string[], text: string): boolean {
   const [a, b] = words;
   switch (a) {
     case 'backup':
     case 'restore':
       return true;
     case 'show':
-      return b === 'backup' || b === 'backups' || b === 'jobs' || b === 'job';
+      return b !== undefined && SHOWN.has(b);
     case 'alter':
       return b === 'backup';
     case 'pause':
     case 'resume':
     case 'cancel':
-      return b === 'job';
+      return b === 'job' || b === 'jobs' || b === 'all';
+    case 'select':
+      return showJobsSources(text).length > 0;
     case 'explain':
-      return ownsWords(words.slice(1));
+      return ownsWords(words.slice(1), text);
     default:
       return false;
   }
 }
 
 export function isOwned(text: string): boolean {
-  return ownsWords(firstWords(text, 3));
+  return ownsWords(firstWords(text, 3), text);
 }
 
 export function parseScript(text: string): { statements: ScriptStatement[]; errors: SqlDiagnostic[] } {

@@ -16,6 +16,8 @@ export const Keyword = createToken({ name: 'Keyword', pattern: Lexer.NA });
 export const NonReservedWord = createToken({ name: 'NonReservedWord', pattern: Lexer.NA });
 /** A string constant: `'…'`, `e'…'` or `$$…$$`. */
 export const Sconst = createToken({ name: 'Sconst', pattern: Lexer.NA });
+/** Any token a SELECT may hold except parentheses and `;`: job statements take a query (`JOBS (SELECT …)`). */
+export const QueryToken = createToken({ name: 'QueryToken', pattern: Lexer.NA });
 /** Tokens that only exist to report a lexical error with a position. */
 export const LexicalError = createToken({ name: 'LexicalError', pattern: Lexer.NA });
 
@@ -46,14 +48,14 @@ export const StringLiteral = createToken({
   label: "'string'",
   pattern: /'(?:[^']|'')*'/,
   line_breaks: true,
-  categories: [Sconst],
+  categories: [Sconst, QueryToken],
 });
 export const EscapeString = createToken({
   name: 'EscapeString',
   label: "e'string'",
   pattern: /[eE]'(?:[^'\\]|\\[\s\S]|'')*'/,
   line_breaks: true,
-  categories: [Sconst],
+  categories: [Sconst, QueryToken],
 });
 export const DollarString = createToken({
   name: 'DollarString',
@@ -61,12 +63,13 @@ export const DollarString = createToken({
   pattern: { exec: matchDollarString },
   line_breaks: true,
   start_chars_hint: ['$'],
-  categories: [Sconst],
+  categories: [Sconst, QueryToken],
 });
 export const ByteString = createToken({
   name: 'ByteString',
   pattern: /[bBxX]'(?:[^'\\]|\\[\s\S]|'')*'/,
   line_breaks: true,
+  categories: [QueryToken],
 });
 export const UnterminatedString = createToken({
   name: 'UnterminatedString',
@@ -86,6 +89,7 @@ export const QuotedIdentifier = createToken({
   label: '"identifier"',
   pattern: /"(?:[^"]|"")*"/,
   line_breaks: true,
+  categories: [QueryToken],
 });
 export const UnterminatedIdentifier = createToken({
   name: 'UnterminatedIdentifier',
@@ -93,28 +97,76 @@ export const UnterminatedIdentifier = createToken({
   line_breaks: true,
   categories: [LexicalError],
 });
-export const Placeholder = createToken({ name: 'Placeholder', label: '$n', pattern: /\$[0-9]+/ });
+export const Placeholder = createToken({
+  name: 'Placeholder',
+  label: '$n',
+  pattern: /\$[0-9]+/,
+  categories: [QueryToken],
+});
 export const NumberLiteral = createToken({
   name: 'NumberLiteral',
   label: 'number',
   pattern: /[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?/,
+  categories: [QueryToken],
 });
 export const Identifier = createToken({
   name: 'Identifier',
   label: 'identifier',
   pattern: /[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*/,
-  categories: [NonReservedWord],
+  categories: [NonReservedWord, QueryToken],
 });
 
 export const LParen = createToken({ name: 'LParen', label: "'('", pattern: /\(/ });
 export const RParen = createToken({ name: 'RParen', label: "')'", pattern: /\)/ });
-export const Comma = createToken({ name: 'Comma', label: "','", pattern: /,/ });
-export const Equals = createToken({ name: 'Equals', label: "'='", pattern: /=/ });
-export const Dot = createToken({ name: 'Dot', label: "'.'", pattern: /\./ });
-export const Star = createToken({ name: 'Star', label: "'*'", pattern: /\*/ });
+export const Comma = createToken({
+  name: 'Comma',
+  label: "','",
+  pattern: /,/,
+  categories: [QueryToken],
+});
+export const Equals = createToken({
+  name: 'Equals',
+  label: "'='",
+  pattern: /=/,
+  categories: [QueryToken],
+});
+export const Dot = createToken({
+  name: 'Dot',
+  label: "'.'",
+  pattern: /\./,
+  categories: [QueryToken],
+});
+export const Star = createToken({
+  name: 'Star',
+  label: "'*'",
+  pattern: /\*/,
+  categories: [QueryToken],
+});
+/** Operators and brackets of other SQL (only meaningful inside a job statement's query). */
+export const Operator = createToken({
+  name: 'Operator',
+  label: 'operator',
+  pattern: /[-+/<>~!@#%^&|`?:[\]{}]+/,
+  categories: [QueryToken],
+});
 export const Semicolon = createToken({ name: 'Semicolon', label: "';'", pattern: /;/ });
 
-const RESERVED = ['AS', 'FALSE', 'FROM', 'IN', 'INTO', 'TABLE', 'TO', 'TRUE', 'WITH'] as const;
+const RESERVED = [
+  'ALL',
+  'AS',
+  'FALSE',
+  'FOR',
+  'FROM',
+  'IN',
+  'INDEX',
+  'INTO',
+  'SELECT',
+  'TABLE',
+  'TO',
+  'TRUE',
+  'WHEN',
+  'WITH',
+] as const;
 const UNRESERVED = [
   'ADD',
   'ALTER',
@@ -123,13 +175,20 @@ const UNRESERVED = [
   'BACKUPS',
   'CANCEL',
   'CHECK_FILES',
+  'COMPLETE',
+  'COPY',
   'DATABASE',
+  'DATABASES',
   'DEBUG_IDS',
+  'DEFERRED',
   'DETACHED',
+  'ENCRYPTION_INFO_DIR',
   'ENCRYPTION_PASSPHRASE',
   'EXECUTION',
+  'EXPERIMENTAL',
   'EXPLAIN',
   'FILES',
+  'INCLUDE_ALL_VIRTUAL_CLUSTERS',
   'INCREMENTAL_LOCATION',
   'INTO_DB',
   'JOB',
@@ -139,28 +198,40 @@ const UNRESERVED = [
   'LOCALITY',
   'NEW_DB_NAME',
   'NEW_KMS',
+  'NO_OWNER',
+  'NO_PRIVILEGES',
   'OF',
   'OLD_KMS',
   'OPTIONS',
   'PAUSE',
   'PRIVILEGES',
   'RANGES',
+  'REASON',
+  'REMOVE_REGIONS',
   'RESTORE',
   'RESUME',
   'REVISION_HISTORY',
-  'SCHEMA_ONLY',
+  'SCHEDULE',
+  'SCHEDULES',
   'SCHEMAS',
+  'SCHEMA_ONLY',
   'SHOW',
   'SIZE',
   'SKIP',
   'SKIP_LOCALITIES_CHECK',
   'SKIP_MISSING_FOREIGN_KEYS',
   'SKIP_MISSING_SEQUENCES',
+  'SKIP_MISSING_SEQUENCE_OWNERS',
+  'SKIP_MISSING_UDFS',
   'SKIP_MISSING_VIEWS',
+  'SKIP_ROLLBACK_CHECK',
   'STORAGE',
   'STRICT',
   'SYSTEM',
+  'TABLES',
   'TIME',
+  'UNSAFE_RESTORE_INCOMPATIBLE_VERSION',
+  'UPDATES_CLUSTER_MONITORING_METRICS',
   'VERIFY_BACKUP_TABLE_DATA',
 ] as const;
 
@@ -171,7 +242,7 @@ function keyword(name: KeywordName, reserved: boolean): TokenType {
     name,
     pattern: new RegExp(name.toLowerCase(), 'i'),
     longer_alt: Identifier,
-    categories: reserved ? [Keyword] : [Keyword, NonReservedWord],
+    categories: reserved ? [Keyword, QueryToken] : [Keyword, NonReservedWord, QueryToken],
   });
 }
 
@@ -183,6 +254,22 @@ export const KW = Object.fromEntries([
 
 /** Lower-case spellings of every keyword; the formatter quotes identifiers that collide with one. */
 export const KEYWORD_WORDS: ReadonlySet<string> = new Set(Object.keys(KW).map((k) => k.toLowerCase()));
+
+/**
+ * CockroachDB's reserved keywords (sql.y `reserved_keyword`) that are not tokens here: a bare one cannot
+ * be a name or a bare-word string (`BACKUP DATABASE select …` is an error, `"select"` is fine), and the
+ * formatter quotes names that collide with one.
+ */
+export const SQL_RESERVED_WORDS: ReadonlySet<string> = new Set(
+  (
+    'all analyse analyze and any array asc asymmetric both case cast check collate column concurrently constraint ' +
+    'create current_catalog current_date current_role current_schema current_time current_timestamp current_user ' +
+    'default deferrable desc distinct do else end except fetch for foreign grant group having index initially ' +
+    'intersect lateral leading limit localtime localtimestamp not nothing null offset on only or order placing ' +
+    'primary references returning select session_user some symmetric then trailing union unique user using ' +
+    'variadic when where window'
+  ).split(' '),
+);
 
 const keywordsLongestFirst = Object.values(KW).sort((a, b) => b.name.length - a.name.length);
 
@@ -210,10 +297,12 @@ export const allTokens: TokenType[] = [
   Equals,
   Dot,
   Star,
+  Operator,
   Semicolon,
   Keyword,
   NonReservedWord,
   Sconst,
+  QueryToken,
   LexicalError,
 ];
 

@@ -5,6 +5,7 @@ import type { BoolValue, IntValue, StringValue, TablePattern, TimeExpr } from '.
 import { children, firstToken, nodeAt, nodesOf, tokenAt, tokensOf } from './cst-access.js';
 import { nearText } from './lex.js';
 import { statementError } from './syntax-error.js';
+import { SQL_RESERVED_WORDS } from './tokens.js';
 
 export class ValueBuilder {
   constructor(readonly text: string) {}
@@ -13,9 +14,27 @@ export class ValueBuilder {
     return statementError(this.text, token?.startOffset ?? this.text.length, nearText(token), detail);
   }
 
+  /** An error at the first significant character after `t` (what CockroachDB's parser would stop at). */
+  errorAfter(t: IToken, detail: string): Error {
+    const m = /\S+/.exec(this.text.slice(t.endOffset! + 1));
+    const at = m === null ? this.text.length : t.endOffset! + 1 + m.index;
+    const near = m === null ? undefined : (/^[A-Za-z_][A-Za-z0-9_]*/.exec(m[0])?.[0].toLowerCase() ?? m[0]);
+    return statementError(this.text, at, near, detail);
+  }
+
+  /** A bare word that SQL reserves (`select`, `where`, …) is no name: CockroachDB wants it quoted. */
+  private checkNotReserved(t: IToken): void {
+    if (t.tokenType.name === 'Identifier' && SQL_RESERVED_WORDS.has(t.payload as string))
+      throw this.error(
+        t,
+        `"${t.payload}" is a reserved keyword; quote it ("${t.payload}") to use it as a name`,
+      );
+  }
+
   /** A token that is a string constant, bare word or placeholder. */
   stringToken(t: IToken): StringValue {
     if (t.tokenType.name === 'Placeholder') return { kind: 'placeholder', index: t.payload as number };
+    this.checkNotReserved(t);
     return { kind: 'string', value: t.payload as string };
   }
 
@@ -43,7 +62,9 @@ export class ValueBuilder {
   }
 
   name(n: CstNode): string {
-    return firstToken(n)!.payload as string;
+    const t = firstToken(n)!;
+    this.checkNotReserved(t);
+    return t.payload as string;
   }
 
   tablePattern(n: CstNode): TablePattern {

@@ -50,3 +50,44 @@ describe('file:// URIs', () => {
     );
   });
 });
+
+describe('nodelocal:// confinement through symbolic links', () => {
+  it('never reads, writes, lists or deletes outside the external IO directory', async () => {
+    const { mkdtempSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { nodelocalStorageProvider } = await import('./local-providers.js');
+    const base = mkdtempSync(join(tmpdir(), 'confine-'));
+    const extern = join(base, 'extern');
+    const outside = join(base, 'outside');
+    mkdirSync(join(extern, 'ok'), { recursive: true });
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'secret'), 'not yours');
+    symlinkSync(outside, join(extern, 'outlink'));
+    symlinkSync(join(outside, 'secret'), join(extern, 'ok', 'filelink'));
+    const ctx = { externalIoDir: extern, env: {} };
+    const refused = async (p: Promise<unknown>) =>
+      assert.rejects(p, (e: unknown) => isStrongroomError(e) && e.code === 'STORAGE_PERMISSION');
+
+    const viaDir = await nodelocalStorageProvider.open('nodelocal://1/outlink/x', ctx);
+    await refused(viaDir.write('BACKUP_MANIFEST', Buffer.from('x')));
+    await refused(viaDir.size('anything'));
+    await refused(viaDir.delete('secret'));
+    await refused(
+      (async () => {
+        for await (const _ of viaDir.list('')) void _;
+      })(),
+    );
+    const direct = await nodelocalStorageProvider.open('nodelocal://1/outlink', ctx);
+    await refused(direct.readAll('secret'));
+    await refused(direct.delete('secret'));
+    const ok = await nodelocalStorageProvider.open('nodelocal://1/ok', ctx);
+    await refused(ok.readAll('filelink'));
+    assert.deepEqual(readdirSync(outside), ['secret'], 'nothing was written outside');
+    // Paths that stay inside keep working, also through a link that stays inside.
+    symlinkSync(join(extern, 'ok'), join(extern, 'inlink'));
+    const inside = await nodelocalStorageProvider.open('nodelocal://1/inlink/c', ctx);
+    await inside.write('a/b', Buffer.from('hello'));
+    assert.equal(Buffer.from(await inside.readAll('a/b')).toString(), 'hello');
+  });
+});

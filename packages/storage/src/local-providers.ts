@@ -59,8 +59,14 @@ export const nodelocalStorageProvider: StorageProvider = {
   schemes: ['nodelocal'],
   secretParams: [],
   async open(uri: string, ctx: StorageContext): Promise<ExternalStorage> {
-    return new LocalFileStorage(resolveNodelocal(uri, ctx.externalIoDir), parseExternalUri(uri).redacted);
+    return new LocalFileStorage(
+      resolveNodelocal(uri, ctx.externalIoDir),
+      parseExternalUri(uri).redacted,
+      resolve(ctx.externalIoDir as string),
+    );
   },
+  // Any root will do: the check is that the path stays under it.
+  validate: (uri) => void resolveNodelocal(uri, '/external-io-root'),
 };
 
 export const fileStorageProvider: StorageProvider = {
@@ -69,4 +75,5 @@ export const fileStorageProvider: StorageProvider = {
   async open(uri: string, _ctx: StorageContext): Promise<ExternalStorage> {
     return new LocalFileStorage(resolveFileUri(uri), parseExternalUri(uri).redacted);
   },
+  validate: (uri) => void resolveFileUri(uri),
 };

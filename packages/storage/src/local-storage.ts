@@ -1,8 +1,10 @@
 // ExternalStorage on a local directory (nodelocal:// and file://). A write streams into a hidden
 // temporary file beside the target, is fsynced, then hard-linked into place: link() fails if the
 // name exists, which makes "appear only when complete" and "never overwrite" one atomic step.
+// A confined store (nodelocal://) checks every path it touches after resolving symlinks, so a link
+// inside the external IO directory cannot lead a read or a write outside it.
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, link, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, link, mkdir, open, readdir, realpath, stat, unlink } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { StrongroomError } from '@strongroom/errors';
 import { aborted, errnoOf, fsError } from './fs-errors.js';
@@ -15,11 +17,42 @@ export const TEMP_PREFIX = '.strongroom-tmp-';
 const READ_CHUNK = 256 * 1024;
 
 export class LocalFileStorage implements ExternalStorage {
-  /** `root`: absolute directory, created on the first write. */
+  /**
+   * `root`: absolute directory, created on the first write. `confine`: a directory no path may resolve
+   * outside of, symlinks followed (the external IO directory of nodelocal://).
+   */
   constructor(
     readonly root: string,
     readonly redactedUri: string,
+    readonly confine?: string,
   ) {}
+
+  /** Throws unless `file` (or, where it does not exist yet, its nearest existing ancestor) is confined. */
+  async #checkConfined(file: string, path: string): Promise<void> {
+    if (this.confine === undefined) return;
+    const confine = this.confine;
+    let p = file;
+    for (;;) {
+      // Above the confinement root nothing under it exists yet: what is created will be real directories.
+      if (!isInside(confine, p)) return;
+      try {
+        const real = await realpath(p);
+        const root = await realpath(confine).catch(() => confine);
+        if (isInside(root, real)) return;
+        break;
+      } catch (err) {
+        const code = errnoOf(err);
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw fsError(err, 'resolve', path, this.redactedUri);
+        const up = dirname(p);
+        if (up === p) return;
+        p = up;
+      }
+    }
+    throw new StrongroomError(
+      'STORAGE_PERMISSION',
+      `${path} in ${this.redactedUri} resolves outside the external IO directory (through a symbolic link); refused`,
+    );
+  }
 
   async write(
     path: string,
@@ -33,12 +66,14 @@ export class LocalFileStorage implements ExternalStorage {
       new StrongroomError('STORAGE_ALREADY_EXISTS', `object ${path} already exists in ${this.redactedUri}`);
     if (signal?.aborted) throw aborted('write', path, this.redactedUri, signal.reason);
     if ((await this.size(path)) !== undefined) throw exists();
+    await this.#checkConfined(target, path);
     try {
       await mkdir(dirname(target), { recursive: true });
     } catch (err) {
       throw fail(err);
     }
-    const temp = join(dirname(target), `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    await this.#checkConfined(dirname(target), path);
+    const temp = join(dirname(target), `${TEMP_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`);
     let handle: FileHandle | undefined;
     try {
       handle = await open(temp, 'wx', 0o644);
@@ -76,6 +111,7 @@ export class LocalFileStorage implements ExternalStorage {
     if (options.length !== undefined && (!Number.isSafeInteger(options.length) || options.length < 0)) {
       throw badRange(path, options);
     }
+    await this.#checkConfined(file, path);
     let handle: FileHandle;
     try {
       handle = await open(file, 'r');
@@ -121,6 +157,7 @@ export class LocalFileStorage implements ExternalStorage {
   async size(path: string, signal?: AbortSignal): Promise<number | undefined> {
     const file = this.#file(path);
     signal?.throwIfAborted();
+    await this.#checkConfined(file, path);
     try {
       const st = await stat(file);
       return st.isFile() ? st.size : undefined;
@@ -137,6 +174,7 @@ export class LocalFileStorage implements ExternalStorage {
     const slash = prefix.lastIndexOf('/');
     const base = slash < 0 ? '' : prefix.slice(0, slash + 1);
     const names: string[] = [];
+    await this.#checkConfined(join(this.root, ...base.split('/').filter(Boolean)), prefix || '/');
     await this.#walk(base, names, options.signal);
     const matching = names.filter((n) => n.startsWith(prefix)).sort(compareNames);
     yield* rollUp(matching, prefix, options.delimiter);
@@ -145,12 +183,52 @@ export class LocalFileStorage implements ExternalStorage {
   async delete(path: string, signal?: AbortSignal): Promise<void> {
     const file = this.#file(path);
     signal?.throwIfAborted();
+    await this.#checkConfined(dirname(file), path);
     try {
       await unlink(file);
     } catch (err) {
       if (errnoOf(err) === 'ENOENT') return;
       throw fsError(err, 'delete', path, this.redactedUri);
     }
+  }
+
+  /**
+   * Removes hidden temporary files that no write will ever finish: their writing process (named in the
+   * file name) is gone, or they are older than `maxAgeMs`. Returns how many were removed.
+   */
+  async removeStaleTemporaries(maxAgeMs: number): Promise<number> {
+    let removed = 0;
+    const visit = async (dir: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) await visit(p);
+        else if (e.isFile() && e.name.startsWith(TEMP_PREFIX)) {
+          const pid = Number(/^\D*(\d+)-/.exec(e.name.slice(TEMP_PREFIX.length))?.[1] ?? Number.NaN);
+          const dead = Number.isSafeInteger(pid) && pid > 0 && !processAlive(pid);
+          const old = await stat(p).then(
+            (st) => Date.now() - st.mtimeMs > maxAgeMs,
+            () => false,
+          );
+          if (
+            (dead || old) &&
+            (await unlink(p).then(
+              () => true,
+              () => false,
+            ))
+          )
+            removed++;
+        }
+      }
+    };
+    await this.#checkConfined(this.root, '/');
+    await visit(this.root);
+    return removed;
   }
 
   #file(path: string): string {
@@ -199,4 +277,13 @@ async function syncDir(dir: string): Promise<void> {
 /** True when `child` is `root` or inside it. */
 export function isInside(root: string, child: string): boolean {
   return child === root || child.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errnoOf(err) === 'EPERM';
+  }
 }

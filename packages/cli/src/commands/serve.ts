@@ -38,9 +38,10 @@ export async function serveCommand(cmd: ServeCommand, deps: CliDeps): Promise<nu
     requireTls: cmd.requireTls,
     // Read at each login, so users added while the server runs can log in.
     users: () => server.loadUsers(usersPath),
-    openEngine: () =>
+    openEngine: (info) =>
       openEngine({
         home,
+        user: info.user,
         env: deps.env,
         ...(cmd.source === undefined ? {} : { source: cmd.source }),
         ...(cmd.locality === undefined ? {} : { locality: cmd.locality }),

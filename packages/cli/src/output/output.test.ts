@@ -6,6 +6,7 @@ import { formatRecords } from './records.js';
 import { renderResult } from './render.js';
 import { formatTable } from './table.js';
 import { formatDelimited } from './tsv.js';
+import { displayText } from './values.js';
 import { displayWidth } from './width.js';
 
 const people: ResultSet = {
@@ -115,4 +116,36 @@ test('statements without columns print their tag; expanded display prints record
     ].join('\n'),
   );
   assert.equal(renderResult(people, { format: 'table', expanded: true }), formatRecords(people));
+});
+
+test('timestamps read as cockroach sql shows them; a timestamp column (SHOW BACKUP) has no zone (issue #18)', () => {
+  const d = new Date('2026-12-04T16:38:11.892Z');
+  assert.equal(displayText(d, 'timestamp'), '2026-12-04 16:38:11.892');
+  assert.equal(displayText(d, 'timestamptz'), '2026-12-04 16:38:11.892+00');
+  assert.equal(displayText(new Date('2026-12-04T16:38:11Z'), 'timestamp'), '2026-12-04 16:38:11');
+  const rs = { columns: [{ name: 'end_time', type: 'timestamp' }], rows: [[d]], tag: 'SHOW 1' };
+  assert.equal(formatDelimited(rs, '\t'), 'end_time\n2026-12-04 16:38:11.892\n');
+});
+
+test('SHOW JOBS in the table format shows six columns and short descriptions; TSV keeps all (issue #17)', () => {
+  const names =
+    'job_id job_type description user_name status running_status created started finished modified fraction_completed error coordinator_id';
+  const long = `BACKUP INTO 'nodelocal://1/${'x'.repeat(80)}' WITH detached`;
+  const t = new Date('2026-12-04T10:00:00Z');
+  const rs: ResultSet = {
+    columns: names.split(' ').map((name) => ({ name, type: 'text' })),
+    rows: [[1n, 'BACKUP', long, 'root', 'running', null, t, t, null, t, 0.5, '', 7n]],
+    tag: 'SHOW 1',
+  };
+  const table = renderResult(rs, { format: 'table' });
+  assert.match(
+    table,
+    /^ job_id \| job_type \| status {2}\| fraction_completed \| +created +\| +description\n/,
+  );
+  assert.ok(table.includes(`${long.slice(0, 60)} … ${long.slice(-7)}`));
+  assert.ok(!table.includes('coordinator_id'));
+  assert.match(table, /narrow view/);
+  const tsv = renderResult(rs, { format: 'tsv' });
+  assert.ok(tsv.includes(long));
+  assert.ok(tsv.startsWith(names.replaceAll(' ', '\t')));
 });

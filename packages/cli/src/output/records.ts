@@ -10,7 +10,7 @@ export function formatRecords(rs: ResultSet): string {
   rs.rows.forEach((row, r) => {
     out.push(`-[ RECORD ${r + 1} ]`);
     rs.columns.forEach((c, i) => {
-      const [first = '', ...more] = tableCell(row[i]).split('\n');
+      const [first = '', ...more] = tableCell(row[i], rs.columns[i]?.type).split('\n');
       out.push(`${padEnd(c.name, nameWidth)} | ${first}`.trimEnd());
       for (const line of more) out.push(`${' '.repeat(nameWidth)} | ${line}`.trimEnd());
     });

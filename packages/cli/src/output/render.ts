@@ -2,6 +2,7 @@
 // command tag in every text format; JSON always prints an object so a consumer sees one per statement.
 import type { ResultSet } from '@strongroom/sources';
 import type { OutputFormat } from '../args.js';
+import { NARROW_NOTE, narrowJobs } from './jobs-layout.js';
 import { formatJson } from './json.js';
 import { formatRecords } from './records.js';
 import { formatTable } from './table.js';
@@ -24,12 +25,15 @@ export function renderResult(rs: ResultSet, options: RenderOptions): string {
   if (options.format === 'json') return formatJson(rs);
   if (rs.columns.length === 0) return `${rs.tag}\n`;
   switch (options.format) {
-    case 'table':
+    case 'table': {
+      const jobs = narrowJobs(rs);
+      const table = () => (jobs === undefined ? formatTable(rs) : formatTable(jobs) + NARROW_NOTE);
       if (options.expanded === 'auto') {
-        const table = formatTable(rs);
-        return options.width !== undefined && widest(table) > options.width ? formatRecords(rs) : table;
+        const t = table();
+        return options.width !== undefined && widest(t) > options.width ? formatRecords(rs) : t;
       }
-      return options.expanded ? formatRecords(rs) : formatTable(rs);
+      return options.expanded ? formatRecords(rs) : table();
+    }
     case 'tsv':
       return formatDelimited(rs, '\t');
     case 'csv':

@@ -2,12 +2,12 @@
 // `|` between cells, numbers right-aligned, then `(1 row)` / `(N rows)`. A value spanning several lines
 // takes several table lines. Used on a terminal and with `--format table`.
 import type { ResultSet } from '@strongroom/sources';
-import { isNumericColumn, valueText } from './values.js';
+import { displayText, isNumericColumn } from './values.js';
 import { displayWidth, padEnd, padStart } from './width.js';
 
-/** `NULL` for null; everything else via valueText. */
-export function tableCell(v: ResultSet['rows'][number][number] | undefined): string {
-  return v === null || v === undefined ? 'NULL' : valueText(v);
+/** `NULL` for null; everything else via displayText (the column's type decides how a timestamp reads). */
+export function tableCell(v: ResultSet['rows'][number][number] | undefined, type?: string): string {
+  return v === null || v === undefined ? 'NULL' : displayText(v, type);
 }
 
 export function rowCountFooter(n: number): string {
@@ -22,7 +22,7 @@ function centre(s: string, width: number): string {
 
 /** Renders a result set that has columns; ends with a newline. */
 export function formatTable(rs: ResultSet): string {
-  const cells = rs.rows.map((row) => rs.columns.map((_, i) => tableCell(row[i]).split('\n')));
+  const cells = rs.rows.map((row) => rs.columns.map((c, i) => tableCell(row[i], c.type).split('\n')));
   const widths = rs.columns.map((c, i) =>
     Math.max(displayWidth(c.name), ...cells.map((row) => Math.max(...row[i]!.map(displayWidth)))),
   );

@@ -2,7 +2,7 @@
 // is quoted with `"` and inner quotes doubled (the rule of cockroach's tsv/csv output, Go's encoding/csv),
 // so any value round-trips. NULL is an empty field.
 import type { ResultSet } from '@strongroom/sources';
-import { valueText } from './values.js';
+import { displayText } from './values.js';
 
 function field(text: string, delimiter: string): string {
   if (text.includes(delimiter) || /["\r\n]/.test(text)) return `"${text.replaceAll('"', '""')}"`;
@@ -14,9 +14,9 @@ export function formatDelimited(rs: ResultSet, delimiter: '\t' | ','): string {
   for (const row of rs.rows) {
     lines.push(
       rs.columns
-        .map((_, i) => {
+        .map((c, i) => {
           const v = row[i];
-          return v === null || v === undefined ? '' : field(valueText(v), delimiter);
+          return v === null || v === undefined ? '' : field(displayText(v, c.type), delimiter);
         })
         .join(delimiter),
     );

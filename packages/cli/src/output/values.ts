@@ -12,6 +12,19 @@ export function valueText(v: Exclude<ResultValue, null>): string {
   return `\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`;
 }
 
+/**
+ * Text of a value as cockroach sql shows it: timestamps as `2026-12-04 16:38:11.892+00`, or without the
+ * zone for a `timestamp` column (SHOW BACKUP's times); everything else as valueText. JSON keeps ISO 8601.
+ */
+export function displayText(v: Exclude<ResultValue, null>, type?: string): string {
+  if (!(v instanceof Date)) return valueText(v);
+  const text = v
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.?0*Z$/, '');
+  return type === 'timestamp' ? text : `${text}+00`;
+}
+
 const NUMERIC_TYPES = /^(int[248]?|integer|bigint|smallint|float[48]?|real|double|numeric|decimal|oid)\b/i;
 
 /** Numbers are right-aligned, as psql and cockroach do. */

@@ -3,7 +3,7 @@
 // detached jobs alive until the engine closes.
 import { isStrongroomError, StrongroomError } from '@strongroom/errors';
 import type { JobEnd, Progress } from '../types.js';
-import type { JobsStore, JobType } from './jobs-store.js';
+import { isTerminal, type JobsStore, type JobType } from './jobs-store.js';
 
 export interface JobHandle {
   readonly id: bigint;
@@ -24,7 +24,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class JobRunner {
   private readonly running = new Map<bigint, Running>();
 
-  constructor(private readonly store: JobsStore) {}
+  constructor(
+    private readonly store: JobsStore,
+    private readonly user = 'root',
+  ) {}
 
   /**
    * Starts a job. Attached: resolves with `fn`'s result once the job ends. Detached: resolves with the job
@@ -41,7 +44,7 @@ export class JobRunner {
       onEnd?: (end: JobEnd) => void;
     },
   ): Promise<{ id: bigint; result?: T }> {
-    const id = this.store.create(type, description);
+    const id = this.store.create(type, description, this.user);
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(opts.signal?.reason);
     if (!opts.detached) opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -104,25 +107,32 @@ export class JobRunner {
     return { id, result: await run };
   }
 
+  /**
+   * Requests cancellation. A job already canceled or being canceled is left as it is (a no-op, as in
+   * CockroachDB); a job that ended otherwise cannot be canceled.
+   */
   cancel(id: bigint): void {
     const job = this.store.get(id);
-    if (['succeeded', 'failed', 'canceled'].includes(job.status))
-      throw new StrongroomError('JOB_STATE', `job ${id} is ${job.status}; it cannot be canceled`);
+    if (job.status === 'canceled' || job.status === 'cancel-requested') return;
+    if (isTerminal(job.status)) throw notNow(id, job.status, 'canceled');
     this.store.setStatus(id, 'cancel-requested');
     this.running.get(id)?.controller.abort();
   }
 
-  pause(id: bigint): void {
+  /** Requests a pause; a job already paused or pausing is left as it is. */
+  pause(id: bigint, reason?: string): void {
     const job = this.store.get(id);
-    if (job.status !== 'running')
-      throw new StrongroomError('JOB_STATE', `job ${id} is ${job.status}; only a running job can be paused`);
+    if (job.status === 'paused' || job.status === 'pause-requested') return;
+    if (job.status !== 'running' && job.status !== 'pending') throw notNow(id, job.status, 'paused');
     this.store.setStatus(id, 'pause-requested');
+    if (reason !== undefined) this.store.setRunningStatus(id, `paused: ${reason}`);
   }
 
+  /** Resumes a paused job; a job already running is left as it is. */
   resume(id: bigint): void {
     const job = this.store.get(id);
-    if (job.status !== 'paused' && job.status !== 'pause-requested')
-      throw new StrongroomError('JOB_STATE', `job ${id} is ${job.status}; only a paused job can be resumed`);
+    if (job.status === 'running' || job.status === 'pending') return;
+    if (job.status !== 'paused' && job.status !== 'pause-requested') throw notNow(id, job.status, 'resumed');
     this.store.setStatus(id, 'running');
   }
 
@@ -130,6 +140,14 @@ export class JobRunner {
   async drain(): Promise<void> {
     while (this.running.size > 0) await Promise.all([...this.running.values()].map((r) => r.done));
   }
+}
+
+/** CockroachDB's wording for a state change a job's status does not allow. */
+function notNow(id: bigint, status: string, verb: string): StrongroomError {
+  return new StrongroomError(
+    'JOB_STATE',
+    `job ${id}: job with status ${status} cannot be requested to be ${verb}`,
+  );
 }
 
 function canceled(id: bigint, reason?: unknown): StrongroomError {

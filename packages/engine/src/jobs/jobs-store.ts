@@ -54,6 +54,13 @@ interface Row {
   coordinator_id: bigint;
 }
 
+/** The jobs table (also built empty, in memory, to check job queries without a home). */
+export const JOBS_TABLE_SQL = `CREATE TABLE IF NOT EXISTS jobs (
+  id INTEGER PRIMARY KEY, job_type TEXT NOT NULL, description TEXT NOT NULL, user_name TEXT NOT NULL,
+  status TEXT NOT NULL, running_status TEXT, created TEXT NOT NULL, started TEXT, finished TEXT,
+  modified TEXT NOT NULL, fraction_completed REAL NOT NULL DEFAULT 0, rows INTEGER NOT NULL DEFAULT 0,
+  bytes INTEGER NOT NULL DEFAULT 0, error TEXT, coordinator_id INTEGER NOT NULL)`;
+
 const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'canceled'];
 
 function isAlive(pid: number): boolean {
@@ -77,11 +84,12 @@ export class JobsStore {
     this.db.defaultSafeIntegers(true);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS jobs (
-      id INTEGER PRIMARY KEY, job_type TEXT NOT NULL, description TEXT NOT NULL, user_name TEXT NOT NULL,
-      status TEXT NOT NULL, running_status TEXT, created TEXT NOT NULL, started TEXT, finished TEXT,
-      modified TEXT NOT NULL, fraction_completed REAL NOT NULL DEFAULT 0, rows INTEGER NOT NULL DEFAULT 0,
-      bytes INTEGER NOT NULL DEFAULT 0, error TEXT, coordinator_id INTEGER NOT NULL)`);
+    this.db.exec(JOBS_TABLE_SQL);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS backup_heads (
+      collection TEXT NOT NULL, full_dir TEXT NOT NULL, layers INTEGER NOT NULL, last_dir TEXT NOT NULL,
+      end_time TEXT NOT NULL, PRIMARY KEY (collection, full_dir))`);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS backup_targets (
+      job_id INTEGER NOT NULL, collection TEXT NOT NULL, dir TEXT NOT NULL, PRIMARY KEY (collection, dir, job_id))`);
     this.failOrphans();
   }
 
@@ -144,9 +152,35 @@ export class JobsStore {
   }
 
   get(id: bigint): JobRecord {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    const row = this.find(id);
     if (!row) throw new StrongroomError('JOB_NOT_FOUND', `job with ID ${id} does not exist`);
-    return toRecord(row);
+    return row;
+  }
+
+  /** The job, or undefined when no job has that ID. */
+  find(id: bigint): JobRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  /** Running, pending or paused jobs of a type (for `PAUSE/RESUME/CANCEL ALL <type> JOBS`). */
+  unfinished(type: JobType): bigint[] {
+    const rows = this.db
+      .prepare(`SELECT id FROM jobs WHERE job_type = ? AND finished IS NULL ORDER BY id`)
+      .all(type) as { id: bigint }[];
+    return rows.map((r) => BigInt(r.id));
+  }
+
+  /** Records a free-text status (e.g. a pause reason) shown as running_status. */
+  setRunningStatus(id: bigint, runningStatus: string): void {
+    this.db
+      .prepare('UPDATE jobs SET running_status = ?, modified = ? WHERE id = ?')
+      .run(runningStatus, new Date().toISOString(), id);
+  }
+
+  /** The store's database, for read-only queries over `[SHOW JOBS]` (see jobs-query.ts). */
+  get database(): Database.Database {
+    return this.db;
   }
 
   /** Running jobs and jobs finished within the last 12 hours, newest first (CockroachDB's SHOW JOBS). */
@@ -161,9 +195,89 @@ export class JobsStore {
     return rows.map(toRecord);
   }
 
+  /**
+   * Remembers a backup this host completed: the rollback anchor. `collection` is a secret-free name of
+   * the collection's default store; a chain's record only ever grows.
+   */
+  recordBackup(head: BackupHead): void {
+    this.db
+      .prepare(
+        `INSERT INTO backup_heads (collection, full_dir, layers, last_dir, end_time) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (collection, full_dir) DO UPDATE SET layers = excluded.layers, last_dir = excluded.last_dir,
+           end_time = excluded.end_time WHERE excluded.layers >= backup_heads.layers`,
+      )
+      .run(head.collection, head.fullDir, head.layers, head.lastDir, head.endTime);
+  }
+
+  /** The newest full backup this host wrote to a collection, and that chain's known head. */
+  newestBackup(collection: string): BackupHead | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM backup_heads WHERE collection = ? ORDER BY full_dir DESC LIMIT 1')
+      .get(collection) as HeadRow | undefined;
+    return row && toHead(row);
+  }
+
+  /** What this host knows of one chain of a collection. */
+  chainHead(collection: string, fullDir: string): BackupHead | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM backup_heads WHERE collection = ? AND full_dir = ?')
+      .get(collection, fullDir) as HeadRow | undefined;
+    return row && toHead(row);
+  }
+
+  /** Notes the layer directory a BACKUP job writes into, so a crash's leftovers can be told apart later. */
+  recordTarget(jobId: bigint, collection: string, dir: string): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO backup_targets (job_id, collection, dir) VALUES (?, ?, ?)')
+      .run(jobId, collection, dir);
+  }
+
+  /**
+   * Who wrote an incomplete layer directory, as far as this host knows: 'live' while a job of a live process
+   * writes it, 'dead' when every job that wrote it ended (a killed process's job is marked failed when the
+   * store is next opened), undefined when no job of this host wrote it.
+   */
+  targetWriter(collection: string, dir: string): 'live' | 'dead' | undefined {
+    const rows = this.db
+      .prepare(
+        `SELECT j.status AS status, j.coordinator_id AS pid FROM backup_targets t JOIN jobs j ON j.id = t.job_id
+         WHERE t.collection = ? AND t.dir = ?`,
+      )
+      .all(collection, dir) as { status: JobStatus; pid: bigint }[];
+    if (rows.length === 0) return undefined;
+    return rows.some((r) => !TERMINAL.includes(r.status) && isAlive(Number(r.pid))) ? 'live' : 'dead';
+  }
+
   close(): void {
     this.db.close();
   }
+}
+
+export interface BackupHead {
+  readonly collection: string;
+  readonly fullDir: string;
+  /** Layers of the chain (1 = the full alone). */
+  readonly layers: number;
+  readonly lastDir: string;
+  readonly endTime: string;
+}
+
+interface HeadRow {
+  collection: string;
+  full_dir: string;
+  layers: bigint;
+  last_dir: string;
+  end_time: string;
+}
+
+function toHead(r: HeadRow): BackupHead {
+  return {
+    collection: r.collection,
+    fullDir: r.full_dir,
+    layers: Number(r.layers),
+    lastDir: r.last_dir,
+    endTime: r.end_time,
+  };
 }
 
 function toRecord(r: Row): JobRecord {

@@ -1,5 +1,7 @@
 // Catalog facts the schema dump does not give in a usable form, read inside the snapshot: each table's
-// columns, primary key and size, which table owns each index and sequence, and sequence values.
+// columns, primary key and size, which table owns each index and sequence, and sequence values; the
+// cluster's role names (to tell which names in owners and grants are roles), extension versions and how
+// many large objects there are.
 import type { PgClient } from './connect.js';
 
 export interface CatalogColumn {
@@ -38,6 +40,14 @@ export interface Catalog {
   readonly sequences: readonly CatalogSequence[];
   /** Materialized views with data (`schema\0name`), refreshed after a restore. */
   readonly populatedMatviews: readonly string[];
+  /** Every role of the cluster, by name. */
+  readonly roles: ReadonlySet<string>;
+  /** Installed extensions: name → version. */
+  readonly extensionVersions: ReadonlyMap<string, string>;
+  /** Extensions' configuration tables (pg_extension_config_dump): `schema\0name` → row filter ('' for all). */
+  readonly extensionConfig: ReadonlyMap<string, string>;
+  /** How many large objects the database holds. */
+  readonly largeObjects: number;
 }
 
 export const key = (schema: string, name: string): string => `${schema}\0${name}`;
@@ -103,6 +113,19 @@ export async function readCatalog(client: PgClient): Promise<Catalog> {
       WHERE c.relkind = 'S' AND ${USER_SCHEMAS}
       ORDER BY 1, 2`,
   );
+  const roles = await client.query<{ name: string }>('SELECT rolname AS name FROM pg_catalog.pg_roles');
+  const extensions = await client.query<{ name: string; version: string }>(
+    'SELECT extname AS name, extversion AS version FROM pg_catalog.pg_extension',
+  );
+  const configs = await client.query<{ schema: string; name: string; cond: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name, coalesce(x.cond, '') AS cond
+       FROM pg_catalog.pg_extension e CROSS JOIN LATERAL unnest(e.extconfig, e.extcondition) AS x(rel, cond)
+       JOIN pg_catalog.pg_class c ON c.oid = x.rel JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'r'`,
+  );
+  const los = await client.query<{ n: string }>(
+    'SELECT count(*)::text AS n FROM pg_catalog.pg_largeobject_metadata',
+  );
   const columns = new Map<string, CatalogColumn[]>();
   for (const c of cols.rows) {
     const list = columns.get(c.rel) ?? [];
@@ -141,5 +164,9 @@ export async function readCatalog(client: PgClient): Promise<Catalog> {
       owner: s.tschema === null || s.tname === null ? undefined : { schema: s.tschema, name: s.tname },
     })),
     populatedMatviews,
+    roles: new Set(roles.rows.map((r) => r.name)),
+    extensionVersions: new Map(extensions.rows.map((e) => [e.name, e.version])),
+    extensionConfig: new Map(configs.rows.map((x) => [key(x.schema, x.name), x.cond])),
+    largeObjects: Number(los.rows[0]?.n ?? 0),
   };
 }

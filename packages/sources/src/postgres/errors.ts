@@ -21,7 +21,15 @@ export function toPgError(err: unknown, context?: string): StrongroomError {
       cause: err,
       ...(code ? { detail: code } : {}),
     });
-  return new StrongroomError('SOURCE_ERROR', message, { cause: err, ...(code ? { detail: code } : {}) });
+  // The server's own SQLSTATE (and position) reach the client unchanged.
+  const position = Number((err as { position?: unknown } | null)?.position);
+  return new StrongroomError('SOURCE_ERROR', message, {
+    cause: err,
+    ...(code ? { detail: code, sqlstate: code } : {}),
+    ...(Number.isInteger(position) && position > 0
+      ? { position: { offset: position - 1, line: 0, column: 0 } }
+      : {}),
+  });
 }
 
 /** Runs `fn`, rethrowing anything as a StrongroomError. */

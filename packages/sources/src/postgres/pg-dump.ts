@@ -1,6 +1,8 @@
 // Runs the PostgreSQL client's pg_dump for the schema of one database, inside the backup's exported
 // snapshot (so the schema matches the rows exactly), and splits its plain output into entries by the
-// `-- Name: …; Type: …; Schema: …` header pg_dump writes before every object.
+// `-- Name: …; Type: …; Schema: …` header pg_dump writes before every object. Owners, privileges,
+// publications, security labels and large objects' metadata are kept (pg_dump's defaults); each
+// entry's closing `ALTER … OWNER TO` is split off, so a restore can leave owners out.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +17,8 @@ export interface DumpEntry {
   /** '-' for objects outside a schema. */
   readonly schema: string;
   readonly sql: string;
+  /** The entry's `ALTER … OWNER TO …;` statement(s), when pg_dump wrote any. */
+  readonly owner?: string;
 }
 
 /** The newest client binary: $PG_BIN, Debian's /usr/lib/postgresql/<v>/bin, else the PATH. */
@@ -47,17 +51,13 @@ export function pgToolEnv(conn: PgConnection, database: string): NodeJS.ProcessE
   return env;
 }
 
-/** The fixed flags: no owners, grants or tablespaces (a restore lands wherever and as whoever runs it). */
-const FLAGS = [
-  '--schema-only',
-  '--no-owner',
-  '--no-privileges',
-  '--no-tablespaces',
-  '--no-security-labels',
-  '--no-subscriptions',
-  '--no-publications',
-  '--restrict-key=strongroom',
-];
+/**
+ * The fixed flags. Tablespaces are the target cluster's (a restore lands in its default one) and
+ * subscriptions connect to another server, so neither is kept. The sections, not --schema-only, keep
+ * the rows out: with --schema-only pg_dump also leaves out large objects' metadata (their owners,
+ * privileges and comments), which `-b` brings into the pre-data section.
+ */
+const FLAGS = ['--no-tablespaces', '--no-subscriptions', '--restrict-key=strongroom'];
 
 export async function dumpSchema(
   conn: PgConnection,
@@ -69,7 +69,12 @@ export async function dumpSchema(
   const text = await new Promise<string>((resolve, reject) => {
     execFile(
       pgTool('pg_dump'),
-      [...FLAGS, `--section=${section}`, `--snapshot=${snapshotId}`],
+      [
+        ...FLAGS,
+        ...(section === 'pre-data' ? ['-b'] : []),
+        `--section=${section}`,
+        `--snapshot=${snapshotId}`,
+      ],
       {
         env: pgToolEnv(conn, database),
         maxBuffer: 512 * 1024 * 1024,
@@ -95,6 +100,9 @@ export async function dumpSchema(
   return splitDump(text);
 }
 
+const OWNER = /^ALTER [A-Z ]+ .+ OWNER TO .+;$/;
+const LARGE_OBJECT_OWNER = /^ALTER LARGE OBJECT \d+ OWNER TO .+;$/;
+
 const HEADER = /^--\n-- Name: (.*); Type: (.*); Schema: (.*); Owner: .*\n--\n/gm;
 
 /** Entries in dump order; the preamble (session SETs) and the psql-only \restrict lines are dropped. */
@@ -104,12 +112,19 @@ export function splitDump(text: string): DumpEntry[] {
   for (const [i, h] of heads.entries()) {
     const start = (h.index ?? 0) + h[0].length;
     const end = heads[i + 1]?.index ?? text.length;
-    entries.push({
-      tag: h[1] ?? '',
-      type: h[2] ?? '',
-      schema: h[3] ?? '',
-      sql: cleanEntry(text.slice(start, end)),
-    });
+    const lines = cleanEntry(text.slice(start, end)).split('\n');
+    const entry = { tag: h[1] ?? '', type: h[2] ?? '', schema: h[3] ?? '' };
+    // pg_dump writes the owner as the entry's last statement, on a line of its own; an entry of several
+    // large objects (pg_dump 17 groups them) has one such line per object.
+    const owned = lines.map(
+      (l, i) => (i === lines.length - 1 && i > 0 && OWNER.test(l)) || LARGE_OBJECT_OWNER.test(l),
+    );
+    const owner = lines.filter((_, i) => owned[i]);
+    const sql = lines
+      .filter((_, i) => !owned[i])
+      .join('\n')
+      .trim();
+    entries.push(owner.length > 0 ? { ...entry, sql, owner: owner.join('\n') } : { ...entry, sql });
   }
   return entries;
 }

@@ -4,9 +4,10 @@
 import { StrongroomError } from '@strongroom/errors';
 import type { RestoreRequest, ResultSet, Snapshot, Source } from '../types.js';
 import { closeQuietly, connect, type PgClient } from './connect.js';
-import { pgCall } from './errors.js';
+import { checkAborted, pgCall } from './errors.js';
 import { executeForwarded } from './execute.js';
 import { restoreDatabase } from './restore.js';
+import { TEMPORARY_PREFIX } from './restore-checks.js';
 import { PostgresSnapshot } from './snapshot.js';
 import { type PgConnection, parsePostgresUri, redactPostgresUri } from './uri.js';
 
@@ -35,7 +36,10 @@ export class PostgresSource implements Source {
     const client = await this.#client();
     const r = await pgCall(() =>
       client.query<{ name: string }>(
-        'SELECT datname AS name FROM pg_catalog.pg_database WHERE NOT datistemplate AND datallowconn ORDER BY 1',
+        `SELECT datname AS name FROM pg_catalog.pg_database
+          WHERE NOT datistemplate AND datallowconn AND datname NOT LIKE $1 ORDER BY 1`,
+        // Databases being restored are not there yet.
+        [`${TEMPORARY_PREFIX.replaceAll('_', '\\_')}%`],
       ),
     );
     return r.rows.map((x) => x.name);
@@ -62,8 +66,20 @@ export class PostgresSource implements Source {
     return { rows };
   }
 
-  async execute(sql: string, params?: readonly unknown[]): Promise<ResultSet> {
+  async execute(
+    sql: string,
+    params?: readonly unknown[],
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<ResultSet> {
     const client = await this.#client();
+    const signal = options.signal;
+    checkAborted(signal);
+    // PostgreSQL's own cancel: from a second connection, which the server answers at once; the statement
+    // then fails with 57014, which toPgError makes CANCELED.
+    const onAbort = (): void => {
+      void this.#cancelBackend(client);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await executeForwarded(client, sql, params);
     } catch (err) {
@@ -73,6 +89,22 @@ export class PostgresSource implements Source {
         await closeQuietly(client);
       }
       throw err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async #cancelBackend(client: PgClient): Promise<void> {
+    const pid = (client as unknown as { processID?: number }).processID;
+    if (pid === undefined) return;
+    let other: PgClient | undefined;
+    try {
+      other = await connect(this.#conn, this.#conn.database);
+      await other.query('SELECT pg_cancel_backend($1)', [pid]);
+    } catch {
+      // The statement may have finished meanwhile, or the server be gone: nothing to cancel then.
+    } finally {
+      await closeQuietly(other);
     }
   }
 

@@ -6,7 +6,12 @@
 // LOAD_CONNECTIONS connections load tables (largest first, each COPY FREEZE into a table truncated in
 // its own transaction) and build each table's indexes and key/unique constraints as soon as its rows are
 // in; the remaining post-data (foreign keys, triggers, attachments, comments, refreshes) runs last, in
-// dump order.
+// dump order, then privileges, materialized-view refreshes and event triggers (pg_restore's order).
+// A new database is built under a temporary name (temporaryDatabase) and renamed into place once
+// complete, so no half-restored database ever carries the target's name, even after a kill -9; the next
+// restore into that name drops a temporary left behind. Before anything is created, every role the
+// restored objects name must exist (roles are cluster-wide, not part of a database backup), unless
+// no_owner / no_privileges leave owners / privileges out.
 
 import { StrongroomError } from '@strongroom/errors';
 import { releaseChunk } from '../chunk-buffers.js';
@@ -22,6 +27,7 @@ import {
 import { copyIn } from './copy-in.js';
 import { BINARY_HEADER, BINARY_TRAILER, BinaryRowCounter } from './copy-out.js';
 import { checkAborted, pgCall, toPgError } from './errors.js';
+import { checkNoClash, checkRoles, renameWhenFree, tableAttr, temporaryDatabase } from './restore-checks.js';
 import { objectSection, type Section } from './schema.js';
 import type { PgConnection } from './uri.js';
 
@@ -32,47 +38,94 @@ const RESTORE_SETTINGS =
   "SELECT pg_catalog.set_config('search_path', '', false); SET check_function_bodies = false; " +
   'SET client_min_messages = warning; SET standard_conforming_strings = on; SET row_security = off';
 
-function tableAttr(t: RestoreTable, name: string): string {
-  const v = t.table.attributes[name];
-  if (typeof v !== 'string' || v === '')
-    throw new StrongroomError('CORRUPTED', `table ${t.table.name}: missing attribute ${name}`);
-  return v;
-}
-
 export async function restoreDatabase(
   conn: PgConnection,
   admin: PgClient,
-  request: PgRestoreRequest,
+  full: PgRestoreRequest,
 ): Promise<number> {
+  const request: PgRestoreRequest = {
+    ...full,
+    objects: full.objects.filter(
+      (o) =>
+        !(full.noOwner && o.name.startsWith('OWNER ')) &&
+        !(full.noPrivileges && objectSection(o.sql).section === 'acl'),
+    ),
+  };
   const { database } = request;
   if (request.createDatabase) {
     const exists = await admin.query('SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1', [database]);
     if (exists.rowCount) throw new StrongroomError('TARGET_EXISTS', `database "${database}" already exists`);
-    await pgCall(
-      () => admin.query(`CREATE DATABASE ${quoteIdent(database)} TEMPLATE template0`),
-      'creating the database',
-    );
   }
+  await checkRoles(admin, request);
+  if (request.createDatabase) return restoreNewDatabase(conn, admin, request);
   let client: PgClient | undefined;
   try {
     client = await openRestoreClient(conn, database);
     await checkNoClash(client, request);
-    if (request.createDatabase) return await restoreParallel(conn, client, request);
     await pgCall(() => client!.query('BEGIN'));
     const rows = await restoreInTransaction(client, request);
     await pgCall(() => client!.query('COMMIT'), 'committing the restore');
     return rows;
   } catch (err) {
     await client?.query('ROLLBACK').catch(() => undefined);
-    await closeQuietly(client);
-    client = undefined;
-    if (request.createDatabase)
-      await admin
-        .query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`)
-        .catch(() => undefined);
     throw toPgError(err, 'restore');
   } finally {
     await closeQuietly(client);
+  }
+}
+
+async function restoreNewDatabase(
+  conn: PgConnection,
+  admin: PgClient,
+  request: PgRestoreRequest,
+): Promise<number> {
+  const { database } = request;
+  const temporary = temporaryDatabase(database);
+  // A restore holds this session lock while it owns the temporary; the server drops it as soon as a
+  // killed restore's (idle) session is gone, while the killed restore's busy sessions may still run on:
+  // with the lock, the temporary is left over and is dropped, sessions and all.
+  const lock = await admin.query('SELECT 1 WHERE pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext($1))', [
+    temporary,
+  ]);
+  if (lock.rowCount !== 1)
+    throw new StrongroomError('TARGET_EXISTS', `another restore into database "${database}" is running`);
+  try {
+    return await restoreUnderTemporary(conn, admin, request, temporary);
+  } finally {
+    await admin
+      .query('SELECT pg_catalog.pg_advisory_unlock(pg_catalog.hashtext($1))', [temporary])
+      .catch(() => undefined);
+  }
+}
+
+async function restoreUnderTemporary(
+  conn: PgConnection,
+  admin: PgClient,
+  request: PgRestoreRequest,
+  temporary: string,
+): Promise<number> {
+  const { database } = request;
+  await pgCall(
+    () => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(temporary)} WITH (FORCE)`),
+    `removing ${temporary}, left by an earlier restore into "${database}"`,
+  );
+  await pgCall(
+    () => admin.query(`CREATE DATABASE ${quoteIdent(temporary)} TEMPLATE template0`),
+    'creating the database',
+  );
+  let client: PgClient | undefined;
+  try {
+    client = await openRestoreClient(conn, temporary);
+    const rows = await restoreParallel(conn, client, { ...request, database: temporary });
+    await closeQuietly(client);
+    client = undefined;
+    await renameWhenFree(admin, temporary, database);
+    return rows;
+  } catch (err) {
+    await closeQuietly(client);
+    client = undefined;
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(temporary)} WITH (FORCE)`).catch(() => undefined);
+    throw toPgError(err, 'restore');
   }
 }
 
@@ -87,36 +140,14 @@ async function openRestoreClient(conn: PgConnection, database: string): Promise<
   }
 }
 
-async function checkNoClash(client: PgClient, request: RestoreRequest): Promise<void> {
-  const wanted: [string, string, string][] = request.tables.map((t) => [
-    tableAttr(t, 'schema'),
-    tableAttr(t, 'relname'),
-    `table ${t.table.name}`,
-  ]);
-  for (const o of request.objects) {
-    const m = /^(?:INDEX|VIEW|MATERIALIZED VIEW|SEQUENCE) ([^.]+)\.(.+)$/.exec(o.name);
-    if (m && (o.type === 'index' || o.type === 'view' || o.type === 'sequence'))
-      wanted.push([m[1] ?? '', m[2] ?? '', o.name.toLowerCase()]);
-  }
-  if (wanted.length === 0) return;
-  const found = await pgCall(() =>
-    client.query<{ schema: string; name: string }>(
-      `SELECT n.nspname AS schema, c.relname AS name FROM pg_catalog.pg_class c
-         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        WHERE (n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-      [wanted.map((w) => w[0]), wanted.map((w) => w[1])],
-    ),
-  );
-  const clash = found.rows[0];
-  if (clash) {
-    const what = wanted.find((w) => w[0] === clash.schema && w[1] === clash.name)?.[2] ?? clash.name;
-    throw new StrongroomError('TARGET_EXISTS', `${what} already exists in database "${request.database}"`, {
-      hint: 'restore into a new database (new_db_name) or another one (into_db); existing tables are never touched',
-    });
-  }
-}
-
-const RANK: Record<Section, number> = { 'pre-data': 0, data: 2, 'post-data': 3, refresh: 4 };
+const RANK: Record<Section, number> = {
+  'pre-data': 0,
+  data: 2,
+  'post-data': 3,
+  acl: 4,
+  refresh: 5,
+  final: 6,
+};
 
 async function restoreInTransaction(client: PgClient, request: PgRestoreRequest): Promise<number> {
   type Step = { rank: number; order: number; run: () => Promise<void> };
@@ -129,13 +160,16 @@ async function restoreInTransaction(client: PgClient, request: PgRestoreRequest)
   );
   for (const t of request.tables) {
     const order = Number(t.table.attributes.order ?? 0);
-    steps.push({ rank: 0, order, run: () => exec(client, t.table.createSql, `creating ${t.table.name}`) });
-    if (!request.schemaOnly && t.table.attributes.kind === 'r')
+    const kind = t.table.attributes.kind;
+    if (kind !== 'lo' && t.table.attributes.extensionConfig !== true)
+      steps.push({ rank: 0, order, run: () => exec(client, t.table.createSql, `creating ${t.table.name}`) });
+    if (!request.schemaOnly && (kind === 'r' || kind === 'lo'))
       steps.push({
         rank: 1,
         order,
         run: async () => {
-          const loaded = await loadTable(client, t, request);
+          const loaded =
+            kind === 'lo' ? await loadLargeObjects(client, t, request) : await loadTable(client, t, request);
           rows += loaded;
         },
       });
@@ -166,9 +200,12 @@ async function runObject(
   existingSchemas: Set<string>,
   request: PgRestoreRequest,
 ): Promise<void> {
-  // Schemas the target already has (public, or one an earlier restore created) are kept as they are.
+  // Schemas the target already has (public, or one an earlier restore created) are kept as they are; in
+  // an existing database that includes their owner (a new database's public takes the source's).
   const schema = /^SCHEMA (.+)$/.exec(o.name)?.[1];
   if (schema !== undefined && existingSchemas.has(schema)) return;
+  const owned = /^OWNER SCHEMA (.+)$/.exec(o.name)?.[1];
+  if (owned !== undefined && existingSchemas.has(owned) && !request.createDatabase) return;
   if (o.name.startsWith('FK CONSTRAINT ')) {
     const target = FK_TARGET.exec(o.sql)?.[1];
     if (target !== undefined) {
@@ -185,7 +222,25 @@ async function runObject(
       }
     }
   }
-  await exec(client, o.sql, `creating ${o.name}`);
+  // A refresh runs as the view's owner; with row_security off, a policy that applies to that owner would
+  // fail the refresh instead of filtering its rows as it did in the source.
+  if (objectSection(o.sql).section === 'refresh')
+    await exec(client, `SET row_security = on; ${o.sql}; SET row_security = off`, `creating ${o.name}`);
+  else await exec(client, o.sql, `creating ${o.name}`);
+}
+
+/** Large objects' pieces go through a temporary table into lo_put (their LARGE OBJECT entries made them). */
+async function loadLargeObjects(client: PgClient, t: RestoreTable, request: RestoreRequest): Promise<number> {
+  const what = `loading ${t.table.name}`;
+  await exec(client, 'CREATE TEMP TABLE strongroom_lo (loid int8, off int8, data bytea)', what);
+  const n = await loadTable(client, t, request, false, 'pg_temp.strongroom_lo');
+  await exec(
+    client,
+    'SELECT pg_catalog.lo_put(loid::oid, off, data) FROM pg_temp.strongroom_lo ORDER BY loid, off',
+    what,
+  );
+  await exec(client, 'DROP TABLE pg_temp.strongroom_lo', what);
+  return n;
 }
 
 async function loadTable(
@@ -193,9 +248,10 @@ async function loadTable(
   t: RestoreTable,
   request: RestoreRequest,
   freeze = false,
+  into?: string,
 ): Promise<number> {
   const columns = JSON.parse(tableAttr(t, 'copyColumns')) as string[];
-  const name = qualified(tableAttr(t, 'schema'), tableAttr(t, 'relname'));
+  const name = into ?? qualified(tableAttr(t, 'schema'), tableAttr(t, 'relname'));
   // Spans of binary tables are COPY BINARY rows without header and trailer (see copy-out.ts).
   const binary = t.table.attributes.copyFormat === 'binary';
   const options = [...(binary ? ['FORMAT binary'] : []), ...(freeze ? ['FREEZE'] : [])];
@@ -268,12 +324,15 @@ async function restoreParallel(
   // Only regular tables load rows, and only they get table-local post-data in parallel (a partitioned
   // parent's indexes wait for the sequential tail, after every partition's).
   const loadable = new Map(
-    request.tables.filter((t) => t.table.attributes.kind === 'r').map((t) => [t.table.name, t]),
+    request.tables
+      .filter((t) => t.table.attributes.kind === 'r' || t.table.attributes.kind === 'lo')
+      .map((t) => [t.table.name, t]),
   );
   const early: { rank: number; order: number; run: (c: PgClient) => Promise<void> }[] = [];
   const local = new Map<string, SchemaObject[]>();
   const tail: { rank: number; order: number; o: SchemaObject }[] = [];
   for (const t of request.tables) {
+    if (t.table.attributes.kind === 'lo' || t.table.attributes.extensionConfig === true) continue;
     const order = Number(t.table.attributes.order ?? 0);
     early.push({ rank: 0, order, run: (c) => exec(c, t.table.createSql, `creating ${t.table.name}`) });
   }
@@ -381,9 +440,15 @@ async function restoreParallel(
 /** Loads one table in its own transaction; truncating it first lets COPY write the rows frozen. */
 async function loadFrozen(client: PgClient, t: RestoreTable, request: RestoreRequest): Promise<number> {
   const name = qualified(tableAttr(t, 'schema'), tableAttr(t, 'relname'));
-  await pgCall(() => client.query(`BEGIN; TRUNCATE ONLY ${name}`), `loading ${t.table.name}`);
+  const lo = t.table.attributes.kind === 'lo';
+  // An extension's configuration table holds the rows its extension script wrote: added to, not frozen.
+  const added = lo || t.table.attributes.extensionConfig === true;
+  await pgCall(
+    () => client.query(added ? 'BEGIN' : `BEGIN; TRUNCATE ONLY ${name}`),
+    `loading ${t.table.name}`,
+  );
   try {
-    const n = await loadTable(client, t, request, true);
+    const n = lo ? await loadLargeObjects(client, t, request) : await loadTable(client, t, request, !added);
     await pgCall(() => client.query('COMMIT'), `loading ${t.table.name}`);
     return n;
   } catch (err) {

@@ -16,7 +16,7 @@ import { type PgClient, qualified, quoteIdent } from './connect.js';
 import { copyOut } from './copy-out.js';
 import { checkAborted, toPgError } from './errors.js';
 import { quoteLiteral } from './names.js';
-import type { TableLayout } from './schema.js';
+import { LO_PIECE, type TableLayout } from './schema.js';
 
 /** Aim for about this many rows per span. */
 export const SPAN_ROWS = 100_000;
@@ -42,7 +42,8 @@ export function pageOf(boundary: string | null): number | undefined {
 
 export async function planSpans(client: PgClient, layout: TableLayout): Promise<string[]> {
   const { table } = layout;
-  if (table.kind !== 'r') return [];
+  // Extensions' configuration tables are small, and read through their filter in one span.
+  if (table.kind !== 'r' || layout.info.attributes.extensionConfig === true) return [];
   const info = await client.query<{ version: string; pages: string }>(
     `SELECT current_setting('server_version_num') AS version,
             (pg_catalog.pg_relation_size($1::regclass) / current_setting('block_size')::int8)::text AS pages`,
@@ -116,9 +117,20 @@ export function parseTextArray(literal: string): string[] {
 /** The COPY statement of one span. Bounds are our own values, embedded as literals (COPY takes no parameters). */
 export function spanCopySql(layout: TableLayout, bounds: SpanBounds): string {
   const { table } = layout;
+  // Large objects, one span: each object's size from a read-only descriptor (INV_READ, 0x40000, which
+  // reads as of the transaction's snapshot), then its bytes in pieces.
+  if (table.kind === 'lo')
+    return `COPY (SELECT m.oid::int8, p.off, pg_catalog.lo_get(m.oid, p.off, ${LO_PIECE})
+        FROM pg_catalog.pg_largeobject_metadata m
+        CROSS JOIN LATERAL generate_series(0::int8,
+          pg_catalog.lo_lseek64(pg_catalog.lo_open(m.oid, 262144), 0, 2) - 1, ${LO_PIECE}) AS p(off)
+       ORDER BY m.oid, p.off) TO STDOUT (FORMAT binary)`;
   const name = qualified(table.schema, table.name);
   const cols = layout.copyColumns.map(quoteIdent).join(', ');
   const opts = layout.binary ? ' (FORMAT binary)' : '';
+  const condition = layout.info.attributes.extensionCondition;
+  if (typeof condition === 'string' && condition.trim() !== '')
+    return `COPY (SELECT ${cols} FROM ONLY ${name} ${condition}) TO STDOUT${opts}`;
   if (bounds.lo === null && bounds.hi === null) return `COPY ${name} (${cols}) TO STDOUT${opts}`;
   const loPage = pageOf(bounds.lo);
   const hiPage = pageOf(bounds.hi);
@@ -156,7 +168,7 @@ export async function* readSpan(
   let ok = false;
   try {
     checkAborted(signal);
-    if (layout.table.kind !== 'r') {
+    if (layout.table.kind !== 'r' && layout.table.kind !== 'lo') {
       ok = true;
       return;
     }

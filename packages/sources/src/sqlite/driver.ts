@@ -36,6 +36,14 @@ export interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
   exec(sql: string): this;
   defaultSafeIntegers(toggle?: boolean): this;
+  /**
+   * SQLite's online backup of `main` into a new file, `progress` giving the pages per step. Inside a read
+   * transaction, every step reads that transaction's snapshot.
+   */
+  backup(
+    file: string,
+    options?: { progress?: (p: { totalPages: number; remainingPages: number }) => number },
+  ): Promise<unknown>;
   close(): this;
 }
 

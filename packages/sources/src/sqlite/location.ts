@@ -13,8 +13,9 @@ export const DEFAULT_DATABASE = 'defaultdb';
 
 /**
  * Resolves a `sqlite://` URI (or, when undefined, `<home>/data/`) and creates the directory if missing.
- * A path with a trailing slash, or naming an existing directory, is directory mode; anything else is a
- * single database file (created by SQLite on first open, like the sqlite3 shell does).
+ * A path with a trailing slash, or naming an existing directory, is directory mode (the directory must
+ * exist); anything else is a single database file (created by SQLite on first open, like the sqlite3
+ * shell does).
  */
 export function resolveSqliteLocation(uri: string | undefined, home: string): SqliteLocation {
   if (uri === undefined) {
@@ -42,7 +43,12 @@ export function resolveSqliteLocation(uri: string | undefined, home: string): Sq
   }
   const isDir = path.endsWith('/') || (existsSync(path) && statSync(path).isDirectory());
   if (isDir) {
-    mkdirSync(path, { recursive: true });
+    // A mistyped directory must not silently become a new, empty source.
+    if (!existsSync(path)) {
+      throw new StrongroomError('DATABASE_NOT_FOUND', `sqlite source directory ${path} does not exist`, {
+        hint: 'create the directory first, or check the path',
+      });
+    }
     return { mode: 'directory', dir: path.replace(/\/+$/, '') || '/' };
   }
   const database = basename(path).replace(/\.(db|sqlite3?)$/i, '');

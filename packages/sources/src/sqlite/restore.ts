@@ -1,15 +1,17 @@
 // Restores tables and objects into one sqlite database file, on a dedicated connection and in one
 // transaction: name clashes are checked before anything is written, tables are created from their
 // createSql, rows bulk-loaded (rowids kept), then indexes, views and triggers; any failure rolls back and
-// removes a database file this call created.
+// removes a database file this call created. A new database is written under a temporary name and
+// published only once committed (temp-files.ts), so a killed restore leaves nothing visible.
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { StrongroomError } from '@strongroom/errors';
 import { decodeRowBatches } from '../row-codec.js';
 import type { RestoreRequest, RestoreTable } from '../types.js';
 import { openDatabase, type SqliteDatabase } from './driver.js';
 import { checkAborted, toSourceError } from './errors.js';
-import { deleteDatabaseFiles } from './files.js';
 import { nameKey, quoteIdent } from './names.js';
+import { publish, removeTemporary, tempPath } from './temp-files.js';
 
 /** Restores into `file`; `create` means the file must not exist and is removed again on failure. */
 export async function restoreIntoFile(
@@ -24,8 +26,9 @@ export async function restoreIntoFile(
     throw new StrongroomError('DATABASE_NOT_FOUND', `database ${request.database} does not exist`);
   }
   let db: SqliteDatabase | undefined;
+  const target = create ? tempPath(dirname(file), 'restore') : file;
   try {
-    db = openDatabase(file, { fileMustExist: !create });
+    db = openDatabase(target, { fileMustExist: !create });
     // Rows are restored exactly as they were, so foreign keys need no checking, and checking them would
     // make the load depend on table order. This pragma only works outside a transaction.
     db.exec('PRAGMA foreign_keys = OFF');
@@ -46,6 +49,7 @@ export async function restoreIntoFile(
     }
     db.exec('COMMIT');
     db.close();
+    if (create) publish(target, file, request.database);
     return rows;
   } catch (err) {
     try {
@@ -54,7 +58,7 @@ export async function restoreIntoFile(
     } catch {
       // The original error is what matters; the connection is gone either way.
     }
-    if (create) deleteDatabaseFiles(file);
+    if (create) removeTemporary(target);
     throw toSourceError(err);
   }
 }

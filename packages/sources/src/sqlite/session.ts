@@ -1,16 +1,21 @@
-// The session connection of a sqlite source: runs forwarded statements. In directory mode its `main` is
-// `defaultdb.db` and every other database is ATTACHed under its name, so `SELECT * FROM shop.orders` works;
-// it also implements CREATE DATABASE / DROP DATABASE, which SQLite itself does not have.
+// The session connection of a sqlite source: runs forwarded statements, inside the session's host process
+// (session-host.ts). In directory mode its `main` is `defaultdb.db`, and other databases are ATTACHed on
+// demand when a statement names them (`SELECT * FROM shop.orders`), least recently used ones detached
+// again, so any number of databases work within SQLite's limit of 10 attached at once. The strongroom
+// name of `main` (`defaultdb`, or a single file's name) addresses it too. It also implements CREATE
+// DATABASE / DROP DATABASE, which SQLite itself does not have.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { StrongroomError } from '@strongroom/errors';
 import type { ResultSet, ResultValue } from '../types.js';
-import { openDatabase, type SqliteDatabase } from './driver.js';
+import { type ColumnDescription, openDatabase, type SqliteDatabase, type SqliteStatement } from './driver.js';
 import { sqliteCall } from './errors.js';
 import { databasesInDirectory, deleteDatabaseFiles } from './files.js';
 import { DEFAULT_DATABASE, type SqliteLocation } from './location.js';
-import { checkDatabaseName, nameKey } from './names.js';
-import { commandTag, toResultSet } from './result-set.js';
+import { checkDatabaseName, isDatabaseName, nameKey } from './names.js';
+import { expressionTypes, inferParamTypes } from './param-types.js';
+import { schemaReferences } from './references.js';
+import { commandTag } from './result-set.js';
 
 const IDENT = String.raw`("(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$-]*)`;
 const CREATE_DATABASE = new RegExp(
@@ -18,6 +23,10 @@ const CREATE_DATABASE = new RegExp(
   'iu',
 );
 const DROP_DATABASE = new RegExp(String.raw`^\s*DROP\s+DATABASE\s+(IF\s+EXISTS\s+)?${IDENT}\s*;?\s*$`, 'iu');
+const ROLLBACK = /^\s*ROLLBACK(\s+TRANSACTION)?\s*;?\s*$/i;
+
+/** SQLite's compile-time SQLITE_MAX_ATTACHED as built into better-sqlite3. */
+export const MAX_ATTACHED = 10;
 
 function unquote(ident: string): string {
   return ident.startsWith('"') ? ident.slice(1, -1).replace(/""/g, '"') : ident;
@@ -35,29 +44,45 @@ function bindable(value: unknown): unknown {
   return value;
 }
 
+/** What a statement gives back: a finished result, or rows to iterate with the tag made at the end. */
+export type Execution =
+  | { readonly kind: 'done'; readonly result: ResultSet }
+  | {
+      readonly kind: 'rows';
+      readonly columns: readonly ColumnDescription[];
+      readonly rows: IterableIterator<ResultValue[]>;
+      readonly tag: (count: number) => string;
+    };
+
+export interface Description {
+  readonly columns: readonly ColumnDescription[];
+  readonly reader: boolean;
+}
+
 export class SqliteSession {
   readonly #location: SqliteLocation;
   readonly #db: SqliteDatabase;
-  /** Schema names attached to the session connection (lower-cased). */
-  readonly #attached = new Set<string>();
+  /** Databases attached to the session connection, by lower-cased name, least recently used first. */
+  readonly #attached = new Map<string, string>();
 
   constructor(location: SqliteLocation) {
     this.#location = location;
     const main = location.mode === 'directory' ? join(location.dir, `${DEFAULT_DATABASE}.db`) : location.file;
     this.#db = sqliteCall(() => openDatabase(main));
-    if (location.mode === 'directory') {
-      for (const name of databasesInDirectory(location.dir)) {
-        // SQLite attaches at most 10 databases: beyond that the session simply does not see the rest
-        // (snapshots and restores use their own connections and are not limited).
-        if (name !== DEFAULT_DATABASE) this.tryAttach(name);
-      }
-    }
+    this.#useWal('main');
   }
 
-  listDatabases(): string[] {
-    return this.#location.mode === 'directory'
-      ? databasesInDirectory(this.#location.dir)
-      : [this.#location.database];
+  /**
+   * Backups switch databases to WAL so that their long reads block no writer; the session does it up
+   * front, because a switch cannot happen while the session itself holds a write transaction (a detached
+   * BACKUP inside BEGIN … COMMIT would wait for it).
+   */
+  #useWal(schema: string): void {
+    try {
+      this.#db.prepare(`PRAGMA "${schema.replaceAll('"', '""')}".journal_mode = WAL`).get();
+    } catch {
+      // Busy (another connection mid-transaction): the snapshot switches it later.
+    }
   }
 
   /** The file of a database, whether or not it exists; validates the name. */
@@ -74,49 +99,145 @@ export class SqliteSession {
     return join(this.#location.dir, `${name}.db`);
   }
 
-  get directoryMode(): boolean {
-    return this.#location.mode === 'directory';
+  get #mainName(): string {
+    return this.#location.mode === 'directory' ? DEFAULT_DATABASE : this.#location.database;
   }
 
-  /** Attaches a database file to the session; false when SQLite refused (e.g. too many attached). */
-  tryAttach(name: string): boolean {
-    if (this.#location.mode !== 'directory' || name === DEFAULT_DATABASE) return true;
-    if (this.#attached.has(nameKey(name))) return true;
+  /**
+   * The statement text SQLite is given: the strongroom name of `main` becomes `main` (padded with blanks
+   * so error positions stay right), and every other database it names is attached.
+   */
+  #prepareText(sql: string): string {
+    const refs = schemaReferences(sql);
+    if (refs.length === 0) return sql;
+    const mainKey = nameKey(this.#mainName);
+    let text = sql;
+    const wanted = new Map<string, string>();
+    for (const r of refs) {
+      const key = nameKey(r.name);
+      if (key === mainKey && !this.#attached.has(key)) {
+        text = `${text.slice(0, r.start)}${'main'.padEnd(r.end - r.start)}${text.slice(r.end)}`;
+      } else if (
+        this.#location.mode === 'directory' &&
+        key !== 'main' &&
+        key !== 'temp' &&
+        isDatabaseName(r.name) &&
+        existsSync(this.pathOf(r.name))
+      ) {
+        wanted.set(key, r.name);
+      }
+    }
+    for (const [key, name] of wanted) this.#attach(key, name, wanted);
+    return text;
+  }
+
+  #attach(key: string, name: string, keep: ReadonlyMap<string, string>): void {
+    const current = this.#attached.get(key);
+    if (current !== undefined) {
+      // Most recently used goes last.
+      this.#attached.delete(key);
+      this.#attached.set(key, current);
+      return;
+    }
+    for (const [k, n] of [...this.#attached]) {
+      if (this.#attached.size < MAX_ATTACHED) break;
+      if (keep.has(k)) continue;
+      try {
+        this.#db.prepare('DETACH DATABASE ?').run(n);
+        this.#attached.delete(k);
+      } catch {
+        // In use by the open transaction: try the next one.
+      }
+    }
+    if (this.#attached.size >= MAX_ATTACHED) {
+      throw new StrongroomError(
+        'UNSUPPORTED_STATEMENT',
+        `cannot use database ${name}: SQLite works with at most ${MAX_ATTACHED} other databases at once`,
+        { hint: 'use fewer databases in one statement or transaction' },
+      );
+    }
+    sqliteCall(() => this.#db.prepare('ATTACH DATABASE ? AS ?').run(this.pathOf(name), name));
+    this.#attached.set(key, name);
+    if (!this.#db.inTransaction) this.#useWal(name);
+  }
+
+  #detach(name: string): void {
+    const key = nameKey(name);
+    const current = this.#attached.get(key);
+    if (current === undefined) return;
+    sqliteCall(() => this.#db.prepare('DETACH DATABASE ?').run(current));
+    this.#attached.delete(key);
+  }
+
+  #prepare(sql: string): SqliteStatement {
+    return sqliteCall(() => this.#db.prepare(this.#prepareText(sql)), sql);
+  }
+
+  /** The result columns of a statement, without running it. */
+  describe(sql: string): Description {
+    if (CREATE_DATABASE.test(sql) || DROP_DATABASE.test(sql)) return { columns: [], reader: false };
+    const stmt = this.#prepare(sql);
+    if (!stmt.reader) return { columns: [], reader: false };
+    const columns = stmt.columns();
+    if (columns.every((c) => c.type !== null)) return { columns, reader: true };
+    const guessed = expressionTypes(sql, columns.length, (schema, table) => this.#columnTypes(schema, table));
+    return {
+      columns: columns.map((c, i) => (c.type === null ? { ...c, type: guessed[i] ?? null } : c)),
+      reader: true,
+    };
+  }
+
+  #columnTypes(schema: string | undefined, table: string): ReadonlyMap<string, string> | undefined {
+    const s = schema === undefined || nameKey(schema) === nameKey(this.#mainName) ? 'main' : schema;
     try {
-      this.#db.prepare('ATTACH DATABASE ? AS ?').run(this.pathOf(name), name);
-      this.#attached.add(nameKey(name));
-      return true;
+      const rows = this.#db
+        .prepare('SELECT name, type FROM pragma_table_info(?, ?)')
+        .raw(true)
+        .all(table, s) as [string, string][];
+      return rows.length === 0 ? undefined : new Map(rows.map(([n, t]) => [n.toLowerCase(), t]));
     } catch {
-      return false;
+      return undefined;
     }
   }
 
-  detach(name: string): void {
-    if (!this.#attached.delete(nameKey(name))) return;
-    sqliteCall(() => this.#db.prepare('DETACH DATABASE ?').run(name));
+  /** Declared types of the statement's `$1…$count` where the statement shows them (param-types.ts). */
+  paramTypes(sql: string, count: number): (string | null)[] {
+    if (count === 0) return [];
+    this.#prepareText(sql);
+    return inferParamTypes(sql, count, (schema, table) => this.#columnTypes(schema, table));
   }
 
-  execute(sql: string, params: readonly unknown[] = []): ResultSet {
+  get inTransaction(): boolean {
+    return this.#db.inTransaction;
+  }
+
+  execute(sql: string, params: readonly unknown[] = []): Execution {
     const create = CREATE_DATABASE.exec(sql);
-    if (create) return this.#createDatabase(unquote(create[2]!), create[1] !== undefined);
+    if (create) return done(this.#createDatabase(unquote(create[2]!), create[1] !== undefined));
     const drop = DROP_DATABASE.exec(sql);
-    if (drop) return this.#dropDatabase(unquote(drop[2]!), drop[1] !== undefined);
-    return sqliteCall(() => {
-      const stmt = this.#db.prepare(sql);
-      const values = params.map(bindable);
-      // `$1`-style placeholders (the wire protocol's) are named parameters to SQLite: bind them by number.
-      const args =
-        values.length > 0 && /\$\d/.test(sql)
-          ? [Object.fromEntries(values.map((v, i) => [i + 1, v]))]
-          : values;
+    if (drop) return done(this.#dropDatabase(unquote(drop[2]!), drop[1] !== undefined));
+    // PostgreSQL answers ROLLBACK outside a transaction with a warning, not an error (a canceled
+    // statement restarts the session's connection, which ends its transaction).
+    if (ROLLBACK.test(sql) && !this.#db.inTransaction) return done(empty('ROLLBACK'));
+    const stmt = this.#prepare(sql);
+    const values = params.map(bindable);
+    // `$1`-style placeholders (the wire protocol's) are named parameters to SQLite: bind them by number.
+    const args =
+      values.length > 0 && /\$\d/.test(sql) ? [Object.fromEntries(values.map((v, i) => [i + 1, v]))] : values;
+    return sqliteCall((): Execution => {
       if (stmt.reader) {
         stmt.raw(true);
-        const rows = stmt.all(...args) as ResultValue[][];
-        return toResultSet(stmt.columns(), rows, commandTag(sql, true, rows.length));
+        const rows = stmt.iterate(...args) as IterableIterator<ResultValue[]>;
+        return {
+          kind: 'rows',
+          columns: stmt.columns(),
+          rows,
+          tag: (count) => commandTag(sql, true, count),
+        };
       }
       const { changes } = stmt.run(...args);
-      return { columns: [], rows: [], tag: commandTag(sql, false, changes) };
-    });
+      return done(empty(commandTag(sql, false, changes)));
+    }, sql);
   }
 
   #requireDirectory(what: string): void {
@@ -135,8 +256,7 @@ export class SqliteSession {
     } else {
       sqliteCall(() => openDatabase(file).close());
     }
-    this.tryAttach(name);
-    return { columns: [], rows: [], tag: 'CREATE DATABASE' };
+    return empty('CREATE DATABASE');
   }
 
   #dropDatabase(name: string, ifExists: boolean): ResultSet {
@@ -149,15 +269,30 @@ export class SqliteSession {
     }
     const file = this.pathOf(name);
     if (!existsSync(file)) {
-      if (ifExists) return { columns: [], rows: [], tag: 'DROP DATABASE' };
+      if (ifExists) return empty('DROP DATABASE');
       throw new StrongroomError('DATABASE_NOT_FOUND', `database ${name} does not exist`);
     }
-    this.detach(name);
+    this.#detach(name);
     deleteDatabaseFiles(file);
-    return { columns: [], rows: [], tag: 'DROP DATABASE' };
+    return empty('DROP DATABASE');
+  }
+
+  /** Database names (for listings; directory mode reads the directory each time). */
+  listDatabases(): string[] {
+    return this.#location.mode === 'directory'
+      ? databasesInDirectory(this.#location.dir)
+      : [this.#location.database];
   }
 
   close(): void {
     if (this.#db.open) this.#db.close();
   }
+}
+
+function empty(tag: string): ResultSet {
+  return { columns: [], rows: [], tag };
+}
+
+function done(result: ResultSet): Execution {
+  return { kind: 'done', result };
 }

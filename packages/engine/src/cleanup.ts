@@ -1,0 +1,93 @@
+// Removes what killed or crashed BACKUPs left in a collection: layer directories that never got their
+// BACKUP_MANIFEST (a layer without one is not a backup; nothing references its files) and, on local
+// storage, hidden temporary files of dead writers. Run at the start of every BACKUP into the collection.
+// A directory is removed only when no live writer can still be filling it: its job on this host has ended,
+// or, written from elsewhere, its snapshot time is older than ORPHAN_GRACE_MS.
+import type { ExternalStorage } from '@strongroom/storage';
+import { collectionName } from './anchor.js';
+import { exists } from './chain.js';
+import type { EngineContext } from './context.js';
+import { INCREMENTALS, isIncrementalName, MANIFEST, normaliseFullSubdir } from './layout.js';
+
+/** How old an incomplete layer written by another host (or an older strongroom) must be to be removed. */
+export const ORPHAN_GRACE_MS = 24 * 3600_000;
+
+async function listAll(store: ExternalStorage, prefix: string, delimiter?: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const n of store.list(prefix, delimiter ? { delimiter } : {})) out.push(n);
+  return out;
+}
+
+/** The snapshot time a full backup's or an incremental layer's directory name encodes. */
+function dirTime(dir: string): number | undefined {
+  const m = /(\d{4})\/?(\d{2})\/?(\d{2})[-/](\d{2})(\d{2})(\d{2})\.(\d{2})(?:-\d{8}-\d{6}\.\d{2})?$/.exec(
+    dir,
+  );
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, cs] = m.map(Number) as number[];
+  return Date.UTC(y as number, (mo as number) - 1, d, h, mi, s, (cs as number) * 10);
+}
+
+/** Every layer directory of a collection, complete or not: full backups and incremental layers. */
+async function layerDirs(store: ExternalStorage): Promise<string[]> {
+  const out: string[] = [];
+  for (const y of await listAll(store, '', '/')) {
+    if (!/^\d{4}\/$/.test(y)) continue;
+    for (const m of await listAll(store, y, '/'))
+      for (const d of await listAll(store, m, '/')) {
+        const dir = normaliseFullSubdir(d);
+        if (dir) out.push(dir);
+      }
+  }
+  for (const full of [...out]) {
+    const base = `${INCREMENTALS}/${full}/`;
+    for (const day of await listAll(store, base, '/'))
+      for (const l of await listAll(store, day, '/')) {
+        const rel = l.slice(base.length).replace(/\/$/, '');
+        if (isIncrementalName(rel)) out.push(`${base}${rel}`);
+      }
+  }
+  return out;
+}
+
+export interface CleanupResult {
+  readonly removedDirs: readonly string[];
+  readonly removedTemporaries: number;
+}
+
+/**
+ * Cleans the stores of one collection: `stores[0]` is its default store, which alone holds the manifests;
+ * the others are its locality stores. `keep` is the directory the calling BACKUP is about to write. A
+ * locality store may be shared with other collections, so there a directory is removed only when a job of
+ * this host wrote it and ended, never by age. Best effort per object: what is not removed now is later.
+ */
+export async function cleanupCollection(
+  ctx: EngineContext,
+  stores: readonly ExternalStorage[],
+  opts: { keep?: string; now?: number; signal?: AbortSignal } = {},
+): Promise<CleanupResult> {
+  const now = opts.now ?? Date.now();
+  const removedDirs: string[] = [];
+  let removedTemporaries = 0;
+  const defaultStore = stores[0];
+  if (!defaultStore) return { removedDirs, removedTemporaries };
+  for (const [i, store] of stores.entries()) {
+    const name = collectionName(store);
+    for (const dir of await layerDirs(store)) {
+      opts.signal?.throwIfAborted();
+      if (dir === opts.keep || (await exists(defaultStore, `${dir}/${MANIFEST}`))) continue;
+      const writer = ctx.jobs.targetWriter(name, dir);
+      const t = dirTime(dir);
+      const old = i === 0 && writer === undefined && t !== undefined && now - t > ORPHAN_GRACE_MS;
+      if (writer !== 'dead' && !old) continue;
+      for (const path of await listAll(store, `${dir}/`)) await store.delete(path).catch(() => undefined);
+      removedDirs.push(`${name}/${dir}`);
+    }
+    const local = store as ExternalStorage & {
+      removeStaleTemporaries?: (maxAgeMs: number) => Promise<number>;
+    };
+    if (typeof local.removeStaleTemporaries === 'function')
+      removedTemporaries += await local.removeStaleTemporaries(ORPHAN_GRACE_MS);
+  }
+  return { removedDirs, removedTemporaries };
+}

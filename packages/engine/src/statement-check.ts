@@ -1,0 +1,186 @@
+// What can be known about a statement without running it: forms and options strongroom parses (because
+// CockroachDB does) but refuses, option combinations CockroachDB rejects, URI schemes and syntax, and the
+// queries of job statements. `strongroom check` and the engine run this same function, so a statement
+// that check passes never fails at run time for a reason check could have seen.
+import { StrongroomError } from '@strongroom/errors';
+import { defaultKmsRegistry } from '@strongroom/kms';
+import type { ExplainableStatement, JobSelector, Statement, StringValue } from '@strongroom/sql';
+import { defaultStorageRegistry } from '@strongroom/storage';
+import { LOCALITY_PARAM, parseLocalityUris, stripUriParam } from '@strongroom/uri';
+import { checkJobsQuery } from './jobs/jobs-query.js';
+
+const refuse = (message: string, hint?: string): StrongroomError =>
+  new StrongroomError('UNSUPPORTED_STATEMENT', message, hint === undefined ? {} : { hint });
+
+const invalid = (message: string): StrongroomError => new StrongroomError('INVALID_OPTION', message);
+
+const NO_SCHEDULES = refuse(
+  'strongroom has no schedules, so no job belongs to one (CREATE SCHEDULE FOR BACKUP is not supported)',
+  'run BACKUP from cron or another scheduler, and name jobs by ID or with (SELECT job_id FROM [SHOW JOBS] WHERE …)',
+);
+
+/** The job types strongroom runs; `PAUSE ALL <type> JOBS` takes these. */
+export const JOB_TYPES: ReadonlySet<string> = new Set(['backup', 'restore']);
+
+const isTrue = (v: { kind: string; value?: unknown } | undefined): boolean =>
+  v !== undefined && v.kind === 'bool' && v.value === true;
+
+function literal(v: StringValue | undefined): string | undefined {
+  return v?.kind === 'string' ? v.value : undefined;
+}
+
+/** BACKUP's URIs follow the locality rules; RESTORE and SHOW may list a backup's stores without them. */
+function checkStorageUris(uris: readonly StringValue[], forBackup = false): void {
+  const values = uris.map(literal);
+  if (values.some((u) => u === undefined)) return; // placeholders: checked once bound
+  const plain = forBackup
+    ? (({ defaultUri, byLocality }) => [defaultUri, ...byLocality.values()])(
+        parseLocalityUris(values as string[]),
+      )
+    : (values as string[]).map((u) => stripUriParam(u, LOCALITY_PARAM));
+  const registry = defaultStorageRegistry();
+  for (const uri of plain) registry.validate(uri);
+}
+
+function checkKmsUris(uris: readonly StringValue[] | undefined): void {
+  const registry = defaultKmsRegistry();
+  for (const v of uris ?? []) {
+    const uri = literal(v);
+    if (uri !== undefined) registry.validate(uri);
+  }
+}
+
+function checkJobs(j: JobSelector): void {
+  switch (j.kind) {
+    case 'schedule':
+    case 'schedules':
+      throw NO_SCHEDULES;
+    case 'all':
+      if (!JOB_TYPES.has(j.jobType))
+        throw refuse(
+          `strongroom runs no ${j.jobType.toUpperCase()} jobs; ALL … JOBS takes BACKUP or RESTORE`,
+        );
+      return;
+    case 'query':
+      checkJobsQuery(j.text);
+      return;
+    case 'job':
+      return;
+  }
+}
+
+function checkExplainable(s: ExplainableStatement): void {
+  switch (s.kind) {
+    case 'backup': {
+      const o = s.options;
+      checkStorageUris(s.destination.uris, true);
+      checkKmsUris(o.kms);
+      if (isTrue(o.revisionHistory)) throw refuse('revision_history is not supported yet');
+      if (o.incrementalLocation)
+        throw refuse('incremental_location is not supported (removed in CockroachDB v26.2)');
+      if (isTrue(o.includeAllVirtualClusters))
+        throw refuse(
+          'include_all_virtual_clusters is not supported: SQLite and PostgreSQL sources have no virtual clusters',
+        );
+      if (isTrue(o.updatesClusterMonitoringMetrics))
+        throw refuse(
+          'updates_cluster_monitoring_metrics is not supported: strongroom exports no cluster metrics',
+          'watch SHOW JOBS, or the exit status of strongroom, instead',
+        );
+      return;
+    }
+    case 'restore': {
+      const o = s.options;
+      checkStorageUris(s.uris);
+      checkKmsUris(o.kms);
+      if (o.verifyBackupTableData && !o.schemaOnly)
+        throw invalid('to set the verify_backup_table_data option, the schema_only option must be set');
+      if (o.incrementalLocation)
+        throw refuse('incremental_location is not supported (removed in CockroachDB v26.2)');
+      if (o.intoDb && s.targets?.kind !== 'tables')
+        throw invalid('cannot use "into_db" option when restoring database(s)');
+      if (o.newDbName && (s.targets?.kind !== 'databases' || s.targets.names.length !== 1))
+        throw invalid('new_db_name can only be used for RESTORE DATABASE with a single target database');
+      if (o.skipMissingSequenceOwners)
+        throw refuse('skip_missing_sequence_owners is not supported: a sequence is restored with its table');
+      if (o.skipMissingUdfs)
+        throw refuse(
+          'skip_missing_udfs is not supported: strongroom does not restore user-defined functions',
+        );
+      if (o.removeRegions)
+        throw refuse('remove_regions is not supported: SQLite and PostgreSQL sources have no regions');
+      if (o.unsafeRestoreIncompatibleVersion)
+        throw refuse(
+          'unsafe_restore_incompatible_version is not supported: a backup of a format this version cannot read is refused',
+        );
+      if (o.experimentalCopy)
+        throw refuse(
+          `experimental ${o.experimentalCopy} (online restore) is not supported: a restore copies every row before it ends`,
+        );
+      return;
+    }
+    case 'show_backups':
+      checkStorageUris(s.uris);
+      if (s.options.index)
+        throw refuse(
+          'SHOW BACKUPS … WITH index is not supported: strongroom keeps no backup index; SHOW BACKUPS lists the full backups it finds',
+        );
+      return;
+    case 'show_backup': {
+      const o = s.options;
+      checkStorageUris(s.uris);
+      checkKmsUris(o.kms);
+      if (o.incrementalLocation)
+        throw refuse('incremental_location is not supported (removed in CockroachDB v26.2)');
+      if (o.encryptionInfoDir)
+        throw refuse(
+          'encryption_info_dir is not supported: it only served incremental backups of the removed BACKUP TO syntax (removed in CockroachDB v26.2)',
+        );
+      if (o.privileges)
+        throw refuse('privileges is not supported: strongroom backups do not record privileges yet');
+      if (o.debugIds) throw refuse('debug_ids is not supported: strongroom backups have no descriptor IDs');
+      return;
+    }
+    case 'alter_backup': {
+      const target = literal(s.backup);
+      if (
+        s.collection === undefined &&
+        target !== undefined &&
+        target !== 'latest' &&
+        !target.includes('://')
+      )
+        throw new StrongroomError(
+          'INVALID_URI',
+          `ALTER BACKUP ${JSON.stringify(target)} without IN needs the backup's URI, not a subdirectory`,
+          { hint: `write ALTER BACKUP '${target}' IN '<collection URI>' …` },
+        );
+      if (s.collection !== undefined) checkStorageUris([s.collection]);
+      else if (target !== undefined && target !== 'latest') checkStorageUris([s.backup]);
+      for (const c of s.commands) {
+        checkKmsUris(c.newKms);
+        checkKmsUris(c.oldKms);
+      }
+      return;
+    }
+    case 'show_jobs':
+      if (s.jobs !== undefined) checkJobs(s.jobs);
+      return;
+    case 'pause_job':
+    case 'resume_job':
+    case 'cancel_job':
+      checkJobs(s.jobs);
+      return;
+    case 'select_jobs':
+      checkJobsQuery(s.query.text);
+      return;
+    case 'show_job':
+    case 'show_databases':
+    case 'show_tables':
+      return;
+  }
+}
+
+/** Throws the StrongroomError a statement would fail with for a reason visible without running it. */
+export function checkStatement(s: Statement): void {
+  checkExplainable(s.kind === 'explain' ? s.statement : s);
+}

@@ -1,0 +1,115 @@
+// Restores a database backed up as pages: the pages are written into a temporary file at their places,
+// which makes a copy of the backed-up database (with only the backed-up tables' pages filled in). When the
+// restore asks for exactly what that file holds, in a new database, the file itself is published under
+// the database's name; otherwise the chosen tables' rows are copied from it like any row restore.
+import { closeSync, existsSync, ftruncateSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { StrongroomError } from '@strongroom/errors';
+import { releaseChunk } from '../chunk-buffers.js';
+import type { RestoreRequest } from '../types.js';
+import { openDatabase, type SqliteDatabase } from './driver.js';
+import { checkAborted, sqliteCall, toSourceError } from './errors.js';
+import { nameKey } from './names.js';
+import { PageRunWriter } from './page-runs.js';
+import { restoreIntoFile } from './restore.js';
+import { readSchema } from './schema.js';
+import { readTableSpan } from './spans.js';
+import { publish, removeTemporary, tempPath } from './temp-files.js';
+
+function positive(value: unknown, what: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new StrongroomError('CORRUPTED', `invalid ${what} in the backup`);
+  return n;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  const x = a.map(nameKey).sort();
+  const y = b.map(nameKey).sort();
+  return x.length === y.length && x.every((n, i) => n === y[i]);
+}
+
+export async function restoreFromPages(
+  file: string,
+  create: boolean,
+  request: RestoreRequest,
+): Promise<number> {
+  const pages = request.databasePages;
+  if (pages === undefined) throw new Error('restoreFromPages needs the database pages');
+  if (create && existsSync(file))
+    throw new StrongroomError('TARGET_EXISTS', `database ${request.database} already exists`);
+  if (!create && !existsSync(file))
+    throw new StrongroomError('DATABASE_NOT_FOUND', `database ${request.database} does not exist`);
+  const pageSize = positive(pages.attributes.pageSize, 'page size');
+  const pageCount = positive(pages.attributes.pageCount, 'page count');
+  const assembled = tempPath(dirname(file), 'restore');
+  let db: SqliteDatabase | undefined;
+  try {
+    let rows = 0;
+    const fd = openSync(assembled, 'wx');
+    try {
+      ftruncateSync(fd, pageSize * pageCount);
+      for (const stream of [pages, ...request.tables]) {
+        const writer = new PageRunWriter(fd, pageSize, pageCount);
+        // Chunks in the shared arena are written out at once and given back: no allocation per chunk.
+        for await (const chunk of stream.data({ slots: true })) {
+          try {
+            checkAborted(request.signal);
+            writer.write(chunk);
+          } finally {
+            releaseChunk(chunk);
+          }
+        }
+        writer.end();
+      }
+    } finally {
+      closeSync(fd);
+    }
+    for (const t of request.tables) {
+      rows += t.expected?.rows ?? 0;
+      request.onRows?.(t.expected?.rows ?? 0, t.expected?.bytes ?? 0);
+    }
+    const snapshot = sqliteCall(() => openDatabase(assembled, { fileMustExist: true }));
+    db = snapshot;
+    const { schema, layouts } = sqliteCall(() => readSchema(snapshot, request.database));
+    const whole =
+      create &&
+      !request.schemaOnly &&
+      sameNames(
+        schema.tables.map((t) => t.name),
+        request.tables.map((t) => t.table.name),
+      ) &&
+      sameNames(
+        schema.objects.map((o) => o.name),
+        request.objects.map((o) => o.name),
+      );
+    if (whole) {
+      // Closing the last connection leaves no WAL behind: the file is complete in itself.
+      snapshot.close();
+      db = undefined;
+      publish(assembled, file, request.database);
+      return rows;
+    }
+    const { databasePages: _, ...rest } = request;
+    return await restoreIntoFile(file, create, {
+      ...rest,
+      tables: request.tables.map((t) => {
+        const layout = layouts.get(nameKey(t.table.name));
+        if (layout === undefined)
+          throw new StrongroomError('CORRUPTED', `table ${t.table.name} is missing from the backed-up pages`);
+        return {
+          table: t.table,
+          data: async function* () {
+            for await (const c of readTableSpan(snapshot, layout, { lo: null, hi: null }, request.signal))
+              yield c.data;
+          },
+        };
+      }),
+    });
+  } catch (err) {
+    throw toSourceError(err);
+  } finally {
+    if (db?.open) db.close();
+    removeTemporary(assembled);
+  }
+}

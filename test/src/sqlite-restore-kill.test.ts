@@ -1,0 +1,96 @@
+// A SQLite RESTORE killed with SIGKILL at many points (issue #12 item 8): the target database is either
+// absent or complete, never half-written or empty; the retry succeeds (no "already exists"); the
+// temporaries a killed restore leaves are removed by the next one. Page and row collections alike.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import { fixture } from './helpers.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const bin = join(root, 'packages/cli/bin/strongroom.js');
+
+function restore(home: string, collection: string): ReturnType<typeof spawn> {
+  return spawn(
+    process.execPath,
+    [
+      bin,
+      'sql',
+      '--home',
+      home,
+      '-e',
+      `RESTORE DATABASE src FROM LATEST IN 'nodelocal://1/${collection}' WITH new_db_name = 'x'`,
+    ],
+    { stdio: 'ignore' },
+  );
+}
+
+function summary(file: string): { check: string; rows: unknown } {
+  const d = new Database(file, { readonly: true });
+  try {
+    return {
+      check: (d.prepare('PRAGMA integrity_check').pluck().all() as string[]).join('; '),
+      rows: d.prepare('SELECT count(*), sum(n), sum(length(pad)) FROM t').raw().get(),
+    };
+  } finally {
+    d.close();
+  }
+}
+
+const temporaries = (dir: string) => readdirSync(dir).filter((n) => n.startsWith('.strongroom-'));
+
+describe('a killed SQLite RESTORE', () => {
+  it('leaves the target absent or complete, and the retry succeeds', async () => {
+    const f = await fixture();
+    const dir = f.dataDir;
+    try {
+      await f.run('CREATE DATABASE src');
+      await f.run('CREATE TABLE src.t (id INTEGER PRIMARY KEY, n INTEGER, pad BLOB)');
+      await f.run('CREATE INDEX src.t_n ON t (n)');
+      await f.run(
+        'WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 150000) INSERT INTO src.t SELECT i, i % 977, randomblob(300) FROM s',
+      );
+      await f.run(`BACKUP DATABASE src INTO 'nodelocal://1/pages'`);
+      process.env.STRONGROOM_SPANS = 'rows';
+      try {
+        await f.run(`BACKUP DATABASE src INTO 'nodelocal://1/rows'`);
+      } finally {
+        delete process.env.STRONGROOM_SPANS;
+      }
+    } finally {
+      await f.engine.close();
+    }
+    const expected = summary(join(dir, 'src.db'));
+    const target = join(dir, 'x.db');
+    let midway = 0;
+    for (const collection of ['pages', 'rows'])
+      for (const delay of [150, 300, 450, 600, 800, 1000, 1300, 1700, 2200]) {
+        const child = restore(f.home, collection);
+        const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+          child.once('exit', (_code, signal) => resolve(signal)),
+        );
+        await sleep(delay);
+        child.kill('SIGKILL');
+        const signal = await exited;
+        const left = temporaries(dir);
+        if (signal === 'SIGKILL' && left.length > 0) midway++;
+        const where = `${collection}, killed after ${delay} ms`;
+        if (existsSync(target)) {
+          assert.deepEqual(summary(target), expected, `${where}: a visible database is complete`);
+        } else {
+          // The retry is not refused ("already exists") and removes what the killed one left.
+          const retry = restore(f.home, collection);
+          const code = await new Promise<number | null>((resolve) => retry.once('exit', resolve));
+          assert.equal(code, 0, `${where}: the retry succeeds`);
+          assert.deepEqual(summary(target), expected, `${where}: the retried restore is complete`);
+          assert.deepEqual(temporaries(dir), [], `${where}: stale temporaries removed`);
+        }
+        for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(target + suffix, { force: true });
+      }
+    assert.ok(midway >= 2, `at least two kills landed while a restore was writing (${midway})`);
+    rmSync(f.home, { recursive: true, force: true });
+  });
+});
