@@ -23,7 +23,9 @@ test('hints say what to do, not what was already done', async () => {
       },
     );
     await assert.rejects(
-      f.run(`RESTORE FROM LATEST IN 'nodelocal://1/h' WITH kms = '${f.key('other')}', new_db_name = 'r2'`),
+      f.run(
+        `RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/h' WITH kms = '${f.key('other')}', new_db_name = 'r2'`,
+      ),
       (e: { hint?: string }) => {
         assert.doesNotMatch(e.hint ?? '', /SHOW BACKUP/);
         assert.match(e.hint ?? '', /encrypted with/);
