@@ -46,7 +46,10 @@ test('\\l, \\dt and \\d on a PostgreSQL source', async (t) => {
     r.stdout,
     /^schema_name\ttable_name\ttype\n(.*\n)*sales\tbig\tview\nsales\tinvoices_2024\ttable$/m,
   );
-  assert.match(r.stdout, /^column_name\tdata_type\tis_nullable\tcolumn_default\nid\tbigint\tNO\t\ntotal\tnumeric\tNO\t\nnote\ttext\tYES\t$/m);
+  assert.match(
+    r.stdout,
+    /^column_name\tdata_type\tis_nullable\tcolumn_default\nid\tbigint\tNO\t\ntotal\tnumeric\tNO\t\nnote\ttext\tYES\t$/m,
+  );
   const missing = spawnSync(
     process.execPath,
     [BIN, 'sql', '--home', home, '--source', sourceUri(), '-e', '\\d nosuch'],
