@@ -175,6 +175,14 @@ test('the engine refuses the redaction markers as a passphrase or a URI secret',
         return true;
       });
     }
+    // `check` sees it without running anything.
+    const checked = run(home, [
+      'check',
+      '-e',
+      "BACKUP INTO 'nodelocal://1/m' WITH encryption_passphrase = '*****'",
+    ]);
+    assert.notEqual(checked.code, 0);
+    assert.match(checked.out, /-e\[1\]:1:1: encryption_passphrase is the redaction marker/);
     // A real secret that merely contains the marker's characters is fine.
     const ok = await engine.execute("BACKUP INTO 'nodelocal://1/m' WITH encryption_passphrase = 'x*****y'");
     assert.equal(ok.tag, 'BACKUP');

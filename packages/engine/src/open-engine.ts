@@ -14,7 +14,6 @@ import {
   parseScriptOrThrow,
   placeholderCount,
   placeholderTypes,
-  redactionMarkers,
   type ScriptStatement,
   type Statement,
 } from '@strongroom/sql';
@@ -58,22 +57,6 @@ function toScriptStatement(text: string): ScriptStatement {
   return statements[0] as ScriptStatement;
 }
 
-/** A secret that reads `*****` or `redacted` was copied from a redacted text (history, a job description):
- * running it would encrypt a backup under the marker itself, so it is refused. */
-function refuseRedactionMarkers(ast: Statement): void {
-  const [marker] = redactionMarkers(ast);
-  if (marker === undefined) return;
-  const what =
-    marker.where === 'encryption_passphrase'
-      ? "encryption_passphrase is the redaction marker '*****'"
-      : 'a URI holds the redaction marker "redacted" in place of a password or secret parameter';
-  throw new StrongroomError(
-    'REDACTED_SECRET',
-    `${what}, not a secret: the statement was copied from a redacted form (history, a job description)`,
-    { hint: 'type the secret again, or pass it as a $1 placeholder' },
-  );
-}
-
 class StrongroomEngine implements Engine {
   private readonly runner: JobRunner;
 
@@ -112,7 +95,6 @@ class StrongroomEngine implements Engine {
     // Owned statements bind their parameters as text, whatever kind of value the caller had.
     const params = (options.params ?? []).map(paramText);
     const ast = placeholderCount(st.ast) > 0 ? bindParameters(st.ast, params) : st.ast;
-    refuseRedactionMarkers(ast);
     return this.run(ast, options);
   }
 

@@ -4,7 +4,13 @@
 // that check passes never fails at run time for a reason check could have seen.
 import { StrongroomError } from '@strongroom/errors';
 import { defaultKmsRegistry } from '@strongroom/kms';
-import type { ExplainableStatement, JobSelector, Statement, StringValue } from '@strongroom/sql';
+import {
+  type ExplainableStatement,
+  type JobSelector,
+  redactionMarkers,
+  type Statement,
+  type StringValue,
+} from '@strongroom/sql';
 import { defaultStorageRegistry } from '@strongroom/storage';
 import { LOCALITY_PARAM, parseLocalityUris, stripUriParam } from '@strongroom/uri';
 import { checkJobsQuery } from './jobs/jobs-query.js';
@@ -182,5 +188,22 @@ function checkExplainable(s: ExplainableStatement): void {
 
 /** Throws the StrongroomError a statement would fail with for a reason visible without running it. */
 export function checkStatement(s: Statement): void {
+  refuseRedactionMarkers(s);
   checkExplainable(s.kind === 'explain' ? s.statement : s);
+}
+
+/** A secret that reads `*****` or `redacted` was copied from a redacted text (history, a job description):
+ * running it would encrypt a backup under the marker itself, so it is refused. */
+function refuseRedactionMarkers(ast: Statement): void {
+  const [marker] = redactionMarkers(ast);
+  if (marker === undefined) return;
+  const what =
+    marker.where === 'encryption_passphrase'
+      ? "encryption_passphrase is the redaction marker '*****'"
+      : 'a URI holds the redaction marker "redacted" in place of a password or secret parameter';
+  throw new StrongroomError(
+    'REDACTED_SECRET',
+    `${what}, not a secret: the statement was copied from a redacted form (history, a job description)`,
+    { hint: 'type the secret again, or pass it as a $1 placeholder' },
+  );
 }
