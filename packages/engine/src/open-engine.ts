@@ -23,6 +23,13 @@ import { planAlter, runAlter } from './alter.js';
 import { planBackup, runBackup, SPAN_CONCURRENCY } from './backup.js';
 import { prewarmEncoders } from './compress-pool.js';
 import { loadConfig } from './config.js';
+import {
+  createConnection,
+  dropConnection,
+  showBackupConnection,
+  showConnections,
+} from './connections/connection-statements.js';
+import { externalKmsProvider, externalStorageProvider } from './connections/external-uri.js';
 import type { EngineContext } from './context.js';
 import { describeStatement, JOB_RESULT } from './describe.js';
 import { explain } from './explain.js';
@@ -35,6 +42,7 @@ import { showJobsFull, showJobsListing } from './jobs/show-jobs.js';
 import { planRestore, runRestore } from './restore.js';
 import { showBackup, showBackups } from './show.js';
 import { showDatabases, showTables } from './show-catalog.js';
+import { StateStore } from './state/state-store.js';
 import { checkStatement } from './statement-check.js';
 import type { Engine, EngineDescription, EngineOptions, ExecuteOptions } from './types.js';
 import { int, str } from './values.js';
@@ -189,6 +197,22 @@ class StrongroomEngine implements Engine {
         return showTables(ctx, ast.database, o.signal);
       case 'explain':
         return explain(ctx, ast.statement as ExplainableStatement, common);
+      case 'create_external_connection':
+        return createConnection(ctx, ctx.state, ast);
+      case 'show_external_connections':
+        return showConnections(ctx, ctx.state, ast);
+      case 'drop_external_connection':
+        return dropConnection(ctx.state, ast);
+      case 'show_backup_connection':
+        return showBackupConnection(ctx, ast, o.signal);
+      case 'create_schedule':
+      case 'show_schedules':
+      case 'show_create_schedule':
+      case 'pause_schedule':
+      case 'resume_schedule':
+      case 'drop_schedule':
+      case 'expire_backups':
+        throw new StrongroomError('UNSUPPORTED_STATEMENT', `${ast.kind} is not supported yet`);
       default:
         return assertNever(ast, 'statement kind');
     }
@@ -264,6 +288,7 @@ class StrongroomEngine implements Engine {
   async close(): Promise<void> {
     await this.runner.drain();
     this.ctx.jobs.close();
+    this.ctx.state.close();
     await this.ctx.source.close();
   }
 }
@@ -276,10 +301,17 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const domicile = loadConfig(options.configPath);
   const source = await openSource(options.source, { home: options.home });
   const jobs = new JobsStore(join(options.home, 'jobs.db'));
+  const state = new StateStore(join(options.home, 'state.db'));
+  const kms = defaultKmsRegistry();
+  const storage = options.storage ?? defaultStorageRegistry();
+  const lookup = (name: string) => state.connection(name);
+  kms.register(externalKmsProvider(lookup, () => kms));
+  storage.register(externalStorageProvider(lookup, () => storage));
   return new StrongroomEngine({
     source,
-    kms: defaultKmsRegistry(),
-    storage: options.storage ?? defaultStorageRegistry(),
+    kms,
+    storage,
+    state,
     kmsCtx: { env },
     storageCtx: {
       externalIoDir,

@@ -4,10 +4,18 @@
 // that check passes never fails at run time for a reason check could have seen.
 import { StrongroomError } from '@strongroom/errors';
 import { defaultKmsRegistry } from '@strongroom/kms';
-import type { ExplainableStatement, JobSelector, Statement, StringValue } from '@strongroom/sql';
+import type {
+  CreateScheduleStatement,
+  ExplainableStatement,
+  JobSelector,
+  Statement,
+  StringValue,
+} from '@strongroom/sql';
 import { defaultStorageRegistry } from '@strongroom/storage';
 import { LOCALITY_PARAM, parseExternalUri, parseLocalityUris, stripUriParam } from '@strongroom/uri';
+import { EXTERNAL_SCHEME } from './connections/external-uri.js';
 import { checkJobsQuery } from './jobs/jobs-query.js';
+import { checkScheduleOptions, checkScheduleSecrets } from './schedules/schedule-plan.js';
 
 const refuse = (message: string, hint?: string): StrongroomError =>
   new StrongroomError('UNSUPPORTED_STATEMENT', message, hint === undefined ? {} : { hint });
@@ -33,7 +41,7 @@ function literal(v: StringValue | undefined): string | undefined {
 function checkStorageUris(uris: readonly StringValue[], forBackup = false): void {
   const values = uris.map(literal);
   if (values.some((u) => u === undefined)) return; // placeholders: checked once bound
-  const schemes = new Set(defaultStorageRegistry().schemes);
+  const schemes = new Set([...defaultStorageRegistry().schemes, EXTERNAL_SCHEME]);
   const plain = forBackup
     ? (({ defaultUri, byLocality }) => [defaultUri, ...byLocality.values()])(
         parseLocalityUris(values as string[]),
@@ -43,7 +51,7 @@ function checkStorageUris(uris: readonly StringValue[], forBackup = false): void
 }
 
 function checkKmsUris(uris: readonly StringValue[] | undefined): void {
-  const schemes = new Set(defaultKmsRegistry().schemes);
+  const schemes = new Set([...defaultKmsRegistry().schemes, EXTERNAL_SCHEME]);
   for (const v of uris ?? []) {
     const uri = literal(v);
     if (uri !== undefined) checkScheme(uri, schemes, 'KMS');
@@ -191,5 +199,36 @@ function checkExplainable(s: ExplainableStatement): void {
 
 /** Throws the StrongroomError a statement would fail with for a reason visible without running it. */
 export function checkStatement(s: Statement): void {
-  checkExplainable(s.kind === 'explain' ? s.statement : s);
+  switch (s.kind) {
+    case 'explain':
+      checkExplainable(s.statement);
+      return;
+    case 'create_external_connection':
+    case 'show_external_connections':
+    case 'drop_external_connection':
+    case 'show_schedules':
+    case 'show_create_schedule':
+    case 'pause_schedule':
+    case 'resume_schedule':
+    case 'drop_schedule':
+      return;
+    case 'show_backup_connection':
+      checkStorageUris([s.uri]);
+      return;
+    case 'expire_backups':
+      checkStorageUris(s.uris);
+      return;
+    case 'create_schedule':
+      checkSchedule(s);
+      return;
+    default:
+      checkExplainable(s);
+  }
+}
+
+/** A scheduled BACKUP: checked as a BACKUP, and its secrets must come through external connections. */
+function checkSchedule(s: CreateScheduleStatement): void {
+  checkExplainable(s.backup);
+  checkScheduleSecrets(s.backup);
+  checkScheduleOptions(s);
 }
