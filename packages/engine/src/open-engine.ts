@@ -7,11 +7,13 @@ import { assertNever, StrongroomError } from '@strongroom/errors';
 import { defaultKmsRegistry } from '@strongroom/kms';
 import { openSource, type ResultColumn, type ResultSet } from '@strongroom/sources';
 import {
+  type BackupStatement,
   bindParameters,
   type ExplainableStatement,
   type JobControlStatement,
   type JobSelector,
   parseScriptOrThrow,
+  parseStatement,
   placeholderCount,
   placeholderTypes,
   redactionMarkers,
@@ -40,6 +42,14 @@ import type { JobRecord, JobType } from './jobs/jobs-store.js';
 import { isTerminal, JobsStore } from './jobs/jobs-store.js';
 import { showJobsFull, showJobsListing } from './jobs/show-jobs.js';
 import { planRestore, runRestore } from './restore.js';
+import { expireBackups, retainChains } from './retention/expire.js';
+import {
+  controlSchedule,
+  createSchedule,
+  showCreateSchedule,
+  showSchedules,
+} from './schedules/schedule-statements.js';
+import { runDueSchedules, type TickReport } from './schedules/scheduler.js';
 import { showBackup, showBackups } from './show.js';
 import { showDatabases, showTables } from './show-catalog.js';
 import { StateStore } from './state/state-store.js';
@@ -85,9 +95,38 @@ function refuseRedactionMarkers(ast: Statement): void {
 class StrongroomEngine implements Engine {
   private readonly runner: JobRunner;
 
-  constructor(private readonly ctx: EngineContext) {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly now: () => number = Date.now,
+  ) {
     this.runner = new JobRunner(ctx.jobs, ctx.user);
   }
+
+  /** One scheduler pass at `now` (default: the engine's clock): see schedules/scheduler.ts. */
+  runDueSchedules(now = this.now()): Promise<TickReport> {
+    return runDueSchedules(
+      {
+        state: this.ctx.state,
+        jobs: this.ctx.jobs,
+        start: async (command) => {
+          const ast = parseStatement(command);
+          if (ast.kind !== 'backup') throw new StrongroomError('INTERNAL', 'a schedule holds a BACKUP');
+          const detached: BackupStatement = {
+            ...ast,
+            options: { ...ast.options, detached: { kind: 'bool', value: true } },
+          };
+          const r = await this.run(detached, {});
+          return r.rows[0]?.[0] as bigint;
+        },
+        retain: (command, keepFull) => retainChains(this.ctx, command, keepFull, this.now()),
+        ...(this.log ? { log: this.log } : {}),
+      },
+      now,
+    );
+  }
+
+  /** Where the scheduler reports what it does. */
+  log: ((line: string) => void) | undefined;
 
   async execute(statement: ScriptStatement | string, options: ExecuteOptions = {}): Promise<ResultSet> {
     const st = typeof statement === 'string' ? toScriptStatement(statement) : statement;
@@ -206,13 +245,17 @@ class StrongroomEngine implements Engine {
       case 'show_backup_connection':
         return showBackupConnection(ctx, ast, o.signal);
       case 'create_schedule':
+        return createSchedule(ctx, ast, this.now());
       case 'show_schedules':
+        return showSchedules(ctx, ast.scheduleId === undefined ? undefined : int(ast.scheduleId));
       case 'show_create_schedule':
+        return showCreateSchedule(ctx, ast);
       case 'pause_schedule':
       case 'resume_schedule':
       case 'drop_schedule':
+        return controlSchedule(ctx, ast, this.now());
       case 'expire_backups':
-        throw new StrongroomError('UNSUPPORTED_STATEMENT', `${ast.kind} is not supported yet`);
+        return expireBackups(ctx, ast, this.now(), o.signal);
       default:
         return assertNever(ast, 'statement kind');
     }
@@ -227,9 +270,11 @@ class StrongroomEngine implements Engine {
         return jobIdsOf(this.ctx.jobs.database, j.text);
       case 'all':
         return this.ctx.jobs.unfinished(j.jobType.toUpperCase() as JobType);
+      case 'schedule':
+        return this.ctx.state.jobsOf(int(j.scheduleId));
       default:
-        // checkStatement refuses schedules before anything runs.
-        throw new StrongroomError('UNSUPPORTED_STATEMENT', 'strongroom has no schedules');
+        // checkStatement refuses FOR SCHEDULES <query> before anything runs.
+        throw new StrongroomError('UNSUPPORTED_STATEMENT', 'FOR SCHEDULES <query> is not supported');
     }
   }
 
@@ -307,20 +352,23 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const lookup = (name: string) => state.connection(name);
   kms.register(externalKmsProvider(lookup, () => kms));
   storage.register(externalStorageProvider(lookup, () => storage));
-  return new StrongroomEngine({
-    source,
-    kms,
-    storage,
-    state,
-    kmsCtx: { env },
-    storageCtx: {
-      externalIoDir,
-      env,
-      ...(options.onStorageRetry ? { onRetry: options.onStorageRetry } : {}),
+  return new StrongroomEngine(
+    {
+      source,
+      kms,
+      storage,
+      state,
+      kmsCtx: { env },
+      storageCtx: {
+        externalIoDir,
+        env,
+        ...(options.onStorageRetry ? { onRetry: options.onStorageRetry } : {}),
+      },
+      jobs,
+      locality: options.locality ?? '',
+      user: options.user ?? 'root',
+      domicile,
     },
-    jobs,
-    locality: options.locality ?? '',
-    user: options.user ?? 'root',
-    domicile,
-  });
+    options.now,
+  );
 }

@@ -23,8 +23,8 @@ const refuse = (message: string, hint?: string): StrongroomError =>
 const invalid = (message: string): StrongroomError => new StrongroomError('INVALID_OPTION', message);
 
 const NO_SCHEDULES = refuse(
-  'strongroom has no schedules, so no job belongs to one (CREATE SCHEDULE FOR BACKUP is not supported)',
-  'run BACKUP from cron or another scheduler, and name jobs by ID or with (SELECT job_id FROM [SHOW JOBS] WHERE …)',
+  'FOR SCHEDULES <query> is not supported: name one schedule with FOR SCHEDULE <id>',
+  'SHOW SCHEDULES lists the schedule ids',
 );
 
 /** The job types strongroom runs; `PAUSE ALL <type> JOBS` takes these. */
@@ -69,6 +69,7 @@ function checkScheme(uri: string, schemes: ReadonlySet<string>, what: string): v
 function checkJobs(j: JobSelector): void {
   switch (j.kind) {
     case 'schedule':
+      return;
     case 'schedules':
       throw NO_SCHEDULES;
     case 'all':

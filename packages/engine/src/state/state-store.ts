@@ -108,7 +108,7 @@ export class StateStore {
     // One row per claimed occurrence: the UNIQUE key is the second line of defence against a double run.
     this.db.exec(`CREATE TABLE IF NOT EXISTS schedule_runs (
       schedule_id INTEGER NOT NULL, scheduled_for INTEGER NOT NULL, job_id INTEGER, claimed_by INTEGER NOT NULL,
-      claimed_at TEXT NOT NULL, PRIMARY KEY (schedule_id, scheduled_for))`);
+      claimed_at TEXT NOT NULL, outcome TEXT, PRIMARY KEY (schedule_id, scheduled_for))`);
   }
 
   // --- external connections ---
@@ -244,6 +244,31 @@ export class StateStore {
         return r.changes === 1;
       })
       .immediate();
+  }
+
+  /**
+   * Records what became of an occurrence ('succeeded', 'failed: …', 'skipped'), once: true only for the one
+   * caller that recorded it, which then applies the schedule's policy.
+   */
+  settle(id: bigint, scheduledFor: number, outcome: string): boolean {
+    return (
+      this.db
+        .prepare(
+          'UPDATE schedule_runs SET outcome = ? WHERE schedule_id = ? AND scheduled_for = ? AND outcome IS NULL',
+        )
+        .run(outcome, id, scheduledFor).changes === 1
+    );
+  }
+
+  /** Occurrences whose job was started and whose outcome is not recorded yet. */
+  unsettled(): { scheduleId: bigint; scheduledFor: number; jobId: bigint }[] {
+    return (
+      this.db
+        .prepare(
+          'SELECT * FROM schedule_runs WHERE job_id IS NOT NULL AND outcome IS NULL ORDER BY scheduled_for',
+        )
+        .all() as { schedule_id: bigint; scheduled_for: bigint; job_id: bigint }[]
+    ).map((r) => ({ scheduleId: r.schedule_id, scheduledFor: Number(r.scheduled_for), jobId: r.job_id }));
   }
 
   /** Links the job an occurrence started to it (SHOW JOBS FOR SCHEDULE). */
