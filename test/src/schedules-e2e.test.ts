@@ -30,6 +30,8 @@ async function schedules(f: Fixture): Promise<Map<string, readonly unknown[]>> {
   return new Map(rows.map((r) => [JSON.parse(String(r[9])).backup_type as string, r]));
 }
 
+const ms = (v: unknown): number => (v as Date).getTime();
+
 const pass = (e: Engine, now: number) => e.runDueSchedules!(now);
 
 async function demo(f: Fixture): Promise<void> {
@@ -60,7 +62,7 @@ describe('backup schedules', () => {
       const fullId = created.rows[1]?.[0] as bigint;
       const incId = created.rows[0]?.[0] as bigint;
       const nextDay = Date.parse('2026-03-02T00:00:00Z');
-      assert.equal((created.rows[1]?.[3] as Date).getTime(), nextDay);
+      assert.equal(ms(created.rows[1]?.[3]), nextDay);
 
       // Not yet due: nothing starts, even a millisecond before.
       assert.deepEqual((await pass(f.engine, nextDay - 1)).started, []);
@@ -74,8 +76,8 @@ describe('backup schedules', () => {
       await pass(f.engine, now);
       const s = await schedules(f);
       assert.equal(s.get('INCREMENTAL')?.[2], 'ACTIVE');
-      assert.equal((s.get('INCREMENTAL')?.[3] as Date).getTime(), nextDay + HOUR);
-      assert.equal((s.get('FULL')?.[3] as Date).getTime(), nextDay + 24 * HOUR);
+      assert.equal(ms(s.get('INCREMENTAL')?.[3]), nextDay + HOUR);
+      assert.equal(ms(s.get('FULL')?.[3]), nextDay + 24 * HOUR);
 
       await f.run("INSERT INTO t (v) VALUES ('gamma')");
       now = nextDay + HOUR;
@@ -115,7 +117,7 @@ describe('backup schedules', () => {
       );
       now = nextDay + 5 * HOUR + 30 * MIN;
       await f.run(`RESUME SCHEDULE ${incId}`);
-      assert.equal(((await schedules(f)).get('INCREMENTAL')?.[3] as Date).getTime(), nextDay + 6 * HOUR);
+      assert.equal(ms((await schedules(f)).get('INCREMENTAL')?.[3]), nextDay + 6 * HOUR);
       await f.run(`DROP SCHEDULE ${incId}`);
       await expectCode(f.run(`SHOW SCHEDULE ${incId}`), 'SCHEDULE_NOT_FOUND');
       await expectCode(f.run(`PAUSE SCHEDULE ${incId}`), 'SCHEDULE_NOT_FOUND');
@@ -242,17 +244,13 @@ describe('backup schedules', () => {
         const second = await pass(f.engine, T0 + 2 * HOUR);
         if (policy === 'wait') {
           assert.deepEqual([second.started, second.waiting], [[], [id]]);
-          assert.equal(
-            ((await f.run(`SHOW SCHEDULE ${id}`)).rows[0]?.[3] as Date).getTime(),
-            T0 + 2 * HOUR,
-            'still due',
-          );
+          assert.equal(ms((await f.run(`SHOW SCHEDULE ${id}`)).rows[0]?.[3]), T0 + 2 * HOUR, 'still due');
         } else if (policy === 'skip') {
           assert.deepEqual(
             second.skipped.map((x) => x.scheduledFor),
             [T0 + 2 * HOUR],
           );
-          assert.equal(((await f.run(`SHOW SCHEDULE ${id}`)).rows[0]?.[3] as Date).getTime(), T0 + 3 * HOUR);
+          assert.equal(ms((await f.run(`SHOW SCHEDULE ${id}`)).rows[0]?.[3]), T0 + 3 * HOUR);
         } else {
           assert.equal(second.started.length, 1, 'started beside the running one');
           assert.equal((await f.run(`SHOW SCHEDULE ${id}`)).rows[0]?.[6], 2n, 'two jobs running');
@@ -318,7 +316,7 @@ describe('backup schedules', () => {
         back.started.map((x) => x.scheduledFor),
         [T0 + HOUR],
       );
-      assert.equal(((await f.run(`SHOW SCHEDULE ${id}`)).rows[0]?.[3] as Date).getTime(), T0 + 6 * HOUR);
+      assert.equal(ms((await f.run(`SHOW SCHEDULE ${id}`)).rows[0]?.[3]), T0 + 6 * HOUR);
       assert.deepEqual((await pass(f.engine, T0 + 5 * HOUR + 31 * MIN)).started, []);
       await jobsDone(f);
     } finally {
