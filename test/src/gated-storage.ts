@@ -1,6 +1,7 @@
 // A storage registry for tests that need a job to be still running: `gated://1/path` is nodelocal://1/path
-// whose writes wait while the gate is closed, so a BACKUP into it really is in progress until the test opens
-// the gate. Everything else is the default registry.
+// whose writes, and reads of data files (`*.rows`), wait while the gate is closed, so a BACKUP into it or a
+// RESTORE from it really is in progress until the test opens the gate (planning, which reads manifests,
+// is not held). Everything else is the default registry.
 import { defaultStorageRegistry, type ExternalStorage, type StorageRegistry } from '@strongroom/storage';
 
 export interface Gate {
@@ -39,8 +40,14 @@ export function gatedRegistry(): { registry: StorageRegistry; gate: Gate } {
           await pass();
           return s.write(p, d, o);
         },
-        read: (p, o) => s.read(p, o),
-        readAll: (p, o) => s.readAll(p, o),
+        read: async function* (p, o) {
+          if (p.endsWith('.rows')) await pass();
+          yield* s.read(p, o);
+        },
+        readAll: async (p, o) => {
+          if (p.endsWith('.rows')) await pass();
+          return s.readAll(p, o);
+        },
         size: (p, sig) => s.size(p, sig),
         list: (p, o) => s.list(p, o),
         delete: (p, sig) => s.delete(p, sig),
