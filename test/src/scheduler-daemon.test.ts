@@ -157,7 +157,7 @@ describe('strongroom serve --scheduler-only', () => {
       const check = await openEngine({ home, now: () => back });
       try {
         const s = await check.execute(`SHOW SCHEDULE ${scheduleId}`);
-        assert.equal((s.rows[0]?.[3] as Date).getTime(), T0 + 80 * MIN);
+        assert.equal((s.rows[0]![3] as Date).getTime(), T0 + 80 * MIN);
         assert.equal((await check.execute("SHOW BACKUPS IN 'external://store'")).rows.length, 5);
       } finally {
         await check.close();
