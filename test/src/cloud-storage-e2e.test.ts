@@ -117,7 +117,19 @@ describe('locality-aware BACKUP across S3, GCS and Azure Blob', () => {
           `no metadata in ${loc}`,
         );
       }
-      assert.ok(!s3.some((p) => p.endsWith('.rows')), 'no span of a domiciled table in the default');
+      // The default store holds no span of a domiciled table: at most the database's own pages (its schema
+      // and free pages, which belong to no table), named with an empty table name in SHOW BACKUP FILES.
+      const files = await f.run(
+        `SHOW BACKUP FILES FROM LATEST IN ('${u.s3}', '${u.gs}', '${u.az}') WITH kms = '${k}'`,
+      );
+      const inDefault = files.rows.filter((r) => r[8] === 'default').map((r) => String(r[2]));
+      for (const span of inDefault)
+        assert.match(span, /^\/defaultdb\/\//, `a table's span in the default: ${span}`);
+      assert.equal(
+        s3.filter((p) => p.endsWith('.rows')).length,
+        inDefault.length,
+        'the default store holds exactly the files SHOW BACKUP FILES places there',
+      );
 
       const missingAsia = await expectCode(
         f.run(

@@ -56,8 +56,10 @@ export interface CleanupResult {
 }
 
 /**
- * Cleans the stores of one collection. `keep` is the directory the calling BACKUP is about to write.
- * Best effort per object: a failure to delete leaves the object for the next run.
+ * Cleans the stores of one collection: `stores[0]` is its default store, which alone holds the manifests;
+ * the others are its locality stores. `keep` is the directory the calling BACKUP is about to write. A
+ * locality store may be shared with other collections, so there a directory is removed only when a job of
+ * this host wrote it and ended, never by age. Best effort per object: what is not removed now is later.
  */
 export async function cleanupCollection(
   ctx: EngineContext,
@@ -67,16 +69,17 @@ export async function cleanupCollection(
   const now = opts.now ?? Date.now();
   const removedDirs: string[] = [];
   let removedTemporaries = 0;
-  for (const store of stores) {
+  const defaultStore = stores[0];
+  if (!defaultStore) return { removedDirs, removedTemporaries };
+  for (const [i, store] of stores.entries()) {
     const name = collectionName(store);
     for (const dir of await layerDirs(store)) {
       opts.signal?.throwIfAborted();
-      if (dir === opts.keep || (await exists(store, `${dir}/${MANIFEST}`))) continue;
+      if (dir === opts.keep || (await exists(defaultStore, `${dir}/${MANIFEST}`))) continue;
       const writer = ctx.jobs.targetWriter(name, dir);
       const t = dirTime(dir);
-      const removable =
-        writer === 'dead' || (writer === undefined && t !== undefined && now - t > ORPHAN_GRACE_MS);
-      if (!removable) continue;
+      const old = i === 0 && writer === undefined && t !== undefined && now - t > ORPHAN_GRACE_MS;
+      if (writer !== 'dead' && !old) continue;
       for (const path of await listAll(store, `${dir}/`)) await store.delete(path).catch(() => undefined);
       removedDirs.push(`${name}/${dir}`);
     }

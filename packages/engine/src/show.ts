@@ -124,7 +124,7 @@ export async function showBackup(
     const rows: ResultValue[][] = [];
     for (const l of b.layers)
       for (const db of l.manifest.databases)
-        for (const t of db.tables)
+        for (const t of db.pages ? [...db.tables, db.pages] : db.tables)
           for (const s of t.spans)
             rows.push([
               `/${db.name}/${t.name}/${pretty(s.lo, 'Min')}`,
@@ -166,7 +166,7 @@ function showFiles(b: OpenedBackup, fileBytes: Map<string, number> | undefined):
     const m = l.manifest;
     const aware = m.localities.length > 1;
     for (const db of m.databases)
-      for (const t of db.tables)
+      for (const t of db.pages ? [...db.tables, db.pages] : db.tables)
         for (const s of t.spans) {
           if (!s.file?.path.startsWith(`${m.dir}/`)) continue;
           const lo = `/${db.name}/${t.name}/${pretty(s.lo, 'Min')}`;

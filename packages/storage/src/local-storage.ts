@@ -30,11 +30,14 @@ export class LocalFileStorage implements ExternalStorage {
   /** Throws unless `file` (or, where it does not exist yet, its nearest existing ancestor) is confined. */
   async #checkConfined(file: string, path: string): Promise<void> {
     if (this.confine === undefined) return;
-    const root = await realpath(this.confine).catch(() => this.confine as string);
+    const confine = this.confine;
     let p = file;
     for (;;) {
+      // Above the confinement root nothing under it exists yet: what is created will be real directories.
+      if (!isInside(confine, p)) return;
       try {
         const real = await realpath(p);
+        const root = await realpath(confine).catch(() => confine);
         if (isInside(root, real)) return;
         break;
       } catch (err) {
