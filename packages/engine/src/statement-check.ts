@@ -12,7 +12,7 @@ import type {
   StringValue,
 } from '@strongroom/sql';
 import { defaultStorageRegistry } from '@strongroom/storage';
-import { LOCALITY_PARAM, parseExternalUri, parseLocalityUris, stripUriParam } from '@strongroom/uri';
+import { LOCALITY_PARAM, parseLocalityUris, stripUriParam } from '@strongroom/uri';
 import { EXTERNAL_SCHEME } from './connections/external-uri.js';
 import { checkJobsQuery } from './jobs/jobs-query.js';
 import { checkScheduleOptions, checkScheduleSecrets } from './schedules/schedule-plan.js';
