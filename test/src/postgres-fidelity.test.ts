@@ -332,7 +332,7 @@ describe('postgres fidelity (issue 13)', () => {
       ]);
       assert.deepEqual(both.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
       const refused = both.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      assert.equal((refused?.reason as { code?: string }).code, 'TARGET_EXISTS');
+      assert.equal((refused?.reason as { code?: string } | undefined)?.code, 'TARGET_EXISTS');
       assert.deepEqual(await pgQuery(c.pg, `${c.db}_c`, 'SELECT * FROM kept'), [['1']]);
     } finally {
       await c.engine.close();
