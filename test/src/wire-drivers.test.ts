@@ -58,7 +58,7 @@ function expected(
 function check(lines: readonly string[], patterns: readonly RegExp[]): void {
   const got = lines.filter((l) => !/^version /.test(l));
   assert.equal(got.length, patterns.length, got.join('\n'));
-  patterns.forEach((p, i) => assert.match(got[i]!, p));
+  for (const [i, p] of patterns.entries()) assert.match(got[i]!, p);
 }
 
 function python(name: string): (t: { skip(m: string): void }) => Promise<void> {

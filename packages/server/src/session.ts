@@ -404,9 +404,17 @@ export class Session {
    */
   private sourceForm(st: Extract<ScriptStatement, { kind: 'forward' }>, kind: TxKind): ScriptStatement {
     if (this.catalog.sourceKind !== 'sqlite') return st;
-    const own = /^\s*(BEGIN(\s+(DEFERRED|IMMEDIATE|EXCLUSIVE))?|COMMIT|END|ROLLBACK)(\s+TRANSACTION)?\s*;?\s*$/i;
+    const own =
+      /^\s*(BEGIN(\s+(DEFERRED|IMMEDIATE|EXCLUSIVE))?|COMMIT|END|ROLLBACK)(\s+TRANSACTION)?\s*;?\s*$/i;
     if (own.test(st.text)) return st;
-    const text = kind === 'begin' ? 'BEGIN' : kind === 'commit' ? 'COMMIT' : kind === 'rollback' ? 'ROLLBACK' : undefined;
+    const text =
+      kind === 'begin'
+        ? 'BEGIN'
+        : kind === 'commit'
+          ? 'COMMIT'
+          : kind === 'rollback'
+            ? 'ROLLBACK'
+            : undefined;
     return text === undefined ? st : { ...st, text };
   }
 
