@@ -4,8 +4,8 @@
 // SHOW BACKUP with a parameter, RESTORE, a syntax error (SQLSTATE and position), a duplicate key (23505),
 // a batch or transaction failing halfway (nothing committed), and cancel. The client programs print one
 // `key value` line per check. They are installed or built by scripts/setup/pg-drivers.sh; with CI=true a
-// missing one fails instead of skipping. node-postgres and postgres.js have tests of their own
-// (wire-clients.test.ts, wire-postgresjs.test.ts).
+// missing one fails instead of skipping. psql, node-postgres and postgres.js have tests of their own
+// (wire-clients.test.ts, wire-psql.test.ts, wire-postgresjs.test.ts).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -111,4 +111,13 @@ test('tokio-postgres: prepare, typed parameters, transaction, cancel token', asy
     return t.skip(unavailable('tokio-postgres client', `${bin} missing (scripts/setup/pg-drivers.sh)`));
   const lines = await scenario(bin, [String(f.server.port)]);
   check(lines, expected('rt', 23, { duplicate: '23505', batch: '23505 2', cancel: '57014 true' }));
+});
+
+test('pgJDBC with its default settings (named statements from the fifth run): batch, cancel', async (t) => {
+  const jar = join(REPO_ROOT, '.tools/pgjdbc/postgresql.jar');
+  if (!existsSync(jar)) return t.skip(unavailable('pgJDBC', `${jar} missing (scripts/setup/pg-clients.sh)`));
+  const classes = join(f.dir, 'jdbc');
+  await run('javac', ['-cp', jar, '-d', classes, join(CLIENTS, 'pgjdbc', 'WireClient.java')]);
+  const lines = await scenario('java', ['-cp', `${jar}:${classes}`, 'WireClient', String(f.server.port)]);
+  check(lines, expected('jt', 23, { duplicate: '23505', batch: '23505 2', cancel: '57014 true' }));
 });

@@ -82,6 +82,8 @@ export class Session {
     private readonly options: SessionOptions = { user: 'root', serverVersion: '16.0' },
   ) {
     this.settings.set('server_version', options.serverVersion);
+    // A SQLite source has one schema per database, and the session's is `main`.
+    if (engine.sourceKind === 'sqlite') this.settings.set('search_path', 'main');
     this.catalog = {
       sourceKind: engine.sourceKind ?? 'sqlite',
       serverVersion: options.serverVersion,
@@ -430,6 +432,7 @@ export class Session {
       this.settings.clear();
       for (const [k, v] of INITIAL_SETTINGS) this.settings.set(k, v);
       this.settings.set('server_version', this.options.serverVersion);
+      if (this.catalog.sourceKind === 'sqlite') this.settings.set('search_path', 'main');
     }
     return result;
   }
