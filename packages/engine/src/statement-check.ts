@@ -4,10 +4,18 @@
 // that check passes never fails at run time for a reason check could have seen.
 import { StrongroomError } from '@strongroom/errors';
 import { defaultKmsRegistry } from '@strongroom/kms';
-import type { ExplainableStatement, JobSelector, Statement, StringValue } from '@strongroom/sql';
+import type {
+  CreateScheduleStatement,
+  ExplainableStatement,
+  JobSelector,
+  Statement,
+  StringValue,
+} from '@strongroom/sql';
 import { defaultStorageRegistry } from '@strongroom/storage';
-import { LOCALITY_PARAM, parseExternalUri, parseLocalityUris, stripUriParam } from '@strongroom/uri';
+import { LOCALITY_PARAM, parseLocalityUris, stripUriParam } from '@strongroom/uri';
+import { EXTERNAL_SCHEME } from './connections/external-uri.js';
 import { checkJobsQuery } from './jobs/jobs-query.js';
+import { checkScheduleOptions, checkScheduleSecrets } from './schedules/schedule-plan.js';
 
 const refuse = (message: string, hint?: string): StrongroomError =>
   new StrongroomError('UNSUPPORTED_STATEMENT', message, hint === undefined ? {} : { hint });
@@ -15,8 +23,8 @@ const refuse = (message: string, hint?: string): StrongroomError =>
 const invalid = (message: string): StrongroomError => new StrongroomError('INVALID_OPTION', message);
 
 const NO_SCHEDULES = refuse(
-  'strongroom has no schedules, so no job belongs to one (CREATE SCHEDULE FOR BACKUP is not supported)',
-  'run BACKUP from cron or another scheduler, and name jobs by ID or with (SELECT job_id FROM [SHOW JOBS] WHERE …)',
+  'FOR SCHEDULES <query> is not supported: name one schedule with FOR SCHEDULE <id>',
+  'SHOW SCHEDULES lists the schedule ids',
 );
 
 /** The job types strongroom runs; `PAUSE ALL <type> JOBS` takes these. */
@@ -24,6 +32,9 @@ export const JOB_TYPES: ReadonlySet<string> = new Set(['backup', 'restore']);
 
 const isTrue = (v: { kind: string; value?: unknown } | undefined): boolean =>
   v !== undefined && v.kind === 'bool' && v.value === true;
+
+/** `external://name`: resolved (and validated) from the stored connection when the statement runs. */
+const isExternal = (uri: string): boolean => uri.toLowerCase().startsWith(`${EXTERNAL_SCHEME}:`);
 
 function literal(v: StringValue | undefined): string | undefined {
   return v?.kind === 'string' ? v.value : undefined;
@@ -33,34 +44,27 @@ function literal(v: StringValue | undefined): string | undefined {
 function checkStorageUris(uris: readonly StringValue[], forBackup = false): void {
   const values = uris.map(literal);
   if (values.some((u) => u === undefined)) return; // placeholders: checked once bound
-  const schemes = new Set(defaultStorageRegistry().schemes);
   const plain = forBackup
     ? (({ defaultUri, byLocality }) => [defaultUri, ...byLocality.values()])(
         parseLocalityUris(values as string[]),
       )
     : (values as string[]).map((u) => stripUriParam(u, LOCALITY_PARAM));
-  for (const uri of plain) checkScheme(uri, schemes, 'storage');
+  const registry = defaultStorageRegistry();
+  for (const uri of plain) if (!isExternal(uri)) registry.validate(uri);
 }
 
 function checkKmsUris(uris: readonly StringValue[] | undefined): void {
-  const schemes = new Set(defaultKmsRegistry().schemes);
+  const registry = defaultKmsRegistry();
   for (const v of uris ?? []) {
     const uri = literal(v);
-    if (uri !== undefined) checkScheme(uri, schemes, 'KMS');
+    if (uri !== undefined && !isExternal(uri)) registry.validate(uri);
   }
-}
-
-function checkScheme(uri: string, schemes: ReadonlySet<string>, what: string): void {
-  const u = parseExternalUri(uri);
-  if (!schemes.has(u.scheme))
-    throw new StrongroomError('UNKNOWN_SCHEME', `unsupported ${what} URI scheme "${u.scheme}"`, {
-      hint: `${what} URIs here use one of: ${[...schemes].sort().join(', ')}`,
-    });
 }
 
 function checkJobs(j: JobSelector): void {
   switch (j.kind) {
     case 'schedule':
+      return;
     case 'schedules':
       throw NO_SCHEDULES;
     case 'all':
@@ -129,10 +133,9 @@ function checkExplainable(s: ExplainableStatement): void {
     }
     case 'show_backups':
       checkStorageUris(s.uris);
-      if (Object.keys(s.options).length > 0)
+      if (s.options.index)
         throw refuse(
-          'SHOW BACKUPS takes no options here: it lists the full backups of a collection without opening them',
-          'options such as kms or check_files go with SHOW BACKUP FROM <subdir> IN <collection>',
+          'SHOW BACKUPS … WITH index is not supported: strongroom keeps no backup index; SHOW BACKUPS lists the full backups it finds',
         );
       return;
     case 'show_backup': {
@@ -191,5 +194,36 @@ function checkExplainable(s: ExplainableStatement): void {
 
 /** Throws the StrongroomError a statement would fail with for a reason visible without running it. */
 export function checkStatement(s: Statement): void {
-  checkExplainable(s.kind === 'explain' ? s.statement : s);
+  switch (s.kind) {
+    case 'explain':
+      checkExplainable(s.statement);
+      return;
+    case 'create_external_connection':
+    case 'show_external_connections':
+    case 'drop_external_connection':
+    case 'show_schedules':
+    case 'show_create_schedule':
+    case 'pause_schedule':
+    case 'resume_schedule':
+    case 'drop_schedule':
+      return;
+    case 'show_backup_connection':
+      checkStorageUris([s.uri]);
+      return;
+    case 'expire_backups':
+      checkStorageUris(s.uris);
+      return;
+    case 'create_schedule':
+      checkSchedule(s);
+      return;
+    default:
+      checkExplainable(s);
+  }
+}
+
+/** A scheduled BACKUP: checked as a BACKUP, and its secrets must come through external connections. */
+function checkSchedule(s: CreateScheduleStatement): void {
+  checkExplainable(s.backup);
+  checkScheduleSecrets(s.backup);
+  checkScheduleOptions(s);
 }
