@@ -245,4 +245,24 @@ describe('issue #18', () => {
       await f.engine.close();
     }
   });
+
+  it('job descriptions name the full backup LATEST resolved to and show KMS URIs as redacted', async () => {
+    const f = await fixture();
+    try {
+      await f.run('CREATE TABLE t (a INTEGER)');
+      const k = f.key('k');
+      await f.run(`BACKUP INTO 'nodelocal://1/c' WITH kms = '${k}'`);
+      const dir = String((await f.run(`SHOW BACKUPS IN 'nodelocal://1/c'`)).rows[0]?.[0]);
+      const id = (await f.run(`BACKUP INTO LATEST IN 'nodelocal://1/c' WITH kms = '${k}'`)).rows[0]?.[0];
+      const job = await f.run(`SHOW JOB ${id}`);
+      assert.equal(job.rows[0]?.[2], `BACKUP INTO '${dir}' IN 'nodelocal://1/c' WITH kms = 'redacted'`);
+      assert.ok(
+        !JSON.stringify((await f.run('SHOW JOBS')).rows, (_k, v) =>
+          typeof v === 'bigint' ? String(v) : v,
+        ).includes(k),
+      );
+    } finally {
+      await f.engine.close();
+    }
+  });
 });
