@@ -90,6 +90,10 @@ describe('issue #18', () => {
       await expectCode(f.run(`PAUSE JOB ${id}`), 'JOB_STATE');
       const listed = await f.run(`SELECT job_id, status FROM [SHOW JOBS] WHERE job_type = 'BACKUP'`);
       assert.deepEqual(listed.rows, [[id, 'succeeded']]);
+      const cte = await f.run(
+        `WITH j AS (SELECT * FROM [SHOW JOBS]) SELECT job_id FROM j WHERE status = 'succeeded'`,
+      );
+      assert.deepEqual(cte.rows, [[id]]);
       const full = await f.run(`SHOW JOB ${id}`);
       assert.deepEqual(
         full.columns.map((c) => c.name),

@@ -25,7 +25,8 @@ export function helpTopic(text: string): string | undefined {
       if (b === 'databases' || b === 'tables') return `SHOW ${b.toUpperCase()}`;
       return b === 'job' || b === 'jobs' ? 'SHOW JOBS' : undefined;
     case 'select':
-      return 'SHOW JOBS'; // an owned SELECT reads [SHOW JOBS]
+    case 'with':
+      return 'SHOW JOBS'; // an owned query reads [SHOW JOBS]
     case 'pause':
     case 'resume':
     case 'cancel':
