@@ -1,5 +1,5 @@
 // What can be known about a statement without running it: forms and options strongroom parses (because
-// CockroachDB does) but refuses, option combinations CockroachDB rejects, URI schemes and syntax, and the
+// CockroachDB does) but refuses, option combinations CockroachDB rejects, storage and KMS URIs as their providers parse them, and the
 // queries of job statements. `strongroom check` and the engine run this same function, so a statement
 // that check passes never fails at run time for a reason check could have seen.
 import { StrongroomError } from '@strongroom/errors';
@@ -14,10 +14,11 @@ const refuse = (message: string, hint?: string): StrongroomError =>
 
 const invalid = (message: string): StrongroomError => new StrongroomError('INVALID_OPTION', message);
 
-const NO_SCHEDULES = refuse(
-  'strongroom has no schedules, so no job belongs to one (CREATE SCHEDULE FOR BACKUP is not supported)',
-  'run BACKUP from cron or another scheduler, and name jobs by ID or with (SELECT job_id FROM [SHOW JOBS] WHERE …)',
-);
+const noSchedules = (): StrongroomError =>
+  refuse(
+    'strongroom has no schedules, so no job belongs to one (CREATE SCHEDULE FOR BACKUP is not supported)',
+    'run BACKUP from cron or another scheduler, and name jobs by ID or with (SELECT job_id FROM [SHOW JOBS] WHERE …)',
+  );
 
 /** The job types strongroom runs; `PAUSE ALL <type> JOBS` takes these. */
 export const JOB_TYPES: ReadonlySet<string> = new Set(['backup', 'restore']);
@@ -54,7 +55,7 @@ function checkJobs(j: JobSelector): void {
   switch (j.kind) {
     case 'schedule':
     case 'schedules':
-      throw NO_SCHEDULES;
+      throw noSchedules();
     case 'all':
       if (!JOB_TYPES.has(j.jobType))
         throw refuse(
