@@ -76,6 +76,11 @@ function checkExplainable(s: ExplainableStatement): void {
       const o = s.options;
       checkStorageUris(s.destination.uris, true);
       checkKmsUris(o.kms);
+      if (s.asOf)
+        throw refuse(
+          'AS OF SYSTEM TIME is not supported on BACKUP',
+          'a backup always captures a consistent snapshot of the present',
+        );
       if (isTrue(o.revisionHistory)) throw refuse('revision_history is not supported yet');
       if (o.incrementalLocation)
         throw refuse('incremental_location is not supported (removed in CockroachDB v26.2)');

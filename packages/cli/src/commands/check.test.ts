@@ -84,6 +84,7 @@ test('check refuses what the engine would refuse before running: schedules, refu
     "ALTER BACKUP '/subdir' ADD NEW_KMS = 'local:///a' WITH OLD_KMS = 'local:///b';",
     "BACKUP INTO 's4://bucket/c';",
     "BACKUP INTO 'nodelocal://1/c?FOO=1';",
+    "BACKUP INTO 'nodelocal://1/c' AS OF SYSTEM TIME '-10s';",
   ].join('\n');
   const code = await main(['check', '-e', script], { stdout, stderr });
   assert.equal(code, 1);
@@ -95,6 +96,7 @@ test('check refuses what the engine would refuse before running: schedules, refu
     `-e[1]:6:1: ALTER BACKUP "/subdir" without IN needs the backup's URI, not a subdirectory`,
     '-e[1]:7:1: unsupported storage scheme "s4" in "s4://bucket/c"',
     '-e[1]:8:1: unknown nodelocal query parameters: FOO',
+    '-e[1]:9:1: AS OF SYSTEM TIME is not supported on BACKUP',
   ]);
-  assert.match(stderr.text, /check: 6 errors in 1 of 1 input\n$/);
+  assert.match(stderr.text, /check: 7 errors in 1 of 1 input\n$/);
 });
