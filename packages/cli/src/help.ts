@@ -51,7 +51,8 @@ export const SERVE_USAGE = `Usage: strongroom serve [options]
 Speaks the PostgreSQL v3 wire protocol, so psql and PostgreSQL drivers send strongroom statements (and
 $1 parameters, e.g. the passphrase); statements strongroom does not own go to the session's own source
 connection. Clients authenticate with SCRAM-SHA-256 against the users file (salted verifiers only).
-Stops on SIGINT/SIGTERM.
+Also runs due backup schedules (any number of serve processes may share a state directory: each
+occurrence runs once). Stops on SIGINT/SIGTERM, after the scheduled jobs it started have ended.
 
 Options:
   --listen HOST:PORT      address to listen on (default 127.0.0.1:26257)
@@ -65,6 +66,9 @@ Options:
   --require-tls           refuse sessions that do not use TLS
   --users FILE            users file (default <home>/users)
   --add-user NAME         add or replace NAME in the users file, password from stdin, then exit
+  --scheduler-only        run due schedules (CREATE SCHEDULE) without listening for clients
+  --no-scheduler          listen for clients without running schedules
+  --schedule-interval S   seconds between scheduler passes (default 15)
   -h, --help              show this help
 
   psql "host=127.0.0.1 port=26257 user=NAME sslmode=require"
@@ -96,7 +100,7 @@ const SYNOPSES: Readonly<Record<string, string>> = {
     [ WITH option [, ...] | WITH OPTIONS ( option [, ...] ) ]
   options: kms, encryption_passphrase, into_db = 'db', new_db_name = 'db', skip_missing_foreign_keys,
            skip_missing_sequences, skip_missing_views, skip_localities_check, schema_only,
-           verify_backup_table_data, detached, incremental_location`,
+           verify_backup_table_data, no_owner, no_privileges, detached, incremental_location`,
   'SHOW BACKUP': `SHOW BACKUP [ SCHEMAS | FILES ] [ FROM ] { LATEST | 'subdir' } IN { 'uri' | ( 'uri' [, ...] ) }
     [ WITH option [, ...] ]
   options: kms, encryption_passphrase, check_files, incremental_location`,

@@ -4,20 +4,28 @@
 // that check passes never fails at run time for a reason check could have seen.
 import { StrongroomError } from '@strongroom/errors';
 import { defaultKmsRegistry } from '@strongroom/kms';
-import type { ExplainableStatement, JobSelector, Statement, StringValue } from '@strongroom/sql';
+import type {
+  CreateScheduleStatement,
+  ExplainableStatement,
+  JobSelector,
+  Statement,
+  StringValue,
+} from '@strongroom/sql';
 import { defaultStorageRegistry } from '@strongroom/storage';
 import { LOCALITY_PARAM, parseLocalityUris, stripUriParam } from '@strongroom/uri';
+import { EXTERNAL_SCHEME } from './connections/external-uri.js';
 import { checkJobsQuery } from './jobs/jobs-query.js';
+import { checkScheduleOptions, checkScheduleSecrets } from './schedules/schedule-plan.js';
 
 const refuse = (message: string, hint?: string): StrongroomError =>
   new StrongroomError('UNSUPPORTED_STATEMENT', message, hint === undefined ? {} : { hint });
 
 const invalid = (message: string): StrongroomError => new StrongroomError('INVALID_OPTION', message);
 
-const noSchedules = (): StrongroomError =>
+const noSchedulesQuery = (): StrongroomError =>
   refuse(
-    'strongroom has no schedules, so no job belongs to one (CREATE SCHEDULE FOR BACKUP is not supported)',
-    'run BACKUP from cron or another scheduler, and name jobs by ID or with (SELECT job_id FROM [SHOW JOBS] WHERE …)',
+    'FOR SCHEDULES <query> is not supported: name one schedule with FOR SCHEDULE <id>',
+    'SHOW SCHEDULES lists the schedule ids',
   );
 
 /** The job types strongroom runs; `PAUSE ALL <type> JOBS` takes these. */
@@ -25,6 +33,9 @@ export const JOB_TYPES: ReadonlySet<string> = new Set(['backup', 'restore']);
 
 const isTrue = (v: { kind: string; value?: unknown } | undefined): boolean =>
   v !== undefined && v.kind === 'bool' && v.value === true;
+
+/** `external://name`: resolved (and validated) from the stored connection when the statement runs. */
+const isExternal = (uri: string): boolean => uri.toLowerCase().startsWith(`${EXTERNAL_SCHEME}:`);
 
 function literal(v: StringValue | undefined): string | undefined {
   return v?.kind === 'string' ? v.value : undefined;
@@ -40,22 +51,23 @@ function checkStorageUris(uris: readonly StringValue[], forBackup = false): void
       )
     : (values as string[]).map((u) => stripUriParam(u, LOCALITY_PARAM));
   const registry = defaultStorageRegistry();
-  for (const uri of plain) registry.validate(uri);
+  for (const uri of plain) if (!isExternal(uri)) registry.validate(uri);
 }
 
 function checkKmsUris(uris: readonly StringValue[] | undefined): void {
   const registry = defaultKmsRegistry();
   for (const v of uris ?? []) {
     const uri = literal(v);
-    if (uri !== undefined) registry.validate(uri);
+    if (uri !== undefined && !isExternal(uri)) registry.validate(uri);
   }
 }
 
 function checkJobs(j: JobSelector): void {
   switch (j.kind) {
     case 'schedule':
+      return;
     case 'schedules':
-      throw noSchedules();
+      throw noSchedulesQuery();
     case 'all':
       if (!JOB_TYPES.has(j.jobType))
         throw refuse(
@@ -188,5 +200,36 @@ function checkExplainable(s: ExplainableStatement): void {
 
 /** Throws the StrongroomError a statement would fail with for a reason visible without running it. */
 export function checkStatement(s: Statement): void {
-  checkExplainable(s.kind === 'explain' ? s.statement : s);
+  switch (s.kind) {
+    case 'explain':
+      checkExplainable(s.statement);
+      return;
+    case 'create_external_connection':
+    case 'show_external_connections':
+    case 'drop_external_connection':
+    case 'show_schedules':
+    case 'show_create_schedule':
+    case 'pause_schedule':
+    case 'resume_schedule':
+    case 'drop_schedule':
+      return;
+    case 'show_backup_connection':
+      checkStorageUris([s.uri]);
+      return;
+    case 'expire_backups':
+      checkStorageUris(s.uris);
+      return;
+    case 'create_schedule':
+      checkSchedule(s);
+      return;
+    default:
+      checkExplainable(s);
+  }
+}
+
+/** A scheduled BACKUP: checked as a BACKUP, and its secrets must come through external connections. */
+function checkSchedule(s: CreateScheduleStatement): void {
+  checkExplainable(s.backup);
+  checkScheduleSecrets(s.backup);
+  checkScheduleOptions(s);
 }

@@ -47,9 +47,10 @@ export const ERROR_CATALOGUE = {
   KMS_UNAVAILABLE: system('58030', true),
   KMS_KEY_NOT_FOUND: user('22023'),
   KMS_KEY_DISABLED: user('55000'),
-  KMS_ACCESS_DENIED: user('28000'),
+  // Not the 28xxx class: drivers raise that as a failed login, and the login did not fail.
+  KMS_ACCESS_DENIED: user('42501'),
   KMS_KEY_MISMATCH: user('22023'),
-  WRONG_KEY: user('28P01'),
+  WRONG_KEY: user('22023'),
   CORRUPTED: system('XX001'),
   /** A layer or full backup this host or an authenticated record knows of is missing (removed, rolled back). */
   ROLLBACK_DETECTED: system('XX001'),
@@ -74,6 +75,12 @@ export const ERROR_CATALOGUE = {
   JOB_NOT_FOUND: user('42704'),
   JOB_STATE: user('55000'),
   CANCELED: user('57014'),
+  // external connections and schedules
+  CONNECTION_NOT_FOUND: user('42704'),
+  CONNECTION_EXISTS: user('42710'),
+  SCHEDULE_NOT_FOUND: user('42704'),
+  SCHEDULE_EXISTS: user('42710'),
+  BACKUP_IN_USE: user('55006'),
   // everything else
   INTERNAL: system('XX000'),
 } as const satisfies Record<string, ErrorSpec>;

@@ -7,6 +7,7 @@ import type {
   BoolValue,
   IntValue,
   JobSelector,
+  Recurrence,
   Statement,
   StringValue,
   TablePattern,
@@ -140,6 +141,10 @@ class Formatter {
     }
   }
 
+  recurrence(r: Recurrence): string {
+    return r.kind === 'never' ? 'NEVER' : r.kind === 'always' ? 'ALWAYS' : this.str(r);
+  }
+
   asOf(t: TimeExpr | undefined): string {
     return t === undefined ? '' : ` AS OF SYSTEM TIME ${this.time(t)}`;
   }
@@ -200,6 +205,45 @@ class Formatter {
         return `SHOW TABLES${s.database === undefined ? '' : ` FROM ${formatName(s.database)}`}`;
       case 'explain':
         return `EXPLAIN ${this.statement(s.statement)}`;
+      case 'create_external_connection': {
+        const ine = s.ifNotExists ? ' IF NOT EXISTS' : '';
+        return `CREATE EXTERNAL CONNECTION${ine} ${this.str(s.name)} AS ${this.str(s.uri, 'uri')}`;
+      }
+      case 'show_external_connections':
+        return s.name === undefined
+          ? 'SHOW EXTERNAL CONNECTIONS'
+          : `SHOW EXTERNAL CONNECTION ${this.str(s.name)}`;
+      case 'drop_external_connection':
+        return `DROP EXTERNAL CONNECTION ${this.str(s.name)}`;
+      case 'show_backup_connection':
+        return `SHOW BACKUP CONNECTION ${this.str(s.uri, 'uri')}`;
+      case 'create_schedule': {
+        const ine = s.ifNotExists ? ' IF NOT EXISTS' : '';
+        const label = s.label === undefined ? '' : ` ${this.str(s.label)}`;
+        const full = s.fullBackup === undefined ? '' : ` FULL BACKUP ${this.recurrence(s.fullBackup)}`;
+        const opts = s.scheduleOptions.map((o) =>
+          o.value === undefined ? o.name : `${o.name} = ${this.str(o.value)}`,
+        );
+        const with_ = opts.length === 0 ? '' : ` WITH SCHEDULE OPTIONS ${opts.join(', ')}`;
+        return `CREATE SCHEDULE${ine}${label} FOR ${this.statement(s.backup)} RECURRING ${this.recurrence(s.recurring)}${full}${with_}`;
+      }
+      case 'show_schedules':
+        return s.scheduleId === undefined ? 'SHOW SCHEDULES' : `SHOW SCHEDULE ${this.int(s.scheduleId)}`;
+      case 'show_create_schedule':
+        return s.scheduleId === undefined
+          ? 'SHOW CREATE ALL SCHEDULES'
+          : `SHOW CREATE SCHEDULE ${this.int(s.scheduleId)}`;
+      case 'pause_schedule':
+      case 'resume_schedule':
+      case 'drop_schedule':
+        return `${s.kind.slice(0, -9).toUpperCase()} SCHEDULE ${this.int(s.scheduleId)}`;
+      case 'expire_backups': {
+        const opts = [
+          ...(s.keepFull === undefined ? [] : [`keep_full = ${this.int(s.keepFull)}`]),
+          ...(s.olderThan === undefined ? [] : [`older_than = ${this.str(s.olderThan)}`]),
+        ];
+        return `EXPIRE BACKUPS IN ${this.list(s.uris, 'uri')} WITH OPTIONS (${opts.join(', ')})`;
+      }
       default:
         return assertNever(s, 'statement');
     }

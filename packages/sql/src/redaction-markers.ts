@@ -71,7 +71,22 @@ export function redactionMarkers(ast: Statement): RedactionMarker[] {
     case 'select_jobs':
     case 'show_databases':
     case 'show_tables':
+    case 'show_external_connections':
+    case 'drop_external_connection':
+    case 'show_schedules':
+    case 'show_create_schedule':
+    case 'pause_schedule':
+    case 'resume_schedule':
+    case 'drop_schedule':
       return [];
+    case 'create_external_connection':
+      return uris([ast.uri]);
+    case 'show_backup_connection':
+      return uris([ast.uri]);
+    case 'create_schedule':
+      return redactionMarkers(ast.backup);
+    case 'expire_backups':
+      return uris(ast.uris);
   }
 }
 
