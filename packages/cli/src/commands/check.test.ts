@@ -72,13 +72,13 @@ test('check with the real parser: a repeated option is a positioned error (issue
   );
 });
 
-test('check refuses what the engine would refuse before running: schedules, refused options, URIs, job queries (issue #18)', async () => {
+test('check refuses what the engine would refuse before running: schedule queries, refused options, URIs, job queries (issue #18)', async () => {
   const stdout = new Sink();
   const stderr = new Sink();
   const script = [
     'PAUSE ALL BACKUP JOBS;',
     "PAUSE JOBS (SELECT job_id FROM [SHOW JOBS] WHERE status = 'running') WITH REASON = 'disk';",
-    'SHOW JOBS FOR SCHEDULE 4;',
+    'SHOW JOBS FOR SCHEDULES SELECT 4;',
     "RESTORE FROM LATEST IN 'nodelocal://1/x' WITH remove_regions;",
     'SELECT nope FROM [SHOW JOBS];',
     "ALTER BACKUP '/subdir' ADD NEW_KMS = 'local:///a' WITH OLD_KMS = 'local:///b';",
@@ -90,7 +90,7 @@ test('check refuses what the engine would refuse before running: schedules, refu
   assert.equal(code, 1);
   const heads = stderr.text.split('\n').filter((l) => l.startsWith('-e[1]:'));
   assert.deepEqual(heads, [
-    '-e[1]:3:1: strongroom has no schedules, so no job belongs to one (CREATE SCHEDULE FOR BACKUP is not supported)',
+    '-e[1]:3:1: FOR SCHEDULES <query> is not supported: name one schedule with FOR SCHEDULE <id>',
     '-e[1]:4:1: remove_regions is not supported: SQLite and PostgreSQL sources have no regions',
     '-e[1]:5:1: invalid query over [SHOW JOBS]: no such column: nope',
     `-e[1]:6:1: ALTER BACKUP "/subdir" without IN needs the backup's URI, not a subdirectory`,
