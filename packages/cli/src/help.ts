@@ -115,11 +115,22 @@ const SYNOPSES: Readonly<Record<string, string>> = {
   'ALTER BACKUP': `ALTER BACKUP { LATEST | 'subdir' } [ IN 'uri' ]
     ADD NEW_KMS = { 'uri' | ( 'uri' [, ...] ) }
     WITH OLD_KMS = { 'uri' | ( 'uri' [, ...] ) }`,
-  'SHOW JOBS': `SHOW JOBS
-SHOW JOB job_id`,
-  'PAUSE JOB': `PAUSE JOB job_id`,
-  'RESUME JOB': `RESUME JOB job_id`,
-  'CANCEL JOB': `CANCEL JOB job_id`,
+  'SHOW JOBS': `SHOW JOBS [ select ]
+SHOW JOBS WHEN COMPLETE select
+SHOW JOB [ WHEN COMPLETE ] job_id
+SELECT … FROM [SHOW JOBS] WHERE …
+  select: ( SELECT job_id FROM [SHOW JOBS] WHERE … ), run by SQLite over the jobs`,
+  'PAUSE JOB': `PAUSE JOB job_id [ WITH REASON = 'text' ]
+PAUSE JOBS select [ WITH REASON = 'text' ]
+PAUSE ALL { BACKUP | RESTORE } JOBS`,
+  'RESUME JOB': `RESUME JOB job_id
+RESUME JOBS select
+RESUME ALL { BACKUP | RESTORE } JOBS`,
+  'CANCEL JOB': `CANCEL JOB job_id
+CANCEL JOBS select
+CANCEL ALL { BACKUP | RESTORE } JOBS`,
+  'SHOW DATABASES': `SHOW DATABASES`,
+  'SHOW TABLES': `SHOW TABLES [ FROM database ]`,
   EXPLAIN: `EXPLAIN statement
   prints the job plan of an owned statement (BACKUP, RESTORE, SHOW BACKUP, ALTER BACKUP, …); runs nothing`,
 };

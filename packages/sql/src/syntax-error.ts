@@ -22,7 +22,11 @@ export function helpTopic(text: string): string | undefined {
       return b === 'backup' ? 'ALTER BACKUP' : undefined;
     case 'show':
       if (b === 'backup' || b === 'backups') return 'SHOW BACKUP';
+      if (b === 'databases' || b === 'tables') return `SHOW ${b.toUpperCase()}`;
       return b === 'job' || b === 'jobs' ? 'SHOW JOBS' : undefined;
+    case 'select':
+    case 'with':
+      return 'SHOW JOBS'; // an owned query reads [SHOW JOBS]
     case 'pause':
     case 'resume':
     case 'cancel':
