@@ -302,6 +302,46 @@ describe('backup schedules', () => {
     }
   });
 
+  it('ALTER BACKUP SCHEDULE changes both schedules of a pair; EXECUTE FULL IMMEDIATELY runs now', async () => {
+    const now = T0 + 7 * MIN;
+    const f = await fixture({ now: () => now });
+    try {
+      await demo(f);
+      await f.run(`CREATE EXTERNAL CONNECTION k2 AS '${f.key('k2')}'`);
+      await f.run("CREATE EXTERNAL CONNECTION other AS 'nodelocal://1/other'");
+      const r = await f.run(
+        "CREATE SCHEDULE s FOR BACKUP INTO 'external://store' WITH kms = 'external://k' RECURRING '@hourly'",
+      );
+      const incId = r.rows[0]?.[0] as bigint;
+      const altered = await f.run(
+        `ALTER BACKUP SCHEDULE ${incId} SET LABEL 'renamed', SET RECURRING '*/30 * * * *', SET FULL BACKUP '@weekly', SET SCHEDULE OPTION on_execution_failure = 'pause', SET WITH kms = 'external://k2', SET INTO 'external://other'`,
+      );
+      assert.equal(altered.rows.length, 2);
+      const create = await f.run(`SHOW CREATE SCHEDULE ${incId}`);
+      assert.equal(
+        create.rows[0]?.[1],
+        "CREATE SCHEDULE 'renamed' FOR BACKUP INTO 'external://other' WITH kms = 'external://k2' RECURRING '*/30 * * * *' FULL BACKUP '@weekly' WITH SCHEDULE OPTIONS on_execution_failure = 'pause', on_previous_running = 'wait'",
+      );
+      await expectCode(
+        f.run(`ALTER BACKUP SCHEDULE ${incId} SET WITH encryption_passphrase = 'pw'`),
+        'INVALID_OPTION',
+      );
+      await expectCode(
+        f.run(`ALTER BACKUP SCHEDULE ${incId} SET FULL BACKUP ALWAYS`),
+        'UNSUPPORTED_STATEMENT',
+      );
+      await expectCode(f.run('ALTER BACKUP SCHEDULE 42 EXECUTE IMMEDIATELY'), 'SCHEDULE_NOT_FOUND');
+      await f.run(`ALTER BACKUP SCHEDULE ${incId} EXECUTE FULL IMMEDIATELY`);
+      const ran = await pass(f.engine, now);
+      assert.equal(ran.started.length, 1);
+      await jobsDone(f);
+      assert.equal((await f.run("SHOW BACKUPS IN 'external://other'")).rows.length, 1);
+      await f.run("SHOW BACKUP FROM LATEST IN 'external://other' WITH kms = 'external://k2'");
+    } finally {
+      await f.engine.close();
+    }
+  });
+
   it('missed occurrences run once when the scheduler is back', async () => {
     const f = await fixture({ now: () => T0 });
     try {
