@@ -72,13 +72,13 @@ test('check with the real parser: a repeated option is a positioned error (issue
   );
 });
 
-test('check refuses what the engine would refuse before running: schedules, refused options, URIs, job queries (issue #18)', async () => {
+test('check refuses what the engine would refuse before running: schedules, refused options, URIs, job queries (issues #18, #19)', async () => {
   const stdout = new Sink();
   const stderr = new Sink();
   const script = [
     'PAUSE ALL BACKUP JOBS;',
     "PAUSE JOBS (SELECT job_id FROM [SHOW JOBS] WHERE status = 'running') WITH REASON = 'disk';",
-    'SHOW JOBS FOR SCHEDULE 4;',
+    "CREATE SCHEDULE FOR BACKUP INTO 'nodelocal://1/x' WITH encryption_passphrase = 'pw' RECURRING '@daily';",
     "RESTORE FROM LATEST IN 'nodelocal://1/x' WITH remove_regions;",
     'SELECT nope FROM [SHOW JOBS];',
     "ALTER BACKUP '/subdir' ADD NEW_KMS = 'local:///a' WITH OLD_KMS = 'local:///b';",
@@ -88,7 +88,7 @@ test('check refuses what the engine would refuse before running: schedules, refu
   assert.equal(code, 1);
   const heads = stderr.text.split('\n').filter((l) => l.startsWith('-e[1]:'));
   assert.deepEqual(heads, [
-    '-e[1]:3:1: strongroom has no schedules, so no job belongs to one (CREATE SCHEDULE FOR BACKUP is not supported)',
+    '-e[1]:3:1: a scheduled backup cannot use encryption_passphrase: a schedule stores its statement, and a passphrase must not be stored',
     '-e[1]:4:1: remove_regions is not supported: SQLite and PostgreSQL sources have no regions',
     '-e[1]:5:1: invalid query over [SHOW JOBS]: no such column: nope',
     `-e[1]:6:1: ALTER BACKUP "/subdir" without IN needs the backup's URI, not a subdirectory`,
