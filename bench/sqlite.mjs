@@ -8,7 +8,7 @@
 // incrementals after 1 % of the rows changed in one key range, 1 % appended and 1 % changed at random,
 // each backed up as pages and, on a second chain, as rows (STRONGROOM_SPANS=rows), with the bytes each
 // stores. Usage: npm run bench:sqlite  (BENCH_ROWS=700000 for a quick run; BENCH_DIR keeps the generated
-// database between runs, default $TMPDIR/strongroom-bench-sqlite).
+// database between runs, default $TMPDIR/strongroom-bench-sqlite; BENCH_KEEP=1 keeps the run's files).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -267,5 +267,6 @@ try {
   ];
   console.log(lines.join('\n'));
 } finally {
-  rmSync(S, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP) console.error(`bench: kept ${S}`);
+  else rmSync(S, { recursive: true, force: true });
 }

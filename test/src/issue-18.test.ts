@@ -2,7 +2,7 @@
 // refused unless skip_missing_foreign_keys, a cluster restore needs an empty home, the job statements that
 // `check` accepts run, and job control on a job already in the requested state does nothing.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkStatement } from '@strongroom/engine';
@@ -179,6 +179,71 @@ describe('issue #18', () => {
       await f.run(`ALTER BACKUP LATEST IN 'nodelocal://1/c' ADD NEW_KMS = '${c}' WITH OLD_KMS = '${b}'`);
       assert.ok(existsSync(join(full, 'ENCRYPTION-INFO-3')));
       await f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c' WITH kms = '${c}'`);
+    } finally {
+      await f.engine.close();
+    }
+  });
+
+  it("CockroachDB's messages: encrypted without a key, appending tables to a cluster backup, missing files", async () => {
+    const f = await fixture();
+    try {
+      await f.run('CREATE TABLE t (a INTEGER)');
+      await f.run('INSERT INTO t VALUES (1)');
+      const k = f.key('k');
+      await f.run(`BACKUP INTO 'nodelocal://1/c' WITH kms = '${k}'`);
+      const enc = await expectCode(
+        f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c'`),
+        'ENCRYPTION_REQUIRED',
+      );
+      assert.equal(
+        enc.message,
+        'file appears encrypted -- try specifying one of "encryption_passphrase" or "kms"',
+      );
+      const app = await expectCode(
+        f.run(`BACKUP TABLE t INTO LATEST IN 'nodelocal://1/c' WITH kms = '${k}'`),
+        'INCOMPATIBLE_CHAIN',
+      );
+      assert.equal(app.message, 'cannot append a backup of specific tables or databases to a cluster backup');
+      const data = walk(join(f.extern, 'c')).filter((p) => p.endsWith('.rows'));
+      assert.ok(data.length > 0);
+      for (const p of data) rmSync(p);
+      const miss = await expectCode(
+        f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c' WITH kms = '${k}', check_files`),
+        'CORRUPTED',
+      );
+      assert.match(
+        miss.message,
+        /^The following files are missing from the backup:\n\tnodelocal:\/\/1\/c\/\S+\.rows/,
+      );
+    } finally {
+      await f.engine.close();
+    }
+  });
+
+  it('SHOW BACKUP: skip size shows 0 sizes and rows, RANGES has start_key/end_key, times are TIMESTAMP', async () => {
+    const f = await fixture();
+    try {
+      await f.run('CREATE TABLE t (a INTEGER)');
+      await f.run('INSERT INTO t VALUES (1), (2)');
+      await f.run(`BACKUP INTO 'nodelocal://1/c'`);
+      const full = await f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c'`);
+      const t = full.rows.find((r) => r[2] === 't')!;
+      assert.equal(t[8], 2);
+      assert.ok(Number(t[7]) > 0);
+      assert.deepEqual(
+        full.columns.filter((c) => c.name.endsWith('_time')).map((c) => c.type),
+        ['timestamp', 'timestamp'],
+      );
+      const skipped = await f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c' WITH skip size`);
+      const s = skipped.rows.find((r) => r[2] === 't')!;
+      assert.deepEqual([s[7], s[8]], [0, 0]);
+      const ranges = await f.run(`SHOW BACKUP RANGES FROM LATEST IN 'nodelocal://1/c'`);
+      assert.deepEqual(
+        ranges.columns.map((c) => c.name),
+        ['start_pretty', 'end_pretty', 'start_key', 'end_key'],
+      );
+      const r = ranges.rows.find((x) => String(x[0]).startsWith('/defaultdb/t/'))!;
+      assert.equal(Buffer.from(r[2] as Uint8Array).toString(), r[0]);
     } finally {
       await f.engine.close();
     }

@@ -1,7 +1,8 @@
 // Issue 13: a PostgreSQL database BACKUP keeps everything a database-level pg_dump keeps. A fixture with
 // every object kind (owners, grants on every object kind, default privileges, large objects with owners,
-// grants and comments, publications, event triggers, collations, text search, casts, operators, an
-// extension at an old version, partitions, policies...) is backed up and restored, and pg_dump of source
+// grants and comments, publications, event triggers, collations, text search, casts, operators,
+// extensions at an old version, one with a configuration table (scripts/setup/postgres.sh installs it),
+// partitions, policies...) is backed up and restored, and pg_dump of source
 // and restore must be equal: --schema-only (with owners and ACLs), --data-only (with large objects) and
 // the pre-data section with large objects' metadata; after a full backup and again after an incremental
 // that changed grants, owners and large objects. Missing roles fail the restore before anything is
@@ -26,6 +27,8 @@ GRANT CREATE ON SCHEMA public TO sr_writer;
 CREATE EXTENSION citext VERSION '1.4';
 COMMENT ON EXTENSION citext IS 'case-insensitive text, an old version';
 CREATE EXTENSION btree_gist;
+CREATE EXTENSION strongroom_config_test VERSION '1.0';
+INSERT INTO strongroom_settings VALUES ('mine', 'a user row', false);
 CREATE TYPE app.mood AS ENUM ('sad', 'ok');
 ALTER TYPE app.mood OWNER TO sr_owner;
 REVOKE USAGE ON TYPE app.mood FROM PUBLIC;
@@ -48,6 +51,27 @@ CREATE FUNCTION app.pair_eq(app.pair, app.pair) RETURNS bool LANGUAGE sql IMMUTA
 CREATE OPERATOR app.=== (LEFTARG = app.pair, RIGHTARG = app.pair, FUNCTION = app.pair_eq);
 COMMENT ON OPERATOR app.=== (app.pair, app.pair) IS 'same a';
 CREATE AGGREGATE app.longest(text) (SFUNC = pg_catalog.textcat, STYPE = text);
+CREATE PROCEDURE app.bump() LANGUAGE plpgsql AS $$ BEGIN UPDATE plain SET body = body; END $$;
+REVOKE EXECUTE ON PROCEDURE app.bump() FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE app.bump() TO sr_writer;
+CREATE TYPE app.floatrange AS RANGE (subtype = float8);
+CREATE FUNCTION app.rev_cmp(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT btint4cmp($2, $1)';
+CREATE OPERATOR CLASS app.int_rev FOR TYPE int USING btree AS
+  OPERATOR 1 >, OPERATOR 2 >=, OPERATOR 3 =, OPERATOR 4 <=, OPERATOR 5 <, FUNCTION 1 app.rev_cmp(int, int);
+CREATE CONVERSION app.latin_to_utf8 FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
+CREATE EXTENSION postgres_fdw;
+CREATE SERVER elsewhere FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', dbname 'nowhere');
+ALTER SERVER elsewhere OWNER TO sr_owner;
+GRANT USAGE ON FOREIGN SERVER elsewhere TO sr_reader;
+CREATE USER MAPPING FOR sr_reader SERVER elsewhere OPTIONS (user 'fake-remote-user');
+CREATE FOREIGN TABLE app.remote (id int) SERVER elsewhere OPTIONS (table_name 'remote');
+GRANT SELECT ON app.remote TO sr_reader;
+CREATE TABLE app.base (id int);
+CREATE TABLE app.child (extra text) INHERITS (app.base);
+INSERT INTO app.child VALUES (1, 'inherited');
+CREATE UNLOGGED TABLE app.scratch (id int PRIMARY KEY, v app.floatrange);
+INSERT INTO app.scratch VALUES (1, '[1.5,2.5)');
+CREATE INDEX scratch_rev ON app.scratch (id app.int_rev);
 CREATE FUNCTION app.secret() RETURNS int LANGUAGE sql AS $$ SELECT 42 $$;
 ALTER FUNCTION app.secret() OWNER TO sr_owner;
 REVOKE EXECUTE ON FUNCTION app.secret() FROM PUBLIC;
@@ -100,6 +124,7 @@ INSERT INTO app.film (title, m, n, poster, p) VALUES
   ('Brazil', 'sad', 2, lo_from_bytea(424202, convert_to(repeat('poster-', 400000), 'UTF8')), NULL),
   ('Empty', NULL, NULL, lo_from_bytea(424203, ''), NULL);
 INSERT INTO plain VALUES (1, 'one', 1);
+CREATE RULE plain_keep AS ON DELETE TO plain WHERE old.id < 0 DO INSTEAD NOTHING;
 INSERT INTO app.events VALUES (1, 'eu', '[2024-01-01,2024-01-02)');
 REFRESH MATERIALIZED VIEW app.mood_counts;
 ALTER LARGE OBJECT 424201 OWNER TO sr_owner;
@@ -209,6 +234,11 @@ describe('postgres fidelity (issue 13)', () => {
         await pgQuery(c.pg, `${c.db}_f`, "SELECT extversion FROM pg_extension WHERE extname = 'citext'"),
         [['1.4']],
       );
+      // An extension's configuration table has its script's rows and the user's (pg_dump's data shows
+      // only the user's); its version is the source's (1.1 would add a row).
+      const settings = 'SELECT * FROM strongroom_settings ORDER BY 1';
+      assert.deepEqual(await pgQuery(c.pg, `${c.db}_f`, settings), await pgQuery(c.pg, c.db, settings));
+      assert.equal((await pgQuery(c.pg, c.db, settings)).length, 2);
       // Large objects keep their OIDs, bytes, owners and grants.
       const los =
         'SELECT oid, lomowner::regrole, lomacl, md5(lo_get(oid)) FROM pg_largeobject_metadata ORDER BY 1';
@@ -231,7 +261,8 @@ describe('postgres fidelity (issue 13)', () => {
          SELECT lo_put(424202, 5, '\\x41424344');
          GRANT SELECT ON LARGE OBJECT 424203 TO PUBLIC;
          SELECT lo_unlink(424201);
-         UPDATE app.film SET poster = NULL WHERE title = 'Alien';`,
+         UPDATE app.film SET poster = NULL WHERE title = 'Alien';
+         INSERT INTO strongroom_settings VALUES ('later', 'another user row', false);`,
       );
       await c.run(`BACKUP DATABASE ${c.db} INTO LATEST IN ${dest} WITH kms = '${c.key}'`);
       await c.run(
@@ -239,6 +270,7 @@ describe('postgres fidelity (issue 13)', () => {
       );
       assertSameDumps(c.pg, c.db, `${c.db}_i`);
       assert.deepEqual(await pgQuery(c.pg, `${c.db}_i`, los), await pgQuery(c.pg, c.db, los));
+      assert.deepEqual(await pgQuery(c.pg, `${c.db}_i`, settings), await pgQuery(c.pg, c.db, settings));
       // The first restore is untouched by the second, and differs from the changed source.
       assert.throws(() => assertSameDumps(c.pg, c.db, `${c.db}_f`), /differs/);
     } finally {
@@ -289,6 +321,40 @@ describe('postgres fidelity (issue 13)', () => {
         [['postgres', null]],
       );
       assert.deepEqual(await pgQuery(c.pg, `${c.db}_r`, 'SELECT * FROM kept'), [['1']]);
+    } finally {
+      await c.engine.close();
+    }
+  });
+
+  it('restores large objects under their OIDs, and refuses before writing when one is taken', async (t) => {
+    if (skip) return t.skip(skip);
+    const c = await setup(
+      `SELECT lo_from_bytea(500001, 'first'); SELECT lo_from_bytea(500002, 'second');
+       ALTER LARGE OBJECT 500002 OWNER TO sr_reader; COMMENT ON LARGE OBJECT 500002 IS 'two';`,
+    );
+    try {
+      const dest = `'nodelocal://1/lo'`;
+      await c.run(`BACKUP DATABASE ${c.db} INTO ${dest} WITH kms = '${c.key}'`);
+      const shown = await c.run(`SHOW BACKUP FROM LATEST IN ${dest} WITH kms = '${c.key}'`);
+      assert.ok(JSON.stringify(shown).includes('pg_largeobject'), 'large objects are listed as a table');
+      await pgQuery(c.pg, 'postgres', `CREATE DATABASE ${c.db}_taken`);
+      await pgQuery(c.pg, 'postgres', `CREATE DATABASE ${c.db}_free`);
+      await pgQuery(c.pg, `${c.db}_taken`, "SELECT lo_from_bytea(500002, 'mine')");
+      const restoreInto = (db: string) =>
+        c.run(
+          `RESTORE TABLE ${c.db}.pg_catalog.pg_largeobject FROM LATEST IN ${dest} WITH kms = '${c.key}', into_db = '${db}'`,
+        );
+      await assert.rejects(
+        restoreInto(`${c.db}_taken`),
+        (e: { code?: string; message?: string }) =>
+          e.code === 'TARGET_EXISTS' && /large object 500002 already exists/.test(e.message ?? ''),
+      );
+      const los =
+        'SELECT oid, lomowner::regrole, convert_from(lo_get(oid), $$UTF8$$), obj_description(oid, $$pg_largeobject$$) FROM pg_largeobject_metadata ORDER BY 1';
+      assert.deepEqual(await pgQuery(c.pg, `${c.db}_taken`, los), [['500002', 'postgres', 'mine', null]]);
+      await restoreInto(`${c.db}_free`);
+      assert.deepEqual(await pgQuery(c.pg, `${c.db}_free`, los), await pgQuery(c.pg, c.db, los));
+      assert.equal((await pgQuery(c.pg, c.db, los)).length, 2);
     } finally {
       await c.engine.close();
     }

@@ -231,7 +231,7 @@ describe('postgres source', () => {
       )) as string[][];
       const big = ranges.filter((r) => (r[0] as string).startsWith(`/${c.db}/big/`));
       assert.ok(big.length >= 3, JSON.stringify(ranges));
-      assert.deepEqual(big[0], [`/${c.db}/big/Min`, big[1]?.[0]]);
+      assert.deepEqual(big[0]?.slice(0, 2), [`/${c.db}/big/Min`, big[1]?.[0]]);
       assert.match(big[1]?.[0] ?? '', new RegExp(`^/${c.db}/big/page [0-9]+$`));
       assert.ok(!ranges.flat().some((v) => v.includes('\u0000')));
       await pgQuery(

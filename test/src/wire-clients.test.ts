@@ -65,7 +65,7 @@ test('node-postgres: simple and extended protocol, TLS + SCRAM', async () => {
     });
     await assert.rejects(
       c.query("SHOW BACKUP FROM LATEST IN 'nodelocal://1/node' WITH encryption_passphrase = $1", ['wrong']),
-      { code: '28P01' },
+      { code: '22023' },
     );
     await assert.rejects(c.query('SELECT * FROM no_such_table'), { code: '42P01' });
     // The session is still usable after errors in both protocols.

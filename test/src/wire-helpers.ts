@@ -31,7 +31,7 @@ export async function startWireServer(options: Partial<ServerOptions> = {}): Pro
     tls: { cert: readFileSync(cert), key: readFileSync(key) },
     requireTls: true,
     users: new Map([[USER, makeVerifier(PASSWORD)]]),
-    openEngine: () => openEngine({ home }),
+    openEngine: (info) => openEngine({ home, user: info.user }),
     ...options,
   });
   return { home, dir, server, certPath: cert };

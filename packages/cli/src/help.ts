@@ -100,7 +100,7 @@ const SYNOPSES: Readonly<Record<string, string>> = {
     [ WITH option [, ...] | WITH OPTIONS ( option [, ...] ) ]
   options: kms, encryption_passphrase, into_db = 'db', new_db_name = 'db', skip_missing_foreign_keys,
            skip_missing_sequences, skip_missing_views, skip_localities_check, schema_only,
-           verify_backup_table_data, detached, incremental_location`,
+           verify_backup_table_data, no_owner, no_privileges, detached, incremental_location`,
   'SHOW BACKUP': `SHOW BACKUP [ SCHEMAS | FILES ] [ FROM ] { LATEST | 'subdir' } IN { 'uri' | ( 'uri' [, ...] ) }
     [ WITH option [, ...] ]
   options: kms, encryption_passphrase, check_files, incremental_location`,

@@ -2,7 +2,10 @@
 // the REPL and in scripts alike. Each returns 'quit' or an exit status (0 ok), so a failing `\i` or `\!`
 // stops a script just like a failing statement.
 import { dirname, resolve } from 'node:path';
+import { describeTable, listDatabases, listTables } from './catalog.js';
 import { META_HELP, statementHelp } from './help.js';
+import { renderResult } from './output/render.js';
+import { renderOptions, show } from './output-show.js';
 import type { Session } from './session.js';
 
 export type MetaResult = 'quit' | number;
@@ -14,6 +17,8 @@ export interface MetaContext {
   readonly depth: number;
   /** Runs an included file with the same session. */
   readonly include: (text: string, name: string, depth: number) => Promise<number>;
+  /** The REPL's statement buffer, for `\p` and `\r` (absent in scripts). */
+  readonly buffer?: { readonly text: string; reset(): void };
 }
 
 const MAX_INCLUDE_DEPTH = 16;
@@ -46,16 +51,72 @@ export async function runMeta(session: Session, line: string, ctx: MetaContext):
       session.stdout.write(text);
       return 0;
     }
-    case 'x':
-    case 'timing': {
-      const key = name === 'x' ? 'expanded' : 'timing';
-      const value = onOff(arg || undefined, session.settings[key]);
-      if (value === undefined) return err(`\\${name}: expected on or off, not "${arg}"`);
-      session.settings[key] = value;
-      const label = name === 'x' ? 'Expanded display' : 'Timing';
-      session.stderr.write(`${label} is ${value ? 'on' : 'off'}.\n`);
+    case 'x': {
+      if (/^auto$/i.test(arg)) {
+        session.settings.expanded = 'auto';
+        session.stderr.write('Expanded display is used automatically.\n');
+        return 0;
+      }
+      const value = onOff(arg || undefined, session.settings.expanded === true);
+      if (value === undefined) return err(`\\x: expected on, off or auto, not "${arg}"`);
+      session.settings.expanded = value;
+      session.stderr.write(`Expanded display is ${value ? 'on' : 'off'}.\n`);
       return 0;
     }
+    case 'timing': {
+      const value = onOff(arg || undefined, session.settings.timing);
+      if (value === undefined) return err(`\\timing: expected on or off, not "${arg}"`);
+      session.settings.timing = value;
+      session.stderr.write(`Timing is ${value ? 'on' : 'off'}.\n`);
+      return 0;
+    }
+    case 'pset': {
+      const [option, value] = arg.split(/\s+/);
+      if (option !== 'pager') return err(`\\pset: only "pager" can be set here (\\pset pager on|off|always)`);
+      const current = session.settings.pager ?? 'on';
+      const next = /^always$/i.test(value ?? '')
+        ? 'always'
+        : onOff(value || undefined, current !== 'off') === undefined
+          ? undefined
+          : onOff(value || undefined, current !== 'off')
+            ? 'on'
+            : 'off';
+      if (next === undefined) return err(`\\pset pager: expected on, off or always, not "${value}"`);
+      session.settings.pager = next;
+      session.stderr.write(
+        next === 'off'
+          ? 'Pager usage is off.\n'
+          : next === 'always'
+            ? 'Pager is always used.\n'
+            : 'Pager is used for long output.\n',
+      );
+      return 0;
+    }
+    case 'l':
+    case 'dt':
+    case 'd': {
+      try {
+        const rs =
+          name === 'l'
+            ? await listDatabases(session)
+            : name === 'dt' || arg === ''
+              ? await listTables(session)
+              : await describeTable(session, arg);
+        await show(session, renderResult(rs, renderOptions(session)));
+        return 0;
+      } catch (e) {
+        return err(`\\${name}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    case 'p':
+      if (ctx.buffer === undefined) return err('\\p: no query buffer in a script');
+      session.stdout.write(ctx.buffer.text === '' ? 'Query buffer is empty.\n' : `${ctx.buffer.text}\n`);
+      return 0;
+    case 'r':
+      if (ctx.buffer === undefined) return err('\\r: no query buffer in a script');
+      ctx.buffer.reset();
+      session.stderr.write('Query buffer reset (cleared).\n');
+      return 0;
     case 'i':
     case 'ir': {
       if (arg === '') return err(`\\${name}: missing file name`);

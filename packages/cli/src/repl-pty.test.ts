@@ -49,7 +49,7 @@ test('the REPL in a pseudo-terminal', {
   );
   await send('SELECT sleep;\r', /SELECT sleep;/);
   await new Promise((r) => setTimeout(r, 200));
-  await send('\x03', /ERROR: query canceled\r\n[\s\S]*strongroom> /);
+  await send('\x03', /ERROR: canceling statement due to user request\r\n[\s\S]*strongroom> /);
   await send('SELECT\r', / {8}-> /);
   await send('\x03', /\^C\r?\n[\s\S]*strongroom> /);
   await send('BACKUP DATA\t', /BACKUP DATABASE/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { completeLine } from './repl.js';
+import { completeInput } from './completion.js';
 import { CONTINUATION_PROMPT, PROMPT, ReplSession } from './repl-session.js';
 import type { Session } from './session.js';
 import { fakeSql } from './testing/fake-sql.js';
@@ -76,9 +76,64 @@ test('errors print ERROR: without stopping the shell; Ctrl-C clears the open sta
   assert.equal(s.session.settings.expanded, true);
 });
 
-test('completion offers backslash commands and keywords in the case being typed', () => {
-  assert.deepEqual(completeLine(fakeSql, '', '\\ti'), [['\\timing'], '\\ti']);
-  assert.deepEqual(completeLine(fakeSql, '', 'res'), [['restore'], 'res']);
-  assert.deepEqual(completeLine(fakeSql, '', 'RES'), [['RESTORE'], 'RES']);
-  assert.deepEqual(completeLine(fakeSql, '', 'SHOW JOBS; '), [['BACKUP', 'RESTORE', 'SHOW'], '']);
+test('completion offers backslash commands, keywords in the case being typed, tables, URIs and paths', async () => {
+  const ctx = {
+    sql: fakeSql,
+    tables: async () => ['orders', 'defaultdb.orders', 'customers'],
+    databases: async () => ['defaultdb', 'analytics'],
+    uris: () => ['nodelocal://1/coll'],
+    cwd: new URL('.', import.meta.url).pathname,
+  };
+  assert.deepEqual(await completeInput(ctx, '', '\\ti'), [['\\timing'], '\\ti']);
+  assert.deepEqual(await completeInput(ctx, '', 'res'), [['restore'], 'res']);
+  assert.deepEqual(await completeInput(ctx, '', 'RES'), [['RESTORE'], 'RES']);
+  assert.deepEqual(await completeInput(ctx, '', 'SHOW JOBS; '), [['BACKUP', 'RESTORE', 'SHOW'], '']);
+  assert.deepEqual(await completeInput(ctx, '', 'SELECT * FROM or'), [['orders'], 'or']);
+  assert.deepEqual(await completeInput(ctx, 'SELECT *', 'FROM defaultdb.o'), [
+    ['defaultdb.orders'],
+    'defaultdb.o',
+  ]);
+  assert.deepEqual(await completeInput(ctx, '', '\\d cu'), [['customers'], 'cu']);
+  assert.deepEqual(await completeInput(ctx, '', 'BACKUP DATABASE an'), [['analytics'], 'an']);
+  assert.deepEqual(await completeInput(ctx, '', "BACKUP INTO 'node"), [
+    ['nodelocal://1/', 'nodelocal://1/coll'],
+    'node',
+  ]);
+  const [files, typed] = await completeInput(ctx, '', '\\i repl-session.te');
+  assert.equal(typed, 'repl-session.te');
+  assert.ok(files.includes('repl-session.test.js'), String(files));
+  assert.ok(files.every((f) => f.startsWith('repl-session.te')));
+  assert.deepEqual(await completeInput(ctx, '', '\\i testin'), [['testing/'], 'testin']);
+});
+
+test('backslash commands mid-statement keep the buffer; \\p shows it, \\r clears it, \\q quits', async () => {
+  const s = setup();
+  await s.repl.handleLine('SELECT');
+  await s.repl.handleLine('\\x');
+  assert.equal(s.session.settings.expanded, true);
+  assert.equal(s.repl.prompt, CONTINUATION_PROMPT);
+  await s.repl.handleLine('\\p');
+  assert.equal(s.stdout.text, 'SELECT\n');
+  await s.repl.handleLine('1;');
+  assert.deepEqual(
+    s.engine.executed.map((x) => x.text),
+    ['SELECT\n1;'],
+  );
+  await s.repl.handleLine('SELECT');
+  await s.repl.handleLine('\\r');
+  assert.equal(s.repl.prompt, PROMPT);
+  await s.repl.handleLine("SELECT 'a");
+  assert.equal(await s.repl.handleLine('\\q'), 'continue', 'inside a string a backslash line is text');
+  await s.repl.handleLine("';");
+  await s.repl.handleLine('SELECT');
+  assert.equal(await s.repl.handleLine('\\q'), 'quit');
+});
+
+test('help, exit and quit alone on a line', async () => {
+  const s = setup();
+  assert.equal(await s.repl.handleLine('help'), 'continue');
+  assert.match(s.stdout.text, /\\q or quit +to quit/);
+  assert.equal(await s.repl.handleLine('exit'), 'quit');
+  assert.equal(await s.repl.handleLine('quit;'), 'quit');
+  assert.equal(s.engine.executed.length, 0);
 });

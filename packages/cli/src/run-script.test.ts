@@ -191,5 +191,5 @@ test('Ctrl-C in a script cancels the running statement and exits 130', async () 
   });
   assert.equal(code, 130);
   assert.deepEqual(h.texts(), ['SELECT 1;']);
-  assert.equal(h.stderr.text, '-e[1]:1:1: query canceled\n');
+  assert.equal(h.stderr.text, '-e[1]:1:1: canceling statement due to user request\n');
 });

@@ -3,9 +3,11 @@
 // as `file:line:col: message` with the source line and a caret; execution errors with the statement's
 // start position. Returns 0, the error's exit code, or 'quit' after `\q`.
 import { isStrongroomError } from '@strongroom/errors';
+import type { ResultSet } from '@strongroom/sources';
 import type { ScriptStatement } from '@strongroom/sql';
 import { runMeta, scriptDir } from './meta-commands.js';
 import { renderResult } from './output/render.js';
+import { renderOptions, show } from './output-show.js';
 import { progressLine } from './progress.js';
 import { type MetaLine, splitMetaLines } from './script-lines.js';
 import type { Session } from './session.js';
@@ -46,7 +48,7 @@ export async function runScriptText(
       },
     });
     if (result !== 0) {
-      if (result !== 'quit' && !session.interactive) {
+      if (result !== 'quit' && !(session.interactive && name === '<stdin>')) {
         session.stderr.write(`${name}:${step.meta.line}:1: backslash command failed\n`);
       }
       return result;
@@ -90,29 +92,31 @@ async function runStatement(session: Session, recalled: ScriptStatement, name: s
   }
   if (session.echo) session.stderr.write(`> ${displayText(session, stmt)}\n`);
   const progress = progressLine(session.stderr);
+  // A detached job keeps reporting after its statement returned: from then on, nothing is drawn.
+  let returned = false;
   const started = performance.now();
+  const signal = session.nextSignal();
   try {
-    const signal = session.nextSignal();
     const rs = await session.engine.execute(stmt, {
       ...(signal === undefined ? {} : { signal }),
-      ...(progress.onProgress === undefined ? {} : { onProgress: progress.onProgress }),
+      ...(progress.onProgress === undefined
+        ? {}
+        : { onProgress: (p) => (returned ? undefined : progress.onProgress?.(p)) }),
+      ...(session.onJobEnd === undefined ? {} : { onJobEnd: session.onJobEnd }),
       onNotice: (message) => {
         progress.clear();
         session.stderr.write(`NOTICE: ${message}\n`);
       },
     });
+    returned = true;
     progress.clear();
-    session.stdout.write(renderResult(rs, { format: session.format, expanded: session.settings.expanded }));
+    await show(session, renderResult(rs, renderOptions(session)));
+    const detachedId = detachedJobId(rs);
+    if (detachedId !== undefined) session.onDetachedJob?.(detachedId);
   } catch (err) {
+    returned = true;
     progress.clear();
-    const message = err instanceof Error ? err.message : String(err);
-    const where = session.interactive ? 'ERROR' : `${name}:${stmt.span.line}:${stmt.span.column}`;
-    const lines = [`${where}: ${message}`];
-    if (isStrongroomError(err)) {
-      if (err.detail) lines.push(`DETAIL: ${err.detail}`);
-      if (err.hint) lines.push(`HINT: ${err.hint}`);
-    }
-    session.stderr.write(`${lines.join('\n')}\n`);
+    session.stderr.write(`${errorText(err, signal, where(session, name, stmt.span))}\n`);
     return isStrongroomError(err) ? err.exitCode : 1;
   } finally {
     if (session.settings.timing) {
@@ -120,4 +124,30 @@ async function runStatement(session: Session, recalled: ScriptStatement, name: s
     }
   }
   return 0;
+}
+
+/** What Ctrl-C prints, whatever was running (a job, a query, a storage write): PostgreSQL's words. */
+export const CANCELED_MESSAGE = 'canceling statement due to user request';
+
+/** `ERROR` on the REPL's own lines; `file:line:col` for scripts and files run with `\i`. */
+function where(session: Session, name: string, span: { line: number; column: number }): string {
+  return session.interactive && name === '<stdin>' ? 'ERROR' : `${name}:${span.line}:${span.column}`;
+}
+
+function errorText(err: unknown, signal: AbortSignal | undefined, at: string): string {
+  if (signal?.aborted) return `${at}: ${CANCELED_MESSAGE}`;
+  const message = err instanceof Error ? err.message : String(err);
+  const lines = [`${at}: ${message}`];
+  if (isStrongroomError(err)) {
+    if (err.detail) lines.push(`DETAIL: ${err.detail}`);
+    if (err.hint) lines.push(`HINT: ${err.hint}`);
+  }
+  return lines.join('\n');
+}
+
+/** The job id a `WITH detached` BACKUP or RESTORE returns (one `job_id` column, one row). */
+function detachedJobId(rs: ResultSet): bigint | undefined {
+  if (rs.columns.length !== 1 || rs.columns[0]?.name !== 'job_id' || rs.rows.length !== 1) return undefined;
+  const v = rs.rows[0]?.[0];
+  return typeof v === 'bigint' ? v : undefined;
 }

@@ -147,6 +147,12 @@ export async function planBackup(
         `the localities of this backup (${collection.localities.join(', ')}) differ from the chain's (${base.localities.join(', ')})`,
         { hint: 'an incremental backup must use the same locality URIs as its full backup' },
       );
+    if (base && base.coverage === 'all' && stmt.targets !== undefined)
+      throw new StrongroomError(
+        'INCOMPATIBLE_CHAIN',
+        'cannot append a backup of specific tables or databases to a cluster backup',
+        { hint: `the full backup was: ${base.statement}` },
+      );
     if (base && base.targetsKey !== targetsKey(stmt))
       throw new StrongroomError(
         'INCOMPATIBLE_CHAIN',

@@ -158,9 +158,11 @@ export async function unlockChain(
     return NO_KEY;
   }
   if (!hasKeys(o))
-    throw new StrongroomError('ENCRYPTION_REQUIRED', `backup ${fullDir} is encrypted`, {
-      hint: 'try specifying one of "encryption_passphrase" or "kms"',
-    });
+    throw new StrongroomError(
+      'ENCRYPTION_REQUIRED',
+      'file appears encrypted -- try specifying one of "encryption_passphrase" or "kms"',
+      { hint: `backup /${fullDir} is encrypted` },
+    );
   const allIds = infos.flatMap((f) => f.info.kms.map((e) => e.masterKeyId));
   const kmsList = await openAll(ctx, o.kms);
   if (options.sameFile && kmsList.length > 0) {
@@ -205,7 +207,7 @@ export async function unlockChain(
   throw new StrongroomError(
     'KMS_KEY_MISMATCH',
     `none of the provided KMS URIs was used to encrypt backup ${fullDir}: ${kmsList.map((k) => k.redactedUri).join(', ')}`,
-    { hint: 'SHOW BACKUP needs a key the backup was encrypted with' },
+    { hint: 'give a KMS URI the backup was encrypted with (ALTER BACKUP … ADD NEW_KMS adds one)' },
   );
 }
 

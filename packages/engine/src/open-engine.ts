@@ -103,6 +103,10 @@ class StrongroomEngine implements Engine {
     this.runner = new JobRunner(ctx.jobs, ctx.user);
   }
 
+  get source(): Engine['source'] {
+    return { kind: this.ctx.source.kind, redactedUri: this.ctx.source.redactedUri };
+  }
+
   /** One scheduler pass at `now` (default: the engine's clock): see schedules/scheduler.ts. */
   runDueSchedules(now = this.now()): Promise<TickReport> {
     return runDueSchedules(

@@ -2,9 +2,10 @@
 // targets against its manifest, check nothing would be overwritten, then let the source create the
 // schema and load each table's spans, wherever in the chain and in whichever locality they live.
 import { StrongroomError } from '@strongroom/errors';
-import type { RestoreTable, SchemaObject } from '@strongroom/sources';
+import { type RestoreTable, releaseChunk, type SchemaObject } from '@strongroom/sources';
 import { format, type RestoreStatement } from '@strongroom/sql';
 import type { EngineContext } from './context.js';
+import { decodeSpan, decodeSpansAhead } from './decode-pool.js';
 import type { JobHandle } from './jobs/job-runner.js';
 import type { Manifest, TableEntry } from './manifest.js';
 import { type OpenedBackup, openBackup, storeForFile } from './open-backup.js';
@@ -146,6 +147,33 @@ export async function runRestore(
     await job.checkpoint();
     const spansOf = (t: TableEntry, slots: boolean) =>
       async function* () {
+        if (t.attributes.spans === 'pages') {
+          // Page spans are at most a window each: decoded ahead on other cores, into arena slots.
+          const decoded = decodeSpansAhead(
+            t.spans.flatMap((s) => {
+              const file = s.file;
+              if (!file) return [];
+              return [
+                () =>
+                  decodeSpan(
+                    storeForFile(backup, file).read(file.path, { signal: job.signal }),
+                    backup.key.key,
+                    file.path,
+                    file.compression,
+                  ),
+              ];
+            }),
+          );
+          for await (const c of decoded) {
+            if (slots) yield c;
+            else {
+              const copy = Buffer.from(c);
+              releaseChunk(c);
+              yield copy;
+            }
+          }
+          return;
+        }
         for (const s of t.spans) {
           if (!s.file) continue;
           yield* readSpanFile(
@@ -178,7 +206,13 @@ export async function runRestore(
     // A schema-only restore needs no pages: the tables are created from their statements.
     const pages =
       u.pages && !plan.schemaOnly
-        ? { databasePages: { attributes: u.pages.attributes, data: spansOf(u.pages, false) } }
+        ? {
+            databasePages: {
+              attributes: u.pages.attributes,
+              data: (options?: { readonly slots?: boolean }) =>
+                spansOf(u.pages as TableEntry, options?.slots === true)(),
+            },
+          }
         : {};
     const res = await ctx.source.restore({
       database: u.targetDb,

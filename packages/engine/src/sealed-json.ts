@@ -14,9 +14,11 @@ export function openJson<T>(bytes: Uint8Array, key: Uint8Array | undefined, path
   let plain: Uint8Array;
   if (appearsEncrypted(bytes)) {
     if (!key)
-      throw new StrongroomError('ENCRYPTION_REQUIRED', `file ${path} appears encrypted`, {
-        hint: 'try specifying one of "encryption_passphrase" or "kms"',
-      });
+      throw new StrongroomError(
+        'ENCRYPTION_REQUIRED',
+        'file appears encrypted -- try specifying one of "encryption_passphrase" or "kms"',
+        { hint: `${path} is encrypted` },
+      );
     plain = decryptBuffer(key, path, bytes);
   } else {
     if (key)

@@ -44,6 +44,30 @@ export const BASE_COLUMNS = [
   col('regions', 'text'),
 ];
 
+/** CockroachDB lists at most this many missing files before it stops looking. */
+const MAX_MISSING = 10;
+
+/** Every file's stored size; missing files are listed together (up to 10) as CockroachDB's check_files does. */
+async function checkFiles(b: OpenedBackup, signal?: AbortSignal): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  const missing: string[] = [];
+  for (const l of b.layers)
+    for (const f of filesOf(l.manifest)) {
+      if (sizes.has(f.path) || missing.length >= MAX_MISSING) continue;
+      const store = storeForFile(b, f);
+      if ((await store.size(f.path, signal)) === undefined) missing.push(`${store.redactedUri}/${f.path}`);
+      else sizes.set(f.path, await checkFile(b, f, signal));
+    }
+  if (missing.length > 0) {
+    const prefix =
+      missing.length >= MAX_MISSING
+        ? 'Multiple files cannot be read from the backup including:'
+        : 'The following files are missing from the backup:';
+    throw new StrongroomError('CORRUPTED', `${prefix}\n\t${missing.sort().join('\n\t')}`);
+  }
+  return sizes;
+}
+
 async function checkFile(b: OpenedBackup, f: FileRef, signal?: AbortSignal): Promise<number> {
   const store = storeForFile(b, f);
   const size = await store.size(f.path, signal);
@@ -64,6 +88,7 @@ function layerRows(
   m: Manifest,
   schemas: boolean,
   fileBytes: Map<string, number> | undefined,
+  skipSize = false,
 ): ResultValue[][] {
   const out: ResultValue[][] = [];
   const start = m.startTime ? new Date(m.startTime) : null;
@@ -81,8 +106,9 @@ function layerRows(
     out.push(extra([db.name, null, 'public', ...common('schema'), null, null, full, null]));
     for (const t of db.tables) {
       const mine = t.spans.filter((s) => s.file?.path.startsWith(`${m.dir}/`));
-      const size = mine.reduce((n, s) => n + (s.file?.logicalBytes ?? 0), 0);
-      const rows = mine.reduce((n, s) => n + s.rows, 0);
+      // WITH skip size: CockroachDB computes no sizes and shows 0 for both.
+      const size = skipSize ? 0 : mine.reduce((n, s) => n + (s.file?.logicalBytes ?? 0), 0);
+      const rows = skipSize ? 0 : mine.reduce((n, s) => n + s.rows, 0);
       const row: ResultValue[] = [db.name, 'public', t.name, ...common('table'), size, rows, full, null];
       if (schemas) row.push(t.createSql.endsWith(';') ? t.createSql : `${t.createSql};`);
       if (fileBytes) row.push(mine.reduce((n, s) => n + (fileBytes.get(s.file?.path ?? '') ?? 0), 0));
@@ -107,10 +133,7 @@ export async function showBackup(
   );
   let fileBytes: Map<string, number> | undefined;
   if (o.checkFiles) {
-    fileBytes = new Map();
-    for (const l of b.layers)
-      for (const f of filesOf(l.manifest))
-        if (!fileBytes.has(f.path)) fileBytes.set(f.path, await checkFile(b, f, opts.signal));
+    fileBytes = await checkFiles(b, opts.signal);
   }
   if (o.asJson) {
     return {
@@ -130,6 +153,8 @@ export async function showBackup(
               `/${db.name}/${t.name}/${pretty(s.lo, 'Min')}`,
               `/${db.name}/${t.name}/${pretty(s.hi, 'Max')}`,
             ]);
+    // start_key/end_key: the bytes of the same bounds (strongroom's keys are these texts), as in FILES.
+    for (const r of rows) r.push(Buffer.from(String(r[0])), Buffer.from(String(r[1])));
     return {
       columns: RANGES_COLUMNS,
       rows,
@@ -140,11 +165,16 @@ export async function showBackup(
   const columns = [...BASE_COLUMNS];
   if (schemas) columns.push(col('create_statement', 'text'));
   if (fileBytes) columns.push(col('file_bytes', 'int8'));
-  const rows = b.layers.flatMap((l) => layerRows(l.manifest, schemas, fileBytes));
+  const rows = b.layers.flatMap((l) => layerRows(l.manifest, schemas, fileBytes, o.skipSize === true));
   return { columns, rows, tag: `SHOW ${rows.length}` };
 }
 
-export const RANGES_COLUMNS = [col('start_pretty', 'text'), col('end_pretty', 'text')];
+export const RANGES_COLUMNS = [
+  col('start_pretty', 'text'),
+  col('end_pretty', 'text'),
+  col('start_key', 'bytea'),
+  col('end_key', 'bytea'),
+];
 
 export const FILES_COLUMNS = [
   col('path', 'text'),

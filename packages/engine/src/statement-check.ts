@@ -12,7 +12,7 @@ import type {
   StringValue,
 } from '@strongroom/sql';
 import { defaultStorageRegistry } from '@strongroom/storage';
-import { LOCALITY_PARAM, parseExternalUri, parseLocalityUris, stripUriParam } from '@strongroom/uri';
+import { LOCALITY_PARAM, parseLocalityUris, stripUriParam } from '@strongroom/uri';
 import { EXTERNAL_SCHEME } from './connections/external-uri.js';
 import { checkJobsQuery } from './jobs/jobs-query.js';
 import { checkScheduleOptions, checkScheduleSecrets } from './schedules/schedule-plan.js';
@@ -33,6 +33,9 @@ export const JOB_TYPES: ReadonlySet<string> = new Set(['backup', 'restore']);
 const isTrue = (v: { kind: string; value?: unknown } | undefined): boolean =>
   v !== undefined && v.kind === 'bool' && v.value === true;
 
+/** `external://name`: resolved (and validated) from the stored connection when the statement runs. */
+const isExternal = (uri: string): boolean => uri.toLowerCase().startsWith(`${EXTERNAL_SCHEME}:`);
+
 function literal(v: StringValue | undefined): string | undefined {
   return v?.kind === 'string' ? v.value : undefined;
 }
@@ -41,29 +44,21 @@ function literal(v: StringValue | undefined): string | undefined {
 function checkStorageUris(uris: readonly StringValue[], forBackup = false): void {
   const values = uris.map(literal);
   if (values.some((u) => u === undefined)) return; // placeholders: checked once bound
-  const schemes = new Set([...defaultStorageRegistry().schemes, EXTERNAL_SCHEME]);
   const plain = forBackup
     ? (({ defaultUri, byLocality }) => [defaultUri, ...byLocality.values()])(
         parseLocalityUris(values as string[]),
       )
     : (values as string[]).map((u) => stripUriParam(u, LOCALITY_PARAM));
-  for (const uri of plain) checkScheme(uri, schemes, 'storage');
+  const registry = defaultStorageRegistry();
+  for (const uri of plain) if (!isExternal(uri)) registry.validate(uri);
 }
 
 function checkKmsUris(uris: readonly StringValue[] | undefined): void {
-  const schemes = new Set([...defaultKmsRegistry().schemes, EXTERNAL_SCHEME]);
+  const registry = defaultKmsRegistry();
   for (const v of uris ?? []) {
     const uri = literal(v);
-    if (uri !== undefined) checkScheme(uri, schemes, 'KMS');
+    if (uri !== undefined && !isExternal(uri)) registry.validate(uri);
   }
-}
-
-function checkScheme(uri: string, schemes: ReadonlySet<string>, what: string): void {
-  const u = parseExternalUri(uri);
-  if (!schemes.has(u.scheme))
-    throw new StrongroomError('UNKNOWN_SCHEME', `unsupported ${what} URI scheme "${u.scheme}"`, {
-      hint: `${what} URIs here use one of: ${[...schemes].sort().join(', ')}`,
-    });
 }
 
 function checkJobs(j: JobSelector): void {
@@ -138,10 +133,9 @@ function checkExplainable(s: ExplainableStatement): void {
     }
     case 'show_backups':
       checkStorageUris(s.uris);
-      if (Object.keys(s.options).length > 0)
+      if (s.options.index)
         throw refuse(
-          'SHOW BACKUPS takes no options here: it lists the full backups of a collection without opening them',
-          'options such as kms or check_files go with SHOW BACKUP FROM <subdir> IN <collection>',
+          'SHOW BACKUPS … WITH index is not supported: strongroom keeps no backup index; SHOW BACKUPS lists the full backups it finds',
         );
       return;
     case 'show_backup': {

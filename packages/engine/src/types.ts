@@ -63,6 +63,8 @@ export interface Engine {
   readonly sourceKind?: string;
   /** The source's databases. */
   listDatabases?(): Promise<readonly string[]>;
+  /** The session's source: its kind (`sqlite`, `postgres`) and URI with any password redacted. */
+  readonly source: { readonly kind: string; readonly redactedUri: string };
   /**
    * One pass of the scheduler at `now` (epoch ms; default the engine's clock): settles ended scheduled jobs
    * and starts due occurrences this process claims. `strongroom serve` calls it periodically.

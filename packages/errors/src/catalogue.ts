@@ -47,9 +47,10 @@ export const ERROR_CATALOGUE = {
   KMS_UNAVAILABLE: system('58030', true),
   KMS_KEY_NOT_FOUND: user('22023'),
   KMS_KEY_DISABLED: user('55000'),
-  KMS_ACCESS_DENIED: user('28000'),
+  // Not the 28xxx class: drivers raise that as a failed login, and the login did not fail.
+  KMS_ACCESS_DENIED: user('42501'),
   KMS_KEY_MISMATCH: user('22023'),
-  WRONG_KEY: user('28P01'),
+  WRONG_KEY: user('22023'),
   CORRUPTED: system('XX001'),
   /** A layer or full backup this host or an authenticated record knows of is missing (removed, rolled back). */
   ROLLBACK_DETECTED: system('XX001'),

@@ -224,6 +224,7 @@ async function credentialsFor(cfg: AwsKmsConfig) {
 export const awsKmsProvider: KmsProvider = {
   schemes: ['aws', 'aws-kms'],
   secretParams: SECRET_PARAMS,
+  validate: (uri) => void parseAwsKmsUri(uri),
   async open(uri: string, ctx: KmsContext): Promise<Kms> {
     const cfg = parseAwsKmsUri(uri, ctx);
     const sdk = await import('@aws-sdk/client-kms');

@@ -195,6 +195,7 @@ async function credentialFor(cfg: AzureKmsConfig) {
 export const azureKmsProvider: KmsProvider = {
   schemes: ['azure-kms'],
   secretParams: SECRET_PARAMS,
+  validate: (uri) => void parseAzureKmsUri(uri),
   async open(uri: string, ctx: KmsContext): Promise<Kms> {
     const cfg = parseAzureKmsUri(uri, ctx);
     let ca: Buffer | undefined;

@@ -218,6 +218,7 @@ async function authClientFor(cfg: GcpKmsConfig) {
 export const gcpKmsProvider: KmsProvider = {
   schemes: ['gs', 'gcp-kms'],
   secretParams: SECRET_PARAMS,
+  validate: (uri) => void parseGcpKmsUri(uri),
   async open(uri: string, ctx: KmsContext): Promise<Kms> {
     const cfg = parseGcpKmsUri(uri, ctx);
     const [{ KeyManagementServiceClient }, authClient] = await Promise.all([

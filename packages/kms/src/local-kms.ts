@@ -61,6 +61,7 @@ class LocalKms implements Kms {
 export const localKmsProvider: KmsProvider = {
   schemes: ['local'],
   secretParams: [],
+  validate: (uri) => void parseLocalKmsUri(uri),
   async open(uri: string, _ctx: KmsContext): Promise<Kms> {
     const path = parseLocalKmsUri(uri);
     const key = await readKeyFile(path);

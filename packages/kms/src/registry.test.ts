@@ -7,6 +7,7 @@ import type { Kms, KmsProvider } from './types.js';
 const fakeAws: KmsProvider = {
   schemes: ['aws', 'aws-kms'],
   secretParams: ['AWS_SECRET_ACCESS_KEY', 'MY_TOKEN'],
+  validate: () => undefined,
   async open(uri: string): Promise<Kms> {
     return {
       masterKeyId: `fake:${uri.length}`,
@@ -49,5 +50,21 @@ describe('KmsRegistry', () => {
   it('redacts with every provider secret parameter', () => {
     const r = new KmsRegistry([fakeAws]);
     assert.equal(r.redact('aws:///k?MY_TOKEN=t&REGION=eu'), 'aws:///k?MY_TOKEN=redacted&REGION=eu');
+  });
+
+  it('validate throws what open would for the URI itself, without reading the key (issue #18)', () => {
+    const r = defaultKmsRegistry();
+    r.validate('local:///nonexistent/key');
+    const code = (uri: string): string => {
+      try {
+        r.validate(uri);
+        return 'ok';
+      } catch (err) {
+        return isStrongroomError(err) ? err.code : String(err);
+      }
+    };
+    assert.equal(code('local://host/key'), 'INVALID_URI');
+    assert.equal(code('local:///key?X=1'), 'UNKNOWN_URI_PARAMETER');
+    assert.equal(code('vault:///key'), 'UNKNOWN_SCHEME');
   });
 });

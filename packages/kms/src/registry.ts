@@ -30,6 +30,11 @@ export class KmsRegistry {
     return this.#providers.providerFor(uri).open(uri, ctx);
   }
 
+  /** Throws what `open` would for the URI itself (scheme, syntax, parameters), without I/O or credentials. */
+  validate(uri: string): void {
+    this.#providers.providerFor(uri).validate?.(uri);
+  }
+
   /** `uri` with the secret parameters of every registered provider redacted. */
   redact(uri: string): string {
     return this.#providers.redact(uri);

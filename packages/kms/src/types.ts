@@ -35,4 +35,7 @@ export interface KmsProvider {
   readonly secretParams: readonly string[];
   /** Parses strictly (unknown parameters rejected) and opens the key; does not call the KMS yet. */
   open(uri: string, ctx: KmsContext): Promise<Kms>;
+  /** Parses as `open` does, without I/O or credentials, and throws what `open` would for the URI itself. */
+  /** (A provider without it, such as a test's wrapper, is checked when opened.) */
+  validate?(uri: string): void;
 }

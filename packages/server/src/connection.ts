@@ -35,6 +35,8 @@ export interface ConnectionContext {
   unregister(conn: Connection): void;
   cancel(processId: number, secretKey: number): void;
   log(line: string): void;
+  /** Called once authenticated; false when the server is full (the connection is then refused). */
+  authenticated(conn: Connection): boolean;
 }
 
 type Phase = 'startup' | 'sasl-initial' | 'sasl-final' | 'opening' | 'ready' | 'closed';
@@ -59,13 +61,18 @@ export class Connection {
   constructor(
     socket: Socket,
     private readonly ctx: ConnectionContext,
+    /** The client's address, for limits and logs. */
+    readonly address = '',
   ) {
     this.closed = new Promise((r) => {
       this.resolveClosed = r;
     });
     this.parser = new MessageParser(ctx.maxMessageBytes);
     this.stream = socket;
-    this.timer = setTimeout(() => this.destroy(), ctx.startupTimeoutMs);
+    this.timer = setTimeout(() => {
+      ctx.log(`connection from ${address} did not authenticate within ${ctx.startupTimeoutMs} ms`);
+      this.destroy();
+    }, ctx.startupTimeoutMs);
     this.timer.unref();
     this.attach(socket);
   }
@@ -74,6 +81,11 @@ export class Connection {
     s.on('data', this.onData);
     s.on('error', () => this.destroy());
     s.on('close', () => this.destroy());
+  }
+
+  /** Closes a connection that has not authenticated (to make room for others). */
+  abort(): void {
+    this.destroy();
   }
 
   /** Aborts whatever the session is running (CancelRequest). */
@@ -175,7 +187,8 @@ export class Connection {
       });
       return;
     }
-    this.user = user;
+    // Names from the client go into log lines: no control characters.
+    this.user = user.replace(/[\x00-\x1f\x7f]/g, '?');
     this.params = params;
     const verifier = this.ctx.users().get(user);
     this.scram = new ScramExchange(
@@ -214,6 +227,15 @@ export class Connection {
     }
     this.phase = 'opening';
     clearTimeout(this.timer);
+    if (!this.ctx.authenticated(this)) {
+      this.ctx.log(`refusing ${this.user} from ${this.address}: too many connections`);
+      this.fatal(null, { code: '53300', message: 'sorry, too many clients already' });
+      return;
+    }
+    this.started = Date.now();
+    this.ctx.log(
+      `connection authorized: user=${this.user} database=${this.params.database ?? this.user} from ${this.address}${this.tls ? ' (TLS)' : ''}`,
+    );
     let engine: Engine;
     const info = {
       user: this.user,
@@ -266,6 +288,7 @@ export class Connection {
   }
 
   private authFailed(): void {
+    this.ctx.log(`password authentication failed for user "${this.user}" from ${this.address}`);
     // Same words for an unknown user and a wrong password (no user enumeration).
     this.fatal(null, { code: '28P01', message: `password authentication failed for user "${this.user}"` });
   }
@@ -291,8 +314,10 @@ export class Connection {
     const f = fields
       ? { severity: 'FATAL' as const, ...fields }
       : { ...wireError(err), severity: 'FATAL' as const };
-    if (!(err instanceof ProtocolError) && err !== null && fields === undefined)
-      this.ctx.log(`connection error: ${f.message}`);
+    if (err instanceof ProtocolError) this.ctx.log(`protocol error from ${this.address}: ${f.message}`);
+    else if (err !== null && fields === undefined) this.ctx.log(`connection error: ${f.message}`);
+    else if (fields !== undefined && fields.code !== '28P01')
+      this.ctx.log(`refusing connection from ${this.address}: ${fields.message}`);
     this.stream.write(out.errorResponse(f));
     this.end();
   }
@@ -317,6 +342,8 @@ export class Connection {
   }
 
   private finishing = false;
+  /** When the session was authorized (0: never). */
+  private started = 0;
 
   /** Closes the session's engine once no message is being handled any more. */
   private async finish(): Promise<void> {
@@ -324,6 +351,10 @@ export class Connection {
     this.finishing = true;
     clearTimeout(this.timer);
     this.ctx.unregister(this);
+    if (this.started > 0) {
+      const seconds = ((Date.now() - this.started) / 1000).toFixed(3);
+      this.ctx.log(`disconnection: user=${this.user} from ${this.address}, session time ${seconds} s`);
+    }
     try {
       await this.session?.close();
     } catch (err) {

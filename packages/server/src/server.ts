@@ -23,10 +23,17 @@ export interface ServerOptions {
   readonly openEngine: (info: SessionInfo) => Promise<Engine>;
   /** Largest frontend message accepted; default 1 MiB. */
   readonly maxMessageBytes?: number;
-  /** Time allowed from accept to authenticated; default 10 s. */
+  /** Time allowed from accept to authenticated; default 5 s. */
   readonly startupTimeoutMs?: number;
-  /** Connections beyond this are closed at once; default 256. */
+  /** Authenticated connections beyond this are refused; default 256. */
   readonly maxConnections?: number;
+  /**
+   * Connections not yet authenticated, in all and per client address; default 64 and 16. When a new one
+   * would exceed either, the oldest unauthenticated connection (of that address) is closed to make room,
+   * so a flood of idle sockets can delay a real client by one handshake at most, never lock it out.
+   */
+  readonly maxUnauthenticated?: number;
+  readonly maxUnauthenticatedPerAddress?: number;
   readonly serverVersion?: string;
   /** Operational messages (never secrets). */
   readonly log?: (line: string) => void;
@@ -37,6 +44,8 @@ export interface RunningServer {
   readonly port: number;
   /** Open connections (including ones still in startup). */
   readonly connections: number;
+  /** Connections that have not authenticated (yet). */
+  readonly unauthenticated: number;
   /** Stops accepting, closes every connection and waits for their engines to close. */
   close(): Promise<void>;
 }
@@ -47,6 +56,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const byProcessId = new Map<number, { secretKey: number; conn: Connection }>();
   const users = options.users;
   const maxConnections = options.maxConnections ?? 256;
+  const maxUnauthenticated = options.maxUnauthenticated ?? 64;
+  const maxPerAddress = options.maxUnauthenticatedPerAddress ?? 16;
+  /** Unauthenticated connections, oldest first (a Set keeps insertion order). */
+  const unauthenticated = new Set<Connection>();
+  const unauthenticatedByAddress = new Map<string, Set<Connection>>();
+  let authenticatedCount = 0;
+  const log = options.log ?? (() => {});
+  const forget = (conn: Connection): void => {
+    unauthenticated.delete(conn);
+    const set = unauthenticatedByAddress.get(conn.address);
+    set?.delete(conn);
+    if (set?.size === 0) unauthenticatedByAddress.delete(conn.address);
+  };
+  const evictOldest = (from: Set<Connection>, why: string): void => {
+    const [oldest] = from;
+    if (!oldest) return;
+    forget(oldest);
+    log(`closing unauthenticated connection from ${oldest.address}: ${why}`);
+    oldest.abort();
+  };
   const ctx: ConnectionContext = {
     secureContext: options.tls
       ? createSecureContext({ cert: options.tls.cert, key: options.tls.key })
@@ -55,7 +84,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     users: typeof users === 'function' ? users : () => users,
     mockSecret: randomBytes(32),
     maxMessageBytes: options.maxMessageBytes ?? 1 << 20,
-    startupTimeoutMs: options.startupTimeoutMs ?? 10_000,
+    startupTimeoutMs: options.startupTimeoutMs ?? 5_000,
     serverVersion: options.serverVersion ?? '16.0',
     openEngine: options.openEngine,
     register(conn) {
@@ -73,19 +102,34 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const e = byProcessId.get(processId);
       if (e && e.secretKey === secretKey) e.conn.cancel();
     },
-    log: options.log ?? (() => {}),
+    log,
+    authenticated(conn) {
+      forget(conn);
+      if (authenticatedCount >= maxConnections) return false;
+      authenticatedCount++;
+      void conn.closed.then(() => authenticatedCount--);
+      return true;
+    },
   };
   const server: Server = createServer((socket) => {
-    if (sockets.size >= maxConnections) {
-      socket.destroy();
-      return;
-    }
+    const address = socket.remoteAddress ?? '';
+    const fromAddress = unauthenticatedByAddress.get(address);
+    if (fromAddress && fromAddress.size >= maxPerAddress)
+      evictOldest(fromAddress, 'too many from one address');
+    if (unauthenticated.size >= maxUnauthenticated) evictOldest(unauthenticated, 'too many unauthenticated');
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     sockets.add(socket);
-    const conn = new Connection(socket, ctx);
+    const conn = new Connection(socket, ctx, address);
     connections.add(conn);
-    void conn.closed.then(() => connections.delete(conn));
+    unauthenticated.add(conn);
+    const set = unauthenticatedByAddress.get(address) ?? new Set<Connection>();
+    unauthenticatedByAddress.set(address, set);
+    set.add(conn);
+    void conn.closed.then(() => {
+      connections.delete(conn);
+      forget(conn);
+    });
     socket.on('close', () => sockets.delete(socket));
   });
   const host = options.host ?? '127.0.0.1';
@@ -103,6 +147,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     get connections() {
       return sockets.size;
+    },
+    get unauthenticated() {
+      return unauthenticated.size;
     },
     async close() {
       const stopped = new Promise<void>((r) => server.close(() => r()));

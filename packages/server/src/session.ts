@@ -152,6 +152,8 @@ export class Session {
     const aborted = this.running?.signal.aborted === true;
     const fields = aborted ? CANCELED : wireError(err);
     if (fields.code === 'XX000') this.options.log?.(`internal error in a session of ${this.options.user}`);
+    if (fields.code === '08P01')
+      this.options.log?.(`protocol error in a session of ${this.options.user}: ${fields.message}`);
     this.send(out.errorResponse(fields));
     if (this.tx === 'T') this.tx = 'E';
     if (this.batch) this.batchFailed = true;

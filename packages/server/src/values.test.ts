@@ -30,6 +30,10 @@ test('binary results and parameters', () => {
   assert.equal(decodeParam(Buffer.alloc(8), 1, 1184, 1), '2000-01-01 00:00:00+00');
   assert.throws(() => decodeParam(Buffer.from('x1'), 0, 20, 3), /\$3/);
   assert.equal(encodeText(1n, 'bool')?.toString(), 't');
+  assert.equal(
+    encodeText(new Date('2026-11-22T10:15:00.500Z'), 'timestamp')?.toString(),
+    '2026-11-22 10:15:00.5',
+  );
   assert.equal(encodeText('2026-11-22T10:15:00.000Z', 'timestamptz')?.toString(), '2026-11-22 10:15:00+00');
   assert.throws(() => decodeParam(Buffer.from([1]), 1, 600, 2), /\$2/);
 });

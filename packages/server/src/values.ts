@@ -30,6 +30,8 @@ const TYPES: Readonly<Record<string, WireType>> = {
 
 export const TEXT_OID = 25;
 
+const TRUE_TEXT = new Set(['t', 'true', 'y', 'yes', 'on', '1']);
+
 /** The wire type of a ResultSet column type name; anything unknown is sent as text. */
 export function wireType(type: string): WireType {
   return TYPES[type.toLowerCase()] ?? (TYPES.text as WireType);
@@ -63,7 +65,9 @@ export function encodeText(v: ResultValue, type = 'text'): Buffer | null {
   if (v === null) return null;
   const oid = wireType(type).oid;
   if (oid === 16 && (typeof v === 'bigint' || typeof v === 'number')) return Buffer.from(v ? 't' : 'f');
-  if ((oid === 1184 || oid === 1114) && typeof v === 'string') {
+  if (oid === 16 && typeof v === 'string')
+    return Buffer.from(TRUE_TEXT.has(v.trim().toLowerCase()) ? 't' : 'f');
+  if ((oid === 1184 || oid === 1114) && (typeof v === 'string' || v instanceof Date)) {
     const t = timestampFromValue(v, type);
     if (t !== undefined) return Buffer.from(t);
   }
@@ -84,7 +88,14 @@ export function encodeBinary(v: ResultValue, type: string): Buffer | null {
   try {
     switch (wireType(type).oid) {
       case 16:
-        return Buffer.from([v === true || v === 't' || v === 1 || v === 1n ? 1 : 0]);
+        return Buffer.from([
+          v === true ||
+          v === 1 ||
+          v === 1n ||
+          (typeof v === 'string' && TRUE_TEXT.has(v.trim().toLowerCase()))
+            ? 1
+            : 0,
+        ]);
       case 17:
         return v instanceof Uint8Array ? bytesOf(v) : Buffer.from(String(v));
       case 20: {
@@ -149,8 +160,6 @@ function bytesFromText(text: string): Buffer {
   }
   return Buffer.from(out);
 }
-
-const TRUE_TEXT = new Set(['t', 'true', 'y', 'yes', 'on', '1']);
 
 /**
  * A Bind parameter as the value it stands for, by its type: integers as bigint, floats as number, bool

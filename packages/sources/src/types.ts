@@ -161,7 +161,8 @@ export interface RestoreRequest {
    */
   readonly databasePages?: {
     readonly attributes: Attributes;
-    readonly data: () => AsyncIterable<Uint8Array>;
+    /** As RestoreTable.data. */
+    readonly data: (options?: { readonly slots?: boolean }) => AsyncIterable<Uint8Array>;
   };
   readonly schemaOnly?: boolean;
   /** Drop foreign keys whose referenced table is not restored, instead of failing. */

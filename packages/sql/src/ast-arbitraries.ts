@@ -149,7 +149,7 @@ const explainable = fc.oneof(
     })
     .map((r) => defined({ kind: 'restore' as const, ...r })),
   fc
-    .record({ uris: strList, options: fc.record({ kms: opt(strList), checkFiles: flag }).map(defined) })
+    .record({ uris: strList, options: fc.record({ index: flag }).map(defined) })
     .map((r) => ({ kind: 'show_backups' as const, ...r })),
   fc
     .record({

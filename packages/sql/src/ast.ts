@@ -112,10 +112,14 @@ export interface RestoreStatement {
   readonly options: RestoreOptions;
 }
 
+export interface ShowBackupsOptions {
+  readonly index?: true;
+}
+
 export interface ShowBackupsStatement {
   readonly kind: 'show_backups';
   readonly uris: readonly StringValue[];
-  readonly options: ShowBackupOptions;
+  readonly options: ShowBackupsOptions;
 }
 
 export interface ShowBackupStatement {

@@ -14,6 +14,7 @@ import type {
   RestoreOptions,
   RestoreStatement,
   ShowBackupOptions,
+  ShowBackupsOptions,
   Statement,
   Targets,
 } from './ast.js';
@@ -96,7 +97,7 @@ function show(v: ValueBuilder, n: CstNode): ExplainableStatement {
     return {
       kind: 'show_backups',
       uris: v.stringOrList(nodeAt(c, 'stringOrList')!),
-      options: optionsToAst<ShowBackupOptions>(v, nodeAt(c, 'showBackupOptions'), 'showBackupOption'),
+      options: optionsToAst<ShowBackupsOptions>(v, nodeAt(c, 'showBackupsOptions'), 'showBackupsOption'),
     };
   }
   if (tokenAt(c, 'DATABASES') !== undefined) return { kind: 'show_databases' };

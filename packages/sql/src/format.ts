@@ -15,7 +15,13 @@ import type {
   Targets,
   TimeExpr,
 } from './ast.js';
-import { BACKUP_OPTIONS, type OptionSpec, RESTORE_OPTIONS, SHOW_BACKUP_OPTIONS } from './option-specs.js';
+import {
+  BACKUP_OPTIONS,
+  type OptionSpec,
+  RESTORE_OPTIONS,
+  SHOW_BACKUP_OPTIONS,
+  SHOW_BACKUPS_OPTIONS,
+} from './option-specs.js';
 import { redactUri } from './redact-uri.js';
 import { KEYWORD_WORDS, SQL_RESERVED_WORDS } from './tokens.js';
 
@@ -184,7 +190,7 @@ class Formatter {
           `${this.asOf(s.asOf)}${this.options(RESTORE_OPTIONS, s.options)}`
         );
       case 'show_backups':
-        return `SHOW BACKUPS IN ${this.list(s.uris, 'uri')}${this.options(SHOW_BACKUP_OPTIONS, s.options)}`;
+        return `SHOW BACKUPS IN ${this.list(s.uris, 'uri')}${this.options(SHOW_BACKUPS_OPTIONS, s.options)}`;
       case 'show_backup': {
         const details = s.details === undefined ? '' : ` ${s.details.toUpperCase()}`;
         return (

@@ -1,6 +1,6 @@
 // The canonical order and spelling of each statement's options, used by the formatter. `uri` marks
 // values that are storage or KMS URIs (redacted for display); `secret` marks the passphrase.
-import type { BackupOptions, RestoreOptions, ShowBackupOptions } from './ast.js';
+import type { BackupOptions, RestoreOptions, ShowBackupOptions, ShowBackupsOptions } from './ast.js';
 
 /** `words`: a keyword option whose value is more words (`experimental deferred copy`). */
 export type OptionShape = 'list' | 'string' | 'bool' | 'flag' | 'words';
@@ -79,4 +79,8 @@ export const SHOW_BACKUP_OPTIONS: readonly OptionSpec<ShowBackupOptions>[] = [
   rollback,
   incremental,
   { field: 'encryptionInfoDir', name: 'encryption_info_dir', shape: 'string' },
+];
+
+export const SHOW_BACKUPS_OPTIONS: readonly OptionSpec<ShowBackupsOptions>[] = [
+  { field: 'index', name: 'index', shape: 'flag' },
 ];

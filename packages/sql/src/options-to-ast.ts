@@ -1,6 +1,7 @@
 // Turns a `WITH …` clause's CST into an options object. The grammar already restricts which options each
 // statement takes; this file maps them to AST fields and rejects a repeated option by name
-// (`kms specified multiple times`, CockroachDB's CombineWith wording) as DUPLICATE_OPTION.
+// (`kms specified multiple times`, `detached option specified multiple times`: CockroachDB's CombineWith
+// wording) as DUPLICATE_OPTION.
 import type { CstNode, IToken } from 'chevrotain';
 import type { BoolValue, StringValue } from './ast.js';
 import { children, firstToken, nodeAt, nodesOf, tokenAt } from './cst-access.js';
@@ -27,6 +28,7 @@ const FLAGS: Record<string, readonly [string, string]> = {
   SKIP: ['skipSize', 'skip size'],
   DEBUG_IDS: ['debugIds', 'debug_ids'],
   PRIVILEGES: ['privileges', 'privileges'],
+  INDEX: ['index', 'index'],
   SKIP_MISSING_SEQUENCE_OWNERS: ['skipMissingSequenceOwners', 'skip_missing_sequence_owners'],
   SKIP_MISSING_UDFS: ['skipMissingUdfs', 'skip_missing_udfs'],
   REMOVE_REGIONS: ['removeRegions', 'remove_regions'],
@@ -62,7 +64,8 @@ function optionEntry(v: ValueBuilder, option: CstNode): [string, string, IToken,
     if (kind === 'list') return [field, name, first, v.stringOrList(nodeAt(nc, 'stringOrList')!)];
     if (kind === 'string') return [field, name, first, v.stringValue(nodeAt(nc, 'stringValue')!)];
     const b = nodeAt(nc, 'boolValue');
-    return [field, name, first, b === undefined ? { kind: 'bool', value: true } : v.boolValue(b)];
+    // CockroachDB names its boolean options "… option" when they repeat (CombineWith).
+    return [field, `${name} option`, first, b === undefined ? { kind: 'bool', value: true } : v.boolValue(b)];
   }
   const experimental = tokenAt(c, 'EXPERIMENTAL');
   if (experimental !== undefined) {

@@ -282,7 +282,7 @@ export class StatementParser extends CstParser {
           this.CONSUME(KW.BACKUPS);
           this.CONSUME(KW.IN);
           this.SUBRULE(this.stringOrList);
-          this.OPTION4(() => this.SUBRULE2(this.showBackupOptions));
+          this.OPTION4(() => this.SUBRULE(this.showBackupsOptions));
         },
       },
       {
@@ -576,6 +576,9 @@ export class StatementParser extends CstParser {
   backupOptions = this.RULE('backupOptions', () => this.withOptions(this.backupOption));
   restoreOptions = this.RULE('restoreOptions', () => this.withOptions(this.restoreOption));
   showBackupOptions = this.RULE('showBackupOptions', () => this.withOptions(this.showBackupOption));
+  showBackupsOptions = this.RULE('showBackupsOptions', () => this.withOptions(this.showBackupsOption));
+  /** CockroachDB's SHOW BACKUPS takes `index` (its backup index, v25.4). */
+  showBackupsOption = this.RULE('showBackupsOption', () => this.CONSUME(KW.INDEX));
 
   backupOption = this.RULE('backupOption', () => {
     this.OR([

@@ -84,7 +84,7 @@ test('formatDiagnostic: file:line:col, source line, caret (tabs kept), hint', ()
   assert.equal(
     formatDiagnostic(d!, text, 'nightly.sql'),
     [
-      'nightly.sql:2:33: at or near "detached": syntax error: detached specified multiple times',
+      'nightly.sql:2:33: at or near "detached": syntax error: detached option specified multiple times',
       "\tBACKUP INTO 'x' WITH detached, detached",
       '\t                               ^',
       'HINT: try \\h BACKUP',

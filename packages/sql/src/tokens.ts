@@ -159,6 +159,7 @@ const RESERVED = [
   'FOR',
   'FROM',
   'IN',
+  'INDEX',
   'INTO',
   'NOT',
   'SELECT',

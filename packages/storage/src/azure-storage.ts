@@ -203,6 +203,7 @@ export class AzureObjectClient implements ObjectClient {
 export const azureStorageProvider: StorageProvider = {
   schemes: ['azure-blob', 'azure', 'azure-storage'],
   secretParams: AZURE_SECRET_PARAMS,
+  validate: (uri) => void parseAzureUri(uri),
   async open(uri: string, ctx: StorageContext): Promise<ExternalStorage> {
     const cfg = parseAzureUri(uri, ctx);
     const client = new AzureObjectClient(await containerClient(cfg));

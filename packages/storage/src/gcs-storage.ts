@@ -234,6 +234,7 @@ export class GcsObjectClient implements ObjectClient {
 export const gcsStorageProvider: StorageProvider = {
   schemes: ['gs'],
   secretParams: GCS_SECRET_PARAMS,
+  validate: (uri) => void parseGcsUri(uri),
   async open(uri: string, ctx: StorageContext): Promise<ExternalStorage> {
     const cfg = parseGcsUri(uri, ctx);
     const sdk = await import('@google-cloud/storage');

@@ -65,6 +65,8 @@ export const nodelocalStorageProvider: StorageProvider = {
       resolve(ctx.externalIoDir as string),
     );
   },
+  // Any root will do: the check is that the path stays under it.
+  validate: (uri) => void resolveNodelocal(uri, '/external-io-root'),
 };
 
 export const fileStorageProvider: StorageProvider = {
@@ -73,4 +75,5 @@ export const fileStorageProvider: StorageProvider = {
   async open(uri: string, _ctx: StorageContext): Promise<ExternalStorage> {
     return new LocalFileStorage(resolveFileUri(uri), parseExternalUri(uri).redacted);
   },
+  validate: (uri) => void resolveFileUri(uri),
 };

@@ -8,6 +8,7 @@ import type { StorageProvider } from './types.js';
 const fakeS3: StorageProvider = {
   schemes: ['s3'],
   secretParams: ['AWS_SECRET_ACCESS_KEY', 'S3_EXTRA_SECRET'],
+  validate: () => undefined,
   async open(uri: string) {
     return new LocalFileStorage('/nonexistent', uri);
   },
@@ -46,5 +47,25 @@ describe('StorageRegistry', () => {
   it('redacts with every provider secret parameter', () => {
     const r = new StorageRegistry([fakeS3]);
     assert.equal(r.redact('s3://b?S3_EXTRA_SECRET=x&A=1'), 's3://b?S3_EXTRA_SECRET=redacted&A=1');
+  });
+
+  it('validate throws what open would for the URI itself, without I/O (issue #18)', () => {
+    const r = defaultStorageRegistry();
+    r.validate('nodelocal://1/c');
+    r.validate('s3://bucket/c?AUTH=implicit');
+    const code = (uri: string): string => {
+      try {
+        r.validate(uri);
+        return 'ok';
+      } catch (err) {
+        return isStrongroomError(err) ? err.code : String(err);
+      }
+    };
+    assert.equal(code('nodelocal://1/c?BOGUS=1'), 'UNKNOWN_URI_PARAMETER');
+    assert.equal(code('nodelocal://1/../escape'), 'INVALID_URI');
+    assert.equal(code('file://relative/path'), 'INVALID_URI');
+    assert.equal(code('s4://bucket/c'), 'UNKNOWN_SCHEME');
+    // AUTH=specified without keys: open would refuse it before any request.
+    assert.notEqual(code('s3://bucket/c?AUTH=specified'), 'ok');
   });
 });

@@ -35,6 +35,11 @@ export class StorageRegistry {
     return this.open(uri, ctx);
   }
 
+  /** Throws what `open` would for the URI itself (scheme, syntax, parameters), without I/O. */
+  validate(uri: string): void {
+    this.#providers.providerFor(uri).validate?.(uri);
+  }
+
   /** `uri` with the secret parameters of every registered provider redacted. */
   redact(uri: string): string {
     return this.#providers.redact(uri);

@@ -284,6 +284,7 @@ export class S3ObjectClient implements ObjectClient {
 export const s3StorageProvider: StorageProvider = {
   schemes: ['s3'],
   secretParams: S3_SECRET_PARAMS,
+  validate: (uri) => void parseS3Uri(uri),
   async open(uri: string, ctx: StorageContext): Promise<ExternalStorage> {
     const cfg = parseS3Uri(uri, ctx);
     const sdk = await import('@aws-sdk/client-s3');

@@ -74,4 +74,7 @@ export interface StorageProvider {
   readonly secretParams: readonly string[];
   /** Parses strictly (unknown parameters rejected; COCKROACH_LOCALITY must already be stripped). */
   open(uri: string, ctx: StorageContext): Promise<ExternalStorage>;
+  /** Parses as `open` does, without I/O, and throws what `open` would throw for the URI itself. */
+  /** (A provider without it, such as a test's wrapper, is checked when opened.) */
+  validate?(uri: string): void;
 }

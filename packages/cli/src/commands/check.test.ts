@@ -83,6 +83,7 @@ test('check refuses what the engine would refuse before running: schedules, refu
     'SELECT nope FROM [SHOW JOBS];',
     "ALTER BACKUP '/subdir' ADD NEW_KMS = 'local:///a' WITH OLD_KMS = 'local:///b';",
     "BACKUP INTO 's4://bucket/c';",
+    "BACKUP INTO 'nodelocal://1/c?FOO=1';",
   ].join('\n');
   const code = await main(['check', '-e', script], { stdout, stderr });
   assert.equal(code, 1);
@@ -92,7 +93,8 @@ test('check refuses what the engine would refuse before running: schedules, refu
     '-e[1]:4:1: remove_regions is not supported: SQLite and PostgreSQL sources have no regions',
     '-e[1]:5:1: invalid query over [SHOW JOBS]: no such column: nope',
     `-e[1]:6:1: ALTER BACKUP "/subdir" without IN needs the backup's URI, not a subdirectory`,
-    '-e[1]:7:1: unsupported storage URI scheme "s4"',
+    '-e[1]:7:1: unsupported storage scheme "s4" in "s4://bucket/c"',
+    '-e[1]:8:1: unknown nodelocal query parameters: FOO',
   ]);
-  assert.match(stderr.text, /check: 5 errors in 1 of 1 input\n$/);
+  assert.match(stderr.text, /check: 6 errors in 1 of 1 input\n$/);
 });

@@ -58,7 +58,12 @@ export async function sqlCommand(cmd: SqlCommand, deps: CliDeps): Promise<number
   try {
     if (interactive) {
       const history = new HistoryFile(historyPath(deps.env, home), (m) => deps.stderr.write(`${m}\n`));
-      return await runRepl(session, signals, { input: deps.stdin, output: deps.stdout, history });
+      return await runRepl(session, signals, {
+        input: deps.stdin,
+        output: deps.stdout,
+        history,
+        env: deps.env,
+      });
     }
     let interrupted = false;
     const removeHandler = deps.onInterrupt(() => {

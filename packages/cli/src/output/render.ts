@@ -7,11 +7,18 @@ import { formatJson } from './json.js';
 import { formatRecords } from './records.js';
 import { formatTable } from './table.js';
 import { formatDelimited } from './tsv.js';
+import { displayWidth } from './width.js';
 
 export interface RenderOptions {
   readonly format: OutputFormat;
-  /** `\x`: records instead of a table (table format only). */
-  readonly expanded?: boolean;
+  /** `\x`: records instead of a table (table format only); `auto`: when the table is wider than `width`. */
+  readonly expanded?: boolean | 'auto';
+  /** The terminal's width, for `expanded: 'auto'`. */
+  readonly width?: number;
+}
+
+function widest(text: string): number {
+  return Math.max(0, ...text.split('\n').map((l) => displayWidth(l)));
 }
 
 export function renderResult(rs: ResultSet, options: RenderOptions): string {
@@ -19,9 +26,13 @@ export function renderResult(rs: ResultSet, options: RenderOptions): string {
   if (rs.columns.length === 0) return `${rs.tag}\n`;
   switch (options.format) {
     case 'table': {
-      if (options.expanded) return formatRecords(rs);
       const jobs = narrowJobs(rs);
-      return jobs === undefined ? formatTable(rs) : formatTable(jobs) + NARROW_NOTE;
+      const table = () => (jobs === undefined ? formatTable(rs) : formatTable(jobs) + NARROW_NOTE);
+      if (options.expanded === 'auto') {
+        const t = table();
+        return options.width !== undefined && widest(t) > options.width ? formatRecords(rs) : t;
+      }
+      return options.expanded ? formatRecords(rs) : table();
     }
     case 'tsv':
       return formatDelimited(rs, '\t');

@@ -8,6 +8,7 @@ export type Answer = ResultSet | Error | ((options: ExecuteOptions | undefined) 
 
 export class TestEngine implements Engine {
   readonly executed: ScriptStatement[] = [];
+  readonly source = { kind: 'test', redactedUri: 'test:///' };
   closed = false;
 
   constructor(private readonly answer: (text: string) => Answer | undefined = () => undefined) {}

@@ -88,6 +88,7 @@ export function externalStorageProvider(
   return {
     schemes: [EXTERNAL_SCHEME],
     secretParams: [],
+    validate: (uri) => void parseExternalRef(uri),
     async open(uri: string, ctx: StorageContext): Promise<ExternalStorage> {
       const target = resolveExternal(uri, lookup, 'STORAGE');
       if (target.toLowerCase().startsWith(`${EXTERNAL_SCHEME}:`))
@@ -113,6 +114,7 @@ export function externalKmsProvider(lookup: ConnectionLookup, inner: () => KmsRe
   return {
     schemes: [EXTERNAL_SCHEME],
     secretParams: [],
+    validate: (uri) => void parseExternalRef(uri),
     async open(uri: string, ctx: KmsContext): Promise<Kms> {
       const target = resolveExternal(uri, lookup, 'KMS');
       if (target.toLowerCase().startsWith(`${EXTERNAL_SCHEME}:`))

@@ -44,6 +44,8 @@ export interface Catalog {
   readonly roles: ReadonlySet<string>;
   /** Installed extensions: name → version. */
   readonly extensionVersions: ReadonlyMap<string, string>;
+  /** Extensions' configuration tables (pg_extension_config_dump): `schema\0name` → row filter ('' for all). */
+  readonly extensionConfig: ReadonlyMap<string, string>;
   /** How many large objects the database holds. */
   readonly largeObjects: number;
 }
@@ -115,6 +117,12 @@ export async function readCatalog(client: PgClient): Promise<Catalog> {
   const extensions = await client.query<{ name: string; version: string }>(
     'SELECT extname AS name, extversion AS version FROM pg_catalog.pg_extension',
   );
+  const configs = await client.query<{ schema: string; name: string; cond: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name, coalesce(x.cond, '') AS cond
+       FROM pg_catalog.pg_extension e CROSS JOIN LATERAL unnest(e.extconfig, e.extcondition) AS x(rel, cond)
+       JOIN pg_catalog.pg_class c ON c.oid = x.rel JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'r'`,
+  );
   const los = await client.query<{ n: string }>(
     'SELECT count(*)::text AS n FROM pg_catalog.pg_largeobject_metadata',
   );
@@ -158,6 +166,7 @@ export async function readCatalog(client: PgClient): Promise<Catalog> {
     populatedMatviews,
     roles: new Set(roles.rows.map((r) => r.name)),
     extensionVersions: new Map(extensions.rows.map((e) => [e.name, e.version])),
+    extensionConfig: new Map(configs.rows.map((x) => [key(x.schema, x.name), x.cond])),
     largeObjects: Number(los.rows[0]?.n ?? 0),
   };
 }

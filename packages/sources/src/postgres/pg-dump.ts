@@ -17,7 +17,7 @@ export interface DumpEntry {
   /** '-' for objects outside a schema. */
   readonly schema: string;
   readonly sql: string;
-  /** The entry's `ALTER … OWNER TO …;` statement, when pg_dump wrote one. */
+  /** The entry's `ALTER … OWNER TO …;` statement(s), when pg_dump wrote any. */
   readonly owner?: string;
 }
 
@@ -101,6 +101,7 @@ export async function dumpSchema(
 }
 
 const OWNER = /^ALTER [A-Z ]+ .+ OWNER TO .+;$/;
+const LARGE_OBJECT_OWNER = /^ALTER LARGE OBJECT \d+ OWNER TO .+;$/;
 
 const HEADER = /^--\n-- Name: (.*); Type: (.*); Schema: (.*); Owner: .*\n--\n/gm;
 
@@ -111,13 +112,19 @@ export function splitDump(text: string): DumpEntry[] {
   for (const [i, h] of heads.entries()) {
     const start = (h.index ?? 0) + h[0].length;
     const end = heads[i + 1]?.index ?? text.length;
-    const sql = cleanEntry(text.slice(start, end));
-    const cut = sql.lastIndexOf('\n');
-    const last = sql.slice(cut + 1);
+    const lines = cleanEntry(text.slice(start, end)).split('\n');
     const entry = { tag: h[1] ?? '', type: h[2] ?? '', schema: h[3] ?? '' };
-    // pg_dump writes the owner as the entry's last statement, on a line of its own.
-    if (cut > 0 && OWNER.test(last)) entries.push({ ...entry, sql: sql.slice(0, cut).trim(), owner: last });
-    else entries.push({ ...entry, sql });
+    // pg_dump writes the owner as the entry's last statement, on a line of its own; an entry of several
+    // large objects (pg_dump 17 groups them) has one such line per object.
+    const owned = lines.map(
+      (l, i) => (i === lines.length - 1 && i > 0 && OWNER.test(l)) || LARGE_OBJECT_OWNER.test(l),
+    );
+    const owner = lines.filter((_, i) => owned[i]);
+    const sql = lines
+      .filter((_, i) => !owned[i])
+      .join('\n')
+      .trim();
+    entries.push(owner.length > 0 ? { ...entry, sql, owner: owner.join('\n') } : { ...entry, sql });
   }
   return entries;
 }

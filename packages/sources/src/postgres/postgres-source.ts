@@ -6,7 +6,8 @@ import type { RestoreRequest, ResultSet, Snapshot, Source } from '../types.js';
 import { closeQuietly, connect, type PgClient } from './connect.js';
 import { checkAborted, pgCall } from './errors.js';
 import { executeForwarded } from './execute.js';
-import { restoreDatabase, TEMPORARY_PREFIX } from './restore.js';
+import { restoreDatabase } from './restore.js';
+import { TEMPORARY_PREFIX } from './restore-checks.js';
 import { PostgresSnapshot } from './snapshot.js';
 import { type PgConnection, parsePostgresUri, redactPostgresUri } from './uri.js';
 

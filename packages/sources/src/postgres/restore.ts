@@ -13,7 +13,6 @@
 // restored objects name must exist (roles are cluster-wide, not part of a database backup), unless
 // no_owner / no_privileges leave owners / privileges out.
 
-import { createHash } from 'node:crypto';
 import { StrongroomError } from '@strongroom/errors';
 import { releaseChunk } from '../chunk-buffers.js';
 import type { RestoreRequest, RestoreTable, SchemaObject } from '../types.js';
@@ -28,7 +27,8 @@ import {
 import { copyIn } from './copy-in.js';
 import { BINARY_HEADER, BINARY_TRAILER, BinaryRowCounter } from './copy-out.js';
 import { checkAborted, pgCall, toPgError } from './errors.js';
-import { objectRoles, objectSection, type Section } from './schema.js';
+import { checkNoClash, checkRoles, renameWhenFree, tableAttr, temporaryDatabase } from './restore-checks.js';
+import { objectSection, type Section } from './schema.js';
 import type { PgConnection } from './uri.js';
 
 /** Not yet part of RestoreRequest: the engine passes RESTORE's skip_missing_foreign_keys here. */
@@ -37,19 +37,6 @@ export type PgRestoreRequest = RestoreRequest & { readonly skipMissingForeignKey
 const RESTORE_SETTINGS =
   "SELECT pg_catalog.set_config('search_path', '', false); SET check_function_bodies = false; " +
   'SET client_min_messages = warning; SET standard_conforming_strings = on; SET row_security = off';
-
-function tableAttr(t: RestoreTable, name: string): string {
-  const v = t.table.attributes[name];
-  if (typeof v !== 'string' || v === '')
-    throw new StrongroomError('CORRUPTED', `table ${t.table.name}: missing attribute ${name}`);
-  return v;
-}
-
-/** The name a new database is restored under until it is complete: one per target, so a retry finds it. */
-export function temporaryDatabase(target: string): string {
-  return `${TEMPORARY_PREFIX}${createHash('sha256').update(target).digest('hex').slice(0, 16)}`;
-}
-export const TEMPORARY_PREFIX = 'strongroom_restore_';
 
 export async function restoreDatabase(
   conn: PgConnection,
@@ -94,15 +81,34 @@ async function restoreNewDatabase(
 ): Promise<number> {
   const { database } = request;
   const temporary = temporaryDatabase(database);
-  // A temporary left by a killed restore has no one connected; one in use belongs to a running restore.
+  // A restore holds this session lock while it owns the temporary; the server drops it as soon as a
+  // killed restore's (idle) session is gone, while the killed restore's busy sessions may still run on:
+  // with the lock, the temporary is left over and is dropped, sessions and all.
+  const lock = await admin.query('SELECT 1 WHERE pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext($1))', [
+    temporary,
+  ]);
+  if (lock.rowCount !== 1)
+    throw new StrongroomError('TARGET_EXISTS', `another restore into database "${database}" is running`);
+  try {
+    return await restoreUnderTemporary(conn, admin, request, temporary);
+  } finally {
+    await admin
+      .query('SELECT pg_catalog.pg_advisory_unlock(pg_catalog.hashtext($1))', [temporary])
+      .catch(() => undefined);
+  }
+}
+
+async function restoreUnderTemporary(
+  conn: PgConnection,
+  admin: PgClient,
+  request: PgRestoreRequest,
+  temporary: string,
+): Promise<number> {
+  const { database } = request;
   await pgCall(
-    () => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(temporary)}`),
+    () => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(temporary)} WITH (FORCE)`),
     `removing ${temporary}, left by an earlier restore into "${database}"`,
-  ).catch((err: unknown) => {
-    throw new StrongroomError('TARGET_EXISTS', `another restore into database "${database}" is running`, {
-      cause: err,
-    });
-  });
+  );
   await pgCall(
     () => admin.query(`CREATE DATABASE ${quoteIdent(temporary)} TEMPLATE template0`),
     'creating the database',
@@ -123,42 +129,6 @@ async function restoreNewDatabase(
   }
 }
 
-/** Renames once the restore's own sessions, just closed, have ended on the server. */
-async function renameWhenFree(admin: PgClient, from: string, to: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await admin.query(`ALTER DATABASE ${quoteIdent(from)} RENAME TO ${quoteIdent(to)}`);
-      return;
-    } catch (err) {
-      // 55006 object_in_use: a closed session's backend has not exited yet.
-      if ((err as { code?: unknown }).code !== '55006' || attempt >= 50) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
-
-/** Fails, naming them, when roles the restored objects need do not exist in the target cluster. */
-async function checkRoles(admin: PgClient, request: PgRestoreRequest): Promise<void> {
-  const needed = new Set(request.objects.flatMap((o) => objectRoles(o.sql)));
-  if (needed.size === 0) return;
-  const found = await pgCall(() =>
-    admin.query<{ name: string }>(
-      'SELECT rolname AS name FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[])',
-      [[...needed]],
-    ),
-  );
-  const present = new Set(found.rows.map((r) => r.name));
-  const missing = [...needed].filter((r) => !present.has(r)).sort();
-  if (missing.length === 0) return;
-  throw new StrongroomError(
-    'ROLE_NOT_FOUND',
-    `cannot restore into "${request.database}": role${missing.length > 1 ? 's' : ''} ${missing.map((r) => (/^[a-z_][a-z0-9_$]*$/.test(r) ? r : quoteIdent(r))).join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist`,
-    {
-      hint: 'create the roles first (roles belong to the cluster, not to a database backup), or restore WITH no_owner (objects owned by you) and/or no_privileges (no grants); roles named by row-level security policies must exist',
-    },
-  );
-}
-
 async function openRestoreClient(conn: PgConnection, database: string): Promise<PgClient> {
   const client = await connect(conn, database);
   try {
@@ -167,48 +137,6 @@ async function openRestoreClient(conn: PgConnection, database: string): Promise<
   } catch (err) {
     await closeQuietly(client);
     throw err;
-  }
-}
-
-async function checkNoClash(client: PgClient, request: RestoreRequest): Promise<void> {
-  const wanted: [string, string, string][] = request.tables
-    .filter((t) => t.table.attributes.kind !== 'lo')
-    .map((t) => [tableAttr(t, 'schema'), tableAttr(t, 'relname'), `table ${t.table.name}`]);
-  for (const o of request.objects) {
-    const m = /^(?:INDEX|VIEW|MATERIALIZED VIEW|SEQUENCE) ([^.]+)\.(.+)$/.exec(o.name);
-    if (m && (o.type === 'index' || o.type === 'view' || o.type === 'sequence'))
-      wanted.push([m[1] ?? '', m[2] ?? '', o.name.toLowerCase()]);
-  }
-  const los = request.objects.filter((o) => o.name.startsWith('BLOB ')).map((o) => o.name.slice(5));
-  if (los.length > 0) {
-    const taken = await pgCall(() =>
-      client.query<{ oid: string }>(
-        'SELECT oid::text FROM pg_catalog.pg_largeobject_metadata WHERE oid = ANY($1::oid[]) ORDER BY oid LIMIT 1',
-        [los],
-      ),
-    );
-    const oid = taken.rows[0]?.oid;
-    if (oid !== undefined)
-      throw new StrongroomError(
-        'TARGET_EXISTS',
-        `large object ${oid} already exists in database "${request.database}" (large objects keep their OIDs)`,
-      );
-  }
-  if (wanted.length === 0) return;
-  const found = await pgCall(() =>
-    client.query<{ schema: string; name: string }>(
-      `SELECT n.nspname AS schema, c.relname AS name FROM pg_catalog.pg_class c
-         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        WHERE (n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-      [wanted.map((w) => w[0]), wanted.map((w) => w[1])],
-    ),
-  );
-  const clash = found.rows[0];
-  if (clash) {
-    const what = wanted.find((w) => w[0] === clash.schema && w[1] === clash.name)?.[2] ?? clash.name;
-    throw new StrongroomError('TARGET_EXISTS', `${what} already exists in database "${request.database}"`, {
-      hint: 'restore into a new database (new_db_name) or another one (into_db); existing tables are never touched',
-    });
   }
 }
 
@@ -233,7 +161,7 @@ async function restoreInTransaction(client: PgClient, request: PgRestoreRequest)
   for (const t of request.tables) {
     const order = Number(t.table.attributes.order ?? 0);
     const kind = t.table.attributes.kind;
-    if (kind !== 'lo')
+    if (kind !== 'lo' && t.table.attributes.extensionConfig !== true)
       steps.push({ rank: 0, order, run: () => exec(client, t.table.createSql, `creating ${t.table.name}`) });
     if (!request.schemaOnly && (kind === 'r' || kind === 'lo'))
       steps.push({
@@ -272,9 +200,12 @@ async function runObject(
   existingSchemas: Set<string>,
   request: PgRestoreRequest,
 ): Promise<void> {
-  // Schemas the target already has (public, or one an earlier restore created) are kept as they are.
+  // Schemas the target already has (public, or one an earlier restore created) are kept as they are; in
+  // an existing database that includes their owner (a new database's public takes the source's).
   const schema = /^SCHEMA (.+)$/.exec(o.name)?.[1];
   if (schema !== undefined && existingSchemas.has(schema)) return;
+  const owned = /^OWNER SCHEMA (.+)$/.exec(o.name)?.[1];
+  if (owned !== undefined && existingSchemas.has(owned) && !request.createDatabase) return;
   if (o.name.startsWith('FK CONSTRAINT ')) {
     const target = FK_TARGET.exec(o.sql)?.[1];
     if (target !== undefined) {
@@ -401,7 +332,7 @@ async function restoreParallel(
   const local = new Map<string, SchemaObject[]>();
   const tail: { rank: number; order: number; o: SchemaObject }[] = [];
   for (const t of request.tables) {
-    if (t.table.attributes.kind === 'lo') continue;
+    if (t.table.attributes.kind === 'lo' || t.table.attributes.extensionConfig === true) continue;
     const order = Number(t.table.attributes.order ?? 0);
     early.push({ rank: 0, order, run: (c) => exec(c, t.table.createSql, `creating ${t.table.name}`) });
   }
@@ -510,9 +441,14 @@ async function restoreParallel(
 async function loadFrozen(client: PgClient, t: RestoreTable, request: RestoreRequest): Promise<number> {
   const name = qualified(tableAttr(t, 'schema'), tableAttr(t, 'relname'));
   const lo = t.table.attributes.kind === 'lo';
-  await pgCall(() => client.query(lo ? 'BEGIN' : `BEGIN; TRUNCATE ONLY ${name}`), `loading ${t.table.name}`);
+  // An extension's configuration table holds the rows its extension script wrote: added to, not frozen.
+  const added = lo || t.table.attributes.extensionConfig === true;
+  await pgCall(
+    () => client.query(added ? 'BEGIN' : `BEGIN; TRUNCATE ONLY ${name}`),
+    `loading ${t.table.name}`,
+  );
   try {
-    const n = lo ? await loadLargeObjects(client, t, request) : await loadTable(client, t, request, true);
+    const n = lo ? await loadLargeObjects(client, t, request) : await loadTable(client, t, request, !added);
     await pgCall(() => client.query('COMMIT'), `loading ${t.table.name}`);
     return n;
   } catch (err) {

@@ -35,6 +35,8 @@ export function objectRoles(sql: string): string[] {
 
 /** Names that follow TO, FROM, ROLE, AUTHORIZATION or BY (and the commas of their lists). */
 const ROLE_KEYWORDS = new Set(['TO', 'FROM', 'ROLE', 'AUTHORIZATION', 'BY']);
+/** …and the name after USER MAPPING FOR. */
+const MAPPING_FOR = 'MAPPING FOR';
 const TOKEN = /"((?:[^"]|"")*)"|([A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)|'(?:[^']|'')*'|(;)|(,)|[^\s]/g;
 
 /**
@@ -46,6 +48,7 @@ export function rolesIn(sql: string, known: ReadonlySet<string>): string[] {
   let expectName = false;
   let listing = false;
   let stopped = false;
+  let previous = '';
   for (const m of sql.matchAll(TOKEN)) {
     if (m[3] !== undefined) {
       stopped = false;
@@ -62,8 +65,11 @@ export function rolesIn(sql: string, known: ReadonlySet<string>): string[] {
         continue;
       }
       const upper = m[2]?.toUpperCase();
+      const pair = `${previous} ${upper}`;
+      previous = upper ?? '';
       listing = false;
-      if (upper !== undefined && ROLE_KEYWORDS.has(upper)) expectName = listing = true;
+      if (upper !== undefined && (ROLE_KEYWORDS.has(upper) || pair === MAPPING_FOR))
+        expectName = listing = true;
       else if (upper === 'USING' || upper === 'WITH') stopped = true;
       continue;
     }
@@ -148,20 +154,19 @@ export async function buildSchema(
     });
     addOwner(section, order, e, name);
   };
-  for (const [order, e] of pre.entries()) {
-    const t = e.type === 'TABLE' ? catalog.tables.get(key(e.schema, e.tag)) : undefined;
-    if (t === undefined) {
-      add('pre-data', order, e);
-      continue;
-    }
-    addOwner('pre-data', order, e, `TABLE ${e.schema}.${e.tag}`);
+  const addTable = (
+    t: CatalogTable,
+    createSql: string,
+    order: number,
+    extra: TableInfo['attributes'],
+  ): void => {
     const copied = t.columns.filter((c) => !c.generated);
     const copyColumns = copied.map((c) => c.name);
     const binary = binaryCopyable(copied.map((c) => c.typeOid));
     const info: TableInfo = {
       database,
       name: displayName(t.schema, t.name),
-      createSql: e.sql,
+      createSql,
       columns: t.columns.map((c) => ({ name: c.name, type: c.type })),
       attributes: {
         schema: t.schema,
@@ -173,10 +178,30 @@ export async function buildSchema(
         ...(binary ? { copyFormat: 'binary' } : {}),
         // Restore loads the largest tables first.
         estimatedRows: t.estimatedRows,
+        ...extra,
       },
     };
     tables.push(info);
     layouts.set(info.name, { table: t, info, copyColumns, binary });
+  };
+  for (const [order, e] of pre.entries()) {
+    const t = e.type === 'TABLE' ? catalog.tables.get(key(e.schema, e.tag)) : undefined;
+    if (t === undefined) {
+      add('pre-data', order, e);
+      continue;
+    }
+    addOwner('pre-data', order, e, `TABLE ${e.schema}.${e.tag}`);
+    addTable(t, e.sql, order, {});
+  }
+  // Extensions' configuration tables: CREATE EXTENSION makes them; their rows (those the extension's
+  // filter keeps, as pg_dump does) are data.
+  for (const [k, condition] of catalog.extensionConfig) {
+    const t = catalog.tables.get(k);
+    if (t === undefined || layouts.has(displayName(t.schema, t.name))) continue;
+    addTable(t, '-- created by its extension', pre.length, {
+      extensionConfig: true,
+      extensionCondition: condition,
+    });
   }
   for (const [i, s] of catalog.sequences.entries()) {
     const name = qualified(s.schema, s.name);
@@ -268,7 +293,8 @@ function ownerResolver(catalog: Catalog): (e: DumpEntry) => string {
   };
   const largeObjects = catalog.largeObjects > 0 ? displayName(LARGE_OBJECTS.schema, LARGE_OBJECTS.name) : '';
   return (e) => {
-    if (e.type === 'BLOB' || e.tag.startsWith('LARGE OBJECT ')) return largeObjects;
+    // BLOB (one large object) or BLOB METADATA (pg_dump 17: several); LARGE OBJECT(S) … comments and ACLs.
+    if (e.type.startsWith('BLOB') || e.tag.startsWith('LARGE OBJECT')) return largeObjects;
     switch (e.type) {
       case 'TABLE':
       case 'TABLE ATTACH':

@@ -42,7 +42,8 @@ export function pageOf(boundary: string | null): number | undefined {
 
 export async function planSpans(client: PgClient, layout: TableLayout): Promise<string[]> {
   const { table } = layout;
-  if (table.kind !== 'r') return [];
+  // Extensions' configuration tables are small, and read through their filter in one span.
+  if (table.kind !== 'r' || layout.info.attributes.extensionConfig === true) return [];
   const info = await client.query<{ version: string; pages: string }>(
     `SELECT current_setting('server_version_num') AS version,
             (pg_catalog.pg_relation_size($1::regclass) / current_setting('block_size')::int8)::text AS pages`,
@@ -127,6 +128,9 @@ export function spanCopySql(layout: TableLayout, bounds: SpanBounds): string {
   const name = qualified(table.schema, table.name);
   const cols = layout.copyColumns.map(quoteIdent).join(', ');
   const opts = layout.binary ? ' (FORMAT binary)' : '';
+  const condition = layout.info.attributes.extensionCondition;
+  if (typeof condition === 'string' && condition.trim() !== '')
+    return `COPY (SELECT ${cols} FROM ONLY ${name} ${condition}) TO STDOUT${opts}`;
   if (bounds.lo === null && bounds.hi === null) return `COPY ${name} (${cols}) TO STDOUT${opts}`;
   const loPage = pageOf(bounds.lo);
   const hiPage = pageOf(bounds.hi);

@@ -5,6 +5,7 @@
 // of a file, so an incremental compares a window of a table with the same window before.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StrongroomError } from '@strongroom/errors';
+import { CHUNK_BUFFER_BYTES } from '../chunk-buffers.js';
 import type { SpanBounds, SpanChunk } from '../types.js';
 import { PageReader, UNSEEN, walkBtree } from './btree-walk.js';
 import type { SqliteDatabase } from './driver.js';
@@ -18,8 +19,11 @@ import { encodeRunHeader, RUN_HEADER_BYTES } from './page-runs.js';
  * a 1 GB database in a handful of windows (bench/sqlite.mjs).
  */
 export const WINDOW_BYTES = 4 * 1024 * 1024;
-/** Pages per chunk (one run record): 256 KiB at 4 KiB pages. */
-const CHUNK_PAGES = 64;
+/**
+ * A chunk (one run record) is at most a chunk buffer (1 MiB): it becomes one zstd frame (isOwnFrame), which
+ * a restore decodes into one slot of the chunk arena.
+ */
+const CHUNK_BYTES = CHUNK_BUFFER_BYTES;
 
 /** The owner index of the database's own pages. */
 export const DATABASE_OWNER = 0;
@@ -125,7 +129,7 @@ export class PageMap {
 
   /**
    * The owner's pages in [lo, hi) as page-run records read from `file` (a file whose pages are the
-   * snapshot's: see SqliteSnapshot). Each chunk is one record of at most CHUNK_PAGES pages, in a buffer
+   * snapshot's: see SqliteSnapshot). Each chunk is one record of at most CHUNK_BYTES, in a buffer
    * of its own (owned), so memory is one chunk per span being read.
    */
   async *read(
@@ -136,6 +140,7 @@ export class PageMap {
   ): AsyncGenerator<SpanChunk> {
     const lo = bounds.lo === null ? 1 : pageBound(bounds.lo);
     const hi = bounds.hi === null ? this.pageCount + 1 : Math.min(pageBound(bounds.hi), this.pageCount + 1);
+    const chunkPages = Math.max(1, Math.floor((CHUNK_BYTES - RUN_HEADER_BYTES) / this.pageSize));
     const fd = openSync(file, 'r');
     try {
       let p = Math.max(lo, 1);
@@ -147,7 +152,7 @@ export class PageMap {
         checkAborted(signal);
         let count = 1;
         let rows = this.#rows[p - 1] as number;
-        while (count < CHUNK_PAGES && p + count < hi && this.#owner[p + count - 1] === owner) {
+        while (count < chunkPages && p + count < hi && this.#owner[p + count - 1] === owner) {
           rows += this.#rows[p + count - 1] as number;
           count++;
         }

@@ -18,7 +18,7 @@ const PARAM_OP_COL = new RegExp(String.raw`\$(\d+)\s*${OP}\s*(${NAME}(?:\s*\.\s*
 const LIMIT = /\b(?:LIMIT|OFFSET)\s+\$(\d+)/giu;
 const CAST = /\bCAST\s*\(\s*\$(\d+)\s+AS\s+([A-Za-z_][\w ]*?(?:\([^)]*\))?)\s*\)/giu;
 const INSERT = new RegExp(
-  String.raw`\bINSERT\s+(?:OR\s+\w+\s+)?INTO\s+${QUALIFIED}\s*\(([^)]*)\)\s*VALUES\s*([\s\S]*)$`,
+  String.raw`\b(?:INSERT|REPLACE)\s+(?:OR\s+\w+\s+)?INTO\s+${QUALIFIED}\s*(?:\(([^)]*)\)\s*)?VALUES\s*([\s\S]*)$`,
   'iu',
 );
 
@@ -72,7 +72,11 @@ export function inferParamTypes(sql: string, count: number, columnsOf: ColumnTyp
     const [schema, table] =
       insert[2] === undefined ? [undefined, unquote(insert[1]!)] : [unquote(insert[1]!), unquote(insert[2])];
     const cols = columnsOf(schema, table);
-    const names = splitTop(insert[3]!).map((c) => unquote(c).toLowerCase());
+    // Without a column list, the values go to the table's columns in order.
+    const names =
+      insert[3] === undefined
+        ? [...(cols?.keys() ?? [])]
+        : splitTop(insert[3]).map((c) => unquote(c).toLowerCase());
     for (const tuple of (insert[4] ?? '').matchAll(/\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)) {
       splitTop(tuple[1]!).forEach((value, i) => {
         const p = /^\$(\d+)$/.exec(value);
@@ -86,4 +90,94 @@ export function inferParamTypes(sql: string, count: number, columnsOf: ColumnTyp
   for (const m of text.matchAll(LIMIT)) set(m[1], 'INTEGER');
   for (const m of text.matchAll(CAST)) set(m[1], m[2]);
   return types;
+}
+
+/** The items of a SELECT's result list (the first one at nesting depth 0), or undefined. */
+function selectItems(text: string): string[] | undefined {
+  let depth = 0;
+  let start = -1;
+  const items: string[] = [];
+  let itemStart = 0;
+  const word = (i: number, w: string): boolean =>
+    text.slice(i, i + w.length).toUpperCase() === w &&
+    !/[\w$]/.test(text[i - 1] ?? ' ') &&
+    !/[\w$]/.test(text[i + w.length] ?? ' ');
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (depth === 0 && start < 0 && word(i, 'SELECT')) {
+      start = i + 6;
+      itemStart = start;
+    } else if (depth === 0 && start >= 0) {
+      if (c === ',') {
+        items.push(text.slice(itemStart, i));
+        itemStart = i + 1;
+      } else if (
+        ['FROM', 'WHERE', 'GROUP', 'ORDER', 'LIMIT', 'UNION', 'EXCEPT', 'INTERSECT', 'WINDOW'].some((w) =>
+          word(i, w),
+        )
+      ) {
+        items.push(text.slice(itemStart, i));
+        return items.map((s) => s.trim());
+      }
+    }
+  }
+  if (start < 0) return undefined;
+  items.push(text.slice(itemStart));
+  return items.map((s) => s.trim().replace(/;$/, '').trim());
+}
+
+const TEXT_FUNCTIONS =
+  /^(upper|lower|trim|ltrim|rtrim|substr|substring|replace|printf|format|hex|quote|typeof|group_concat|string_agg|char|date|time|datetime|strftime|json\w*|concat\w*)\s*\(/;
+
+/**
+ * Declared-type names for result columns that are expressions (SQLite knows a type only for plain
+ * columns): count() is an integer, avg() a real, CAST gives its type, sum/min/max of a column that
+ * column's, literals their own kind. Index i is the i-th result column; null where nothing tells.
+ */
+export function expressionTypes(sql: string, count: number, columnsOf: ColumnTypes): (string | null)[] {
+  const none = Array.from({ length: count }, () => null);
+  const text = sql.replace(/'(?:[^']|'')*'/g, "''");
+  const items = selectItems(text);
+  if (items === undefined || items.length !== count || items.some((i) => /(^|\.)\*$/.test(i))) return none;
+  const tables: ReadonlyMap<string, string>[] = [];
+  for (const m of text.matchAll(TABLE_REF)) {
+    const [schema, table] =
+      m[2] === undefined ? [undefined, unquote(m[1]!)] : [unquote(m[1]!), unquote(m[2])];
+    const cols = columnsOf(schema, table);
+    if (cols) tables.push(cols);
+  }
+  const columnType = (ref: string): string | null => {
+    const name = unquote(ref.split(/\s*\.\s*/).at(-1) ?? '').toLowerCase();
+    for (const cols of tables) {
+      const t = cols.get(name);
+      if (t !== undefined) return t;
+    }
+    return null;
+  };
+  return items.map((item) => {
+    const e = item
+      .replace(/\s+AS\s+("(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*)$/iu, '')
+      .trim()
+      .toLowerCase();
+    const cast = /^cast\s*\(.*\s+as\s+([a-z_][a-z_ ]*?(?:\([^)]*\))?)\s*\)$/s.exec(e);
+    if (cast) return cast[1]!.toUpperCase();
+    if (
+      /^count\s*\(/.test(e) ||
+      /^(length|instr|unicode|changes|total_changes|last_insert_rowid|random)\s*\(/.test(e)
+    )
+      return 'INTEGER';
+    if (/^(avg|total)\s*\(/.test(e)) return 'REAL';
+    const agg =
+      /^(sum|max|min)\s*\(\s*((?:"(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*))*)\s*\)$/u.exec(
+        e,
+      );
+    if (agg) return columnType(agg[2]!);
+    if (TEXT_FUNCTIONS.test(e) || /^''$/.test(e)) return 'TEXT';
+    if (/^-?\d+$/.test(e)) return 'INTEGER';
+    if (/^-?(\d+\.\d*|\.\d+)(e[-+]?\d+)?$/.test(e)) return 'REAL';
+    if (/^x''$/.test(e)) return 'BLOB';
+    return null;
+  });
 }

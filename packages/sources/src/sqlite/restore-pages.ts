@@ -5,6 +5,7 @@
 import { closeSync, existsSync, ftruncateSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StrongroomError } from '@strongroom/errors';
+import { releaseChunk } from '../chunk-buffers.js';
 import type { RestoreRequest } from '../types.js';
 import { openDatabase, type SqliteDatabase } from './driver.js';
 import { checkAborted, sqliteCall, toSourceError } from './errors.js';
@@ -48,11 +49,16 @@ export async function restoreFromPages(
     const fd = openSync(assembled, 'wx');
     try {
       ftruncateSync(fd, pageSize * pageCount);
-      for (const stream of [pages.data, ...request.tables.map((t) => () => t.data())]) {
+      for (const stream of [pages, ...request.tables]) {
         const writer = new PageRunWriter(fd, pageSize, pageCount);
-        for await (const chunk of stream()) {
-          checkAborted(request.signal);
-          writer.write(chunk);
+        // Chunks in the shared arena are written out at once and given back: no allocation per chunk.
+        for await (const chunk of stream.data({ slots: true })) {
+          try {
+            checkAborted(request.signal);
+            writer.write(chunk);
+          } finally {
+            releaseChunk(chunk);
+          }
         }
         writer.end();
       }

@@ -1,5 +1,5 @@
 // Turns what a forwarded statement returned into a ResultSet: PostgreSQL-style command tags, and column
-// types from the values when they agree (SQLite columns may mix kinds), else from the declared type.
+// types from the declared type, else (expressions) from the values when they agree.
 import type { ResultColumn, ResultSet, ResultValue } from '../types.js';
 import type { ColumnDescription } from './driver.js';
 
@@ -72,8 +72,16 @@ export function toResultSet(
       if (v !== null && v !== undefined) kinds.add(valueType(v));
     }
     const [only] = kinds;
+    // A declared type wins (as Describe reports it before any row exists); expressions take their
+    // values' kind when the values agree.
     const type =
-      kinds.size === 1 && only !== undefined ? only : kinds.size > 1 ? 'text' : declaredType(c.type);
+      c.type !== null
+        ? declaredType(c.type)
+        : kinds.size === 1 && only !== undefined
+          ? only
+          : kinds.size > 1
+            ? 'text'
+            : declaredType(c.type);
     return { name: c.name, type };
   });
   return { columns: result, rows, tag };

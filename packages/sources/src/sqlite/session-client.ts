@@ -222,7 +222,7 @@ export class SqliteSessionClient {
           if (r.type === 'described') {
             return {
               columns: r.columns.map((c) => ({ name: c.name, type: declaredType(c.type) })),
-              paramTypes: r.paramTypes,
+              paramTypes: r.paramTypes.map((t) => (t === null ? null : declaredType(t))),
             };
           }
         }

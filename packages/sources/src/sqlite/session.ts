@@ -13,7 +13,7 @@ import { sqliteCall } from './errors.js';
 import { databasesInDirectory, deleteDatabaseFiles } from './files.js';
 import { DEFAULT_DATABASE, type SqliteLocation } from './location.js';
 import { checkDatabaseName, isDatabaseName, nameKey } from './names.js';
-import { inferParamTypes } from './param-types.js';
+import { expressionTypes, inferParamTypes } from './param-types.js';
 import { schemaReferences } from './references.js';
 import { commandTag } from './result-set.js';
 
@@ -69,6 +69,20 @@ export class SqliteSession {
     this.#location = location;
     const main = location.mode === 'directory' ? join(location.dir, `${DEFAULT_DATABASE}.db`) : location.file;
     this.#db = sqliteCall(() => openDatabase(main));
+    this.#useWal('main');
+  }
+
+  /**
+   * Backups switch databases to WAL so that their long reads block no writer; the session does it up
+   * front, because a switch cannot happen while the session itself holds a write transaction (a detached
+   * BACKUP inside BEGIN … COMMIT would wait for it).
+   */
+  #useWal(schema: string): void {
+    try {
+      this.#db.prepare(`PRAGMA "${schema.replaceAll('"', '""')}".journal_mode = WAL`).get();
+    } catch {
+      // Busy (another connection mid-transaction): the snapshot switches it later.
+    }
   }
 
   /** The file of a database, whether or not it exists; validates the name. */
@@ -144,6 +158,7 @@ export class SqliteSession {
     }
     sqliteCall(() => this.#db.prepare('ATTACH DATABASE ? AS ?').run(this.pathOf(name), name));
     this.#attached.set(key, name);
+    if (!this.#db.inTransaction) this.#useWal(name);
   }
 
   #detach(name: string): void {
@@ -162,26 +177,34 @@ export class SqliteSession {
   describe(sql: string): Description {
     if (CREATE_DATABASE.test(sql) || DROP_DATABASE.test(sql)) return { columns: [], reader: false };
     const stmt = this.#prepare(sql);
-    return { columns: stmt.reader ? stmt.columns() : [], reader: stmt.reader };
+    if (!stmt.reader) return { columns: [], reader: false };
+    const columns = stmt.columns();
+    if (columns.every((c) => c.type !== null)) return { columns, reader: true };
+    const guessed = expressionTypes(sql, columns.length, (schema, table) => this.#columnTypes(schema, table));
+    return {
+      columns: columns.map((c, i) => (c.type === null ? { ...c, type: guessed[i] ?? null } : c)),
+      reader: true,
+    };
+  }
+
+  #columnTypes(schema: string | undefined, table: string): ReadonlyMap<string, string> | undefined {
+    const s = schema === undefined || nameKey(schema) === nameKey(this.#mainName) ? 'main' : schema;
+    try {
+      const rows = this.#db
+        .prepare('SELECT name, type FROM pragma_table_info(?, ?)')
+        .raw(true)
+        .all(table, s) as [string, string][];
+      return rows.length === 0 ? undefined : new Map(rows.map(([n, t]) => [n.toLowerCase(), t]));
+    } catch {
+      return undefined;
+    }
   }
 
   /** Declared types of the statement's `$1…$count` where the statement shows them (param-types.ts). */
   paramTypes(sql: string, count: number): (string | null)[] {
     if (count === 0) return [];
     this.#prepareText(sql);
-    const mainKey = nameKey(this.#mainName);
-    return inferParamTypes(sql, count, (schema, table) => {
-      const s = schema === undefined || nameKey(schema) === mainKey ? 'main' : schema;
-      try {
-        const rows = this.#db
-          .prepare(`SELECT name, type FROM pragma_table_info(?, ?)`)
-          .raw(true)
-          .all(table, s) as [string, string][];
-        return rows.length === 0 ? undefined : new Map(rows.map(([n, t]) => [n.toLowerCase(), t]));
-      } catch {
-        return undefined;
-      }
-    });
+    return inferParamTypes(sql, count, (schema, table) => this.#columnTypes(schema, table));
   }
 
   get inTransaction(): boolean {

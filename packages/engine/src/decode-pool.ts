@@ -1,0 +1,185 @@
+// Off-main-thread decoding of stored spans for restores: a small pool of worker threads
+// (decode-worker.ts), each decrypting and decompressing one span at a time into slots of the shared chunk
+// arena that this side grants it (up to GRANTS held by a worker, one more for each frame received). Only for spans whose
+// decoded size is bounded (SQLite page windows, a few MiB): a span's whole output is held until it is
+// consumed, so memory is (spans in flight) × (decoded span size).
+import { Worker } from 'node:worker_threads';
+import { type ErrorCode, StrongroomError } from '@strongroom/errors';
+import {
+  CHUNK_BUFFER_BYTES,
+  chunkArena,
+  chunkSlotOf,
+  freeChunkSlots,
+  giveChunkSlot,
+  releaseChunk,
+  takeChunkBuffer,
+} from '@strongroom/sources';
+import type { Compression } from './compress.js';
+
+export interface DecoderSetup {
+  readonly arena: SharedArrayBuffer;
+  readonly slotBytes: number;
+}
+
+export type ToDecoder =
+  | {
+      readonly t: 'start';
+      readonly key: Uint8Array | null;
+      readonly path: string;
+      readonly compression: Compression | undefined;
+    }
+  | { readonly t: 'data'; readonly buf: Uint8Array }
+  | { readonly t: 'grant'; readonly slot: number }
+  | { readonly t: 'end' };
+
+export type FromDecoder =
+  /** A decoded frame: in a granted arena slot, or a buffer of its own. */
+  | { readonly t: 'out'; readonly slot: number; readonly length: number }
+  | { readonly t: 'out'; readonly buf: Uint8Array }
+  | { readonly t: 'done' }
+  | { readonly t: 'error'; readonly code: string; readonly message: string };
+
+/** Decoder threads: the cores a restore has besides the main thread's. */
+const THREADS = 2;
+/** Arena slots granted to a decoder ahead of its frames (an idle decoder keeps them). */
+const GRANTS = 3;
+/** Slots left to everyone else: a decoder is granted none below this. */
+const RESERVE = 8;
+
+/** An arena slot, when one is free beyond RESERVE. */
+function grantable(): number | undefined {
+  if (freeChunkSlots() <= RESERVE) return undefined;
+  const slot = chunkSlotOf(takeChunkBuffer());
+  return slot >= 0 ? slot : undefined;
+}
+const idle: Worker[] = [];
+/** Arena slots granted to each worker and not yet sent back as frames. */
+const lentTo = new WeakMap<Worker, Set<number>>();
+
+/** Tops a worker's granted slots up to GRANTS, as far as the arena allows. */
+function topUp(worker: Worker): void {
+  const lent = lentTo.get(worker) ?? new Set<number>();
+  lentTo.set(worker, lent);
+  while (lent.size < GRANTS) {
+    const slot = grantable();
+    if (slot === undefined) return;
+    lent.add(slot);
+    worker.postMessage({ t: 'grant', slot } satisfies ToDecoder);
+  }
+}
+let started = 0;
+const waiting: ((w: Worker) => void)[] = [];
+
+async function acquire(): Promise<Worker> {
+  const w = idle.pop();
+  if (w) return w;
+  if (started < THREADS) {
+    started++;
+    const workerData: DecoderSetup = { arena: chunkArena(), slotBytes: CHUNK_BUFFER_BYTES };
+    return new Worker(new URL('./decode-worker.js', import.meta.url), { workerData });
+  }
+  return new Promise((resolve) => waiting.push(resolve));
+}
+
+function release(w: Worker, _clean: true): void {
+  const next = waiting.shift();
+  if (next) next(w);
+  else {
+    w.unref();
+    idle.push(w);
+  }
+}
+
+/**
+ * The decoded bytes of one stored span (`raw`: its stored bytes), decrypted under `key` and decompressed
+ * on a decoder thread. Errors keep their code (CORRUPTED, a failed authentication…).
+ */
+export async function decodeSpan(
+  raw: AsyncIterable<Uint8Array>,
+  key: Uint8Array | undefined,
+  path: string,
+  compression: Compression | undefined,
+): Promise<Uint8Array[]> {
+  const worker = await acquire();
+  worker.ref();
+  const out: Uint8Array[] = [];
+  let clean = false;
+  try {
+    const finished = new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: FromDecoder) => {
+        if (m.t === 'out') {
+          if ('slot' in m) {
+            lentTo.get(worker)?.delete(m.slot);
+            out.push(Buffer.from(chunkArena(), m.slot * CHUNK_BUFFER_BYTES, m.length));
+          } else out.push(m.buf);
+          topUp(worker);
+        } else if (m.t === 'done') resolve();
+        else reject(new StrongroomError(m.code as ErrorCode, m.message));
+      });
+      worker.once('error', reject);
+    });
+    topUp(worker);
+    worker.postMessage({ t: 'start', key: key ?? null, path, compression } satisfies ToDecoder);
+    // The stored bytes are small (compressed): read ahead without waiting for the decoder.
+    const reading = (async () => {
+      for await (const chunk of raw) {
+        const buf = new Uint8Array(chunk); // a copy with its own ArrayBuffer: a Buffer slice is a view
+        worker.postMessage({ t: 'data', buf } satisfies ToDecoder, [buf.buffer as ArrayBuffer]);
+      }
+      worker.postMessage({ t: 'end' } satisfies ToDecoder);
+    })();
+    await Promise.all([reading, finished]);
+    clean = true;
+    return out;
+  } finally {
+    worker.removeAllListeners('message');
+    worker.removeAllListeners('error');
+    if (clean) release(worker, true);
+    else {
+      // Its slots and frames are reused only once it has stopped writing into them.
+      const slots = [...(lentTo.get(worker) ?? [])];
+      for (const c of out) releaseChunk(c);
+      started--;
+      void worker.terminate().finally(() => {
+        for (const slot of slots) giveChunkSlot(slot);
+      });
+      const next = waiting.shift();
+      if (next) void acquire().then(next);
+    }
+  }
+}
+
+/**
+ * The decoded bytes of `spans` in order, up to `depth` spans decoded ahead (spans are `() => raw bytes`
+ * with what decodeSpan needs). Chunks may lie in arena slots, which the consumer gives back (releaseChunk).
+ */
+export async function* decodeSpansAhead(
+  spans: readonly (() => Promise<Uint8Array[]>)[],
+  depth = 2,
+): AsyncGenerator<Uint8Array> {
+  const inflight: Promise<Uint8Array[]>[] = [];
+  let next = 0;
+  const start = (): void => {
+    const p = (spans[next++] as () => Promise<Uint8Array[]>)();
+    // Awaited in order below; a later one failing first must not be an unhandled rejection.
+    p.catch(() => undefined);
+    inflight.push(p);
+  };
+  let current: Uint8Array[] = [];
+  try {
+    while (next < spans.length && inflight.length < depth) start();
+    while (inflight.length > 0) {
+      current = await (inflight.shift() as Promise<Uint8Array[]>);
+      if (next < spans.length) start();
+      while (current.length > 0) yield current.shift() as Uint8Array;
+    }
+  } finally {
+    // A consumer that stopped early: the arena slots of what it never got go back.
+    for (const c of current) releaseChunk(c);
+    for (const p of inflight)
+      void p.then(
+        (chunks) => chunks.forEach(releaseChunk),
+        () => undefined,
+      );
+  }
+}

@@ -1,0 +1,153 @@
+// Recomputes the SQLite page-span test vectors in FORMAT.md (its `page-vector` blocks), so the document
+// and the code cannot drift apart.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { openDatabase } from './driver.js';
+import { DATABASE_OWNER, PageMap } from './page-map.js';
+import { encodeRunHeader, PageRunWriter } from './page-runs.js';
+
+type Vector = Map<string, string[]>;
+
+function readVectors(): Vector[] {
+  const doc = readFileSync(new URL('../../../../FORMAT.md', import.meta.url), 'utf8');
+  return [...doc.matchAll(/```page-vector\n([\s\S]*?)```/g)].map((m) => {
+    const v: Vector = new Map();
+    for (const line of (m[1] ?? '').split('\n')) {
+      const at = line.indexOf('=');
+      if (at < 0) continue;
+      const key = line.slice(0, at).trim();
+      v.set(key, [...(v.get(key) ?? []), line.slice(at + 1).trim()]);
+    }
+    return v;
+  });
+}
+
+const one = (v: Vector, key: string): string => {
+  const x = v.get(key)?.[0];
+  if (x === undefined) throw new Error(`vector without ${key}`);
+  return x;
+};
+
+/** "name: list" with name "" for the database's own pages. */
+function named(line: string): [string, string] {
+  const m = /^("?)([^":]*)\1:\s*(.*)$/.exec(line);
+  if (!m) throw new Error(`bad vector line ${line}`);
+  return [m[2] ?? '', m[3] ?? ''];
+}
+
+function pages(ranges: string): number[] {
+  return ranges.split(',').flatMap((r) => {
+    const [a = 0, b = a] = r.split('-').map(Number);
+    const out: number[] = [];
+    for (let p = a; p <= b; p++) out.push(p);
+    return out;
+  });
+}
+
+describe('FORMAT.md SQLite page vectors', () => {
+  const vectors = readVectors();
+
+  it('are present', () => {
+    assert.deepEqual(
+      vectors.map((v) => one(v, 'name')),
+      ['record', 'database'],
+    );
+  });
+
+  it('record: the header and pages, and PageRunWriter puts the pages in place', () => {
+    const v = vectors.find((x) => one(x, 'name') === 'record') as Vector;
+    const first = Number(one(v, 'first'));
+    const count = Number(one(v, 'count'));
+    const size = Number(one(v, 'pages').replace('pattern:', ''));
+    const body = Buffer.from(Array.from({ length: size }, (_, i) => i % 251));
+    const record = Buffer.concat([encodeRunHeader(first, count), body]);
+    assert.equal(record.toString('hex'), one(v, 'record'));
+    const dir = mkdtempSync(join(tmpdir(), 'strongroom-vector-'));
+    try {
+      const fd = openSync(join(dir, 'f'), 'w');
+      try {
+        const w = new PageRunWriter(fd, size / count, first + count - 1);
+        w.write(record);
+        w.end();
+      } finally {
+        closeSync(fd);
+      }
+      const file = readFileSync(join(dir, 'f'));
+      assert.deepEqual(file.subarray(((first - 1) * size) / count), body);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('database: owners, boundaries and spans of a database made by the script', async () => {
+    const v = vectors.find((x) => one(x, 'name') === 'database') as Vector;
+    const dir = mkdtempSync(join(tmpdir(), 'strongroom-vector-'));
+    try {
+      const file = join(dir, 'v.db');
+      const db = openDatabase(file);
+      for (const sql of v.get('sql') ?? []) db.exec(sql);
+      db.close();
+      const owners = (v.get('owner') ?? []).map(named);
+      const tables = owners.map(([n]) => n).filter((n) => n !== '');
+      const ownerIndex = (name: string) => (name === '' ? DATABASE_OWNER : tables.indexOf(name) + 1);
+      const snap = openDatabase(file, { readonly: true });
+      try {
+        snap.exec('BEGIN');
+        const map = PageMap.read(
+          snap,
+          file,
+          tables.map((name) => ({ name, withoutRowid: name === 'w' })),
+        );
+        assert.equal(map.pageCount, Number(one(v, 'pages')));
+        for (const [name, list] of owners)
+          for (const p of pages(list)) assert.equal(map.ownerOfPage(p), ownerIndex(name), `page ${p}`);
+        for (const [name, list] of (v.get('bounds') ?? []).map(named))
+          assert.deepEqual(map.boundaries(ownerIndex(name)), list.split(','), `bounds of "${name}"`);
+        const spans = (v.get('span') ?? []).map((line) => {
+          const m =
+            /^"?([^" ]*)"? \[(\d+),(\d+)\): rows (\d+), bytes (\d+)(?:, sha256 ([0-9a-f]{64}))?$/.exec(line);
+          if (!m) throw new Error(`bad span line ${line}`);
+          return {
+            name: m[1] ?? '',
+            lo: m[2] ?? '',
+            hi: m[3] ?? '',
+            rows: Number(m[4]),
+            bytes: Number(m[5]),
+            sha: m[6],
+          };
+        });
+        for (const [name] of owners) {
+          const edges = [null, ...map.boundaries(ownerIndex(name)), null];
+          for (let i = 0; i + 1 < edges.length; i++) {
+            const lo = edges[i] ?? null;
+            const hi = edges[i + 1] ?? null;
+            const hash = createHash('sha256');
+            let rows = 0;
+            let bytes = 0;
+            for await (const c of map.read(file, ownerIndex(name), { lo, hi })) {
+              hash.update(c.data);
+              rows += c.rows;
+              bytes += c.data.length;
+            }
+            const want = spans.find((s) => s.name === name && s.lo === lo && s.hi === hi);
+            if (want === undefined) {
+              assert.equal(bytes, 0, `span "${name}" [${lo},${hi}) is empty`);
+              continue;
+            }
+            assert.equal(rows, want.rows, `rows of "${name}" [${lo},${hi})`);
+            assert.equal(bytes, want.bytes, `bytes of "${name}" [${lo},${hi})`);
+            if (want.sha) assert.equal(hash.digest('hex'), want.sha, `sha256 of "${name}" [${lo},${hi})`);
+          }
+        }
+      } finally {
+        snap.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

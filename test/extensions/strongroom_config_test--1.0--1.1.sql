@@ -1,0 +1,1 @@
+INSERT INTO strongroom_settings VALUES ('shipped in 1.1', 'by the upgrade', true);
