@@ -131,6 +131,29 @@ CANCEL JOBS select
 CANCEL ALL { BACKUP | RESTORE } JOBS`,
   'SHOW DATABASES': `SHOW DATABASES`,
   'SHOW TABLES': `SHOW TABLES [ FROM database ]`,
+  'CREATE EXTERNAL CONNECTION': `CREATE EXTERNAL CONNECTION [ IF NOT EXISTS ] name AS 'uri'
+  then 'external://name[/path]' wherever a storage or KMS URI goes`,
+  'SHOW EXTERNAL CONNECTIONS': `SHOW EXTERNAL CONNECTIONS
+SHOW EXTERNAL CONNECTION name
+SHOW BACKUP CONNECTION 'uri'`,
+  'DROP EXTERNAL CONNECTION': `DROP EXTERNAL CONNECTION name`,
+  'CREATE SCHEDULE': `CREATE SCHEDULE [ IF NOT EXISTS ] [ label ] FOR BACKUP [ targets ] INTO 'uri' [ WITH option [, ...] ]
+    RECURRING 'crontab' [ FULL BACKUP { 'crontab' | ALWAYS } ]
+    [ WITH SCHEDULE OPTIONS option [, ...] ]
+  options: first_run = 'now' | 'timestamp', on_execution_failure = retry | reschedule | pause,
+           on_previous_running = start | skip | wait, ignore_existing_backups, keep_full = n`,
+  'SHOW SCHEDULES': `SHOW SCHEDULES
+SHOW SCHEDULE schedule_id
+SHOW CREATE SCHEDULE schedule_id
+SHOW JOBS FOR SCHEDULE schedule_id`,
+  'ALTER BACKUP SCHEDULE': `ALTER BACKUP SCHEDULE schedule_id command [, ...]
+  commands: SET LABEL 'l', SET INTO 'uri', SET WITH option, SET RECURRING 'crontab',
+            SET FULL BACKUP 'crontab', SET SCHEDULE OPTION option = value, EXECUTE [ FULL ] IMMEDIATELY`,
+  'DROP SCHEDULE': `PAUSE SCHEDULE schedule_id
+RESUME SCHEDULE schedule_id
+DROP SCHEDULE schedule_id`,
+  'EXPIRE BACKUPS': `EXPIRE BACKUPS IN 'uri' WITH OPTIONS ( keep_full = n | older_than = 'timestamp' | '-30d' )
+  removes whole chains (a full backup and its incrementals), never the newest`,
   EXPLAIN: `EXPLAIN statement
   prints the job plan of an owned statement (BACKUP, RESTORE, SHOW BACKUP, ALTER BACKUP, …); runs nothing`,
 };
@@ -144,6 +167,13 @@ const ALIASES: Readonly<Record<string, string>> = {
   RESUME: 'RESUME JOB',
   CANCEL: 'CANCEL JOB',
   ALTER: 'ALTER BACKUP',
+  'PAUSE SCHEDULE': 'DROP SCHEDULE',
+  'RESUME SCHEDULE': 'DROP SCHEDULE',
+  'SHOW SCHEDULE': 'SHOW SCHEDULES',
+  'SHOW CREATE SCHEDULE': 'SHOW SCHEDULES',
+  'SHOW EXTERNAL CONNECTION': 'SHOW EXTERNAL CONNECTIONS',
+  'SHOW BACKUP CONNECTION': 'SHOW EXTERNAL CONNECTIONS',
+  'CREATE EXTERNAL': 'CREATE EXTERNAL CONNECTION',
 };
 
 /** `\h` text for a statement name (any case, extra spaces allowed); the topic list for ''; else undefined. */
