@@ -212,6 +212,7 @@ export function checkStatement(s: Statement): void {
     case 'pause_schedule':
     case 'resume_schedule':
     case 'drop_schedule':
+    case 'alter_backup_schedule':
       return;
     case 'show_backup_connection':
       checkStorageUris([s.uri]);

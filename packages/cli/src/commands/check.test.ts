@@ -72,7 +72,7 @@ test('check with the real parser: a repeated option is a positioned error (issue
   );
 });
 
-test('check refuses what the engine would refuse before running: schedule queries, refused options, URIs, job queries (issue #18)', async () => {
+test('check refuses what the engine would refuse before running: schedule queries, refused options, URIs, job queries (issues #18, #19)', async () => {
   const stdout = new Sink();
   const stderr = new Sink();
   const script = [
@@ -85,6 +85,7 @@ test('check refuses what the engine would refuse before running: schedule querie
     "BACKUP INTO 's4://bucket/c';",
     "BACKUP INTO 'nodelocal://1/c?FOO=1';",
     "BACKUP INTO 'nodelocal://1/c' AS OF SYSTEM TIME '-10s';",
+    "CREATE SCHEDULE FOR BACKUP INTO 'nodelocal://1/x' WITH encryption_passphrase = 'pw' RECURRING '@daily';",
   ].join('\n');
   const code = await main(['check', '-e', script], { stdout, stderr });
   assert.equal(code, 1);
@@ -97,6 +98,7 @@ test('check refuses what the engine would refuse before running: schedule querie
     '-e[1]:7:1: unsupported storage scheme "s4" in "s4://bucket/c"',
     '-e[1]:8:1: unknown nodelocal query parameters: FOO',
     '-e[1]:9:1: AS OF SYSTEM TIME is not supported on BACKUP',
+    '-e[1]:10:1: a scheduled backup cannot use encryption_passphrase: a schedule stores its statement, and a passphrase must not be stored',
   ]);
-  assert.match(stderr.text, /check: 7 errors in 1 of 1 input\n$/);
+  assert.match(stderr.text, /check: 8 errors in 1 of 1 input\n$/);
 });

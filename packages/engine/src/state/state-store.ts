@@ -209,6 +209,16 @@ export class StateStore {
       );
   }
 
+  /** Rewrites a schedule's definition (ALTER BACKUP SCHEDULE). */
+  replaceSchedule(r: ScheduleRecord): void {
+    this.db
+      .prepare(
+        `UPDATE schedules SET label = ?, status = ?, state = ?, recurrence = ?, next_run = ?, command = ?, details = ?
+         WHERE id = ?`,
+      )
+      .run(r.label, r.status, r.state, r.recurrence, r.nextRun, r.command, JSON.stringify(r.details), r.id);
+  }
+
   deleteSchedule(id: bigint): boolean {
     return this.db.prepare('DELETE FROM schedules WHERE id = ?').run(id).changes === 1;
   }
