@@ -230,7 +230,9 @@ export function checkStatement(s: Statement): void {
 
 /** A scheduled BACKUP: checked as a BACKUP, and its secrets must come through external connections. */
 function checkSchedule(s: CreateScheduleStatement): void {
-  checkExplainable(s.backup);
+  // Secrets first: a secret parameter in a schedule is refused as such, even where the URI's provider
+  // would not take that parameter at all.
   checkScheduleSecrets(s.backup);
+  checkExplainable(s.backup);
   checkScheduleOptions(s);
 }
