@@ -137,7 +137,7 @@ describe('backup schedules', () => {
       await demo(f);
       await expectCode(
         f.run(
-          "CREATE SCHEDULE FOR BACKUP INTO 'nodelocal://1/x?AWS_SECRET_ACCESS_KEY=fake' RECURRING '@daily'",
+          "CREATE SCHEDULE FOR BACKUP INTO 's3://bucket/x?AWS_ACCESS_KEY_ID=AKIAFAKE&AWS_SECRET_ACCESS_KEY=fake' RECURRING '@daily'",
         ),
         'INVALID_OPTION',
       );

@@ -8,6 +8,7 @@ import type {
   ShowCreateScheduleStatement,
 } from '@strongroom/sql';
 import { quoteString } from '@strongroom/sql';
+import { stripLocality } from '../collection.js';
 import type { EngineContext } from '../context.js';
 import { isTerminal } from '../jobs/jobs-store.js';
 import type { ScheduleRecord } from '../state/state-store.js';
@@ -24,7 +25,7 @@ function find(ctx: EngineContext, id: bigint): ScheduleRecord {
 
 /** Whether the collection already holds anything (CockroachDB refuses to schedule into a used one). */
 async function collectionUsed(ctx: EngineContext, uri: string): Promise<boolean> {
-  const store = await ctx.storage.open(uri.replace(/\?COCKROACH_LOCALITY=[^&]*$/i, ''), ctx.storageCtx);
+  const store = await ctx.storage.open(stripLocality(uri), ctx.storageCtx);
   try {
     for await (const _ of store.list('', { delimiter: '/' })) return true;
     return false;
