@@ -95,7 +95,10 @@ export async function planRestore(
         'DATABASE_NOT_FOUND',
         `a database named "${targetDb}" needs to exist to restore tables into`,
         {
-          hint: 'create it first, or use into_db',
+          hint:
+            intoDb === undefined
+              ? 'create it first, or restore the tables into an existing database with into_db'
+              : `create database "${targetDb}" first (CREATE DATABASE), or give into_db an existing database`,
         },
       );
     const chosen = db.tables.filter((t) => tableNames.includes(t.name));

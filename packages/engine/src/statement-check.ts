@@ -1,5 +1,5 @@
 // What can be known about a statement without running it: forms and options strongroom parses (because
-// CockroachDB does) but refuses, option combinations CockroachDB rejects, URI schemes and syntax, and the
+// CockroachDB does) but refuses, option combinations CockroachDB rejects, storage and KMS URIs as their providers parse them, and the
 // queries of job statements. `strongroom check` and the engine run this same function, so a statement
 // that check passes never fails at run time for a reason check could have seen.
 import { StrongroomError } from '@strongroom/errors';
@@ -22,10 +22,11 @@ const refuse = (message: string, hint?: string): StrongroomError =>
 
 const invalid = (message: string): StrongroomError => new StrongroomError('INVALID_OPTION', message);
 
-const NO_SCHEDULES = refuse(
-  'FOR SCHEDULES <query> is not supported: name one schedule with FOR SCHEDULE <id>',
-  'SHOW SCHEDULES lists the schedule ids',
-);
+const noSchedulesQuery = (): StrongroomError =>
+  refuse(
+    'FOR SCHEDULES <query> is not supported: name one schedule with FOR SCHEDULE <id>',
+    'SHOW SCHEDULES lists the schedule ids',
+  );
 
 /** The job types strongroom runs; `PAUSE ALL <type> JOBS` takes these. */
 export const JOB_TYPES: ReadonlySet<string> = new Set(['backup', 'restore']);
@@ -66,7 +67,7 @@ function checkJobs(j: JobSelector): void {
     case 'schedule':
       return;
     case 'schedules':
-      throw NO_SCHEDULES;
+      throw noSchedulesQuery();
     case 'all':
       if (!JOB_TYPES.has(j.jobType))
         throw refuse(
@@ -87,6 +88,11 @@ function checkExplainable(s: ExplainableStatement): void {
       const o = s.options;
       checkStorageUris(s.destination.uris, true);
       checkKmsUris(o.kms);
+      if (s.asOf)
+        throw refuse(
+          'AS OF SYSTEM TIME is not supported on BACKUP',
+          'a backup always captures a consistent snapshot of the present',
+        );
       if (isTrue(o.revisionHistory)) throw refuse('revision_history is not supported yet');
       if (o.incrementalLocation)
         throw refuse('incremental_location is not supported (removed in CockroachDB v26.2)');

@@ -227,7 +227,7 @@ export class StatementParser extends CstParser {
 
   /** `SELECT … FROM [SHOW JOBS] …`: a query over the jobs (owned only when it reads `[SHOW JOBS]`). */
   selectStatement = this.RULE('selectStatement', () => {
-    this.CONSUME(KW.SELECT);
+    this.OR([{ ALT: () => this.CONSUME(KW.SELECT) }, { ALT: () => this.CONSUME(KW.WITH) }]);
     this.SUBRULE(this.queryTokens);
   });
 

@@ -72,6 +72,7 @@ function ownsWords(words: readonly string[], text: string): boolean {
     case 'cancel':
       return b === 'job' || b === 'jobs' || b === 'all';
     case 'select':
+    case 'with':
       return showJobsSources(text).length > 0;
     case 'explain':
       return ownsWords(words.slice(1), text);

@@ -34,7 +34,11 @@ export function helpTopic(text: string): string | undefined {
       if (b === 'external') return 'SHOW EXTERNAL CONNECTIONS';
       if (b === 'schedule' || b === 'schedules') return 'SHOW SCHEDULES';
       if (b === 'backup' || b === 'backups') return 'SHOW BACKUP';
+      if (b === 'databases' || b === 'tables') return `SHOW ${b.toUpperCase()}`;
       return b === 'job' || b === 'jobs' ? 'SHOW JOBS' : undefined;
+    case 'select':
+    case 'with':
+      return 'SHOW JOBS'; // an owned query reads [SHOW JOBS]
     case 'pause':
     case 'resume':
     case 'cancel':
