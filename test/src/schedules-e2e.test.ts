@@ -137,7 +137,7 @@ describe('backup schedules', () => {
       await demo(f);
       await expectCode(
         f.run(
-          "CREATE SCHEDULE FOR BACKUP INTO 'nodelocal://1/x?AWS_SECRET_ACCESS_KEY=fake' RECURRING '@daily'",
+          "CREATE SCHEDULE FOR BACKUP INTO 's3://bucket/x?AWS_ACCESS_KEY_ID=AKIAFAKE&AWS_SECRET_ACCESS_KEY=fake' RECURRING '@daily'",
         ),
         'INVALID_OPTION',
       );
@@ -409,6 +409,47 @@ describe('backup schedules', () => {
         "RESTORE DATABASE defaultdb FROM LATEST IN 'external://store' WITH kms = 'external://k', new_db_name = 'r'",
       );
       assert.deepEqual(f.rows('r', 't'), f.rows('defaultdb', 't'));
+    } finally {
+      await f.engine.close();
+    }
+  });
+
+  it('PAUSE / RESUME / DROP SCHEDULES and SHOW JOBS FOR SCHEDULES take a query over [SHOW SCHEDULES]', async () => {
+    const f = await fixture({ now: () => T0 });
+    try {
+      await demo(f);
+      await f.run(
+        "CREATE SCHEDULE a FOR BACKUP INTO 'external://store/a' WITH kms = 'external://k' RECURRING '@hourly' FULL BACKUP ALWAYS",
+      );
+      await f.run(
+        "CREATE SCHEDULE b FOR BACKUP INTO 'external://store/b' WITH kms = 'external://k' RECURRING '@hourly' FULL BACKUP ALWAYS",
+      );
+      const paused = await f.run("PAUSE SCHEDULES SELECT id FROM [SHOW SCHEDULES] WHERE label = 'a'");
+      assert.equal(paused.tag, 'PAUSE SCHEDULES 1');
+      const byLabel = async () =>
+        new Map((await f.run('SHOW SCHEDULES')).rows.map((r) => [String(r[1]), String(r[2])]));
+      assert.deepEqual(
+        [...(await byLabel())],
+        [
+          ['a', 'PAUSED'],
+          ['b', 'ACTIVE'],
+        ],
+      );
+      const ran = await pass(f.engine, T0 + HOUR);
+      assert.equal(ran.started.length, 1, 'only b runs');
+      await jobsDone(f);
+      const jobs = await f.run("SHOW JOBS FOR SCHEDULES SELECT id FROM [SHOW SCHEDULES] WHERE label = 'b'");
+      assert.equal(jobs.rows.length, 1);
+      assert.match(String(jobs.rows[0]?.[2]), /external:\/\/store\/b/);
+      await f.run("RESUME SCHEDULES (SELECT id FROM [SHOW SCHEDULES] WHERE schedule_status = 'PAUSED')");
+      assert.equal((await byLabel()).get('a'), 'ACTIVE');
+      const dropped = await f.run('DROP SCHEDULES SELECT id FROM [SHOW SCHEDULES]');
+      assert.equal(dropped.tag, 'DROP SCHEDULES 2');
+      assert.equal((await f.run('SHOW SCHEDULES')).rows.length, 0);
+      await expectCode(
+        f.run("PAUSE SCHEDULES SELECT id FROM [SHOW SCHEDULES] WHERE '[SHOW SCHEDULES]' = x"),
+        'SYNTAX_ERROR',
+      );
     } finally {
       await f.engine.close();
     }

@@ -279,9 +279,10 @@ class StrongroomEngine implements Engine {
         return this.ctx.jobs.unfinished(j.jobType.toUpperCase() as JobType);
       case 'schedule':
         return this.ctx.state.jobsOf(int(j.scheduleId));
+      case 'schedules':
+        return this.ctx.state.scheduleIdsOf(j.query.text).flatMap((id) => this.ctx.state.jobsOf(id));
       default:
-        // checkStatement refuses FOR SCHEDULES <query> before anything runs.
-        throw new StrongroomError('UNSUPPORTED_STATEMENT', 'FOR SCHEDULES <query> is not supported');
+        return assertNever(j, 'job selector');
     }
   }
 

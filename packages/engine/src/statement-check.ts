@@ -16,17 +16,12 @@ import { LOCALITY_PARAM, parseLocalityUris, stripUriParam } from '@strongroom/ur
 import { EXTERNAL_SCHEME } from './connections/external-uri.js';
 import { checkJobsQuery } from './jobs/jobs-query.js';
 import { checkScheduleOptions, checkScheduleSecrets } from './schedules/schedule-plan.js';
+import { checkSchedulesQuery } from './state/state-store.js';
 
 const refuse = (message: string, hint?: string): StrongroomError =>
   new StrongroomError('UNSUPPORTED_STATEMENT', message, hint === undefined ? {} : { hint });
 
 const invalid = (message: string): StrongroomError => new StrongroomError('INVALID_OPTION', message);
-
-const noSchedulesQuery = (): StrongroomError =>
-  refuse(
-    'FOR SCHEDULES <query> is not supported: name one schedule with FOR SCHEDULE <id>',
-    'SHOW SCHEDULES lists the schedule ids',
-  );
 
 /** The job types strongroom runs; `PAUSE ALL <type> JOBS` takes these. */
 export const JOB_TYPES: ReadonlySet<string> = new Set(['backup', 'restore']);
@@ -67,7 +62,8 @@ function checkJobs(j: JobSelector): void {
     case 'schedule':
       return;
     case 'schedules':
-      throw noSchedulesQuery();
+      checkSchedulesQuery(j.query.text);
+      return;
     case 'all':
       if (!JOB_TYPES.has(j.jobType))
         throw refuse(
@@ -209,10 +205,12 @@ export function checkStatement(s: Statement): void {
     case 'drop_external_connection':
     case 'show_schedules':
     case 'show_create_schedule':
+    case 'alter_backup_schedule':
+      return;
     case 'pause_schedule':
     case 'resume_schedule':
     case 'drop_schedule':
-    case 'alter_backup_schedule':
+      if (s.schedules.kind === 'schedules') checkSchedulesQuery(s.schedules.query.text);
       return;
     case 'show_backup_connection':
       checkStorageUris([s.uri]);

@@ -274,10 +274,10 @@ export interface ShowCreateScheduleStatement {
   readonly scheduleId?: IntValue;
 }
 
-/** `PAUSE | RESUME | DROP SCHEDULE n`. */
+/** `PAUSE | RESUME | DROP SCHEDULE n` or `… SCHEDULES <select>` (a query over `[SHOW SCHEDULES]`). */
 export interface ScheduleControlStatement {
   readonly kind: 'pause_schedule' | 'resume_schedule' | 'drop_schedule';
-  readonly scheduleId: IntValue;
+  readonly schedules: Extract<JobSelector, { kind: 'schedule' | 'schedules' }>;
 }
 
 /** An extension (pgBackRest's repo-retention-full as the model): `EXPIRE BACKUPS IN 'collection'

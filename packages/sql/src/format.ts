@@ -258,7 +258,11 @@ class Formatter {
       case 'pause_schedule':
       case 'resume_schedule':
       case 'drop_schedule':
-        return `${s.kind.slice(0, -9).toUpperCase()} SCHEDULE ${this.int(s.scheduleId)}`;
+        return `${s.kind.slice(0, -9).toUpperCase()} ${
+          s.schedules.kind === 'schedule'
+            ? `SCHEDULE ${this.int(s.schedules.scheduleId)}`
+            : `SCHEDULES ${s.schedules.query.text}`
+        }`;
       case 'alter_backup_schedule':
         return `ALTER BACKUP SCHEDULE ${this.int(s.scheduleId)} ${s.commands.map((c) => this.scheduleCommand(c)).join(', ')}`;
       case 'expire_backups': {

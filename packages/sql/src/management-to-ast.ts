@@ -11,7 +11,7 @@ import type {
   ScheduleOption,
   StringValue,
 } from './ast.js';
-import { children, firstToken, nodeAt, nodesOf, tokenAt } from './cst-access.js';
+import { children, firstToken, lastToken, nodeAt, nodesOf, tokenAt } from './cst-access.js';
 import { optionsToAst } from './options-to-ast.js';
 import type { ValueBuilder } from './values-to-ast.js';
 
@@ -121,7 +121,19 @@ export function dropConnectionToAst(v: ValueBuilder, n: CstNode): ManagementStat
 export function scheduleControlToAst(v: ValueBuilder, n: CstNode): ManagementStatement {
   const c = children(n);
   const verb = tokenAt(c, 'PAUSE') ? 'pause' : tokenAt(c, 'RESUME') ? 'resume' : 'drop';
-  return { kind: `${verb}_schedule`, scheduleId: v.intValue(nodeAt(c, 'intValue')!) };
+  const id = nodeAt(c, 'intValue');
+  if (id !== undefined)
+    return { kind: `${verb}_schedule`, schedules: { kind: 'schedule', scheduleId: v.intValue(id) } };
+  const sel = nodeAt(c, 'selectStmt')!;
+  const first = firstToken(sel)!;
+  const last = lastToken(sel)!;
+  return {
+    kind: `${verb}_schedule`,
+    schedules: {
+      kind: 'schedules',
+      query: { kind: 'query', text: v.text.slice(first.startOffset, last.endOffset! + 1) },
+    },
+  };
 }
 
 export function expireToAst(v: ValueBuilder, n: CstNode): ManagementStatement {

@@ -204,15 +204,27 @@ export class StatementParser extends CstParser {
     this.SUBRULE(this.stringValue);
   });
 
-  /** `PAUSE | RESUME | DROP SCHEDULE n`. */
+  /** `PAUSE | RESUME | DROP SCHEDULE n` or `… SCHEDULES <select>`. */
   scheduleControlStatement = this.RULE('scheduleControlStatement', () => {
     this.OR([
       { ALT: () => this.CONSUME(KW.PAUSE) },
       { ALT: () => this.CONSUME(KW.RESUME) },
       { ALT: () => this.CONSUME(KW.DROP) },
     ]);
-    this.CONSUME(KW.SCHEDULE);
-    this.SUBRULE(this.intValue);
+    this.OR2([
+      {
+        ALT: () => {
+          this.CONSUME(KW.SCHEDULE);
+          this.SUBRULE(this.intValue);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(KW.SCHEDULES);
+          this.SUBRULE(this.selectStmt);
+        },
+      },
+    ]);
   });
 
   /** An extension: `EXPIRE BACKUPS IN <collection> WITH OPTIONS (keep_full = n | older_than = 't')`. */

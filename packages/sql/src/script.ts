@@ -38,7 +38,7 @@ function ownsManagement(words: readonly string[]): boolean {
     case 'create':
       return b === 'external' || b === 'schedule';
     case 'drop':
-      return b === 'external' || b === 'schedule';
+      return b === 'external' || b === 'schedule' || b === 'schedules';
     case 'show':
       return (
         b === 'external' ||
@@ -48,7 +48,7 @@ function ownsManagement(words: readonly string[]): boolean {
       );
     case 'pause':
     case 'resume':
-      return b === 'schedule';
+      return b === 'schedule' || b === 'schedules';
     case 'expire':
       return b === 'backups';
     default:

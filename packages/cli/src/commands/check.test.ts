@@ -78,7 +78,7 @@ test('check refuses what the engine would refuse before running: schedule querie
   const script = [
     'PAUSE ALL BACKUP JOBS;',
     "PAUSE JOBS (SELECT job_id FROM [SHOW JOBS] WHERE status = 'running') WITH REASON = 'disk';",
-    'SHOW JOBS FOR SCHEDULES SELECT 4;',
+    'SHOW JOBS FOR SCHEDULES SELECT nope FROM [SHOW SCHEDULES];',
     "RESTORE FROM LATEST IN 'nodelocal://1/x' WITH remove_regions;",
     'SELECT nope FROM [SHOW JOBS];',
     "ALTER BACKUP '/subdir' ADD NEW_KMS = 'local:///a' WITH OLD_KMS = 'local:///b';",
@@ -91,7 +91,7 @@ test('check refuses what the engine would refuse before running: schedule querie
   assert.equal(code, 1);
   const heads = stderr.text.split('\n').filter((l) => l.startsWith('-e[1]:'));
   assert.deepEqual(heads, [
-    '-e[1]:3:1: FOR SCHEDULES <query> is not supported: name one schedule with FOR SCHEDULE <id>',
+    '-e[1]:3:1: invalid query over [SHOW SCHEDULES]: no such column: nope',
     '-e[1]:4:1: remove_regions is not supported: SQLite and PostgreSQL sources have no regions',
     '-e[1]:5:1: invalid query over [SHOW JOBS]: no such column: nope',
     `-e[1]:6:1: ALTER BACKUP "/subdir" without IN needs the backup's URI, not a subdirectory`,
