@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Engine, openEngine } from '@strongroom/engine';
 import type { ResultSet } from '@strongroom/sources';
+import type { StorageRegistry } from '@strongroom/storage';
 import Database from 'better-sqlite3';
 
 export interface Fixture {
@@ -20,9 +21,17 @@ export interface Fixture {
 }
 
 export async function fixture(
-  options: { locality?: string; configPath?: string; source?: string } = {},
+  options: {
+    locality?: string;
+    configPath?: string;
+    source?: string;
+    storage?: StorageRegistry;
+    now?: () => number;
+    /** Reuse a state directory (a second engine on it, or after a restart). */
+    home?: string;
+  } = {},
 ): Promise<Fixture> {
-  const home = mkdtempSync(join(tmpdir(), 'strongroom-e2e-'));
+  const home = options.home ?? mkdtempSync(join(tmpdir(), 'strongroom-e2e-'));
   const dataDir = join(home, 'data');
   const extern = join(home, 'extern');
   const engine = await openEngine({ home, ...options });

@@ -1,5 +1,5 @@
-// Real PostgreSQL clients against `strongroom serve`, each over TLS with SCRAM-SHA-256: psql, node-postgres,
-// psycopg 3 and pgJDBC. Each creates a table, runs BACKUP and SHOW BACKUP with the passphrase as a
+// Real PostgreSQL clients against `strongroom serve`, each over TLS with SCRAM-SHA-256: psql, node-postgres
+// and psycopg 3 (pgJDBC and the other drivers: wire-drivers.test.ts). Each creates a table, runs BACKUP and SHOW BACKUP with the passphrase as a
 // parameter, reads rows, and gets a SQLSTATE for a bad statement. psql 15 has no \bind, so its passphrase
 // is a psql variable (:'pw', quoted by psql on the client); the drivers send real $1 parameters
 // (extended protocol). Clients come from scripts/setup/pg-clients.sh; with CI=true a missing one fails.
@@ -135,56 +135,4 @@ print(json.dumps(out))
   assert.equal(out.backup[1], 'succeeded');
   assert.deepEqual(out.tables, [['py_t', 1]]);
   assert.equal(out.sqlstate, '42601');
-});
-
-test('pgJDBC: TLS + SCRAM, ? parameters, SQLSTATE', async (t) => {
-  const jar = join(REPO_ROOT, '.tools/pgjdbc/postgresql.jar');
-  if (!existsSync(jar)) return t.skip(unavailable('pgJDBC', `${jar} missing (scripts/setup/pg-clients.sh)`));
-  if (!which('javac')) return t.skip(unavailable('javac', 'not on PATH'));
-  const src = join(f.dir, 'WireClient.java');
-  writeFileSync(
-    src,
-    `import java.sql.*;
-public class WireClient {
-  public static void main(String[] a) throws Exception {
-    // prepareThreshold=0: never switch to named server-side statements (their result columns are only
-    // known once a statement runs; see packages/server/src/session.ts).
-    String url = "jdbc:postgresql://127.0.0.1:" + a[0] + "/defaultdb?sslmode=require&prepareThreshold=0";
-    try (Connection c = DriverManager.getConnection(url, "${USER}", a[1])) {
-      try (Statement s = c.createStatement()) {
-        s.execute("CREATE TABLE java_t (id INTEGER PRIMARY KEY, v TEXT)");
-        s.execute("INSERT INTO java_t VALUES (1, 'a'), (2, 'b')");
-      }
-      try (PreparedStatement p = c.prepareStatement("BACKUP TABLE java_t INTO 'nodelocal://1/java' WITH encryption_passphrase = ?")) {
-        p.setString(1, a[2]);
-        try (ResultSet r = p.executeQuery()) { r.next(); System.out.println("backup " + r.getLong("job_id") + " " + r.getString("status")); }
-      }
-      try (PreparedStatement p = c.prepareStatement("SHOW BACKUP FROM LATEST IN 'nodelocal://1/java' WITH encryption_passphrase = ?")) {
-        p.setString(1, a[2]);
-        try (ResultSet r = p.executeQuery()) {
-          while (r.next()) if ("table".equals(r.getString("object_type"))) System.out.println("table " + r.getString("object_name") + " " + r.getLong("rows"));
-        }
-      }
-      try (Statement s = c.createStatement()) {
-        s.execute("SHOW BACKUP FROM");
-      } catch (SQLException e) {
-        System.out.println("sqlstate " + e.getSQLState());
-      }
-    }
-  }
-}
-`,
-  );
-  await run('javac', ['-cp', jar, '-d', f.dir, src]);
-  const r = await run('java', [
-    '-cp',
-    `${jar}:${f.dir}`,
-    'WireClient',
-    String(f.server.port),
-    PASSWORD,
-    PASSPHRASE,
-  ]);
-  assert.match(r.stdout, /^backup \d+ succeeded$/m);
-  assert.match(r.stdout, /^table java_t 2$/m);
-  assert.match(r.stdout, /^sqlstate 42601$/m);
 });

@@ -38,6 +38,12 @@ export interface ServeCommand extends EngineFlags {
   readonly usersPath?: string;
   /** `--add-user NAME`: store a verifier of the password read from stdin, then exit. */
   readonly addUser?: string;
+  /** `--scheduler-only`: run due schedules without listening for clients. */
+  readonly schedulerOnly?: boolean;
+  /** `--no-scheduler`: listen for clients without running schedules. */
+  readonly noScheduler?: boolean;
+  /** `--schedule-interval SECONDS` between scheduler passes (default 15). */
+  readonly scheduleIntervalMs?: number;
 }
 
 export type Command =
@@ -218,11 +224,20 @@ function parseServe(args: readonly string[]): Command {
       'require-tls': { type: 'boolean' },
       users: { type: 'string' },
       'add-user': { type: 'string' },
+      'scheduler-only': { type: 'boolean' },
+      'no-scheduler': { type: 'boolean' },
+      'schedule-interval': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     false,
   );
   if (values.help) return { kind: 'help', topic: 'serve' };
+  if (values['scheduler-only'] && values['no-scheduler'])
+    throw new UsageError('--scheduler-only and --no-scheduler exclude each other', 'serve');
+  const interval = values['schedule-interval'] as string | undefined;
+  const intervalSec = interval === undefined ? undefined : Number(interval);
+  if (intervalSec !== undefined && !(intervalSec > 0 && intervalSec <= 3600))
+    throw new UsageError(`--schedule-interval must be seconds in (0, 3600], not "${interval}"`, 'serve');
   const str = (k: string): string | undefined => values[k] as string | undefined;
   if ((str('tls-cert') === undefined) !== (str('tls-key') === undefined))
     throw new UsageError('give --tls-cert and --tls-key together', 'serve');
@@ -244,5 +259,8 @@ function parseServe(args: readonly string[]): Command {
     ...optional('usersPath', 'users'),
     ...optional('addUser', 'add-user'),
     requireTls: values['require-tls'] === true,
+    ...(values['scheduler-only'] ? { schedulerOnly: true } : {}),
+    ...(values['no-scheduler'] ? { noScheduler: true } : {}),
+    ...(intervalSec === undefined ? {} : { scheduleIntervalMs: Math.round(intervalSec * 1000) }),
   };
 }

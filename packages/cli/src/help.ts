@@ -51,7 +51,8 @@ export const SERVE_USAGE = `Usage: strongroom serve [options]
 Speaks the PostgreSQL v3 wire protocol, so psql and PostgreSQL drivers send strongroom statements (and
 $1 parameters, e.g. the passphrase); statements strongroom does not own go to the session's own source
 connection. Clients authenticate with SCRAM-SHA-256 against the users file (salted verifiers only).
-Stops on SIGINT/SIGTERM.
+Also runs due backup schedules (any number of serve processes may share a state directory: each
+occurrence runs once). Stops on SIGINT/SIGTERM, after the scheduled jobs it started have ended.
 
 Options:
   --listen HOST:PORT      address to listen on (default 127.0.0.1:26257)
@@ -65,6 +66,9 @@ Options:
   --require-tls           refuse sessions that do not use TLS
   --users FILE            users file (default <home>/users)
   --add-user NAME         add or replace NAME in the users file, password from stdin, then exit
+  --scheduler-only        run due schedules (CREATE SCHEDULE) without listening for clients
+  --no-scheduler          listen for clients without running schedules
+  --schedule-interval S   seconds between scheduler passes (default 15)
   -h, --help              show this help
 
   psql "host=127.0.0.1 port=26257 user=NAME sslmode=require"
@@ -111,11 +115,45 @@ const SYNOPSES: Readonly<Record<string, string>> = {
   'ALTER BACKUP': `ALTER BACKUP { LATEST | 'subdir' } [ IN 'uri' ]
     ADD NEW_KMS = { 'uri' | ( 'uri' [, ...] ) }
     WITH OLD_KMS = { 'uri' | ( 'uri' [, ...] ) }`,
-  'SHOW JOBS': `SHOW JOBS
-SHOW JOB job_id`,
-  'PAUSE JOB': `PAUSE JOB job_id`,
-  'RESUME JOB': `RESUME JOB job_id`,
-  'CANCEL JOB': `CANCEL JOB job_id`,
+  'SHOW JOBS': `SHOW JOBS [ select ]
+SHOW JOBS WHEN COMPLETE select
+SHOW JOB [ WHEN COMPLETE ] job_id
+SELECT … FROM [SHOW JOBS] WHERE …
+  select: ( SELECT job_id FROM [SHOW JOBS] WHERE … ), run by SQLite over the jobs`,
+  'PAUSE JOB': `PAUSE JOB job_id [ WITH REASON = 'text' ]
+PAUSE JOBS select [ WITH REASON = 'text' ]
+PAUSE ALL { BACKUP | RESTORE } JOBS`,
+  'RESUME JOB': `RESUME JOB job_id
+RESUME JOBS select
+RESUME ALL { BACKUP | RESTORE } JOBS`,
+  'CANCEL JOB': `CANCEL JOB job_id
+CANCEL JOBS select
+CANCEL ALL { BACKUP | RESTORE } JOBS`,
+  'SHOW DATABASES': `SHOW DATABASES`,
+  'SHOW TABLES': `SHOW TABLES [ FROM database ]`,
+  'CREATE EXTERNAL CONNECTION': `CREATE EXTERNAL CONNECTION [ IF NOT EXISTS ] name AS 'uri'
+  then 'external://name[/path]' wherever a storage or KMS URI goes`,
+  'SHOW EXTERNAL CONNECTIONS': `SHOW EXTERNAL CONNECTIONS
+SHOW EXTERNAL CONNECTION name
+SHOW BACKUP CONNECTION 'uri'`,
+  'DROP EXTERNAL CONNECTION': `DROP EXTERNAL CONNECTION name`,
+  'CREATE SCHEDULE': `CREATE SCHEDULE [ IF NOT EXISTS ] [ label ] FOR BACKUP [ targets ] INTO 'uri' [ WITH option [, ...] ]
+    RECURRING 'crontab' [ FULL BACKUP { 'crontab' | ALWAYS } ]
+    [ WITH SCHEDULE OPTIONS option [, ...] ]
+  options: first_run = 'now' | 'timestamp', on_execution_failure = retry | reschedule | pause,
+           on_previous_running = start | skip | wait, ignore_existing_backups, keep_full = n`,
+  'SHOW SCHEDULES': `SHOW SCHEDULES
+SHOW SCHEDULE schedule_id
+SHOW CREATE SCHEDULE schedule_id
+SHOW JOBS FOR SCHEDULE schedule_id`,
+  'ALTER BACKUP SCHEDULE': `ALTER BACKUP SCHEDULE schedule_id command [, ...]
+  commands: SET LABEL 'l', SET INTO 'uri', SET WITH option, SET RECURRING 'crontab',
+            SET FULL BACKUP 'crontab', SET SCHEDULE OPTION option = value, EXECUTE [ FULL ] IMMEDIATELY`,
+  'DROP SCHEDULE': `PAUSE SCHEDULE schedule_id
+RESUME SCHEDULE schedule_id
+DROP SCHEDULE schedule_id`,
+  'EXPIRE BACKUPS': `EXPIRE BACKUPS IN 'uri' WITH OPTIONS ( keep_full = n | older_than = 'timestamp' | '-30d' )
+  removes whole chains (a full backup and its incrementals), never the newest`,
   EXPLAIN: `EXPLAIN statement
   prints the job plan of an owned statement (BACKUP, RESTORE, SHOW BACKUP, ALTER BACKUP, …); runs nothing`,
 };
@@ -129,6 +167,13 @@ const ALIASES: Readonly<Record<string, string>> = {
   RESUME: 'RESUME JOB',
   CANCEL: 'CANCEL JOB',
   ALTER: 'ALTER BACKUP',
+  'PAUSE SCHEDULE': 'DROP SCHEDULE',
+  'RESUME SCHEDULE': 'DROP SCHEDULE',
+  'SHOW SCHEDULE': 'SHOW SCHEDULES',
+  'SHOW CREATE SCHEDULE': 'SHOW SCHEDULES',
+  'SHOW EXTERNAL CONNECTION': 'SHOW EXTERNAL CONNECTIONS',
+  'SHOW BACKUP CONNECTION': 'SHOW EXTERNAL CONNECTIONS',
+  'CREATE EXTERNAL': 'CREATE EXTERNAL CONNECTION',
 };
 
 /** `\h` text for a statement name (any case, extra spaces allowed); the topic list for ''; else undefined. */

@@ -179,7 +179,10 @@ function encode(
             worker.postMessage({ t: 'data', slot, length } satisfies ToWorker);
           } else {
             inflight++;
-            const buf = c.owned === true || owns(c.data) ? c.data : c.data.slice();
+            // A chunk that does not own its whole ArrayBuffer is copied before its buffer is transferred: a
+            // Buffer's \`slice\` is a view, and transferring a shared pool would detach every Buffer in it (Node
+            // 22 refuses to, with a DataCloneError).
+            const buf = c.owned === true || owns(c.data) ? c.data : new Uint8Array(c.data);
             worker.postMessage({ t: 'data', buf } satisfies ToWorker, [buf.buffer as ArrayBuffer]);
           }
           onChunk(c.rows, length);

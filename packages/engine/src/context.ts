@@ -5,6 +5,7 @@ import type { Source } from '@strongroom/sources';
 import type { StorageContext, StorageRegistry } from '@strongroom/storage';
 import type { DomicileRules } from './config.js';
 import type { JobsStore } from './jobs/jobs-store.js';
+import type { StateStore } from './state/state-store.js';
 
 export interface EngineContext {
   readonly source: Source;
@@ -13,6 +14,8 @@ export interface EngineContext {
   readonly kmsCtx: KmsContext;
   readonly storageCtx: StorageContext;
   readonly jobs: JobsStore;
+  /** External connections and schedules (`<home>/state.db`). */
+  readonly state: StateStore;
   /** This engine's locality tiers, e.g. 'region=us-east,zone=a' ('' when not set). */
   readonly locality: string;
   /** The user statements run as (recorded on jobs). */

@@ -123,7 +123,7 @@ export async function decodeSpan(
     // The stored bytes are small (compressed): read ahead without waiting for the decoder.
     const reading = (async () => {
       for await (const chunk of raw) {
-        const buf = chunk.slice();
+        const buf = new Uint8Array(chunk); // a copy with its own ArrayBuffer: a Buffer slice is a view
         worker.postMessage({ t: 'data', buf } satisfies ToDecoder, [buf.buffer as ArrayBuffer]);
       }
       worker.postMessage({ t: 'end' } satisfies ToDecoder);

@@ -83,7 +83,7 @@ async function run(m: Extract<ToDecoder, { t: 'start' }>): Promise<void> {
           out.byteLength === out.buffer.byteLength &&
           out.buffer instanceof ArrayBuffer
             ? out
-            : out.slice();
+            : new Uint8Array(out);
         port?.postMessage({ t: 'out', buf: own } satisfies FromDecoder, [own.buffer as ArrayBuffer]);
       }
     }

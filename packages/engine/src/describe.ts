@@ -4,7 +4,14 @@
 import { assertNever } from '@strongroom/errors';
 import type { ResultColumn } from '@strongroom/sources';
 import type { BoolValue, Statement } from '@strongroom/sql';
+import { CHECK_COLUMNS, CONNECTION_COLUMNS } from './connections/connection-statements.js';
 import { FULL, LISTING } from './jobs/show-jobs.js';
+import { EXPIRE_COLUMNS } from './retention/expire.js';
+import {
+  CREATED_SCHEDULE_COLUMNS,
+  SCHEDULE_COLUMNS,
+  SHOW_CREATE_COLUMNS,
+} from './schedules/schedule-columns.js';
 import { BASE_COLUMNS, FILES_COLUMNS, RANGES_COLUMNS } from './show.js';
 
 export const JOB_RESULT: readonly ResultColumn[] = [
@@ -50,6 +57,24 @@ export function describeStatement(ast: Statement): readonly ResultColumn[] | und
       ];
     case 'explain':
       return [{ name: 'info', type: 'text' }];
+    case 'show_external_connections':
+      return CONNECTION_COLUMNS;
+    case 'show_backup_connection':
+      return CHECK_COLUMNS;
+    case 'show_schedules':
+    case 'alter_backup_schedule':
+      return SCHEDULE_COLUMNS;
+    case 'create_schedule':
+      return CREATED_SCHEDULE_COLUMNS;
+    case 'show_create_schedule':
+      return SHOW_CREATE_COLUMNS;
+    case 'expire_backups':
+      return EXPIRE_COLUMNS;
+    case 'create_external_connection':
+    case 'drop_external_connection':
+    case 'pause_schedule':
+    case 'resume_schedule':
+    case 'drop_schedule':
     case 'alter_backup':
     case 'pause_job':
     case 'resume_job':

@@ -7,11 +7,13 @@ import { assertNever, StrongroomError } from '@strongroom/errors';
 import { defaultKmsRegistry } from '@strongroom/kms';
 import { openSource, type ResultColumn, type ResultSet } from '@strongroom/sources';
 import {
+  type BackupStatement,
   bindParameters,
   type ExplainableStatement,
   type JobControlStatement,
   type JobSelector,
   parseScriptOrThrow,
+  parseStatement,
   placeholderCount,
   placeholderTypes,
   type ScriptStatement,
@@ -22,6 +24,13 @@ import { planAlter, runAlter } from './alter.js';
 import { planBackup, runBackup, SPAN_CONCURRENCY } from './backup.js';
 import { prewarmEncoders } from './compress-pool.js';
 import { loadConfig } from './config.js';
+import {
+  createConnection,
+  dropConnection,
+  showBackupConnection,
+  showConnections,
+} from './connections/connection-statements.js';
+import { externalKmsProvider, externalStorageProvider } from './connections/external-uri.js';
 import type { EngineContext } from './context.js';
 import { describeStatement, JOB_RESULT } from './describe.js';
 import { explain } from './explain.js';
@@ -32,8 +41,18 @@ import type { JobRecord, JobType } from './jobs/jobs-store.js';
 import { isTerminal, JobsStore } from './jobs/jobs-store.js';
 import { showJobsFull, showJobsListing } from './jobs/show-jobs.js';
 import { planRestore, runRestore } from './restore.js';
+import { expireBackups, retainChains } from './retention/expire.js';
+import { alterSchedule } from './schedules/alter-schedule.js';
+import {
+  controlSchedule,
+  createSchedule,
+  showCreateSchedule,
+  showSchedules,
+} from './schedules/schedule-statements.js';
+import { runDueSchedules, type TickReport } from './schedules/scheduler.js';
 import { showBackup, showBackups } from './show.js';
 import { showDatabases, showTables } from './show-catalog.js';
+import { StateStore } from './state/state-store.js';
 import { checkStatement } from './statement-check.js';
 import type { Engine, EngineDescription, EngineOptions, ExecuteOptions } from './types.js';
 import { int, str } from './values.js';
@@ -60,13 +79,42 @@ function toScriptStatement(text: string): ScriptStatement {
 class StrongroomEngine implements Engine {
   private readonly runner: JobRunner;
 
-  constructor(private readonly ctx: EngineContext) {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly now: () => number = Date.now,
+  ) {
     this.runner = new JobRunner(ctx.jobs, ctx.user);
   }
 
   get source(): Engine['source'] {
     return { kind: this.ctx.source.kind, redactedUri: this.ctx.source.redactedUri };
   }
+
+  /** One scheduler pass at `now` (default: the engine's clock): see schedules/scheduler.ts. */
+  runDueSchedules(now = this.now()): Promise<TickReport> {
+    return runDueSchedules(
+      {
+        state: this.ctx.state,
+        jobs: this.ctx.jobs,
+        start: async (command) => {
+          const ast = parseStatement(command);
+          if (ast.kind !== 'backup') throw new StrongroomError('INTERNAL', 'a schedule holds a BACKUP');
+          const detached: BackupStatement = {
+            ...ast,
+            options: { ...ast.options, detached: { kind: 'bool', value: true } },
+          };
+          const r = await this.run(detached, {});
+          return r.rows[0]?.[0] as bigint;
+        },
+        retain: (command, keepFull) => retainChains(this.ctx, command, keepFull, this.now()),
+        ...(this.log ? { log: this.log } : {}),
+      },
+      now,
+    );
+  }
+
+  /** Where the scheduler reports what it does. */
+  log: ((line: string) => void) | undefined;
 
   async execute(statement: ScriptStatement | string, options: ExecuteOptions = {}): Promise<ResultSet> {
     const st = typeof statement === 'string' ? toScriptStatement(statement) : statement;
@@ -175,6 +223,28 @@ class StrongroomEngine implements Engine {
         return showTables(ctx, ast.database, o.signal);
       case 'explain':
         return explain(ctx, ast.statement as ExplainableStatement, common);
+      case 'create_external_connection':
+        return createConnection(ctx, ctx.state, ast);
+      case 'show_external_connections':
+        return showConnections(ctx, ctx.state, ast);
+      case 'drop_external_connection':
+        return dropConnection(ctx.state, ast);
+      case 'show_backup_connection':
+        return showBackupConnection(ctx, ast, o.signal);
+      case 'create_schedule':
+        return createSchedule(ctx, ast, this.now());
+      case 'show_schedules':
+        return showSchedules(ctx, ast.scheduleId === undefined ? undefined : int(ast.scheduleId));
+      case 'show_create_schedule':
+        return showCreateSchedule(ctx, ast);
+      case 'pause_schedule':
+      case 'resume_schedule':
+      case 'drop_schedule':
+        return controlSchedule(ctx, ast, this.now());
+      case 'alter_backup_schedule':
+        return alterSchedule(ctx, ast, this.now());
+      case 'expire_backups':
+        return expireBackups(ctx, ast, this.now(), o.signal);
       default:
         return assertNever(ast, 'statement kind');
     }
@@ -189,9 +259,12 @@ class StrongroomEngine implements Engine {
         return jobIdsOf(this.ctx.jobs.database, j.text);
       case 'all':
         return this.ctx.jobs.unfinished(j.jobType.toUpperCase() as JobType);
+      case 'schedule':
+        return this.ctx.state.jobsOf(int(j.scheduleId));
+      case 'schedules':
+        return this.ctx.state.scheduleIdsOf(j.query.text).flatMap((id) => this.ctx.state.jobsOf(id));
       default:
-        // checkStatement refuses schedules before anything runs.
-        throw new StrongroomError('UNSUPPORTED_STATEMENT', 'strongroom has no schedules');
+        return assertNever(j, 'job selector');
     }
   }
 
@@ -250,6 +323,7 @@ class StrongroomEngine implements Engine {
   async close(): Promise<void> {
     await this.runner.drain();
     this.ctx.jobs.close();
+    this.ctx.state.close();
     await this.ctx.source.close();
   }
 }
@@ -262,19 +336,29 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const domicile = loadConfig(options.configPath);
   const source = await openSource(options.source, { home: options.home });
   const jobs = new JobsStore(join(options.home, 'jobs.db'));
-  return new StrongroomEngine({
-    source,
-    kms: defaultKmsRegistry(),
-    storage: options.storage ?? defaultStorageRegistry(),
-    kmsCtx: { env },
-    storageCtx: {
-      externalIoDir,
-      env,
-      ...(options.onStorageRetry ? { onRetry: options.onStorageRetry } : {}),
+  const state = new StateStore(join(options.home, 'state.db'));
+  const kms = defaultKmsRegistry();
+  const storage = options.storage ?? defaultStorageRegistry();
+  const lookup = (name: string) => state.connection(name);
+  kms.register(externalKmsProvider(lookup, () => kms));
+  storage.register(externalStorageProvider(lookup, () => storage));
+  return new StrongroomEngine(
+    {
+      source,
+      kms,
+      storage,
+      state,
+      kmsCtx: { env },
+      storageCtx: {
+        externalIoDir,
+        env,
+        ...(options.onStorageRetry ? { onRetry: options.onStorageRetry } : {}),
+      },
+      jobs,
+      locality: options.locality ?? '',
+      user: options.user ?? 'root',
+      domicile,
     },
-    jobs,
-    locality: options.locality ?? '',
-    user: options.user ?? 'root',
-    domicile,
-  });
+    options.now,
+  );
 }

@@ -1,10 +1,11 @@
 // What can be known about a statement without running it: forms and options strongroom parses (because
-// CockroachDB does) but refuses, option combinations CockroachDB rejects, URI schemes and syntax, and the
+// CockroachDB does) but refuses, option combinations CockroachDB rejects, storage and KMS URIs as their providers parse them, and the
 // queries of job statements. `strongroom check` and the engine run this same function, so a statement
 // that check passes never fails at run time for a reason check could have seen.
 import { StrongroomError } from '@strongroom/errors';
 import { defaultKmsRegistry } from '@strongroom/kms';
 import {
+  type CreateScheduleStatement,
   type ExplainableStatement,
   type JobSelector,
   redactionMarkers,
@@ -13,23 +14,24 @@ import {
 } from '@strongroom/sql';
 import { defaultStorageRegistry } from '@strongroom/storage';
 import { LOCALITY_PARAM, parseLocalityUris, stripUriParam } from '@strongroom/uri';
+import { EXTERNAL_SCHEME } from './connections/external-uri.js';
 import { checkJobsQuery } from './jobs/jobs-query.js';
+import { checkScheduleOptions, checkScheduleSecrets } from './schedules/schedule-plan.js';
+import { checkSchedulesQuery } from './state/state-store.js';
 
 const refuse = (message: string, hint?: string): StrongroomError =>
   new StrongroomError('UNSUPPORTED_STATEMENT', message, hint === undefined ? {} : { hint });
 
 const invalid = (message: string): StrongroomError => new StrongroomError('INVALID_OPTION', message);
 
-const NO_SCHEDULES = refuse(
-  'strongroom has no schedules, so no job belongs to one (CREATE SCHEDULE FOR BACKUP is not supported)',
-  'run BACKUP from cron or another scheduler, and name jobs by ID or with (SELECT job_id FROM [SHOW JOBS] WHERE …)',
-);
-
 /** The job types strongroom runs; `PAUSE ALL <type> JOBS` takes these. */
 export const JOB_TYPES: ReadonlySet<string> = new Set(['backup', 'restore']);
 
 const isTrue = (v: { kind: string; value?: unknown } | undefined): boolean =>
   v !== undefined && v.kind === 'bool' && v.value === true;
+
+/** `external://name`: resolved (and validated) from the stored connection when the statement runs. */
+const isExternal = (uri: string): boolean => uri.toLowerCase().startsWith(`${EXTERNAL_SCHEME}:`);
 
 function literal(v: StringValue | undefined): string | undefined {
   return v?.kind === 'string' ? v.value : undefined;
@@ -45,22 +47,24 @@ function checkStorageUris(uris: readonly StringValue[], forBackup = false): void
       )
     : (values as string[]).map((u) => stripUriParam(u, LOCALITY_PARAM));
   const registry = defaultStorageRegistry();
-  for (const uri of plain) registry.validate(uri);
+  for (const uri of plain) if (!isExternal(uri)) registry.validate(uri);
 }
 
 function checkKmsUris(uris: readonly StringValue[] | undefined): void {
   const registry = defaultKmsRegistry();
   for (const v of uris ?? []) {
     const uri = literal(v);
-    if (uri !== undefined) registry.validate(uri);
+    if (uri !== undefined && !isExternal(uri)) registry.validate(uri);
   }
 }
 
 function checkJobs(j: JobSelector): void {
   switch (j.kind) {
     case 'schedule':
+      return;
     case 'schedules':
-      throw NO_SCHEDULES;
+      checkSchedulesQuery(j.query.text);
+      return;
     case 'all':
       if (!JOB_TYPES.has(j.jobType))
         throw refuse(
@@ -81,6 +85,11 @@ function checkExplainable(s: ExplainableStatement): void {
       const o = s.options;
       checkStorageUris(s.destination.uris, true);
       checkKmsUris(o.kms);
+      if (s.asOf)
+        throw refuse(
+          'AS OF SYSTEM TIME is not supported on BACKUP',
+          'a backup always captures a consistent snapshot of the present',
+        );
       if (isTrue(o.revisionHistory)) throw refuse('revision_history is not supported yet');
       if (o.incrementalLocation)
         throw refuse('incremental_location is not supported (removed in CockroachDB v26.2)');
@@ -189,7 +198,43 @@ function checkExplainable(s: ExplainableStatement): void {
 /** Throws the StrongroomError a statement would fail with for a reason visible without running it. */
 export function checkStatement(s: Statement): void {
   refuseRedactionMarkers(s);
-  checkExplainable(s.kind === 'explain' ? s.statement : s);
+  switch (s.kind) {
+    case 'explain':
+      checkExplainable(s.statement);
+      return;
+    case 'create_external_connection':
+    case 'show_external_connections':
+    case 'drop_external_connection':
+    case 'show_schedules':
+    case 'show_create_schedule':
+    case 'alter_backup_schedule':
+      return;
+    case 'pause_schedule':
+    case 'resume_schedule':
+    case 'drop_schedule':
+      if (s.schedules.kind === 'schedules') checkSchedulesQuery(s.schedules.query.text);
+      return;
+    case 'show_backup_connection':
+      checkStorageUris([s.uri]);
+      return;
+    case 'expire_backups':
+      checkStorageUris(s.uris);
+      return;
+    case 'create_schedule':
+      checkSchedule(s);
+      return;
+    default:
+      checkExplainable(s);
+  }
+}
+
+/** A scheduled BACKUP: checked as a BACKUP, and its secrets must come through external connections. */
+function checkSchedule(s: CreateScheduleStatement): void {
+  // Secrets first: a secret parameter in a schedule is refused as such, even where the URI's provider
+  // would not take that parameter at all.
+  checkScheduleSecrets(s.backup);
+  checkExplainable(s.backup);
+  checkScheduleOptions(s);
 }
 
 /** A secret that reads `*****` or `redacted` was copied from a redacted text (history, a job description):

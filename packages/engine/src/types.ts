@@ -4,6 +4,7 @@
 import type { ResultColumn, ResultSet, RowSink } from '@strongroom/sources';
 import type { ScriptStatement } from '@strongroom/sql';
 import type { StorageRegistry } from '@strongroom/storage';
+import type { TickReport } from './schedules/scheduler.js';
 
 export interface Progress {
   readonly jobId: bigint;
@@ -64,6 +65,13 @@ export interface Engine {
   listDatabases?(): Promise<readonly string[]>;
   /** The session's source: its kind (`sqlite`, `postgres`) and URI with any password redacted. */
   readonly source: { readonly kind: string; readonly redactedUri: string };
+  /**
+   * One pass of the scheduler at `now` (epoch ms; default the engine's clock): settles ended scheduled jobs
+   * and starts due occurrences this process claims. `strongroom serve` calls it periodically.
+   */
+  runDueSchedules?(now?: number): Promise<TickReport>;
+  /** Where scheduler passes report what they do. */
+  log?: ((line: string) => void) | undefined;
   close(): Promise<void>;
 }
 
@@ -85,4 +93,6 @@ export interface EngineOptions {
   readonly storage?: StorageRegistry;
   /** Told of each cloud storage retry (object and reason, never a secret). */
   readonly onStorageRetry?: (message: string) => void;
+  /** The clock of schedules (epoch ms; default Date.now): tests inject their own. */
+  readonly now?: () => number;
 }

@@ -75,6 +75,12 @@ export const ERROR_CATALOGUE = {
   JOB_NOT_FOUND: user('42704'),
   JOB_STATE: user('55000'),
   CANCELED: user('57014'),
+  // external connections and schedules
+  CONNECTION_NOT_FOUND: user('42704'),
+  CONNECTION_EXISTS: user('42710'),
+  SCHEDULE_NOT_FOUND: user('42704'),
+  SCHEDULE_EXISTS: user('42710'),
+  BACKUP_IN_USE: user('55006'),
   // everything else
   INTERNAL: system('XX000'),
 } as const satisfies Record<string, ErrorSpec>;

@@ -32,7 +32,7 @@ export class KmsRegistry {
 
   /** Throws what `open` would for the URI itself (scheme, syntax, parameters), without I/O or credentials. */
   validate(uri: string): void {
-    this.#providers.providerFor(uri).validate(uri);
+    this.#providers.providerFor(uri).validate?.(uri);
   }
 
   /** `uri` with the secret parameters of every registered provider redacted. */

@@ -36,5 +36,6 @@ export interface KmsProvider {
   /** Parses strictly (unknown parameters rejected) and opens the key; does not call the KMS yet. */
   open(uri: string, ctx: KmsContext): Promise<Kms>;
   /** Parses as `open` does, without I/O or credentials, and throws what `open` would for the URI itself. */
-  validate(uri: string): void;
+  /** (A provider without it, such as a test's wrapper, is checked when opened.) */
+  validate?(uri: string): void;
 }

@@ -249,9 +249,10 @@ async function sqliteCatalog(lower: string, c: CatalogContext): Promise<ResultSe
       "SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
     );
     const rows = r.rows
+      // SQLite has no owners: the column stays empty rather than name someone.
       .filter((row) => want.includes(String(row[1])))
       .filter((row) => pattern === undefined || new RegExp(`^(${pattern})$`, 'i').test(String(row[0])))
-      .map((row) => ['main', row[0] ?? '', row[1] ?? '', c.user]);
+      .map((row) => ['main', row[0] ?? '', row[1] ?? '', '']);
     return {
       columns: [col('Schema'), col('Name'), col('Type'), col('Owner')],
       rows,

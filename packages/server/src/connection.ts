@@ -93,8 +93,12 @@ export class Connection {
     this.session?.cancel();
   }
 
+  /** When the client last sent something (ms since the epoch). */
+  lastActivity = Date.now();
+
   private receive(chunk: Buffer): void {
     if (this.phase === 'closed') return;
+    this.lastActivity = Date.now();
     try {
       this.queue.push(...this.parser.parse(chunk));
     } catch (err) {

@@ -28,9 +28,10 @@ export interface ServerOptions {
   /** Authenticated connections beyond this are refused; default 256. */
   readonly maxConnections?: number;
   /**
-   * Connections not yet authenticated, in all and per client address; default 64 and 16. When a new one
-   * would exceed either, the oldest unauthenticated connection (of that address) is closed to make room,
-   * so a flood of idle sockets can delay a real client by one handshake at most, never lock it out.
+   * Connections not yet authenticated, in all and per client address; default 128 and 64 (a pool opening
+   * its connections at once fits). When a new one would exceed either, an unauthenticated connection (of
+   * that address) is closed to make room: the oldest that sent nothing for a second, else the oldest. So a
+   * flood of idle sockets cannot lock out a client that authenticates.
    */
   readonly maxUnauthenticated?: number;
   readonly maxUnauthenticatedPerAddress?: number;
@@ -56,8 +57,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const byProcessId = new Map<number, { secretKey: number; conn: Connection }>();
   const users = options.users;
   const maxConnections = options.maxConnections ?? 256;
-  const maxUnauthenticated = options.maxUnauthenticated ?? 64;
-  const maxPerAddress = options.maxUnauthenticatedPerAddress ?? 16;
+  const maxUnauthenticated = options.maxUnauthenticated ?? 128;
+  const maxPerAddress = options.maxUnauthenticatedPerAddress ?? 64;
   /** Unauthenticated connections, oldest first (a Set keeps insertion order). */
   const unauthenticated = new Set<Connection>();
   const unauthenticatedByAddress = new Map<string, Set<Connection>>();
@@ -70,7 +71,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (set?.size === 0) unauthenticatedByAddress.delete(conn.address);
   };
   const evictOldest = (from: Set<Connection>, why: string): void => {
-    const [oldest] = from;
+    const quietSince = Date.now() - 1000;
+    let oldest: Connection | undefined;
+    for (const c of from) {
+      if (c.lastActivity <= quietSince) {
+        oldest = c;
+        break;
+      }
+      oldest ??= c;
+    }
     if (!oldest) return;
     forget(oldest);
     log(`closing unauthenticated connection from ${oldest.address}: ${why}`);

@@ -14,7 +14,7 @@ import { answerLocally, type CatalogContext, INITIAL_SETTINGS } from './catalog.
 import type { FrontendMessage } from './messages.js';
 import * as out from './serializer.js';
 import { localSet } from './session-settings.js';
-import { txKind } from './transactions.js';
+import { type TxKind, txKind } from './transactions.js';
 import {
   decodeParam,
   encodeBinary,
@@ -82,6 +82,8 @@ export class Session {
     private readonly options: SessionOptions = { user: 'root', serverVersion: '16.0' },
   ) {
     this.settings.set('server_version', options.serverVersion);
+    // A SQLite source has one schema per database, and the session's is `main`.
+    if (engine.sourceKind === 'sqlite') this.settings.set('search_path', 'main');
     this.catalog = {
       sourceKind: engine.sourceKind ?? 'sqlite',
       serverVersion: options.serverVersion,
@@ -388,13 +390,34 @@ export class Session {
           this.implicit = true;
         }
     }
-    const result = await this.runEngine(st, params, sink);
+    const result = await this.runEngine(this.sourceForm(st, kind), params, sink);
     if (kind === 'begin') this.tx = 'T';
     else if (kind === 'commit' || kind === 'rollback') {
       this.tx = 'I';
       this.implicit = false;
     } else if (kind === 'rollback-to' && this.tx === 'E') this.tx = 'T';
     return result;
+  }
+
+  /**
+   * PostgreSQL's transaction statements in the form SQLite knows: START TRANSACTION, BEGIN ISOLATION
+   * LEVEL …, BEGIN READ WRITE, ABORT, END are plain BEGIN, ROLLBACK, COMMIT to it (it is always
+   * serializable). Other sources get them as written.
+   */
+  private sourceForm(st: Extract<ScriptStatement, { kind: 'forward' }>, kind: TxKind): ScriptStatement {
+    if (this.catalog.sourceKind !== 'sqlite') return st;
+    const own =
+      /^\s*(BEGIN(\s+(DEFERRED|IMMEDIATE|EXCLUSIVE))?|COMMIT|END|ROLLBACK)(\s+TRANSACTION)?\s*;?\s*$/i;
+    if (own.test(st.text)) return st;
+    const text =
+      kind === 'begin'
+        ? 'BEGIN'
+        : kind === 'commit'
+          ? 'COMMIT'
+          : kind === 'rollback'
+            ? 'ROLLBACK'
+            : undefined;
+    return text === undefined ? st : { ...st, text };
   }
 
   /** Statements the session answers itself (settings, catalog questions of drivers and psql). */
@@ -409,6 +432,7 @@ export class Session {
       this.settings.clear();
       for (const [k, v] of INITIAL_SETTINGS) this.settings.set(k, v);
       this.settings.set('server_version', this.options.serverVersion);
+      if (this.catalog.sourceKind === 'sqlite') this.settings.set('search_path', 'main');
     }
     return result;
   }

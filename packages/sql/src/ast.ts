@@ -217,7 +217,109 @@ export interface ExplainStatement {
   readonly statement: ExplainableStatement;
 }
 
-export type Statement = ExplainableStatement | ExplainStatement;
+/** `CREATE EXTERNAL CONNECTION [IF NOT EXISTS] name AS 'uri'`: a named storage or KMS URI. */
+export interface CreateExternalConnectionStatement {
+  readonly kind: 'create_external_connection';
+  readonly ifNotExists?: true;
+  readonly name: StringValue;
+  readonly uri: StringValue;
+}
+
+/** `SHOW EXTERNAL CONNECTIONS` (no name) or `SHOW EXTERNAL CONNECTION name`. */
+export interface ShowExternalConnectionsStatement {
+  readonly kind: 'show_external_connections';
+  readonly name?: StringValue;
+}
+
+export interface DropExternalConnectionStatement {
+  readonly kind: 'drop_external_connection';
+  readonly name: StringValue;
+}
+
+/** `SHOW BACKUP CONNECTION 'uri'`: checks that a location is reachable and writable. */
+export interface ShowBackupConnectionStatement {
+  readonly kind: 'show_backup_connection';
+  readonly uri: StringValue;
+}
+
+/** `WITH SCHEDULE OPTIONS …` of CREATE SCHEDULE FOR BACKUP (values as written, checked by the engine). */
+export interface ScheduleOption {
+  readonly name: string;
+  readonly value?: StringValue;
+}
+
+/** `RECURRING 'crontab' | NEVER`, `FULL BACKUP 'crontab' | ALWAYS`. */
+export type Recurrence = StringValue | { readonly kind: 'never' } | { readonly kind: 'always' };
+
+export interface CreateScheduleStatement {
+  readonly kind: 'create_schedule';
+  readonly ifNotExists?: true;
+  readonly label?: StringValue;
+  /** The scheduled BACKUP (never `AS OF SYSTEM TIME`: the scheduled time is used). */
+  readonly backup: BackupStatement;
+  readonly recurring: Recurrence;
+  readonly fullBackup?: Recurrence;
+  readonly scheduleOptions: readonly ScheduleOption[];
+}
+
+/** `SHOW SCHEDULES`, `SHOW SCHEDULE n`. */
+export interface ShowSchedulesStatement {
+  readonly kind: 'show_schedules';
+  readonly scheduleId?: IntValue;
+}
+
+export interface ShowCreateScheduleStatement {
+  readonly kind: 'show_create_schedule';
+  /** Absent: `SHOW CREATE ALL SCHEDULES`. */
+  readonly scheduleId?: IntValue;
+}
+
+/** `PAUSE | RESUME | DROP SCHEDULE n` or `… SCHEDULES <select>` (a query over `[SHOW SCHEDULES]`). */
+export interface ScheduleControlStatement {
+  readonly kind: 'pause_schedule' | 'resume_schedule' | 'drop_schedule';
+  readonly schedules: Extract<JobSelector, { kind: 'schedule' | 'schedules' }>;
+}
+
+/** An extension (pgBackRest's repo-retention-full as the model): `EXPIRE BACKUPS IN 'collection'
+ * WITH KEEP_FULL = n | OLDER_THAN = 'timestamp'` removes whole chains. */
+export interface ExpireBackupsStatement {
+  readonly kind: 'expire_backups';
+  readonly uris: readonly StringValue[];
+  readonly keepFull?: IntValue;
+  readonly olderThan?: StringValue;
+}
+
+/** One command of ALTER BACKUP SCHEDULE. */
+export type ScheduleCommand =
+  | { readonly kind: 'set_label'; readonly label: StringValue }
+  | { readonly kind: 'set_into'; readonly uris: readonly StringValue[] }
+  | { readonly kind: 'set_with'; readonly options: BackupOptions }
+  | { readonly kind: 'set_recurring'; readonly recurrence: Recurrence }
+  | { readonly kind: 'set_full_backup'; readonly recurrence: Recurrence }
+  | { readonly kind: 'set_schedule_option'; readonly option: ScheduleOption }
+  | { readonly kind: 'execute_immediately'; readonly full: boolean };
+
+/** `ALTER BACKUP SCHEDULE n cmd, …`. */
+export interface AlterBackupScheduleStatement {
+  readonly kind: 'alter_backup_schedule';
+  readonly scheduleId: IntValue;
+  readonly commands: readonly ScheduleCommand[];
+}
+
+/** Statements about connections, schedules and retention (EXPLAIN takes none of them). */
+export type ManagementStatement =
+  | CreateExternalConnectionStatement
+  | ShowExternalConnectionsStatement
+  | DropExternalConnectionStatement
+  | ShowBackupConnectionStatement
+  | CreateScheduleStatement
+  | ShowSchedulesStatement
+  | ShowCreateScheduleStatement
+  | ScheduleControlStatement
+  | AlterBackupScheduleStatement
+  | ExpireBackupsStatement;
+
+export type Statement = ExplainableStatement | ExplainStatement | ManagementStatement;
 export type StatementKind = Statement['kind'];
 
 /** Where a statement sits in the text it came from (0-based offset, 1-based line and column). */

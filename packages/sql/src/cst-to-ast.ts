@@ -19,6 +19,14 @@ import type {
   Targets,
 } from './ast.js';
 import { children, firstToken, lastToken, nodeAt, nodesOf, tokenAt } from './cst-access.js';
+import {
+  alterScheduleToAst,
+  createToAst,
+  dropConnectionToAst,
+  expireToAst,
+  scheduleControlToAst,
+  showManagementToAst,
+} from './management-to-ast.js';
 import { optionsToAst } from './options-to-ast.js';
 import { ValueBuilder } from './values-to-ast.js';
 
@@ -182,10 +190,32 @@ const EXPLAINABLE: Record<string, (v: ValueBuilder, n: CstNode) => ExplainableSt
   selectStatement: selectJobs,
 };
 
+function managementStatement(v: ValueBuilder, c: ReturnType<typeof children>): Statement | undefined {
+  const create = nodeAt(c, 'createStatement');
+  if (create !== undefined) return createToAst(v, create, backup);
+  const drop = nodeAt(c, 'dropExternalConnection');
+  if (drop !== undefined) return dropConnectionToAst(v, drop);
+  const sched = nodeAt(c, 'scheduleControlStatement');
+  if (sched !== undefined) return scheduleControlToAst(v, sched);
+  const alterSched = nodeAt(c, 'alterBackupSchedule');
+  if (alterSched !== undefined) return alterScheduleToAst(v, alterSched);
+  const expire = nodeAt(c, 'expireBackupsStatement');
+  if (expire !== undefined) return expireToAst(v, expire);
+  const show = nodeAt(c, 'showStatement');
+  const m = show === undefined ? undefined : nodeAt(children(show), 'showManagement');
+  return m === undefined ? undefined : showManagementToAst(v, m);
+}
+
 /** `text` is the statement's source, for error positions. */
 export function statementToAst(cst: CstNode, text: string): Statement {
   const v = new ValueBuilder(text);
   const c = children(cst);
+  const management = managementStatement(v, c);
+  if (management !== undefined) {
+    const explain = tokenAt(c, 'EXPLAIN');
+    if (explain !== undefined) throw v.error(explain, `EXPLAIN cannot be used with this statement`);
+    return management;
+  }
   for (const [rule, build] of Object.entries(EXPLAINABLE)) {
     const n = nodeAt(c, rule);
     if (n === undefined) continue;

@@ -7,6 +7,8 @@ import type {
   BoolValue,
   IntValue,
   JobSelector,
+  Recurrence,
+  ScheduleCommand,
   Statement,
   StringValue,
   TablePattern,
@@ -140,6 +142,31 @@ class Formatter {
     }
   }
 
+  scheduleCommand(c: ScheduleCommand): string {
+    switch (c.kind) {
+      case 'set_label':
+        return `SET LABEL ${this.str(c.label)}`;
+      case 'set_into':
+        return `SET INTO ${this.list(c.uris, 'uri')}`;
+      case 'set_with':
+        return `SET${this.options(BACKUP_OPTIONS, c.options)}`;
+      case 'set_recurring':
+        return `SET RECURRING ${this.recurrence(c.recurrence)}`;
+      case 'set_full_backup':
+        return `SET FULL BACKUP ${this.recurrence(c.recurrence)}`;
+      case 'set_schedule_option':
+        return `SET SCHEDULE OPTION ${c.option.name}${c.option.value === undefined ? '' : ` = ${this.str(c.option.value)}`}`;
+      case 'execute_immediately':
+        return c.full ? 'EXECUTE FULL IMMEDIATELY' : 'EXECUTE IMMEDIATELY';
+      default:
+        return assertNever(c, 'schedule command');
+    }
+  }
+
+  recurrence(r: Recurrence): string {
+    return r.kind === 'never' ? 'NEVER' : r.kind === 'always' ? 'ALWAYS' : this.str(r);
+  }
+
   asOf(t: TimeExpr | undefined): string {
     return t === undefined ? '' : ` AS OF SYSTEM TIME ${this.time(t)}`;
   }
@@ -200,6 +227,51 @@ class Formatter {
         return `SHOW TABLES${s.database === undefined ? '' : ` FROM ${formatName(s.database)}`}`;
       case 'explain':
         return `EXPLAIN ${this.statement(s.statement)}`;
+      case 'create_external_connection': {
+        const ine = s.ifNotExists ? ' IF NOT EXISTS' : '';
+        return `CREATE EXTERNAL CONNECTION${ine} ${this.str(s.name)} AS ${this.str(s.uri, 'uri')}`;
+      }
+      case 'show_external_connections':
+        return s.name === undefined
+          ? 'SHOW EXTERNAL CONNECTIONS'
+          : `SHOW EXTERNAL CONNECTION ${this.str(s.name)}`;
+      case 'drop_external_connection':
+        return `DROP EXTERNAL CONNECTION ${this.str(s.name)}`;
+      case 'show_backup_connection':
+        return `SHOW BACKUP CONNECTION ${this.str(s.uri, 'uri')}`;
+      case 'create_schedule': {
+        const ine = s.ifNotExists ? ' IF NOT EXISTS' : '';
+        const label = s.label === undefined ? '' : ` ${this.str(s.label)}`;
+        const full = s.fullBackup === undefined ? '' : ` FULL BACKUP ${this.recurrence(s.fullBackup)}`;
+        const opts = s.scheduleOptions.map((o) =>
+          o.value === undefined ? o.name : `${o.name} = ${this.str(o.value)}`,
+        );
+        const with_ = opts.length === 0 ? '' : ` WITH SCHEDULE OPTIONS ${opts.join(', ')}`;
+        return `CREATE SCHEDULE${ine}${label} FOR ${this.statement(s.backup)} RECURRING ${this.recurrence(s.recurring)}${full}${with_}`;
+      }
+      case 'show_schedules':
+        return s.scheduleId === undefined ? 'SHOW SCHEDULES' : `SHOW SCHEDULE ${this.int(s.scheduleId)}`;
+      case 'show_create_schedule':
+        return s.scheduleId === undefined
+          ? 'SHOW CREATE ALL SCHEDULES'
+          : `SHOW CREATE SCHEDULE ${this.int(s.scheduleId)}`;
+      case 'pause_schedule':
+      case 'resume_schedule':
+      case 'drop_schedule':
+        return `${s.kind.slice(0, -9).toUpperCase()} ${
+          s.schedules.kind === 'schedule'
+            ? `SCHEDULE ${this.int(s.schedules.scheduleId)}`
+            : `SCHEDULES ${s.schedules.query.text}`
+        }`;
+      case 'alter_backup_schedule':
+        return `ALTER BACKUP SCHEDULE ${this.int(s.scheduleId)} ${s.commands.map((c) => this.scheduleCommand(c)).join(', ')}`;
+      case 'expire_backups': {
+        const opts = [
+          ...(s.keepFull === undefined ? [] : [`keep_full = ${this.int(s.keepFull)}`]),
+          ...(s.olderThan === undefined ? [] : [`older_than = ${this.str(s.olderThan)}`]),
+        ];
+        return `EXPIRE BACKUPS IN ${this.list(s.uris, 'uri')} WITH OPTIONS (${opts.join(', ')})`;
+      }
       default:
         return assertNever(s, 'statement');
     }

@@ -4,7 +4,7 @@
 export type * from './ast.js';
 export { complete } from './complete.js';
 export { checkScript, formatDiagnostic } from './diagnostics.js';
-export { type FormatOptions, format } from './format.js';
+export { type FormatOptions, format, quoteString } from './format.js';
 export { bindParameters, placeholderCount, placeholderTypes } from './parameters.js';
 export { parseStatement } from './parse-statement.js';
 export { type RedactedText, redactSqlText, SECRET_MASK } from './redact-text.js';

@@ -31,15 +31,215 @@ export class StatementParser extends CstParser {
       { ALT: () => this.SUBRULE(this.backupStatement) },
       { ALT: () => this.SUBRULE(this.restoreStatement) },
       { ALT: () => this.SUBRULE(this.showStatement) },
+      {
+        // `ALTER BACKUP SCHEDULE n …`, before ALTER BACKUP <backup> (which would take SCHEDULE as a name).
+        GATE: () =>
+          this.LA(3).tokenType === KW.SCHEDULE &&
+          (this.LA(4).tokenType === NumberLiteral || this.LA(4).tokenType === Placeholder),
+        IGNORE_AMBIGUITIES: true,
+        ALT: () => this.SUBRULE(this.alterBackupSchedule),
+      },
       { ALT: () => this.SUBRULE(this.alterBackupStatement) },
       { ALT: () => this.SUBRULE(this.jobControlStatement) },
       { ALT: () => this.SUBRULE(this.selectStatement) },
+      { ALT: () => this.SUBRULE(this.createStatement) },
+      { ALT: () => this.SUBRULE(this.dropExternalConnection) },
+      { ALT: () => this.SUBRULE(this.scheduleControlStatement) },
+      { ALT: () => this.SUBRULE(this.expireBackupsStatement) },
     ]);
+  });
+
+  /** `CREATE EXTERNAL CONNECTION …` or `CREATE SCHEDULE … FOR BACKUP …`. */
+  createStatement = this.RULE('createStatement', () => {
+    this.CONSUME(KW.CREATE);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(KW.EXTERNAL);
+          this.CONSUME(KW.CONNECTION);
+          this.OPTION(() => this.SUBRULE(this.ifNotExists));
+          this.SUBRULE(this.stringValue);
+          this.CONSUME(KW.AS);
+          this.SUBRULE2(this.stringValue);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.createSchedule) },
+    ]);
+  });
+
+  /** `ALTER BACKUP SCHEDULE n cmd, …` (CockroachDB's alter_backup_schedule). */
+  alterBackupSchedule = this.RULE('alterBackupSchedule', () => {
+    this.CONSUME(KW.ALTER);
+    this.CONSUME(KW.BACKUP);
+    this.CONSUME(KW.SCHEDULE);
+    this.SUBRULE(this.intValue);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.scheduleCommand) });
+  });
+
+  scheduleCommand = this.RULE('scheduleCommand', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(KW.SET);
+          this.OR2([
+            {
+              ALT: () => {
+                this.CONSUME(KW.LABEL);
+                this.SUBRULE(this.stringValue);
+              },
+            },
+            {
+              ALT: () => {
+                this.CONSUME(KW.INTO);
+                this.SUBRULE(this.stringOrList);
+              },
+            },
+            {
+              ALT: () => {
+                this.CONSUME(KW.WITH);
+                this.SUBRULE(this.backupOption);
+              },
+            },
+            {
+              ALT: () => {
+                this.CONSUME(KW.RECURRING);
+                this.SUBRULE(this.recurrence);
+              },
+            },
+            {
+              ALT: () => {
+                this.CONSUME(KW.FULL);
+                this.CONSUME(KW.BACKUP);
+                this.SUBRULE2(this.recurrence);
+              },
+            },
+            {
+              ALT: () => {
+                this.CONSUME2(KW.SCHEDULE);
+                this.CONSUME(KW.OPTION);
+                this.SUBRULE(this.kvOption);
+              },
+            },
+          ]);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(KW.EXECUTE);
+          this.OPTION(() => this.CONSUME2(KW.FULL));
+          this.CONSUME(KW.IMMEDIATELY);
+        },
+      },
+    ]);
+  });
+
+  ifNotExists = this.RULE('ifNotExists', () => {
+    this.CONSUME(KW.IF);
+    this.CONSUME(KW.NOT);
+    this.CONSUME(KW.EXISTS);
+  });
+
+  createSchedule = this.RULE('createSchedule', () => {
+    this.CONSUME(KW.SCHEDULE);
+    this.OPTION(() => this.SUBRULE(this.ifNotExists));
+    this.OPTION2(() => this.SUBRULE(this.stringValue));
+    this.CONSUME(KW.FOR);
+    this.SUBRULE(this.backupStatement);
+    this.CONSUME(KW.RECURRING);
+    this.SUBRULE(this.recurrence);
+    this.OPTION3(() => {
+      this.CONSUME(KW.FULL);
+      this.CONSUME(KW.BACKUP);
+      this.SUBRULE2(this.recurrence);
+    });
+    this.OPTION4(() => {
+      this.CONSUME(KW.WITH);
+      this.CONSUME2(KW.SCHEDULE);
+      this.SUBRULE(this.kvOptions);
+    });
+  });
+
+  /** A crontab (or `@daily`, …) as a string, `NEVER` or `ALWAYS`. */
+  recurrence = this.RULE('recurrence', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Sconst) },
+      { ALT: () => this.CONSUME(Placeholder) },
+      { ALT: () => this.CONSUME(KW.NEVER) },
+      { ALT: () => this.CONSUME(KW.ALWAYS) },
+    ]);
+  });
+
+  /** `OPTIONS kv, …` or `OPTIONS (kv, …)`: names and values are checked by whoever runs the statement. */
+  kvOptions = this.RULE('kvOptions', () => {
+    this.CONSUME(KW.OPTIONS);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(LParen);
+          this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.kvOption) });
+          this.CONSUME(RParen);
+        },
+      },
+      { ALT: () => this.AT_LEAST_ONE_SEP2({ SEP: Comma, DEF: () => this.SUBRULE2(this.kvOption) }) },
+    ]);
+  });
+
+  kvOption = this.RULE('kvOption', () => {
+    this.SUBRULE(this.name);
+    this.OPTION(() => {
+      this.CONSUME(Equals);
+      this.OR([
+        { ALT: () => this.SUBRULE(this.stringValue) },
+        { ALT: () => this.CONSUME(NumberLiteral) },
+        { ALT: () => this.CONSUME(KW.TRUE) },
+        { ALT: () => this.CONSUME(KW.FALSE) },
+      ]);
+    });
+  });
+
+  dropExternalConnection = this.RULE('dropExternalConnection', () => {
+    this.CONSUME(KW.DROP);
+    this.CONSUME(KW.EXTERNAL);
+    this.CONSUME(KW.CONNECTION);
+    this.SUBRULE(this.stringValue);
+  });
+
+  /** `PAUSE | RESUME | DROP SCHEDULE n` or `… SCHEDULES <select>`. */
+  scheduleControlStatement = this.RULE('scheduleControlStatement', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(KW.PAUSE) },
+      { ALT: () => this.CONSUME(KW.RESUME) },
+      { ALT: () => this.CONSUME(KW.DROP) },
+    ]);
+    this.OR2([
+      {
+        ALT: () => {
+          this.CONSUME(KW.SCHEDULE);
+          this.SUBRULE(this.intValue);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(KW.SCHEDULES);
+          this.SUBRULE(this.selectStmt);
+        },
+      },
+    ]);
+  });
+
+  /** An extension: `EXPIRE BACKUPS IN <collection> WITH OPTIONS (keep_full = n | older_than = 't')`. */
+  expireBackupsStatement = this.RULE('expireBackupsStatement', () => {
+    this.CONSUME(KW.EXPIRE);
+    this.CONSUME(KW.BACKUPS);
+    this.CONSUME(KW.IN);
+    this.SUBRULE(this.stringOrList);
+    this.CONSUME(KW.WITH);
+    this.SUBRULE(this.kvOptions);
   });
 
   /** `SELECT … FROM [SHOW JOBS] …`: a query over the jobs (owned only when it reads `[SHOW JOBS]`). */
   selectStatement = this.RULE('selectStatement', () => {
-    this.CONSUME(KW.SELECT);
+    this.OR([{ ALT: () => this.CONSUME(KW.SELECT) }, { ALT: () => this.CONSUME(KW.WITH) }]);
     this.SUBRULE(this.queryTokens);
   });
 
@@ -148,6 +348,61 @@ export class StatementParser extends CstParser {
             this.CONSUME3(KW.FROM);
             this.SUBRULE(this.name);
           });
+        },
+      },
+      { ALT: () => this.SUBRULE(this.showManagement) },
+    ]);
+  });
+
+  /** SHOW of connections and schedules: `EXTERNAL CONNECTION[S]`, `BACKUP CONNECTION`, `SCHEDULE[S]`,
+   * `CREATE SCHEDULE n`, `CREATE ALL SCHEDULES`. */
+  showManagement = this.RULE('showManagement', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(KW.EXTERNAL);
+          this.OR2([
+            { ALT: () => this.CONSUME(KW.CONNECTIONS) },
+            {
+              ALT: () => {
+                this.CONSUME(KW.CONNECTION);
+                this.SUBRULE(this.stringValue);
+              },
+            },
+          ]);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(KW.BACKUP);
+          this.CONSUME2(KW.CONNECTION);
+          this.SUBRULE2(this.stringValue);
+        },
+      },
+      { ALT: () => this.CONSUME(KW.SCHEDULES) },
+      {
+        ALT: () => {
+          this.CONSUME(KW.SCHEDULE);
+          this.SUBRULE(this.intValue);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(KW.CREATE);
+          this.OR3([
+            {
+              ALT: () => {
+                this.CONSUME2(KW.SCHEDULE);
+                this.SUBRULE2(this.intValue);
+              },
+            },
+            {
+              ALT: () => {
+                this.CONSUME(KW.ALL);
+                this.CONSUME2(KW.SCHEDULES);
+              },
+            },
+          ]);
         },
       },
     ]);

@@ -60,17 +60,30 @@ export function redactionMarkers(ast: Statement): RedactionMarker[] {
       return [...found, ...uris([...locations, ...(o.kms ?? []), ...(o.incrementalLocation ?? [])])];
     }
     case 'show_backups':
+    case 'expire_backups':
       return uris(ast.uris);
     case 'alter_backup':
       return uris([ast.backup, ast.collection, ...ast.commands.flatMap((c) => [...c.newKms, ...c.oldKms])]);
-    case 'show_jobs':
-    case 'show_job':
-    case 'pause_job':
-    case 'resume_job':
-    case 'cancel_job':
-    case 'select_jobs':
-    case 'show_databases':
-    case 'show_tables':
+    case 'create_external_connection':
+      return uris([ast.uri]);
+    case 'show_backup_connection':
+      return uris([ast.uri]);
+    case 'create_schedule':
+      return redactionMarkers(ast.backup);
+    case 'alter_backup_schedule':
+      return ast.commands.flatMap((c): RedactionMarker[] => {
+        if (c.kind === 'set_into') return uris(c.uris);
+        if (c.kind !== 'set_with') return [];
+        const pass = c.options.encryptionPassphrase;
+        return [
+          ...(pass?.kind === 'string' && MARKERS.has(pass.value)
+            ? [{ where: 'encryption_passphrase' } as const]
+            : []),
+          ...uris(c.options.kms ?? []),
+        ];
+      });
+    default:
+      // Job, schedule and catalog statements hold no secret.
       return [];
   }
 }

@@ -31,8 +31,34 @@ export function endsStatement(buffer: string): boolean {
 
 const SHOWN = new Set(['backup', 'backups', 'jobs', 'job', 'databases', 'tables']);
 
+/** Connections, schedules and retention: `CREATE EXTERNAL …`, `SHOW SCHEDULES`, `DROP SCHEDULE`, … */
+function ownsManagement(words: readonly string[]): boolean {
+  const [a, b, c] = words;
+  switch (a) {
+    case 'create':
+      return b === 'external' || b === 'schedule';
+    case 'drop':
+      return b === 'external' || b === 'schedule' || b === 'schedules';
+    case 'show':
+      return (
+        b === 'external' ||
+        b === 'schedules' ||
+        b === 'schedule' ||
+        (b === 'create' && (c === 'schedule' || c === 'all'))
+      );
+    case 'pause':
+    case 'resume':
+      return b === 'schedule' || b === 'schedules';
+    case 'expire':
+      return b === 'backups';
+    default:
+      return false;
+  }
+}
+
 function ownsWords(words: readonly string[], text: string): boolean {
   const [a, b] = words;
+  if (ownsManagement(words)) return true;
   switch (a) {
     case 'backup':
     case 'restore':
@@ -46,6 +72,7 @@ function ownsWords(words: readonly string[], text: string): boolean {
     case 'cancel':
       return b === 'job' || b === 'jobs' || b === 'all';
     case 'select':
+    case 'with':
       return showJobsSources(text).length > 0;
     case 'explain':
       return ownsWords(words.slice(1), text);

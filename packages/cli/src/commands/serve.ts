@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ServeCommand } from '../args.js';
 import type { CliDeps } from '../deps.js';
+import { DEFAULT_SCHEDULE_INTERVAL_MS, startSchedulerLoop } from './scheduler-loop.js';
 import { readAll } from './sql.js';
 
 export async function serveCommand(cmd: ServeCommand, deps: CliDeps): Promise<number> {
@@ -16,6 +17,29 @@ export async function serveCommand(cmd: ServeCommand, deps: CliDeps): Promise<nu
     const password = (await readAll(deps.stdin)).replace(/\r?\n$/, '');
     const replaced = server.addUser(usersPath, cmd.addUser, password);
     deps.stderr.write(`${replaced ? 'replaced' : 'added'} user ${cmd.addUser} in ${usersPath}\n`);
+    return 0;
+  }
+  const engineOptions = {
+    home,
+    env: deps.env,
+    ...(cmd.source === undefined ? {} : { source: cmd.source }),
+    ...(cmd.locality === undefined ? {} : { locality: cmd.locality }),
+    ...(cmd.configPath === undefined ? {} : { configPath: resolve(deps.cwd, cmd.configPath) }),
+    ...(cmd.externalIoDir === undefined ? {} : { externalIoDir: resolve(deps.cwd, cmd.externalIoDir) }),
+  };
+  const scheduler = cmd.noScheduler
+    ? undefined
+    : await startSchedulerLoop(
+        openEngine,
+        engineOptions,
+        cmd.scheduleIntervalMs ?? DEFAULT_SCHEDULE_INTERVAL_MS,
+        (line) => deps.stderr.write(`strongroom serve: ${line}\n`),
+      );
+  if (cmd.schedulerOnly) {
+    deps.stderr.write(`strongroom serve: running schedules of ${home} (not listening)\n`);
+    await untilStopped(deps);
+    deps.stderr.write('strongroom serve: shutting down\n');
+    await scheduler?.stop();
     return 0;
   }
   if (server.loadUsers(usersPath).size === 0) {
@@ -52,7 +76,15 @@ export async function serveCommand(cmd: ServeCommand, deps: CliDeps): Promise<nu
   });
   const tls = cmd.tlsCert ? (cmd.requireTls ? 'TLS required' : 'TLS available') : 'no TLS';
   deps.stderr.write(`strongroom serve: listening on ${running.host}:${running.port} (${tls})\n`);
-  await new Promise<void>((done) => {
+  await untilStopped(deps);
+  deps.stderr.write('strongroom serve: shutting down\n');
+  await running.close();
+  await scheduler?.stop();
+  return 0;
+}
+
+function untilStopped(deps: CliDeps): Promise<void> {
+  return new Promise<void>((done) => {
     const stop = (): void => {
       off();
       process.off('SIGTERM', stop);
@@ -61,7 +93,4 @@ export async function serveCommand(cmd: ServeCommand, deps: CliDeps): Promise<nu
     const off = deps.onInterrupt(stop);
     process.on('SIGTERM', stop);
   });
-  deps.stderr.write('strongroom serve: shutting down\n');
-  await running.close();
-  return 0;
 }

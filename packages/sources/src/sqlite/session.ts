@@ -108,6 +108,10 @@ export class SqliteSession {
    * so error positions stay right), and every other database it names is attached.
    */
   #prepareText(sql: string): string {
+    return this.#attachReferenced(withoutLiteralCasts(sql));
+  }
+
+  #attachReferenced(sql: string): string {
     const refs = schemaReferences(sql);
     if (refs.length === 0) return sql;
     const mainKey = nameKey(this.#mainName);
@@ -287,6 +291,24 @@ export class SqliteSession {
   close(): void {
     if (this.#db.open) this.#db.close();
   }
+}
+
+const LITERAL_CAST =
+  /'((?:[^']|'')*)'\s*::\s*(bytea|[a-z_][a-z0-9_]*(?:\s+(?:with|without)\s+time\s+zone)?(?:\s*\[\])?)/gi;
+
+/**
+ * PostgreSQL casts of literals (`'\\x01ff'::bytea`, `'2026-01-02 03:04:05+00'::timestamptz`), which
+ * client-side interpolating drivers (psycopg2, pgx simple protocol) write, as SQLite values: bytea hex
+ * becomes a blob literal, anything else the literal itself (the column's affinity converts it). Padded
+ * with blanks, so positions in error messages stay those of the text as written.
+ */
+export function withoutLiteralCasts(sql: string): string {
+  if (!sql.includes('::')) return sql;
+  return sql.replace(LITERAL_CAST, (whole, body: string, type: string) => {
+    const hex = /^\\x([0-9a-f]*)$/i.exec(body);
+    const value = type.toLowerCase() === 'bytea' && hex ? `X'${hex[1]}'` : `'${body}'`;
+    return value.padEnd(whole.length);
+  });
 }
 
 function empty(tag: string): ResultSet {

@@ -1,0 +1,166 @@
+// CREATE SCHEDULE FOR BACKUP, SHOW SCHEDULE[S], SHOW CREATE SCHEDULE, PAUSE / RESUME / DROP SCHEDULE.
+// Schedules live in the state store; `strongroom serve` runs them (scheduler.ts).
+import { assertNever, StrongroomError } from '@strongroom/errors';
+import type { ResultSet } from '@strongroom/sources';
+import type {
+  CreateScheduleStatement,
+  ScheduleControlStatement,
+  ShowCreateScheduleStatement,
+} from '@strongroom/sql';
+import { quoteString } from '@strongroom/sql';
+import { stripLocality } from '../collection.js';
+import type { EngineContext } from '../context.js';
+import { isTerminal } from '../jobs/jobs-store.js';
+import type { ScheduleRecord } from '../state/state-store.js';
+import { int } from '../values.js';
+import { nextOccurrence } from './cron.js';
+import { CREATED_SCHEDULE_COLUMNS, SCHEDULE_COLUMNS, SHOW_CREATE_COLUMNS } from './schedule-columns.js';
+import { planSchedules } from './schedule-plan.js';
+
+function find(ctx: EngineContext, id: bigint): ScheduleRecord {
+  const s = ctx.state.schedule(id);
+  if (s === undefined) throw new StrongroomError('SCHEDULE_NOT_FOUND', `schedule ${id} does not exist`);
+  return s;
+}
+
+/** Whether the collection already holds anything (CockroachDB refuses to schedule into a used one). */
+async function collectionUsed(ctx: EngineContext, uri: string): Promise<boolean> {
+  const store = await ctx.storage.open(stripLocality(uri), ctx.storageCtx);
+  try {
+    for await (const _ of store.list('', { delimiter: '/' })) return true;
+    return false;
+  } finally {
+    await store.close?.();
+  }
+}
+
+export async function createSchedule(
+  ctx: EngineContext,
+  ast: CreateScheduleStatement,
+  now: number,
+): Promise<ResultSet> {
+  const empty = { columns: [...CREATED_SCHEDULE_COLUMNS], rows: [], tag: 'CREATE SCHEDULE' };
+  const plan = planSchedules(ast, ctx.user, now, () => ctx.state.newId());
+  const label = plan.schedules[0]!.label;
+  if (ast.ifNotExists && ctx.state.labelExists(label)) return empty;
+  const dest = ast.backup.destination.uris[0];
+  if (!plan.ignoreExistingBackups && dest?.kind === 'string' && (await collectionUsed(ctx, dest.value)))
+    throw new StrongroomError(
+      'BACKUP_EXISTS',
+      `backups already exist in ${ctx.storage.redact(dest.value)}; CREATE SCHEDULE into a used collection needs a decision`,
+      { hint: 'add WITH SCHEDULE OPTIONS ignore_existing_backups, or schedule into a new collection' },
+    );
+  ctx.state.insertSchedules(plan.schedules);
+  return {
+    ...empty,
+    rows: plan.schedules.map((s) => [
+      s.id,
+      s.label,
+      s.status === 'PAUSED' ? `PAUSED: ${s.state}` : 'ACTIVE',
+      s.nextRun === null ? null : new Date(s.nextRun),
+      s.recurrence,
+      s.command,
+    ]),
+  };
+}
+
+function commandJson(s: ScheduleRecord): string {
+  return JSON.stringify({
+    backup_statement: s.command,
+    backup_type: s.backupType === 'full' ? 'FULL' : 'INCREMENTAL',
+    ...(s.dependentId === null ? {} : { dependent_schedule_id: String(s.dependentId) }),
+    ...(s.details.keepFull === undefined ? {} : { keep_full: s.details.keepFull }),
+  });
+}
+
+export function showSchedules(ctx: EngineContext, id?: bigint): ResultSet {
+  const all = id === undefined ? ctx.state.schedules() : [find(ctx, id)];
+  return {
+    columns: [...SCHEDULE_COLUMNS],
+    rows: all.map((s) => {
+      const running = ctx.state
+        .jobsOf(s.id)
+        .map((j) => ctx.jobs.find(j))
+        .filter((j) => j !== undefined && !isTerminal(j.status)).length;
+      return [
+        s.id,
+        s.label,
+        s.status,
+        s.nextRun === null || s.status === 'PAUSED' ? null : new Date(s.nextRun),
+        s.state,
+        s.recurrence,
+        BigInt(running),
+        s.owner,
+        s.created,
+        commandJson(s),
+      ];
+    }),
+    tag: 'SHOW SCHEDULES',
+  };
+}
+
+/** The CREATE SCHEDULE that makes a schedule (and its pair), rebuilt from what is stored. */
+function createStatement(ctx: EngineContext, s: ScheduleRecord): string {
+  const pair = s.dependentId === null ? undefined : ctx.state.schedule(s.dependentId);
+  const full = s.backupType === 'full' ? s : pair;
+  const inc = s.backupType === 'incremental' ? s : pair;
+  const command = full?.command ?? s.command.replace(/ INTO LATEST IN /, ' INTO ');
+  const recurring = inc?.recurrence ?? full?.recurrence ?? '';
+  const fullBackup = inc === undefined ? 'ALWAYS' : quoteString(full?.recurrence ?? '');
+  const d = s.details;
+  const opts = [
+    `on_execution_failure = '${d.onExecutionFailure}'`,
+    `on_previous_running = '${full?.details.onPreviousRunning ?? d.onPreviousRunning}'`,
+    ...(d.keepFull === undefined ? [] : [`keep_full = '${d.keepFull}'`]),
+  ];
+  return (
+    `CREATE SCHEDULE ${quoteString(s.label)} FOR ${command} RECURRING ${quoteString(recurring)} ` +
+    `FULL BACKUP ${fullBackup} WITH SCHEDULE OPTIONS ${opts.join(', ')}`
+  );
+}
+
+export function showCreateSchedule(ctx: EngineContext, ast: ShowCreateScheduleStatement): ResultSet {
+  const all = ast.scheduleId === undefined ? ctx.state.schedules() : [find(ctx, int(ast.scheduleId))];
+  return {
+    columns: [...SHOW_CREATE_COLUMNS],
+    rows: all.map((s) => [s.id, createStatement(ctx, s)]),
+    tag: 'SHOW CREATE SCHEDULE',
+  };
+}
+
+/** PAUSE / RESUME / DROP SCHEDULE n, or SCHEDULES <select> (every schedule the query names). */
+export function controlSchedule(ctx: EngineContext, ast: ScheduleControlStatement, now: number): ResultSet {
+  const ids =
+    ast.schedules.kind === 'schedule'
+      ? [find(ctx, int(ast.schedules.scheduleId)).id]
+      : ctx.state
+          .scheduleIdsOf(ast.schedules.query.text)
+          .filter((id) => ctx.state.schedule(id) !== undefined);
+  for (const id of ids) {
+    const s = find(ctx, id);
+    switch (ast.kind) {
+      case 'pause_schedule':
+        ctx.state.updateSchedule(s.id, { status: 'PAUSED', state: 'paused by user' });
+        break;
+      case 'resume_schedule':
+        // The next occurrence from now: what was missed while paused is not run.
+        ctx.state.updateSchedule(s.id, {
+          status: 'ACTIVE',
+          state: null,
+          nextRun: s.recurrence === null ? null : nextOccurrence(s.recurrence, now),
+        });
+        break;
+      case 'drop_schedule':
+        ctx.state.deleteSchedule(s.id);
+        break;
+      default:
+        assertNever(ast.kind, 'schedule statement');
+    }
+  }
+  const verb = ast.kind.slice(0, -9).toUpperCase();
+  return {
+    columns: [],
+    rows: [],
+    tag: ast.schedules.kind === 'schedule' ? `${verb} SCHEDULE 1` : `${verb} SCHEDULES ${ids.length}`,
+  };
+}
