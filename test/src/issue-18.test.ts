@@ -90,6 +90,10 @@ describe('issue #18', () => {
       await expectCode(f.run(`PAUSE JOB ${id}`), 'JOB_STATE');
       const listed = await f.run(`SELECT job_id, status FROM [SHOW JOBS] WHERE job_type = 'BACKUP'`);
       assert.deepEqual(listed.rows, [[id, 'succeeded']]);
+      const cte = await f.run(
+        `WITH j AS (SELECT * FROM [SHOW JOBS]) SELECT job_id FROM j WHERE status = 'succeeded'`,
+      );
+      assert.deepEqual(cte.rows, [[id]]);
       const full = await f.run(`SHOW JOB ${id}`);
       assert.deepEqual(
         full.columns.map((c) => c.name),
@@ -119,11 +123,13 @@ describe('issue #18', () => {
         when.rows.map((r) => r[0]),
         [id],
       );
-      // Schedules do not exist: refused the same way by check and by the engine.
-      for (const sql of ['SHOW JOBS FOR SCHEDULE 1', 'PAUSE JOBS FOR SCHEDULES SELECT 1']) {
-        assert.throws(() => checkStatement(parseStatement(sql)), { code: 'UNSUPPORTED_STATEMENT' });
-        await expectCode(f.run(sql), 'UNSUPPORTED_STATEMENT');
-      }
+      // A schedule's jobs (none here), by id or by a query over [SHOW SCHEDULES] (#19).
+      checkStatement(parseStatement('SHOW JOBS FOR SCHEDULE 1'));
+      assert.deepEqual((await f.run('SHOW JOBS FOR SCHEDULE 1')).rows, []);
+      const sql = 'PAUSE JOBS FOR SCHEDULES SELECT id FROM [SHOW SCHEDULES]';
+      checkStatement(parseStatement(sql));
+      assert.equal((await f.run(sql)).tag, 'PAUSE JOBS 0');
+      await expectCode(f.run('PAUSE JOBS FOR SCHEDULES SELECT nope FROM [SHOW SCHEDULES]'), 'SYNTAX_ERROR');
     } finally {
       await f.engine.close();
     }
@@ -241,6 +247,26 @@ describe('issue #18', () => {
       );
       const r = ranges.rows.find((x) => String(x[0]).startsWith('/defaultdb/t/'))!;
       assert.equal(Buffer.from(r[2] as Uint8Array).toString(), r[0]);
+    } finally {
+      await f.engine.close();
+    }
+  });
+
+  it('job descriptions name the full backup LATEST resolved to and show KMS URIs as redacted', async () => {
+    const f = await fixture();
+    try {
+      await f.run('CREATE TABLE t (a INTEGER)');
+      const k = f.key('k');
+      await f.run(`BACKUP INTO 'nodelocal://1/c' WITH kms = '${k}'`);
+      const dir = String((await f.run(`SHOW BACKUPS IN 'nodelocal://1/c'`)).rows[0]?.[0]);
+      const id = (await f.run(`BACKUP INTO LATEST IN 'nodelocal://1/c' WITH kms = '${k}'`)).rows[0]?.[0];
+      const job = await f.run(`SHOW JOB ${id}`);
+      assert.equal(job.rows[0]?.[2], `BACKUP INTO '${dir}' IN 'nodelocal://1/c' WITH kms = 'redacted'`);
+      assert.ok(
+        !JSON.stringify((await f.run('SHOW JOBS')).rows, (_k, v) =>
+          typeof v === 'bigint' ? String(v) : v,
+        ).includes(k),
+      );
     } finally {
       await f.engine.close();
     }

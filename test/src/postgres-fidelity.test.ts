@@ -321,6 +321,19 @@ describe('postgres fidelity (issue 13)', () => {
         [['postgres', null]],
       );
       assert.deepEqual(await pgQuery(c.pg, `${c.db}_r`, 'SELECT * FROM kept'), [['1']]);
+      // Two restores into one name at once: one is refused, the other restores it whole.
+      const both = await Promise.allSettled([
+        c.run(
+          `RESTORE DATABASE ${c.db} FROM LATEST IN ${dest} WITH kms = '${c.key}', new_db_name = '${c.db}_c', no_owner, no_privileges`,
+        ),
+        c.run(
+          `RESTORE DATABASE ${c.db} FROM LATEST IN ${dest} WITH kms = '${c.key}', new_db_name = '${c.db}_c', no_owner, no_privileges`,
+        ),
+      ]);
+      assert.deepEqual(both.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+      const refused = both.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      assert.equal((refused?.reason as { code?: string } | undefined)?.code, 'TARGET_EXISTS');
+      assert.deepEqual(await pgQuery(c.pg, `${c.db}_c`, 'SELECT * FROM kept'), [['1']]);
     } finally {
       await c.engine.close();
     }

@@ -119,6 +119,22 @@ async function expectSame(pg: PostgresCluster, a: string, b: string): Promise<vo
 }
 
 describe('postgres source', () => {
+  it('SHOW DATABASES and SHOW TABLES FROM db list what BACKUP and RESTORE name (issue #17)', async (t) => {
+    if (skip) return t.skip(skip);
+    const c = await setup({
+      fixture: 'CREATE SCHEMA s; CREATE TABLE a (id int); CREATE TABLE s.b (id int);',
+    });
+    try {
+      assert.ok((await c.run('SHOW DATABASES')).some((r) => r[0] === c.db));
+      assert.deepEqual(await c.run(`SHOW TABLES FROM ${c.db}`), [
+        [c.db, 'a'],
+        [c.db, 's.b'],
+      ]);
+    } finally {
+      await c.engine.close();
+    }
+  });
+
   it('round-trips a database exactly: server checksums and pg_dump --schema-only equal', async (t) => {
     if (skip) return t.skip(skip);
     const c = await setup();

@@ -105,7 +105,6 @@ test('Ctrl-C cancels a running BACKUP with one message and the shell stays', {
 test('Ctrl-C cancels a long passthrough query within a second', {
   skip,
   timeout: 60_000,
-  todo: 'needs the SQLite source off the event loop (worker thread, branch wire)',
 }, async () => {
   const home = newHome();
   const p = repl(home);

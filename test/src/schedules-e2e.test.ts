@@ -2,13 +2,16 @@
 // scheduler passes are run at chosen times (Engine.runDueSchedules), never waited for. The jobs they start
 // are real detached BACKUPs; a gated storage keeps one running while the next occurrence comes due.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { Engine } from '@strongroom/engine';
 import { gatedRegistry } from './gated-storage.js';
 import { expectCode, type Fixture, fixture } from './helpers.js';
 
+const CHILD = fileURLToPath(new URL('./scheduler-child.js', import.meta.url));
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -134,7 +137,7 @@ describe('backup schedules', () => {
       await demo(f);
       await expectCode(
         f.run(
-          "CREATE SCHEDULE FOR BACKUP INTO 'nodelocal://1/x?AWS_SECRET_ACCESS_KEY=fake' RECURRING '@daily'",
+          "CREATE SCHEDULE FOR BACKUP INTO 's3://bucket/x?AWS_ACCESS_KEY_ID=AKIAFAKE&AWS_SECRET_ACCESS_KEY=fake' RECURRING '@daily'",
         ),
         'INVALID_OPTION',
       );
@@ -299,6 +302,156 @@ describe('backup schedules', () => {
     } finally {
       await a.engine.close();
       await b.engine.close();
+    }
+  });
+
+  it('ALTER BACKUP SCHEDULE changes both schedules of a pair; EXECUTE FULL IMMEDIATELY runs now', async () => {
+    const now = T0 + 7 * MIN;
+    const f = await fixture({ now: () => now });
+    try {
+      await demo(f);
+      await f.run(`CREATE EXTERNAL CONNECTION k2 AS '${f.key('k2')}'`);
+      await f.run("CREATE EXTERNAL CONNECTION other AS 'nodelocal://1/other'");
+      const r = await f.run(
+        "CREATE SCHEDULE s FOR BACKUP INTO 'external://store' WITH kms = 'external://k' RECURRING '@hourly'",
+      );
+      const incId = r.rows[0]?.[0] as bigint;
+      const altered = await f.run(
+        `ALTER BACKUP SCHEDULE ${incId} SET LABEL 'renamed', SET RECURRING '*/30 * * * *', SET FULL BACKUP '@weekly', SET SCHEDULE OPTION on_execution_failure = 'pause', SET WITH kms = 'external://k2', SET INTO 'external://other'`,
+      );
+      assert.equal(altered.rows.length, 2);
+      const create = await f.run(`SHOW CREATE SCHEDULE ${incId}`);
+      assert.equal(
+        create.rows[0]?.[1],
+        "CREATE SCHEDULE 'renamed' FOR BACKUP INTO 'external://other' WITH kms = 'external://k2' RECURRING '*/30 * * * *' FULL BACKUP '@weekly' WITH SCHEDULE OPTIONS on_execution_failure = 'pause', on_previous_running = 'wait'",
+      );
+      await expectCode(
+        f.run(`ALTER BACKUP SCHEDULE ${incId} SET WITH encryption_passphrase = 'pw'`),
+        'INVALID_OPTION',
+      );
+      await expectCode(
+        f.run(`ALTER BACKUP SCHEDULE ${incId} SET FULL BACKUP ALWAYS`),
+        'UNSUPPORTED_STATEMENT',
+      );
+      await expectCode(f.run('ALTER BACKUP SCHEDULE 42 EXECUTE IMMEDIATELY'), 'SCHEDULE_NOT_FOUND');
+      await f.run(`ALTER BACKUP SCHEDULE ${incId} EXECUTE FULL IMMEDIATELY`);
+      const ran = await pass(f.engine, now);
+      assert.equal(ran.started.length, 1);
+      await jobsDone(f);
+      assert.equal((await f.run("SHOW BACKUPS IN 'external://other'")).rows.length, 1);
+      await f.run("SHOW BACKUP FROM LATEST IN 'external://other' WITH kms = 'external://k2'");
+    } finally {
+      await f.engine.close();
+    }
+  });
+
+  it('a scheduled job whose daemon was killed is failed by a running scheduler and its policy applies', async () => {
+    const { registry } = gatedRegistry();
+    const f = await fixture({ now: () => T0, storage: registry });
+    try {
+      await demo(f);
+      await f.run("CREATE EXTERNAL CONNECTION slow AS 'gated://1/slow'");
+      const r = await f.run(
+        "CREATE SCHEDULE FOR BACKUP INTO 'external://slow' WITH kms = 'external://k' RECURRING '@hourly' FULL BACKUP ALWAYS WITH SCHEDULE OPTIONS first_run = 'now', on_execution_failure = 'retry'",
+      );
+      const id = r.rows[0]?.[0] as bigint;
+      // Another scheduler process claims the occurrence, starts the backup, and is SIGKILLed mid-backup.
+      const child = spawn(process.execPath, [CHILD, f.home, String(T0)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const started = await new Promise<string>((res) =>
+        child.stdout!.once('data', (b: Buffer) => res(b.toString().trim())),
+      );
+      assert.match(started, /^\d+$/, 'the child started one job');
+      const exited = new Promise((res) => child.once('exit', res));
+      child.kill('SIGKILL');
+      await exited;
+      assert.equal(
+        (await f.run(`SHOW JOB ${started}`)).rows[0]?.[5],
+        'running',
+        'the orphan still reads running',
+      );
+      // This scheduler (its jobs store opened before the kill) fails the orphan and retries.
+      const p = await pass(f.engine, T0 + MIN);
+      assert.deepEqual(
+        p.settled.map((x) => x.outcome.split(':')[0]),
+        ['failed'],
+      );
+      assert.equal((await f.run(`SHOW JOB ${started}`)).rows[0]?.[5], 'failed');
+      const row = (await f.run(`SHOW SCHEDULE ${id}`)).rows[0]!;
+      assert.match(String(row[4]), /^retrying: the process running this job exited/);
+      assert.equal(ms(row[3]), T0 + MIN + 60_000);
+      const retried = await pass(f.engine, T0 + 2 * MIN);
+      assert.equal(retried.started.length, 1);
+      await jobsDone(f);
+      assert.equal((await f.run(`SHOW JOBS FOR SCHEDULE ${id}`)).rows.at(-1)?.[5], 'succeeded');
+    } finally {
+      await f.engine.close();
+    }
+  });
+
+  it('keep_full on a schedule keeps the newest chains after each full backup', async () => {
+    const f = await fixture({ now: () => T0 });
+    try {
+      await demo(f);
+      const r = await f.run(
+        "CREATE SCHEDULE FOR BACKUP INTO 'external://store' WITH kms = 'external://k' RECURRING '@hourly' FULL BACKUP ALWAYS WITH SCHEDULE OPTIONS keep_full = '2'",
+      );
+      const id = r.rows[0]?.[0] as bigint;
+      for (let i = 1; i <= 4; i++) {
+        await pass(f.engine, T0 + i * HOUR);
+        await jobsDone(f);
+        await pass(f.engine, T0 + i * HOUR + MIN); // settles: retention runs after a full backup succeeded
+        assert.equal((await f.run("SHOW BACKUPS IN 'external://store'")).rows.length, Math.min(i, 2));
+      }
+      assert.equal((await f.run(`SHOW JOBS FOR SCHEDULE ${id}`)).rows.length, 4);
+      await f.run(
+        "RESTORE DATABASE defaultdb FROM LATEST IN 'external://store' WITH kms = 'external://k', new_db_name = 'r'",
+      );
+      assert.deepEqual(f.rows('r', 't'), f.rows('defaultdb', 't'));
+    } finally {
+      await f.engine.close();
+    }
+  });
+
+  it('PAUSE / RESUME / DROP SCHEDULES and SHOW JOBS FOR SCHEDULES take a query over [SHOW SCHEDULES]', async () => {
+    const f = await fixture({ now: () => T0 });
+    try {
+      await demo(f);
+      await f.run(
+        "CREATE SCHEDULE a FOR BACKUP INTO 'external://store/a' WITH kms = 'external://k' RECURRING '@hourly' FULL BACKUP ALWAYS",
+      );
+      await f.run(
+        "CREATE SCHEDULE b FOR BACKUP INTO 'external://store/b' WITH kms = 'external://k' RECURRING '@hourly' FULL BACKUP ALWAYS",
+      );
+      const paused = await f.run("PAUSE SCHEDULES SELECT id FROM [SHOW SCHEDULES] WHERE label = 'a'");
+      assert.equal(paused.tag, 'PAUSE SCHEDULES 1');
+      const byLabel = async () =>
+        new Map((await f.run('SHOW SCHEDULES')).rows.map((r) => [String(r[1]), String(r[2])]));
+      assert.deepEqual(
+        [...(await byLabel())],
+        [
+          ['a', 'PAUSED'],
+          ['b', 'ACTIVE'],
+        ],
+      );
+      const ran = await pass(f.engine, T0 + HOUR);
+      assert.equal(ran.started.length, 1, 'only b runs');
+      await jobsDone(f);
+      const jobs = await f.run("SHOW JOBS FOR SCHEDULES SELECT id FROM [SHOW SCHEDULES] WHERE label = 'b'");
+      assert.equal(jobs.rows.length, 1);
+      assert.match(String(jobs.rows[0]?.[2]), /external:\/\/store\/b/);
+      await f.run("RESUME SCHEDULES (SELECT id FROM [SHOW SCHEDULES] WHERE schedule_status = 'PAUSED')");
+      assert.equal((await byLabel()).get('a'), 'ACTIVE');
+      const dropped = await f.run('DROP SCHEDULES SELECT id FROM [SHOW SCHEDULES]');
+      assert.equal(dropped.tag, 'DROP SCHEDULES 2');
+      assert.equal((await f.run('SHOW SCHEDULES')).rows.length, 0);
+      await expectCode(
+        f.run("PAUSE SCHEDULES SELECT id FROM [SHOW SCHEDULES] WHERE '[SHOW SCHEDULES]' = x"),
+        'SYNTAX_ERROR',
+      );
+    } finally {
+      await f.engine.close();
     }
   });
 

@@ -66,18 +66,36 @@ describe('a killed SQLite RESTORE', () => {
     const expected = summary(join(dir, 'src.db'));
     const target = join(dir, 'x.db');
     let midway = 0;
+    // Kill points: shortly after the start (before any page is written, on a loaded machine), and at
+    // growing delays after the restore's own temporary file appeared (while it writes).
+    const points: { after: 'start' | 'writing'; ms: number }[] = [
+      { after: 'start', ms: 100 },
+      { after: 'start', ms: 400 },
+      ...[0, 20, 60, 120, 250, 500, 900].map((ms) => ({ after: 'writing' as const, ms })),
+    ];
     for (const collection of ['pages', 'rows'])
-      for (const delay of [150, 300, 450, 600, 800, 1000, 1300, 1700, 2200]) {
+      for (const point of points) {
         const child = restore(f.home, collection);
+        let gone = false;
         const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-          child.once('exit', (_code, signal) => resolve(signal)),
+          child.once('exit', (_code, signal) => {
+            gone = true;
+            resolve(signal);
+          }),
         );
-        await sleep(delay);
+        if (point.after === 'writing') {
+          const mine = `.strongroom-restore-${child.pid}-`;
+          const deadline = Date.now() + 120_000;
+          while (!gone && !temporaries(dir).some((n) => n.startsWith(mine)) && Date.now() < deadline)
+            await sleep(2);
+        }
+        await sleep(point.ms);
         child.kill('SIGKILL');
         const signal = await exited;
         const left = temporaries(dir);
-        if (signal === 'SIGKILL' && left.length > 0) midway++;
-        const where = `${collection}, killed after ${delay} ms`;
+        if (signal === 'SIGKILL' && left.some((n) => n.startsWith(`.strongroom-restore-${child.pid}-`)))
+          midway++;
+        const where = `${collection}, killed ${point.ms} ms after ${point.after === 'start' ? 'the start' : 'it began writing'}`;
         if (existsSync(target)) {
           assert.deepEqual(summary(target), expected, `${where}: a visible database is complete`);
         } else {
@@ -90,7 +108,7 @@ describe('a killed SQLite RESTORE', () => {
         }
         for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(target + suffix, { force: true });
       }
-    assert.ok(midway >= 2, `at least two kills landed while a restore was writing (${midway})`);
+    assert.ok(midway >= 4, `kills landed while a restore was writing (${midway})`);
     rmSync(f.home, { recursive: true, force: true });
   });
 });

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import type { Engine, EngineOptions } from '@strongroom/engine';
+import type { Statement } from '@strongroom/sql';
 import type { GenerateKeyFile } from './commands/keygen.js';
 import { loadSqlApi, type SqlApi } from './sql-api.js';
 
@@ -11,6 +12,8 @@ export interface EngineModule {
   openEngine(options: EngineOptions): Promise<Engine>;
   /** `$STRONGROOM_HOME`, else `~/.strongroom`. */
   defaultHome(env: Readonly<Record<string, string | undefined>>): string;
+  /** What the engine would refuse before running (for `check`); test doubles may leave it out. */
+  checkStatement?(ast: Statement): void;
 }
 
 export interface CliDeps {

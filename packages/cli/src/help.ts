@@ -75,15 +75,23 @@ Options:
 `;
 
 export const META_HELP = `General
-  \\q                quit
+  \\q, quit, exit     quit (asks first while detached jobs of this shell run)
   \\? or \\h [NAME]   help on backslash commands / syntax of a statement
-Query buffer and output
-  \\x [on|off]       expanded display (one record per block)
+Query buffer and output (backslash commands work on any line, also mid-statement)
+  \\p                show the statement typed so far
+  \\r                clear it
+  \\x [on|off|auto]  expanded display (one record per block; auto: when wider than the terminal)
+  \\pset pager [on|off|always]  page long or wide output through $PAGER (default less)
   \\timing [on|off]  show how long each statement took
+Source catalog
+  \\l                list databases
+  \\dt               list tables
+  \\d TABLE          describe a table's columns
 Input and shell
   \\i FILE           run statements from FILE (\\ir: relative to the current script)
   \\! COMMAND        run a shell command
-Ctrl-C cancels the running statement (or clears the input); Ctrl-D quits.
+Tab completes keywords, table and database names, URIs used earlier and file paths; Ctrl-R searches
+the history. Ctrl-C cancels the running statement (or clears the input); Ctrl-D quits.
 `;
 
 const SYNOPSES: Readonly<Record<string, string>> = {
@@ -92,27 +100,60 @@ const SYNOPSES: Readonly<Record<string, string>> = {
     [ AS OF SYSTEM TIME expr ]
     [ WITH option [, ...] | WITH OPTIONS ( option [, ...] ) ]
   options: kms = 'uri' | ( 'uri' [, ...] ), encryption_passphrase = 'secret',
-           revision_history [= bool], detached [= bool], incremental_location = 'uri' | (...),
-           execution locality = 'tiers', strict storage locality`,
+           detached [= bool], execution locality = 'tiers', strict storage locality`,
   RESTORE: `RESTORE [ TABLE name [, ...] | name [, ...] | DATABASE name [, ...] ]
     FROM { LATEST | 'subdir' | $n } IN { 'uri' | ( 'uri' [, ...] ) }
     [ AS OF SYSTEM TIME expr ]
     [ WITH option [, ...] | WITH OPTIONS ( option [, ...] ) ]
   options: kms, encryption_passphrase, into_db = 'db', new_db_name = 'db', skip_missing_foreign_keys,
            skip_missing_sequences, skip_missing_views, skip_localities_check, schema_only,
-           verify_backup_table_data, no_owner, no_privileges, detached, incremental_location`,
+           verify_backup_table_data, no_owner, no_privileges, detached`,
   'SHOW BACKUP': `SHOW BACKUP [ SCHEMAS | FILES ] [ FROM ] { LATEST | 'subdir' } IN { 'uri' | ( 'uri' [, ...] ) }
     [ WITH option [, ...] ]
-  options: kms, encryption_passphrase, check_files, incremental_location`,
+  options: kms, encryption_passphrase, check_files`,
   'SHOW BACKUPS': `SHOW BACKUPS IN 'uri'`,
   'ALTER BACKUP': `ALTER BACKUP { LATEST | 'subdir' } [ IN 'uri' ]
     ADD NEW_KMS = { 'uri' | ( 'uri' [, ...] ) }
     WITH OLD_KMS = { 'uri' | ( 'uri' [, ...] ) }`,
-  'SHOW JOBS': `SHOW JOBS
-SHOW JOB job_id`,
-  'PAUSE JOB': `PAUSE JOB job_id`,
-  'RESUME JOB': `RESUME JOB job_id`,
-  'CANCEL JOB': `CANCEL JOB job_id`,
+  'SHOW JOBS': `SHOW JOBS [ select ]
+SHOW JOBS WHEN COMPLETE select
+SHOW JOB [ WHEN COMPLETE ] job_id
+SELECT … FROM [SHOW JOBS] WHERE …
+  select: ( SELECT job_id FROM [SHOW JOBS] WHERE … ), run by SQLite over the jobs`,
+  'PAUSE JOB': `PAUSE JOB job_id [ WITH REASON = 'text' ]
+PAUSE JOBS select [ WITH REASON = 'text' ]
+PAUSE ALL { BACKUP | RESTORE } JOBS`,
+  'RESUME JOB': `RESUME JOB job_id
+RESUME JOBS select
+RESUME ALL { BACKUP | RESTORE } JOBS`,
+  'CANCEL JOB': `CANCEL JOB job_id
+CANCEL JOBS select
+CANCEL ALL { BACKUP | RESTORE } JOBS`,
+  'SHOW DATABASES': `SHOW DATABASES`,
+  'SHOW TABLES': `SHOW TABLES [ FROM database ]`,
+  'CREATE EXTERNAL CONNECTION': `CREATE EXTERNAL CONNECTION [ IF NOT EXISTS ] name AS 'uri'
+  then 'external://name[/path]' wherever a storage or KMS URI goes`,
+  'SHOW EXTERNAL CONNECTIONS': `SHOW EXTERNAL CONNECTIONS
+SHOW EXTERNAL CONNECTION name
+SHOW BACKUP CONNECTION 'uri'`,
+  'DROP EXTERNAL CONNECTION': `DROP EXTERNAL CONNECTION name`,
+  'CREATE SCHEDULE': `CREATE SCHEDULE [ IF NOT EXISTS ] [ label ] FOR BACKUP [ targets ] INTO 'uri' [ WITH option [, ...] ]
+    RECURRING 'crontab' [ FULL BACKUP { 'crontab' | ALWAYS } ]
+    [ WITH SCHEDULE OPTIONS option [, ...] ]
+  options: first_run = 'now' | 'timestamp', on_execution_failure = retry | reschedule | pause,
+           on_previous_running = start | skip | wait, ignore_existing_backups, keep_full = n`,
+  'SHOW SCHEDULES': `SHOW SCHEDULES
+SHOW SCHEDULE schedule_id
+SHOW CREATE SCHEDULE schedule_id
+SHOW JOBS FOR SCHEDULE schedule_id`,
+  'ALTER BACKUP SCHEDULE': `ALTER BACKUP SCHEDULE schedule_id command [, ...]
+  commands: SET LABEL 'l', SET INTO 'uri', SET WITH option, SET RECURRING 'crontab',
+            SET FULL BACKUP 'crontab', SET SCHEDULE OPTION option = value, EXECUTE [ FULL ] IMMEDIATELY`,
+  'DROP SCHEDULE': `PAUSE SCHEDULE schedule_id
+RESUME SCHEDULE schedule_id
+DROP SCHEDULE schedule_id`,
+  'EXPIRE BACKUPS': `EXPIRE BACKUPS IN 'uri' WITH OPTIONS ( keep_full = n | older_than = 'timestamp' | '-30d' )
+  removes whole chains (a full backup and its incrementals), never the newest`,
   EXPLAIN: `EXPLAIN statement
   prints the job plan of an owned statement (BACKUP, RESTORE, SHOW BACKUP, ALTER BACKUP, …); runs nothing`,
 };
@@ -126,6 +167,13 @@ const ALIASES: Readonly<Record<string, string>> = {
   RESUME: 'RESUME JOB',
   CANCEL: 'CANCEL JOB',
   ALTER: 'ALTER BACKUP',
+  'PAUSE SCHEDULE': 'DROP SCHEDULE',
+  'RESUME SCHEDULE': 'DROP SCHEDULE',
+  'SHOW SCHEDULE': 'SHOW SCHEDULES',
+  'SHOW CREATE SCHEDULE': 'SHOW SCHEDULES',
+  'SHOW EXTERNAL CONNECTION': 'SHOW EXTERNAL CONNECTIONS',
+  'SHOW BACKUP CONNECTION': 'SHOW EXTERNAL CONNECTIONS',
+  'CREATE EXTERNAL': 'CREATE EXTERNAL CONNECTION',
 };
 
 /** `\h` text for a statement name (any case, extra spaces allowed); the topic list for ''; else undefined. */

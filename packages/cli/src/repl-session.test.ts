@@ -137,3 +137,40 @@ test('help, exit and quit alone on a line', async () => {
   assert.equal(await s.repl.handleLine('quit;'), 'quit');
   assert.equal(s.engine.executed.length, 0);
 });
+
+test('neither \\h nor completion offers options the engine refuses', async () => {
+  const { statementHelp } = await import('./help.js');
+  const { loadSqlApi } = await import('./sql-api.js');
+  for (const topic of ['BACKUP', 'RESTORE', 'SHOW BACKUP'])
+    assert.doesNotMatch(statementHelp(topic) ?? '', /incremental_location|revision_history/);
+  const ctx = {
+    sql: loadSqlApi(),
+    tables: async () => [],
+    databases: async () => [],
+    uris: () => [],
+    cwd: '/',
+  };
+  const [words] = await completeInput(ctx, '', "BACKUP INTO 'nodelocal://1/x' WITH ");
+  const lower = words.map((w) => w.toLowerCase());
+  assert.ok(lower.includes('detached'), String(words));
+  assert.ok(!lower.includes('incremental_location') && !lower.includes('revision_history'), String(words));
+});
+
+test('errors in a file run with \\i name the file, line and column; typed ones read ERROR', async () => {
+  const s = setup();
+  const session = { ...s.session, readFile: async () => 'SELECT 1;\n  SELECT oops;\n' };
+  const repl = new ReplSession(session, () => {});
+  await repl.handleLine('\\i bad.sql');
+  assert.match(s.stderr.text, /^bad\.sql:2:10: at or near "oops"/m);
+  const failing = new TestEngine((t) => (t.startsWith('DROP') ? new Error('no such table: x') : undefined));
+  const r2 = new ReplSession(
+    { ...session, engine: failing, readFile: async () => '\n\nDROP TABLE x;' },
+    () => {},
+  );
+  s.stderr.text = '';
+  await r2.handleLine('\\i drop.sql');
+  assert.equal(s.stderr.text, 'drop.sql:3:1: no such table: x\n');
+  s.stderr.text = '';
+  await r2.handleLine('DROP TABLE x;');
+  assert.equal(s.stderr.text, 'ERROR: no such table: x\n');
+});

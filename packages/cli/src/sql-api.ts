@@ -1,9 +1,9 @@
 // The subset of @strongroom/sql the CLI uses, as one injectable object: the script runner, the REPL and
 // `check` take it as a parameter, so their tests can run against the real parser or a stand-in.
 // `loadSqlApi` binds it to the real package.
-import { checkStatement } from '@strongroom/engine';
 import { isStrongroomError } from '@strongroom/errors';
 import {
+  checkScript,
   complete,
   endsStatement,
   format,
@@ -45,11 +45,16 @@ export interface SqlApi {
 }
 
 /**
- * Parse errors, then what the engine would refuse before running each statement (checkStatement: refused
- * forms and options, option combinations, URI schemes, job queries), positioned at the statement.
+ * Parse errors, then what the engine would refuse before running each statement (its checkStatement:
+ * refused forms and options, option combinations, URIs, job queries), positioned at the statement. The
+ * engine is passed in, so only `check` loads it.
  */
-export function checkScriptFully(text: string): Diagnostic[] {
-  const { statements, errors } = parseScript(text);
+export function checkScriptWith(
+  sql: Pick<SqlApi, 'parseScript'>,
+  checkStatement: (ast: Statement) => void,
+  text: string,
+): Diagnostic[] {
+  const { statements, errors } = sql.parseScript(text);
   const out: Diagnostic[] = [...errors];
   for (const st of statements) {
     if (st.kind !== 'owned') continue;
@@ -78,7 +83,7 @@ export function loadSqlApi(): SqlApi {
     endsStatement,
     format,
     complete,
-    checkScript: checkScriptFully,
+    checkScript,
     formatDiagnostic,
     redactUri,
     redactText: (text) => redactSqlText(text).text,

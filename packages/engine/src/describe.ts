@@ -62,6 +62,7 @@ export function describeStatement(ast: Statement): readonly ResultColumn[] | und
     case 'show_backup_connection':
       return CHECK_COLUMNS;
     case 'show_schedules':
+    case 'alter_backup_schedule':
       return SCHEDULE_COLUMNS;
     case 'create_schedule':
       return CREATED_SCHEDULE_COLUMNS;

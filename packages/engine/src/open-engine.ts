@@ -43,6 +43,7 @@ import { isTerminal, JobsStore } from './jobs/jobs-store.js';
 import { showJobsFull, showJobsListing } from './jobs/show-jobs.js';
 import { planRestore, runRestore } from './restore.js';
 import { expireBackups, retainChains } from './retention/expire.js';
+import { alterSchedule } from './schedules/alter-schedule.js';
 import {
   controlSchedule,
   createSchedule,
@@ -258,6 +259,8 @@ class StrongroomEngine implements Engine {
       case 'resume_schedule':
       case 'drop_schedule':
         return controlSchedule(ctx, ast, this.now());
+      case 'alter_backup_schedule':
+        return alterSchedule(ctx, ast, this.now());
       case 'expire_backups':
         return expireBackups(ctx, ast, this.now(), o.signal);
       default:
@@ -276,9 +279,10 @@ class StrongroomEngine implements Engine {
         return this.ctx.jobs.unfinished(j.jobType.toUpperCase() as JobType);
       case 'schedule':
         return this.ctx.state.jobsOf(int(j.scheduleId));
+      case 'schedules':
+        return this.ctx.state.scheduleIdsOf(j.query.text).flatMap((id) => this.ctx.state.jobsOf(id));
       default:
-        // checkStatement refuses FOR SCHEDULES <query> before anything runs.
-        throw new StrongroomError('UNSUPPORTED_STATEMENT', 'FOR SCHEDULES <query> is not supported');
+        return assertNever(j, 'job selector');
     }
   }
 

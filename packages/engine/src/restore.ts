@@ -48,6 +48,12 @@ export async function planRestore(
       'INVALID_OPTION',
       'to set the verify_backup_table_data option, the schema_only option must be set',
     );
+  // Owners and privileges are PostgreSQL's; elsewhere the options would silently do nothing.
+  if ((o.noOwner || o.noPrivileges) && ctx.source.kind !== 'postgres')
+    throw new StrongroomError(
+      'INVALID_OPTION',
+      `${o.noOwner ? 'no_owner' : 'no_privileges'} applies to PostgreSQL sources only (this source is ${ctx.source.kind})`,
+    );
   if (o.incrementalLocation)
     throw new StrongroomError(
       'UNSUPPORTED_STATEMENT',
@@ -95,7 +101,10 @@ export async function planRestore(
         'DATABASE_NOT_FOUND',
         `a database named "${targetDb}" needs to exist to restore tables into`,
         {
-          hint: 'create it first, or use into_db',
+          hint:
+            intoDb === undefined
+              ? 'create it first, or restore the tables into an existing database with into_db'
+              : `create database "${targetDb}" first (CREATE DATABASE), or give into_db an existing database`,
         },
       );
     const chosen = db.tables.filter((t) => tableNames.includes(t.name));

@@ -1,5 +1,5 @@
 // What can be known about a statement without running it: forms and options strongroom parses (because
-// CockroachDB does) but refuses, option combinations CockroachDB rejects, URI schemes and syntax, and the
+// CockroachDB does) but refuses, option combinations CockroachDB rejects, storage and KMS URIs as their providers parse them, and the
 // queries of job statements. `strongroom check` and the engine run this same function, so a statement
 // that check passes never fails at run time for a reason check could have seen.
 import { StrongroomError } from '@strongroom/errors';
@@ -16,16 +16,12 @@ import { LOCALITY_PARAM, parseLocalityUris, stripUriParam } from '@strongroom/ur
 import { EXTERNAL_SCHEME } from './connections/external-uri.js';
 import { checkJobsQuery } from './jobs/jobs-query.js';
 import { checkScheduleOptions, checkScheduleSecrets } from './schedules/schedule-plan.js';
+import { checkSchedulesQuery } from './state/state-store.js';
 
 const refuse = (message: string, hint?: string): StrongroomError =>
   new StrongroomError('UNSUPPORTED_STATEMENT', message, hint === undefined ? {} : { hint });
 
 const invalid = (message: string): StrongroomError => new StrongroomError('INVALID_OPTION', message);
-
-const NO_SCHEDULES = refuse(
-  'FOR SCHEDULES <query> is not supported: name one schedule with FOR SCHEDULE <id>',
-  'SHOW SCHEDULES lists the schedule ids',
-);
 
 /** The job types strongroom runs; `PAUSE ALL <type> JOBS` takes these. */
 export const JOB_TYPES: ReadonlySet<string> = new Set(['backup', 'restore']);
@@ -66,7 +62,8 @@ function checkJobs(j: JobSelector): void {
     case 'schedule':
       return;
     case 'schedules':
-      throw NO_SCHEDULES;
+      checkSchedulesQuery(j.query.text);
+      return;
     case 'all':
       if (!JOB_TYPES.has(j.jobType))
         throw refuse(
@@ -87,6 +84,11 @@ function checkExplainable(s: ExplainableStatement): void {
       const o = s.options;
       checkStorageUris(s.destination.uris, true);
       checkKmsUris(o.kms);
+      if (s.asOf)
+        throw refuse(
+          'AS OF SYSTEM TIME is not supported on BACKUP',
+          'a backup always captures a consistent snapshot of the present',
+        );
       if (isTrue(o.revisionHistory)) throw refuse('revision_history is not supported yet');
       if (o.incrementalLocation)
         throw refuse('incremental_location is not supported (removed in CockroachDB v26.2)');
@@ -203,9 +205,12 @@ export function checkStatement(s: Statement): void {
     case 'drop_external_connection':
     case 'show_schedules':
     case 'show_create_schedule':
+    case 'alter_backup_schedule':
+      return;
     case 'pause_schedule':
     case 'resume_schedule':
     case 'drop_schedule':
+      if (s.schedules.kind === 'schedules') checkSchedulesQuery(s.schedules.query.text);
       return;
     case 'show_backup_connection':
       checkStorageUris([s.uri]);
@@ -223,7 +228,9 @@ export function checkStatement(s: Statement): void {
 
 /** A scheduled BACKUP: checked as a BACKUP, and its secrets must come through external connections. */
 function checkSchedule(s: CreateScheduleStatement): void {
-  checkExplainable(s.backup);
+  // Secrets first: a secret parameter in a schedule is refused as such, even where the URI's provider
+  // would not take that parameter at all.
   checkScheduleSecrets(s.backup);
+  checkExplainable(s.backup);
   checkScheduleOptions(s);
 }

@@ -274,10 +274,10 @@ export interface ShowCreateScheduleStatement {
   readonly scheduleId?: IntValue;
 }
 
-/** `PAUSE | RESUME | DROP SCHEDULE n`. */
+/** `PAUSE | RESUME | DROP SCHEDULE n` or `… SCHEDULES <select>` (a query over `[SHOW SCHEDULES]`). */
 export interface ScheduleControlStatement {
   readonly kind: 'pause_schedule' | 'resume_schedule' | 'drop_schedule';
-  readonly scheduleId: IntValue;
+  readonly schedules: Extract<JobSelector, { kind: 'schedule' | 'schedules' }>;
 }
 
 /** An extension (pgBackRest's repo-retention-full as the model): `EXPIRE BACKUPS IN 'collection'
@@ -287,6 +287,23 @@ export interface ExpireBackupsStatement {
   readonly uris: readonly StringValue[];
   readonly keepFull?: IntValue;
   readonly olderThan?: StringValue;
+}
+
+/** One command of ALTER BACKUP SCHEDULE. */
+export type ScheduleCommand =
+  | { readonly kind: 'set_label'; readonly label: StringValue }
+  | { readonly kind: 'set_into'; readonly uris: readonly StringValue[] }
+  | { readonly kind: 'set_with'; readonly options: BackupOptions }
+  | { readonly kind: 'set_recurring'; readonly recurrence: Recurrence }
+  | { readonly kind: 'set_full_backup'; readonly recurrence: Recurrence }
+  | { readonly kind: 'set_schedule_option'; readonly option: ScheduleOption }
+  | { readonly kind: 'execute_immediately'; readonly full: boolean };
+
+/** `ALTER BACKUP SCHEDULE n cmd, …`. */
+export interface AlterBackupScheduleStatement {
+  readonly kind: 'alter_backup_schedule';
+  readonly scheduleId: IntValue;
+  readonly commands: readonly ScheduleCommand[];
 }
 
 /** Statements about connections, schedules and retention (EXPLAIN takes none of them). */
@@ -299,6 +316,7 @@ export type ManagementStatement =
   | ShowSchedulesStatement
   | ShowCreateScheduleStatement
   | ScheduleControlStatement
+  | AlterBackupScheduleStatement
   | ExpireBackupsStatement;
 
 export type Statement = ExplainableStatement | ExplainStatement | ManagementStatement;

@@ -20,6 +20,7 @@ import type {
 } from './ast.js';
 import { children, firstToken, lastToken, nodeAt, nodesOf, tokenAt } from './cst-access.js';
 import {
+  alterScheduleToAst,
   createToAst,
   dropConnectionToAst,
   expireToAst,
@@ -196,6 +197,8 @@ function managementStatement(v: ValueBuilder, c: ReturnType<typeof children>): S
   if (drop !== undefined) return dropConnectionToAst(v, drop);
   const sched = nodeAt(c, 'scheduleControlStatement');
   if (sched !== undefined) return scheduleControlToAst(v, sched);
+  const alterSched = nodeAt(c, 'alterBackupSchedule');
+  if (alterSched !== undefined) return alterScheduleToAst(v, alterSched);
   const expire = nodeAt(c, 'expireBackupsStatement');
   if (expire !== undefined) return expireToAst(v, expire);
   const show = nodeAt(c, 'showStatement');

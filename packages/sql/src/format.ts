@@ -8,6 +8,7 @@ import type {
   IntValue,
   JobSelector,
   Recurrence,
+  ScheduleCommand,
   Statement,
   StringValue,
   TablePattern,
@@ -141,6 +142,27 @@ class Formatter {
     }
   }
 
+  scheduleCommand(c: ScheduleCommand): string {
+    switch (c.kind) {
+      case 'set_label':
+        return `SET LABEL ${this.str(c.label)}`;
+      case 'set_into':
+        return `SET INTO ${this.list(c.uris, 'uri')}`;
+      case 'set_with':
+        return `SET${this.options(BACKUP_OPTIONS, c.options)}`;
+      case 'set_recurring':
+        return `SET RECURRING ${this.recurrence(c.recurrence)}`;
+      case 'set_full_backup':
+        return `SET FULL BACKUP ${this.recurrence(c.recurrence)}`;
+      case 'set_schedule_option':
+        return `SET SCHEDULE OPTION ${c.option.name}${c.option.value === undefined ? '' : ` = ${this.str(c.option.value)}`}`;
+      case 'execute_immediately':
+        return c.full ? 'EXECUTE FULL IMMEDIATELY' : 'EXECUTE IMMEDIATELY';
+      default:
+        return assertNever(c, 'schedule command');
+    }
+  }
+
   recurrence(r: Recurrence): string {
     return r.kind === 'never' ? 'NEVER' : r.kind === 'always' ? 'ALWAYS' : this.str(r);
   }
@@ -236,7 +258,13 @@ class Formatter {
       case 'pause_schedule':
       case 'resume_schedule':
       case 'drop_schedule':
-        return `${s.kind.slice(0, -9).toUpperCase()} SCHEDULE ${this.int(s.scheduleId)}`;
+        return `${s.kind.slice(0, -9).toUpperCase()} ${
+          s.schedules.kind === 'schedule'
+            ? `SCHEDULE ${this.int(s.schedules.scheduleId)}`
+            : `SCHEDULES ${s.schedules.query.text}`
+        }`;
+      case 'alter_backup_schedule':
+        return `ALTER BACKUP SCHEDULE ${this.int(s.scheduleId)} ${s.commands.map((c) => this.scheduleCommand(c)).join(', ')}`;
       case 'expire_backups': {
         const opts = [
           ...(s.keepFull === undefined ? [] : [`keep_full = ${this.int(s.keepFull)}`]),

@@ -2,8 +2,17 @@
 // OPTIONS` and `EXPIRE … WITH OPTIONS` are kept as written (lower-cased) and checked here against the names
 // each statement takes, so a misspelt option is a positioned syntax error.
 import type { CstNode, IToken } from 'chevrotain';
-import type { BackupStatement, ManagementStatement, Recurrence, ScheduleOption, StringValue } from './ast.js';
-import { children, firstToken, nodeAt, nodesOf, tokenAt } from './cst-access.js';
+import type {
+  BackupOptions,
+  BackupStatement,
+  ManagementStatement,
+  Recurrence,
+  ScheduleCommand,
+  ScheduleOption,
+  StringValue,
+} from './ast.js';
+import { children, firstToken, lastToken, nodeAt, nodesOf, tokenAt } from './cst-access.js';
+import { optionsToAst } from './options-to-ast.js';
 import type { ValueBuilder } from './values-to-ast.js';
 
 /** CockroachDB's schedule options, plus `keep_full` (an extension: retention of whole chains). */
@@ -19,7 +28,16 @@ const EXPIRE_OPTION_NAMES: ReadonlySet<string> = new Set(['keep_full', 'older_th
 
 function kvOptions(v: ValueBuilder, n: CstNode, allowed: ReadonlySet<string>): ScheduleOption[] {
   const seen = new Set<string>();
-  return nodesOf(children(n), 'kvOption').map((o) => {
+  return nodesOf(children(n), 'kvOption').map((o) => kvOption(v, o, allowed, seen));
+}
+
+function kvOption(
+  v: ValueBuilder,
+  o: CstNode,
+  allowed: ReadonlySet<string>,
+  seen: Set<string>,
+): ScheduleOption {
+  {
     const c = children(o);
     const nameNode = nodeAt(c, 'name')!;
     const name = v.name(nameNode).toLowerCase();
@@ -37,7 +55,7 @@ function kvOptions(v: ValueBuilder, n: CstNode, allowed: ReadonlySet<string>): S
           ? { kind: 'string', value: literal.image.toLowerCase() }
           : undefined;
     return value === undefined ? { name } : { name, value };
-  });
+  }
 }
 
 function recurrence(v: ValueBuilder, n: CstNode): Recurrence {
@@ -103,7 +121,19 @@ export function dropConnectionToAst(v: ValueBuilder, n: CstNode): ManagementStat
 export function scheduleControlToAst(v: ValueBuilder, n: CstNode): ManagementStatement {
   const c = children(n);
   const verb = tokenAt(c, 'PAUSE') ? 'pause' : tokenAt(c, 'RESUME') ? 'resume' : 'drop';
-  return { kind: `${verb}_schedule`, scheduleId: v.intValue(nodeAt(c, 'intValue')!) };
+  const id = nodeAt(c, 'intValue');
+  if (id !== undefined)
+    return { kind: `${verb}_schedule`, schedules: { kind: 'schedule', scheduleId: v.intValue(id) } };
+  const sel = nodeAt(c, 'selectStmt')!;
+  const first = firstToken(sel)!;
+  const last = lastToken(sel)!;
+  return {
+    kind: `${verb}_schedule`,
+    schedules: {
+      kind: 'schedules',
+      query: { kind: 'query', text: v.text.slice(first.startOffset, last.endOffset! + 1) },
+    },
+  };
 }
 
 export function expireToAst(v: ValueBuilder, n: CstNode): ManagementStatement {
@@ -126,5 +156,34 @@ export function expireToAst(v: ValueBuilder, n: CstNode): ManagementStatement {
     uris: v.stringOrList(nodeAt(c, 'stringOrList')!),
     ...(keepFull === undefined ? {} : { keepFull }),
     ...(older === undefined ? {} : { olderThan: older }),
+  };
+}
+
+function scheduleCommand(v: ValueBuilder, n: CstNode): ScheduleCommand {
+  const c = children(n);
+  if (tokenAt(c, 'EXECUTE') !== undefined)
+    return { kind: 'execute_immediately', full: tokenAt(c, 'FULL') !== undefined };
+  const rec = nodeAt(c, 'recurrence');
+  if (tokenAt(c, 'LABEL') !== undefined)
+    return { kind: 'set_label', label: v.stringValue(nodeAt(c, 'stringValue')!) };
+  if (tokenAt(c, 'INTO') !== undefined)
+    return { kind: 'set_into', uris: v.stringOrList(nodeAt(c, 'stringOrList')!) };
+  if (tokenAt(c, 'WITH') !== undefined)
+    return { kind: 'set_with', options: optionsToAst<BackupOptions>(v, n, 'backupOption') };
+  if (tokenAt(c, 'RECURRING') !== undefined)
+    return { kind: 'set_recurring', recurrence: recurrence(v, rec!) };
+  if (tokenAt(c, 'FULL') !== undefined) return { kind: 'set_full_backup', recurrence: recurrence(v, rec!) };
+  return {
+    kind: 'set_schedule_option',
+    option: kvOption(v, nodeAt(c, 'kvOption')!, SCHEDULE_OPTION_NAMES, new Set()),
+  };
+}
+
+export function alterScheduleToAst(v: ValueBuilder, n: CstNode): ManagementStatement {
+  const c = children(n);
+  return {
+    kind: 'alter_backup_schedule',
+    scheduleId: v.intValue(nodeAt(c, 'intValue')!),
+    commands: nodesOf(c, 'scheduleCommand').map((x) => scheduleCommand(v, x)),
   };
 }

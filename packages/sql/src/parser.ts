@@ -31,6 +31,14 @@ export class StatementParser extends CstParser {
       { ALT: () => this.SUBRULE(this.backupStatement) },
       { ALT: () => this.SUBRULE(this.restoreStatement) },
       { ALT: () => this.SUBRULE(this.showStatement) },
+      {
+        // `ALTER BACKUP SCHEDULE n …`, before ALTER BACKUP <backup> (which would take SCHEDULE as a name).
+        GATE: () =>
+          this.LA(3).tokenType === KW.SCHEDULE &&
+          (this.LA(4).tokenType === NumberLiteral || this.LA(4).tokenType === Placeholder),
+        IGNORE_AMBIGUITIES: true,
+        ALT: () => this.SUBRULE(this.alterBackupSchedule),
+      },
       { ALT: () => this.SUBRULE(this.alterBackupStatement) },
       { ALT: () => this.SUBRULE(this.jobControlStatement) },
       { ALT: () => this.SUBRULE(this.selectStatement) },
@@ -56,6 +64,72 @@ export class StatementParser extends CstParser {
         },
       },
       { ALT: () => this.SUBRULE(this.createSchedule) },
+    ]);
+  });
+
+  /** `ALTER BACKUP SCHEDULE n cmd, …` (CockroachDB's alter_backup_schedule). */
+  alterBackupSchedule = this.RULE('alterBackupSchedule', () => {
+    this.CONSUME(KW.ALTER);
+    this.CONSUME(KW.BACKUP);
+    this.CONSUME(KW.SCHEDULE);
+    this.SUBRULE(this.intValue);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.scheduleCommand) });
+  });
+
+  scheduleCommand = this.RULE('scheduleCommand', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(KW.SET);
+          this.OR2([
+            {
+              ALT: () => {
+                this.CONSUME(KW.LABEL);
+                this.SUBRULE(this.stringValue);
+              },
+            },
+            {
+              ALT: () => {
+                this.CONSUME(KW.INTO);
+                this.SUBRULE(this.stringOrList);
+              },
+            },
+            {
+              ALT: () => {
+                this.CONSUME(KW.WITH);
+                this.SUBRULE(this.backupOption);
+              },
+            },
+            {
+              ALT: () => {
+                this.CONSUME(KW.RECURRING);
+                this.SUBRULE(this.recurrence);
+              },
+            },
+            {
+              ALT: () => {
+                this.CONSUME(KW.FULL);
+                this.CONSUME(KW.BACKUP);
+                this.SUBRULE2(this.recurrence);
+              },
+            },
+            {
+              ALT: () => {
+                this.CONSUME2(KW.SCHEDULE);
+                this.CONSUME(KW.OPTION);
+                this.SUBRULE(this.kvOption);
+              },
+            },
+          ]);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(KW.EXECUTE);
+          this.OPTION(() => this.CONSUME2(KW.FULL));
+          this.CONSUME(KW.IMMEDIATELY);
+        },
+      },
     ]);
   });
 
@@ -130,15 +204,27 @@ export class StatementParser extends CstParser {
     this.SUBRULE(this.stringValue);
   });
 
-  /** `PAUSE | RESUME | DROP SCHEDULE n`. */
+  /** `PAUSE | RESUME | DROP SCHEDULE n` or `… SCHEDULES <select>`. */
   scheduleControlStatement = this.RULE('scheduleControlStatement', () => {
     this.OR([
       { ALT: () => this.CONSUME(KW.PAUSE) },
       { ALT: () => this.CONSUME(KW.RESUME) },
       { ALT: () => this.CONSUME(KW.DROP) },
     ]);
-    this.CONSUME(KW.SCHEDULE);
-    this.SUBRULE(this.intValue);
+    this.OR2([
+      {
+        ALT: () => {
+          this.CONSUME(KW.SCHEDULE);
+          this.SUBRULE(this.intValue);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(KW.SCHEDULES);
+          this.SUBRULE(this.selectStmt);
+        },
+      },
+    ]);
   });
 
   /** An extension: `EXPIRE BACKUPS IN <collection> WITH OPTIONS (keep_full = n | older_than = 't')`. */
@@ -153,7 +239,7 @@ export class StatementParser extends CstParser {
 
   /** `SELECT … FROM [SHOW JOBS] …`: a query over the jobs (owned only when it reads `[SHOW JOBS]`). */
   selectStatement = this.RULE('selectStatement', () => {
-    this.CONSUME(KW.SELECT);
+    this.OR([{ ALT: () => this.CONSUME(KW.SELECT) }, { ALT: () => this.CONSUME(KW.WITH) }]);
     this.SUBRULE(this.queryTokens);
   });
 

@@ -87,6 +87,19 @@ export function redactionMarkers(ast: Statement): RedactionMarker[] {
       return redactionMarkers(ast.backup);
     case 'expire_backups':
       return uris(ast.uris);
+    case 'alter_backup_schedule':
+      return ast.commands.flatMap((c) =>
+        c.kind === 'set_into'
+          ? uris(c.uris)
+          : c.kind === 'set_with'
+            ? uris(c.options.kms ?? []).concat(
+                c.options.encryptionPassphrase?.kind === 'string' &&
+                  MARKERS.has(c.options.encryptionPassphrase.value)
+                  ? [{ where: 'encryption_passphrase' as const }]
+                  : [],
+              )
+            : [],
+      );
   }
 }
 

@@ -32,6 +32,7 @@ test('isOwned: strongroom statements by their leading keywords, anything else fo
     'show tables',
     'show databases',
     'SELECT job_id FROM [ show  JOBS ] WHERE true',
+    "WITH j AS (SELECT * FROM [SHOW JOBS]) SELECT job_id FROM j WHERE status = 'failed'",
   ]) {
     assert.equal(isOwned(s), true, s);
   }

@@ -38,7 +38,7 @@ function ownsManagement(words: readonly string[]): boolean {
     case 'create':
       return b === 'external' || b === 'schedule';
     case 'drop':
-      return b === 'external' || b === 'schedule';
+      return b === 'external' || b === 'schedule' || b === 'schedules';
     case 'show':
       return (
         b === 'external' ||
@@ -48,7 +48,7 @@ function ownsManagement(words: readonly string[]): boolean {
       );
     case 'pause':
     case 'resume':
-      return b === 'schedule';
+      return b === 'schedule' || b === 'schedules';
     case 'expire':
       return b === 'backups';
     default:
@@ -72,6 +72,7 @@ function ownsWords(words: readonly string[], text: string): boolean {
     case 'cancel':
       return b === 'job' || b === 'jobs' || b === 'all';
     case 'select':
+    case 'with':
       return showJobsSources(text).length > 0;
     case 'explain':
       return ownsWords(words.slice(1), text);

@@ -20,9 +20,25 @@ export function helpTopic(text: string): string | undefined {
       return 'EXPLAIN';
     case 'alter':
       return b === 'backup' ? 'ALTER BACKUP' : undefined;
+    case 'create':
+      return b === 'external'
+        ? 'CREATE EXTERNAL CONNECTION'
+        : b === 'schedule'
+          ? 'CREATE SCHEDULE'
+          : undefined;
+    case 'drop':
+      return b === 'external' ? 'DROP EXTERNAL CONNECTION' : b === 'schedule' ? 'DROP SCHEDULE' : undefined;
+    case 'expire':
+      return 'EXPIRE BACKUPS';
     case 'show':
+      if (b === 'external') return 'SHOW EXTERNAL CONNECTIONS';
+      if (b === 'schedule' || b === 'schedules') return 'SHOW SCHEDULES';
       if (b === 'backup' || b === 'backups') return 'SHOW BACKUP';
+      if (b === 'databases' || b === 'tables') return `SHOW ${b.toUpperCase()}`;
       return b === 'job' || b === 'jobs' ? 'SHOW JOBS' : undefined;
+    case 'select':
+    case 'with':
+      return 'SHOW JOBS'; // an owned query reads [SHOW JOBS]
     case 'pause':
     case 'resume':
     case 'cancel':

@@ -14,6 +14,15 @@ export function fsError(err: unknown, op: string, path: string, redactedUri: str
   if (err instanceof StrongroomError) return err;
   const code = errnoOf(err);
   const where = `${path} in ${redactedUri}`;
+  // Writing under a path one of whose parts is a file (BACKUP INTO 'nodelocal://1/dir/readme.txt'):
+  // nothing is missing, the URI names a file where a collection directory belongs.
+  if (op === 'write' && code === 'ENOTDIR') {
+    return new StrongroomError(
+      'STORAGE_IO',
+      `cannot write ${where}: part of the path is a file, not a directory`,
+      { cause: err, hint: 'a collection URI names a directory (new or existing), not a file' },
+    );
+  }
   if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') {
     return new StrongroomError('STORAGE_NOT_FOUND', `object ${where} not found`, { cause: err });
   }

@@ -72,28 +72,33 @@ test('check with the real parser: a repeated option is a positioned error (issue
   );
 });
 
-test('check refuses what the engine would refuse before running: refused options, URIs, job queries; SHOW JOBS FOR SCHEDULE passes (issue #18)', async () => {
+test('check refuses what the engine would refuse before running: schedule queries, refused options, URIs, job queries (issues #18, #19)', async () => {
   const stdout = new Sink();
   const stderr = new Sink();
   const script = [
     'PAUSE ALL BACKUP JOBS;',
     "PAUSE JOBS (SELECT job_id FROM [SHOW JOBS] WHERE status = 'running') WITH REASON = 'disk';",
-    'SHOW JOBS FOR SCHEDULE 4;',
+    'SHOW JOBS FOR SCHEDULES SELECT nope FROM [SHOW SCHEDULES];',
     "RESTORE FROM LATEST IN 'nodelocal://1/x' WITH remove_regions;",
     'SELECT nope FROM [SHOW JOBS];',
     "ALTER BACKUP '/subdir' ADD NEW_KMS = 'local:///a' WITH OLD_KMS = 'local:///b';",
     "BACKUP INTO 's4://bucket/c';",
     "BACKUP INTO 'nodelocal://1/c?FOO=1';",
+    "BACKUP INTO 'nodelocal://1/c' AS OF SYSTEM TIME '-10s';",
+    "CREATE SCHEDULE FOR BACKUP INTO 'nodelocal://1/x' WITH encryption_passphrase = 'pw' RECURRING '@daily';",
   ].join('\n');
   const code = await main(['check', '-e', script], { stdout, stderr });
   assert.equal(code, 1);
   const heads = stderr.text.split('\n').filter((l) => l.startsWith('-e[1]:'));
   assert.deepEqual(heads, [
+    '-e[1]:3:1: invalid query over [SHOW SCHEDULES]: no such column: nope',
     '-e[1]:4:1: remove_regions is not supported: SQLite and PostgreSQL sources have no regions',
     '-e[1]:5:1: invalid query over [SHOW JOBS]: no such column: nope',
     `-e[1]:6:1: ALTER BACKUP "/subdir" without IN needs the backup's URI, not a subdirectory`,
     '-e[1]:7:1: unsupported storage scheme "s4" in "s4://bucket/c"',
     '-e[1]:8:1: unknown nodelocal query parameters: FOO',
+    '-e[1]:9:1: AS OF SYSTEM TIME is not supported on BACKUP',
+    '-e[1]:10:1: a scheduled backup cannot use encryption_passphrase: a schedule stores its statement, and a passphrase must not be stored',
   ]);
-  assert.match(stderr.text, /check: 5 errors in 1 of 1 input\n$/);
+  assert.match(stderr.text, /check: 8 errors in 1 of 1 input\n$/);
 });

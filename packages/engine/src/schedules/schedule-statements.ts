@@ -8,6 +8,7 @@ import type {
   ShowCreateScheduleStatement,
 } from '@strongroom/sql';
 import { quoteString } from '@strongroom/sql';
+import { stripLocality } from '../collection.js';
 import type { EngineContext } from '../context.js';
 import { isTerminal } from '../jobs/jobs-store.js';
 import type { ScheduleRecord } from '../state/state-store.js';
@@ -24,7 +25,7 @@ function find(ctx: EngineContext, id: bigint): ScheduleRecord {
 
 /** Whether the collection already holds anything (CockroachDB refuses to schedule into a used one). */
 async function collectionUsed(ctx: EngineContext, uri: string): Promise<boolean> {
-  const store = await ctx.storage.open(uri.replace(/\?COCKROACH_LOCALITY=[^&]*$/i, ''), ctx.storageCtx);
+  const store = await ctx.storage.open(stripLocality(uri), ctx.storageCtx);
   try {
     for await (const _ of store.list('', { delimiter: '/' })) return true;
     return false;
@@ -127,24 +128,39 @@ export function showCreateSchedule(ctx: EngineContext, ast: ShowCreateScheduleSt
   };
 }
 
+/** PAUSE / RESUME / DROP SCHEDULE n, or SCHEDULES <select> (every schedule the query names). */
 export function controlSchedule(ctx: EngineContext, ast: ScheduleControlStatement, now: number): ResultSet {
-  const s = find(ctx, int(ast.scheduleId));
-  switch (ast.kind) {
-    case 'pause_schedule':
-      ctx.state.updateSchedule(s.id, { status: 'PAUSED', state: 'paused by user' });
-      return { columns: [], rows: [], tag: 'PAUSE SCHEDULE 1' };
-    case 'resume_schedule':
-      // The next occurrence from now: what was missed while paused is not run.
-      ctx.state.updateSchedule(s.id, {
-        status: 'ACTIVE',
-        state: null,
-        nextRun: s.recurrence === null ? null : nextOccurrence(s.recurrence, now),
-      });
-      return { columns: [], rows: [], tag: 'RESUME SCHEDULE 1' };
-    case 'drop_schedule':
-      ctx.state.deleteSchedule(s.id);
-      return { columns: [], rows: [], tag: 'DROP SCHEDULE 1' };
-    default:
-      return assertNever(ast.kind, 'schedule statement');
+  const ids =
+    ast.schedules.kind === 'schedule'
+      ? [find(ctx, int(ast.schedules.scheduleId)).id]
+      : ctx.state
+          .scheduleIdsOf(ast.schedules.query.text)
+          .filter((id) => ctx.state.schedule(id) !== undefined);
+  for (const id of ids) {
+    const s = find(ctx, id);
+    switch (ast.kind) {
+      case 'pause_schedule':
+        ctx.state.updateSchedule(s.id, { status: 'PAUSED', state: 'paused by user' });
+        break;
+      case 'resume_schedule':
+        // The next occurrence from now: what was missed while paused is not run.
+        ctx.state.updateSchedule(s.id, {
+          status: 'ACTIVE',
+          state: null,
+          nextRun: s.recurrence === null ? null : nextOccurrence(s.recurrence, now),
+        });
+        break;
+      case 'drop_schedule':
+        ctx.state.deleteSchedule(s.id);
+        break;
+      default:
+        assertNever(ast.kind, 'schedule statement');
+    }
   }
+  const verb = ast.kind.slice(0, -9).toUpperCase();
+  return {
+    columns: [],
+    rows: [],
+    tag: ast.schedules.kind === 'schedule' ? `${verb} SCHEDULE 1` : `${verb} SCHEDULES ${ids.length}`,
+  };
 }

@@ -37,8 +37,34 @@ function message(err: unknown): string {
   return isStrongroomError(err) || err instanceof Error ? err.message : String(err);
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A scheduled job whose process died (another daemon killed mid-backup) never ends by itself, and the jobs
+ * store marks such orphans failed only when a store is opened: a long-running daemon marks them here, so
+ * that `wait` does not wait forever and on_execution_failure applies.
+ */
+function failIfOrphaned(d: SchedulerDeps, jobId: bigint): void {
+  const j = d.jobs.find(jobId);
+  if (j === undefined || isTerminal(j.status) || j.coordinatorId === process.pid || isAlive(j.coordinatorId))
+    return;
+  d.jobs.setStatus(
+    jobId,
+    'failed',
+    'the process running this job exited before it finished; run the statement again',
+  );
+}
+
 function runningJob(d: SchedulerDeps, s: ScheduleRecord): boolean {
   return d.state.jobsOf(s.id).some((id) => {
+    failIfOrphaned(d, id);
     const j = d.jobs.find(id);
     return j !== undefined && !isTerminal(j.status);
   });
@@ -86,6 +112,7 @@ async function onSuccess(d: SchedulerDeps, s: ScheduleRecord, now: number): Prom
 export async function runDueSchedules(d: SchedulerDeps, now: number): Promise<TickReport> {
   const report: TickReport = { started: [], failed: [], skipped: [], waiting: [], settled: [] };
   for (const r of d.state.unsettled()) {
+    failIfOrphaned(d, r.jobId);
     const job = d.jobs.find(r.jobId);
     if (job === undefined || !isTerminal(job.status)) continue;
     const outcome = job.status === 'succeeded' ? 'succeeded' : `${job.status}: ${job.error ?? ''}`;

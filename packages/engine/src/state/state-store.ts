@@ -5,6 +5,7 @@
 // UPDATE, so two daemons on one state directory never run one occurrence twice.
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { StrongroomError } from '@strongroom/errors';
 import Database from 'better-sqlite3';
 
 export interface ConnectionRecord {
@@ -82,6 +83,64 @@ function toSchedule(r: ScheduleRow): ScheduleRecord {
 
 const EPOCH_2015 = 1420070400000;
 
+/** The schedules table (also built empty, in memory, to check queries over [SHOW SCHEDULES] without a home). */
+export const SCHEDULES_TABLE_SQL = `CREATE TABLE IF NOT EXISTS schedules (
+  id INTEGER PRIMARY KEY, label TEXT NOT NULL, owner TEXT NOT NULL, status TEXT NOT NULL, state TEXT,
+  recurrence TEXT, next_run INTEGER, created TEXT NOT NULL, command TEXT NOT NULL, backup_type TEXT NOT NULL,
+  details TEXT NOT NULL, dependent_id INTEGER)`;
+
+/** `[SHOW SCHEDULES]` as a subquery over the schedules table: SHOW SCHEDULES' columns (times as UTC text). */
+const SHOW_SCHEDULES_SUBQUERY = `(SELECT id, label, status AS schedule_status,
+  CASE WHEN status = 'PAUSED' OR next_run IS NULL THEN NULL
+    ELSE strftime('%Y-%m-%d %H:%M:%S', next_run / 1000, 'unixepoch') END AS next_run,
+  state, recurrence, owner, substr(replace(created, 'T', ' '), 1, 19) AS created, command FROM schedules)`;
+
+/**
+ * Prepares a query over `[SHOW SCHEDULES]` (the `<select>` of PAUSE / RESUME / DROP SCHEDULES and of
+ * … JOBS FOR SCHEDULES): every `[SHOW SCHEDULES]` outside a string literal becomes the subquery; the query
+ * must only read.
+ */
+export function prepareSchedulesQuery(db: Database.Database, text: string): Database.Statement {
+  const bare = text.startsWith('(') ? text.slice(1, -1) : text;
+  // Split on string literals so a '[SHOW SCHEDULES]' inside one stays as written.
+  const expanded = bare
+    .split(/('(?:[^']|'')*')/)
+    .map((part, i) =>
+      i % 2 === 1 ? part : part.replace(/\[\s*show\s+schedules\s*\]/gi, SHOW_SCHEDULES_SUBQUERY),
+    )
+    .join('');
+  let stmt: Database.Statement;
+  try {
+    stmt = db.prepare(expanded);
+  } catch (err) {
+    throw invalidSchedulesQuery(err);
+  }
+  if (!stmt.reader || !stmt.readonly)
+    throw invalidSchedulesQuery(new Error('it must be a SELECT that only reads'));
+  return stmt;
+}
+
+function invalidSchedulesQuery(err: unknown): StrongroomError {
+  return new StrongroomError(
+    'SYNTAX_ERROR',
+    `invalid query over [SHOW SCHEDULES]: ${err instanceof Error ? err.message : String(err)}`,
+    {
+      hint: "the query runs in SQLite over [SHOW SCHEDULES], e.g. SELECT id FROM [SHOW SCHEDULES] WHERE label = 'nightly'",
+    },
+  );
+}
+
+let scratch: Database.Database | undefined;
+
+/** Compiles a query over [SHOW SCHEDULES] against an empty table (what `strongroom check` can know). */
+export function checkSchedulesQuery(text: string): void {
+  if (scratch === undefined) {
+    scratch = new Database(':memory:');
+    scratch.exec(SCHEDULES_TABLE_SQL);
+  }
+  prepareSchedulesQuery(scratch, text);
+}
+
 /** Opens (creating) a file that only its owner may read and write. */
 function createPrivate(path: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -101,10 +160,7 @@ export class StateStore {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(`CREATE TABLE IF NOT EXISTS external_connections (
       name TEXT PRIMARY KEY, uri TEXT NOT NULL, type TEXT NOT NULL, owner TEXT NOT NULL, created TEXT NOT NULL)`);
-    this.db.exec(`CREATE TABLE IF NOT EXISTS schedules (
-      id INTEGER PRIMARY KEY, label TEXT NOT NULL, owner TEXT NOT NULL, status TEXT NOT NULL, state TEXT,
-      recurrence TEXT, next_run INTEGER, created TEXT NOT NULL, command TEXT NOT NULL, backup_type TEXT NOT NULL,
-      details TEXT NOT NULL, dependent_id INTEGER)`);
+    this.db.exec(SCHEDULES_TABLE_SQL);
     // One row per claimed occurrence: the UNIQUE key is the second line of defence against a double run.
     this.db.exec(`CREATE TABLE IF NOT EXISTS schedule_runs (
       schedule_id INTEGER NOT NULL, scheduled_for INTEGER NOT NULL, job_id INTEGER, claimed_by INTEGER NOT NULL,
@@ -179,6 +235,13 @@ export class StateStore {
     })();
   }
 
+  /** The schedule ids (first column) a query over [SHOW SCHEDULES] returns. */
+  scheduleIdsOf(text: string): bigint[] {
+    return (prepareSchedulesQuery(this.db, text).raw().all() as unknown[][]).map((r) =>
+      BigInt(r[0] as bigint),
+    );
+  }
+
   schedule(id: bigint): ScheduleRecord | undefined {
     const r = this.db.prepare('SELECT * FROM schedules WHERE id = ?').get(id) as ScheduleRow | undefined;
     return r && toSchedule(r);
@@ -207,6 +270,16 @@ export class StateStore {
         set.nextRun === undefined ? cur.nextRun : set.nextRun,
         id,
       );
+  }
+
+  /** Rewrites a schedule's definition (ALTER BACKUP SCHEDULE). */
+  replaceSchedule(r: ScheduleRecord): void {
+    this.db
+      .prepare(
+        `UPDATE schedules SET label = ?, status = ?, state = ?, recurrence = ?, next_run = ?, command = ?, details = ?
+         WHERE id = ?`,
+      )
+      .run(r.label, r.status, r.state, r.recurrence, r.nextRun, r.command, JSON.stringify(r.details), r.id);
   }
 
   deleteSchedule(id: bigint): boolean {

@@ -74,6 +74,9 @@ export async function restoreDatabase(
   }
 }
 
+/** Temporaries this process is restoring into, by server. */
+const restoring = new Set<string>();
+
 async function restoreNewDatabase(
   conn: PgConnection,
   admin: PgClient,
@@ -84,14 +87,26 @@ async function restoreNewDatabase(
   // A restore holds this session lock while it owns the temporary; the server drops it as soon as a
   // killed restore's (idle) session is gone, while the killed restore's busy sessions may still run on:
   // with the lock, the temporary is left over and is dropped, sessions and all.
-  const lock = await admin.query('SELECT 1 WHERE pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext($1))', [
-    temporary,
-  ]);
-  if (lock.rowCount !== 1)
-    throw new StrongroomError('TARGET_EXISTS', `another restore into database "${database}" is running`);
+  // Session locks are re-entrant, so restores sharing this session are told apart in the process.
+  const busy = (): StrongroomError =>
+    new StrongroomError('TARGET_EXISTS', `another restore into database "${database}" is running`);
+  const mine = `${conn.host}:${conn.port}/${temporary}`;
+  if (restoring.has(mine)) throw busy();
+  restoring.add(mine);
+  try {
+    const lock = await admin.query(
+      'SELECT 1 WHERE pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext($1))',
+      [temporary],
+    );
+    if (lock.rowCount !== 1) throw busy();
+  } catch (err) {
+    restoring.delete(mine);
+    throw err;
+  }
   try {
     return await restoreUnderTemporary(conn, admin, request, temporary);
   } finally {
+    restoring.delete(mine);
     await admin
       .query('SELECT pg_catalog.pg_advisory_unlock(pg_catalog.hashtext($1))', [temporary])
       .catch(() => undefined);

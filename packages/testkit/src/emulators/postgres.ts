@@ -197,6 +197,9 @@ export async function pgQuery(
     database,
     types: { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig,
   });
+  // A server that ends the session (a database dropped WITH (FORCE) under a polling test) fails the
+  // connect or the query, which the caller sees; the client's own 'error' event must not crash the run.
+  client.on('error', () => {});
   await client.connect();
   try {
     const r = await client.query({ text: sql, values: [...params], rowMode: 'array' });
