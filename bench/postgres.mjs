@@ -71,8 +71,8 @@ function time(name, cmd, { asPostgres = false } = {}) {
 
 /**
  * Times each of `commands` ({name, cmd(run), after?(run), asPostgres?}) `runs` times, interleaved (so a
- * change in the machine's load hits all of them alike), after `warmup` untimed rounds (as in
- * perf-anchors.md: 1 warm-up, then N counted runs); one result row each: the median wall time, its range,
+ * change in the machine's load hits all of them alike), after `warmup` untimed rounds (1 warm-up, then N
+ * counted runs); one result row each: the median wall time, its range,
  * and the largest peak RSS of the counted runs.
  */
 function measure(commands, runs = 1, warmup = 0) {

@@ -47,7 +47,11 @@ test('1,000 idle unauthenticated sockets do not lock out an authenticated client
     const t0 = Date.now();
     for (let round = 0; round < 3; round++) {
       const c = client();
-      await c.connect();
+      await c.connect().catch((err: unknown) => {
+        throw new Error(
+          `login ${round + 1} failed (${String(err)}); server log:\n${lines.slice(-20).join('\n')}`,
+        );
+      });
       assert.equal((await c.query("SHOW BACKUPS IN 'nodelocal://1/none'")).rowCount, 0);
       await c.end();
     }

@@ -11,7 +11,7 @@ import { PASSPHRASE, PASSWORD, startWireServer, USER, type WireFixture } from '.
 let f: WireFixture;
 
 before(async () => {
-  f = await startWireServer({ requireTls: false, startupTimeoutMs: 500, maxMessageBytes: 64 * 1024 });
+  f = await startWireServer({ requireTls: false, startupTimeoutMs: 1500, maxMessageBytes: 64 * 1024 });
 });
 after(async () => {
   await f.server.close();

@@ -1,4 +1,4 @@
-// Key handling for a chain (DESIGN §4, reference §6.6–6.7): a new data key wrapped under every KMS key
+// Key handling for a chain (docs/ARCHITECTURE.md, "Envelope encryption"; CockroachDB's rules for incrementals and ALTER BACKUP): a new data key wrapped under every KMS key
 // and the passphrase for a full backup; for everything else, the data key unwrapped from the
 // ENCRYPTION-INFO files of the chain's full backup with any one of the keys given.
 import {

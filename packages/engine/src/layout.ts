@@ -1,4 +1,4 @@
-// Names of everything in a backup collection (DESIGN §5; CockroachDB's names where they fit, reference §3).
+// Names of everything in a backup collection (FORMAT.md; CockroachDB's names where they fit).
 // Paths are relative to a collection root, '/'-separated, without a leading slash.
 
 export const MANIFEST = 'BACKUP_MANIFEST';
@@ -57,7 +57,7 @@ export function encryptionInfoName(n: number): string {
   return n <= 1 ? ENCRYPTION_INFO : `${ENCRYPTION_INFO}-${n}`;
 }
 
-/** `BACKUP_PART_<n>_<locality with bytes outside [A-Za-z0-9=-] as _>` (reference §3.3). */
+/** `BACKUP_PART_<n>_<locality with bytes outside [A-Za-z0-9=-] as _>` (CockroachDB's naming). */
 export function partitionDescriptorName(n: number, locality: string): string {
   return `BACKUP_PART_${n}_${locality.replace(/[^A-Za-z0-9=-]/g, '_')}`;
 }

@@ -1,6 +1,6 @@
 // The read side shared by RESTORE and SHOW BACKUP: resolve the full backup, unlock its key with any
 // one of the keys given, read the chain's manifests, and find every locality's store by probing the
-// URIs given for each partition descriptor (reference §5.3).
+// URIs given for each partition descriptor (as CockroachDB's RESTORE does).
 import { StrongroomError } from '@strongroom/errors';
 import type { ExternalStorage } from '@strongroom/storage';
 import { checkAnchor } from './anchor.js';

@@ -1,4 +1,4 @@
-// SHOW BACKUPS and SHOW BACKUP [SCHEMAS | FILES | RANGES] with the columns of reference §8, computed
+// SHOW BACKUPS and SHOW BACKUP [SCHEMAS | FILES | RANGES] with CockroachDB's columns, computed
 // from the manifests (rows and sizes are what each layer really stored). `check_files` reads and
 // authenticates every file of the chain and reports its stored size.
 import { StrongroomError } from '@strongroom/errors';

@@ -1,4 +1,4 @@
-// ASSUME_ROLE (reference §7.1): a comma-separated chain whose last element is the role finally
+// ASSUME_ROLE (CockroachDB's role chains): a comma-separated chain whose last element is the role finally
 // assumed and the earlier ones delegates assumed in order; each element `role[;external_id=ID]`.
 import { StrongroomError } from '@strongroom/errors';
 

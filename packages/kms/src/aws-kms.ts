@@ -1,5 +1,5 @@
 // `aws:///<key id | key ARN | alias/name | alias ARN>?REGION=…` (alias scheme `aws-kms`), after
-// CockroachDB's AWS KMS (reference §7.2): static or implicit credentials, an optional ASSUME_ROLE
+// CockroachDB's AWS KMS: static or implicit credentials, an optional ASSUME_ROLE
 // chain through STS, AWS_ENDPOINT for emulators. The SDK is imported lazily inside `open`.
 import { StrongroomError } from '@strongroom/errors';
 import { parseExternalUri } from '@strongroom/uri';
@@ -206,7 +206,7 @@ async function credentialsFor(cfg: AwsKmsConfig) {
   const { fromNodeProviderChain, fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
   type Creds = NonNullable<Parameters<typeof fromTemporaryCredentials>[0]['masterCredentials']>;
   let creds: Creds = base ?? fromNodeProviderChain();
-  // Each delegate in order, then the final role (reference §7.1).
+  // Each delegate in order, then the final role.
   for (const step of cfg.assumeRole) {
     creds = fromTemporaryCredentials({
       masterCredentials: creds,

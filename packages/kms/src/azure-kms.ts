@@ -1,5 +1,5 @@
 // `azure-kms:///<key name>/<key version>?AZURE_VAULT_NAME=…`, after CockroachDB's Azure KMS
-// (reference §7.2): RBAC client credentials or AUTH=implicit (DefaultAzureCredential), RSA-OAEP-256.
+// (as in CockroachDB): RBAC client credentials or AUTH=implicit (DefaultAzureCredential), RSA-OAEP-256.
 // For emulators (ours): AZURE_VAULT_URL replaces https://<vault>.<suffix>, and AZURE_VAULT_CA_FILE
 // names a PEM file of CA certificates trusted by this client only (TLS stays on, process-wide too).
 import { readFile } from 'node:fs/promises';

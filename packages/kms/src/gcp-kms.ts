@@ -1,5 +1,5 @@
 // `gs:///projects/P/locations/L/keyRings/R/cryptoKeys/K[/cryptoKeyVersions/V]` (alias `gcp-kms`),
-// after CockroachDB's GCP KMS (reference §7.2): CREDENTIALS (base64 service-account JSON),
+// after CockroachDB's GCP KMS: CREDENTIALS (base64 service-account JSON),
 // BEARER_TOKEN, implicit ADC, ASSUME_ROLE impersonation, and CRC32C integrity checks on every call.
 // GCP_KMS_ENDPOINT=host:port (ours) talks plaintext gRPC to an emulator. The Google client is always
 // given its auth client, so it never probes the metadata server unless AUTH=implicit asks for ADC.

@@ -46,6 +46,21 @@ export const INITIAL_SETTINGS: readonly (readonly [string, string])[] = [
   ['jit', 'off'],
 ];
 
+/** Settings of the client protocol itself, which the session answers whatever the source. */
+const PROTOCOL_SETTINGS = new Set([
+  'application_name',
+  'extra_float_digits',
+  'client_encoding',
+  'datestyle',
+  'intervalstyle',
+  'bytea_output',
+  'client_min_messages',
+  'server_version',
+  'server_encoding',
+  'integer_datetimes',
+  'standard_conforming_strings',
+]);
+
 /** Settings whose value a session may change (others are fixed and SET fails). */
 const WRITABLE = new Set([
   'application_name',
@@ -116,11 +131,15 @@ export async function answerLocally(sql: string, c: CatalogContext): Promise<Res
   const lower = text.toLowerCase();
   const set = SET.exec(text);
   if (set && !/^set (session characteristics|constraints|role|session authorization)/i.test(text)) {
-    return setting(ALIASES[set[1]!.toLowerCase()] ?? set[1]!.toLowerCase(), set[2]!, c);
+    const name = ALIASES[set[1]!.toLowerCase()] ?? set[1]!.toLowerCase();
+    // A PostgreSQL source keeps its own settings; the session keeps only the protocol's.
+    if (c.sourceKind !== 'sqlite' && !PROTOCOL_SETTINGS.has(name)) return undefined;
+    return setting(name, set[2]!, c);
   }
   const show = SHOW.exec(text);
   if (show) {
     const name = ALIASES[show[1]!.toLowerCase()] ?? show[1]!.toLowerCase();
+    if (c.sourceKind !== 'sqlite' && !PROTOCOL_SETTINGS.has(name)) return undefined;
     if (name === 'all') {
       return {
         columns: [col('name'), col('setting'), col('description')],
@@ -182,9 +201,6 @@ function setting(name: string, raw: string, c: CatalogContext): ResultSet {
       );
     }
     return { columns: [], rows: [], tag: 'SET' };
-  }
-  if (!WRITABLE.has(key) && !c.settings.has(key) && c.sourceKind !== 'sqlite') {
-    throw new StrongroomError('UNSUPPORTED_STATEMENT', `SET ${key} is not supported`);
   }
   if (!WRITABLE.has(key)) {
     throw new StrongroomError('INVALID_PARAMETER', `parameter "${key}" cannot be changed`, {

@@ -93,8 +93,8 @@ export class Connection {
     this.session?.cancel();
   }
 
-  /** When the client last sent something (ms since the epoch). */
-  lastActivity = Date.now();
+  /** When the client last sent something (ms since the epoch); 0 while it has sent nothing. */
+  lastActivity = 0;
 
   private receive(chunk: Buffer): void {
     if (this.phase === 'closed') return;

@@ -30,8 +30,8 @@ export interface ServerOptions {
   /**
    * Connections not yet authenticated, in all and per client address; default 128 and 64 (a pool opening
    * its connections at once fits). When a new one would exceed either, an unauthenticated connection (of
-   * that address) is closed to make room: the oldest that sent nothing for a second, else the oldest. So a
-   * flood of idle sockets cannot lock out a client that authenticates.
+   * that address) is closed to make room: the oldest that never sent anything, else the oldest quiet for a
+   * second, else the oldest. So a flood of idle sockets cannot lock out a client that authenticates.
    */
   readonly maxUnauthenticated?: number;
   readonly maxUnauthenticatedPerAddress?: number;
@@ -71,15 +71,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (set?.size === 0) unauthenticatedByAddress.delete(conn.address);
   };
   const evictOldest = (from: Set<Connection>, why: string): void => {
+    // Silent ones first (never sent a byte), then the ones quiet for a second, then the oldest: a client
+    // in the middle of its handshake is the last to go.
     const quietSince = Date.now() - 1000;
-    let oldest: Connection | undefined;
+    let silent: Connection | undefined;
+    let quiet: Connection | undefined;
+    let first: Connection | undefined;
     for (const c of from) {
-      if (c.lastActivity <= quietSince) {
-        oldest = c;
+      first ??= c;
+      if (c.lastActivity === 0) {
+        silent = c;
         break;
       }
-      oldest ??= c;
+      if (c.lastActivity <= quietSince) quiet ??= c;
     }
+    const oldest = silent ?? quiet ?? first;
     if (!oldest) return;
     forget(oldest);
     log(`closing unauthenticated connection from ${oldest.address}: ${why}`);

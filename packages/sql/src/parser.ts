@@ -1,4 +1,4 @@
-// The grammar of strongroom's statements (reference §2) as a Chevrotain CstParser. The rule names are
+// The grammar of strongroom's statements (after CockroachDB's pkg/sql/parser/sql.y) as a Chevrotain CstParser. The rule names are
 // the grammar's non-terminals: grammar/strongroom.ebnf and the railroad diagrams are generated from this
 // class, and completion runs `computeContentAssist('statement', …)` against it.
 import { CstParser } from './chevrotain.js';

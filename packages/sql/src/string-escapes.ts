@@ -1,5 +1,5 @@
 // Decodes the bodies of CockroachDB string literals: `'…'` (only '' is special), `e'…'` (backslash
-// escapes, reference §1) and quoted identifiers. Escape strings are built as bytes and must be UTF-8.
+// escapes, as CockroachDB's scanner reads them) and quoted identifiers. Escape strings are built as bytes and must be UTF-8.
 
 const SIMPLE: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11 };
 const utf8 = new TextEncoder();

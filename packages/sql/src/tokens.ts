@@ -1,4 +1,4 @@
-// Token types of the statement language (CockroachDB's lexical rules, reference §1). Keywords are
+// Token types of the statement language (CockroachDB's lexical rules, pkg/sql/scanner). Keywords are
 // case-insensitive and listed longest first, so `skip_missing_views` never lexes as `skip`; each falls back
 // to Identifier through `longer_alt`. Reserved keywords cannot be bare words; the rest can.
 import type { TokenType } from 'chevrotain';

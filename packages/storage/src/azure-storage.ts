@@ -1,5 +1,5 @@
 // Azure Blob Storage: `azure-blob://container/prefix?…` (aliases `azure://`, `azure-storage://`)
-// with CockroachDB's parameters (reference §7.3) plus AZURE_BLOB_ENDPOINT for Azurite. Creation is
+// with CockroachDB's parameters plus AZURE_BLOB_ENDPOINT for Azurite. Creation is
 // conditional (`ifNoneMatch: '*'`); streams go up as staged blocks of `partSize` (ids unique per
 // writer, so racing writers never mix blocks) committed with one conditional commitBlockList.
 // Uncommitted blocks are invisible and expire, so a failed upload leaves nothing listed.

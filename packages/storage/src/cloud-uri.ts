@@ -1,5 +1,5 @@
 // Parsing steps the three cloud URI parsers share: the bucket/container host, AUTH, and the
-// refusal of implicit credentials when the context disables them (reference §7.1).
+// refusal of implicit credentials when the context disables them.
 import { StrongroomError } from '@strongroom/errors';
 import type { ExternalUri } from '@strongroom/uri';
 

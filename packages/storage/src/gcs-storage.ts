@@ -1,4 +1,4 @@
-// Google Cloud Storage: `gs://bucket/prefix?…` (reference §7.3) plus GCS_ENDPOINT for emulators.
+// Google Cloud Storage: `gs://bucket/prefix?…` plus GCS_ENDPOINT for emulators.
 // Creation is conditional (`ifGenerationMatch: 0`); streams go up as hand-driven resumable uploads
 // of `partSize` chunks (gcs-resumable.ts: two chunks in memory at most, each request retried by
 // strongroom with backoff and reported naming the object). The client never looks for ambient Google credentials unless

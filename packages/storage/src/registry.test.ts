@@ -38,7 +38,7 @@ describe('StorageRegistry', () => {
     );
   });
 
-  it('does not strip COCKROACH_LOCALITY but providers ignore it (reference §5.1)', async () => {
+  it('does not strip COCKROACH_LOCALITY but providers ignore it', async () => {
     const r = defaultStorageRegistry();
     const s = await r.open('nodelocal://1/b?COCKROACH_LOCALITY=default', { externalIoDir: '/tmp/x' });
     assert.equal(s.redactedUri, 'nodelocal://1/b?COCKROACH_LOCALITY=default');

@@ -45,7 +45,7 @@ export function parseS3Uri(uri: string, ctx: StorageContext = {}): S3Config {
   const p = u.params;
   const auth = consumeAuth(u, 's3', ctx.disableImplicitCredentials);
   const accessKeyId = p.consume('AWS_ACCESS_KEY_ID') || undefined;
-  // Form decoding turns '+' into ' ' in some tools; AWS secrets never contain spaces (reference §7.1).
+  // Form decoding turns '+' into ' ' in some tools; AWS secrets never contain spaces.
   const secretAccessKey = p.consume('AWS_SECRET_ACCESS_KEY')?.replaceAll(' ', '+') || undefined;
   const sessionToken = p.consume('AWS_SESSION_TOKEN') || undefined;
   if (auth === 'specified') {

@@ -10,7 +10,7 @@ function fails(uris: string[], message: string, code = 'INVALID_LOCALITY'): void
   );
 }
 
-describe('parseLocalityUris (reference §5.1)', () => {
+describe('parseLocalityUris (CockroachDB locality URI rules)', () => {
   it('one URI without the parameter, or with default, is the default', () => {
     for (const uri of ['nodelocal://1/b', 'nodelocal://1/b?COCKROACH_LOCALITY=default']) {
       const r = parseLocalityUris([uri]);

@@ -1,5 +1,5 @@
 // The URI list of a (possibly locality-aware) BACKUP, after CockroachDB's GetURIsByLocalityKV
-// (reference §5.1), with its error messages word for word. COCKROACH_LOCALITY is stripped from every
+// (CockroachDB's GetURIsByLocalityKV in pkg/backup), with its error messages word for word. COCKROACH_LOCALITY is stripped from every
 // URI returned, so storage providers never see it.
 import { StrongroomError } from '@strongroom/errors';
 import { parseExternalUri } from './parse-external-uri.js';

@@ -1,4 +1,4 @@
-// A registry of providers by URI scheme, shared by KMS, storage and sources (CONVENTIONS habit 3):
+// A registry of providers by URI scheme, shared by KMS, storage and sources:
 // built explicitly, nothing registers itself on import; a duplicate scheme throws; an unknown scheme
 // fails with UNKNOWN_SCHEME naming it. Providers may load their SDKs lazily inside `open`.
 import { StrongroomError } from '@strongroom/errors';

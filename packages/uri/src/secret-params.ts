@@ -14,7 +14,7 @@ export const SECRET_URI_PARAMS: readonly string[] = [
   'sslpassword',
 ];
 
-/** The parameter that places a URI of a locality-aware BACKUP (reference §5.1). */
+/** The parameter that places a URI of a locality-aware BACKUP. */
 export const LOCALITY_PARAM = 'COCKROACH_LOCALITY';
 
 /** Its value for the URI that receives metadata and spans of no other locality. */

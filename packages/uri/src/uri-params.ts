@@ -42,7 +42,7 @@ export class UriParams {
     );
   }
 
-  /** Names not consumed yet, sorted; COCKROACH_LOCALITY is never a leftover (reference §5.1). */
+  /** Names not consumed yet, sorted; COCKROACH_LOCALITY is never a leftover. */
   remaining(): string[] {
     return [...this.#values.keys()].filter((n) => n !== LOCALITY_PARAM).sort();
   }

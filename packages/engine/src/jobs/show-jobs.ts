@@ -1,4 +1,4 @@
-// SHOW JOBS / SHOW JOB n with CockroachDB's columns (reference §8). The listing form has 13 columns;
+// SHOW JOBS / SHOW JOB n with CockroachDB's columns. The listing form has 13 columns;
 // naming jobs (SHOW JOB n, SHOW JOBS <query>) adds `statement` after the description and `trace_id`,
 // `execution_errors` at the end. Descriptions are never cut here: output formats decide how wide a
 // column may be (the table format narrows SHOW JOBS; TSV, CSV and JSON keep every character).

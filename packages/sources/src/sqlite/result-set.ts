@@ -60,17 +60,6 @@ export function declaredType(declared: string | null): string {
   return 'text';
 }
 
-/**
- * The name PostgreSQL would give a result column: an unaliased function call is named after the function
- * (`count(*)` → `count`), any other unaliased expression `?column?`. SQLite names them by their text.
- */
-export function pgColumnName(c: ColumnDescription): string {
-  if (c.column !== null) return c.name;
-  const call = /^([A-Za-z_][A-Za-z0-9_]*)\s*\([\s\S]*\)$/.exec(c.name);
-  if (call) return call[1]!.toLowerCase();
-  return /^[\p{L}_][\p{L}\p{N}_$]*$/u.test(c.name) ? c.name : '?column?';
-}
-
 export function toResultSet(
   columns: readonly ColumnDescription[],
   rows: readonly (readonly ResultValue[])[],
@@ -93,7 +82,7 @@ export function toResultSet(
           : kinds.size > 1
             ? 'text'
             : declaredType(c.type);
-    return { name: pgColumnName(c), type };
+    return { name: c.name, type };
   });
   return { columns: result, rows, tag };
 }

@@ -9,7 +9,7 @@ import type { ResultSet, ResultValue } from '../types.js';
 import type { ColumnDescription } from './driver.js';
 import type { HostReply, HostRequest } from './host-protocol.js';
 import type { SqliteLocation } from './location.js';
-import { declaredType, pgColumnName, toResultSet } from './result-set.js';
+import { declaredType, toResultSet } from './result-set.js';
 
 /** Rows per batch from the host: bounds the memory a streamed SELECT holds (two batches in flight). */
 const BATCH_ROWS = 256;
@@ -221,7 +221,7 @@ export class SqliteSessionClient {
           }
           if (r.type === 'described') {
             return {
-              columns: r.columns.map((c) => ({ name: pgColumnName(c), type: declaredType(c.type) })),
+              columns: r.columns.map((c) => ({ name: c.name, type: declaredType(c.type) })),
               paramTypes: r.paramTypes.map((t) => (t === null ? null : declaredType(t))),
             };
           }

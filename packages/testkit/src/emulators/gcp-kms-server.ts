@@ -1,4 +1,4 @@
-// An in-process Google Cloud KMS on loopback (emulators.md §7 "smallest faithful approach"): a gRPC
+// An in-process Google Cloud KMS on loopback: a gRPC
 // server built at runtime from the service.proto shipped with @google-cloud/kms, so request and
 // response shapes are the installed client's. Key rings, crypto keys with versions, primary version,
 // ENABLED / DISABLED / DESTROY_SCHEDULED / DESTROYED states, AES-256-GCM per version, CRC32C integrity
