@@ -2,9 +2,10 @@
 // text (the driver parses nothing), columns carry PostgreSQL's type names, tags follow the server's.
 import type pg from 'pg';
 import { leadingWords } from '../sqlite/result-set.js';
-import type { ResultSet, ResultValue } from '../types.js';
+import type { ResultColumn, ResultSet, ResultValue, StatementDescription } from '../types.js';
 import type { PgClient } from './connect.js';
-import { pgCall } from './errors.js';
+import { pgCall, toPgError } from './errors.js';
+import { Submittable } from './submittable.js';
 
 const TYPE_NAMES: Record<number, string> = {
   16: 'bool',
@@ -73,4 +74,68 @@ export async function executeForwarded(
     rows: (r.rows ?? []).map((row) => row.map((v) => (v === null ? null : (v as ResultValue)))),
     tag: tagOf(sql, r),
   };
+}
+
+interface ProtocolConnection {
+  on(event: 'parameterDescription', listener: (msg: { dataTypeIDs: number[] }) => void): void;
+  off(event: 'parameterDescription', listener: (msg: { dataTypeIDs: number[] }) => void): void;
+  parse(query: { text: string; name: string; types: number[] }): void;
+  describe(msg: { type: 'S'; name: string }): void;
+  sync(): void;
+}
+
+/**
+ * Parse and Describe of the unnamed statement, then Sync: the server's own parameter and result types,
+ * without running the statement. node-postgres routes RowDescription, errors and ReadyForQuery to the
+ * active query; ParameterDescription only reaches the connection, so it is listened to there.
+ */
+class DescribeStatement extends Submittable {
+  columns: ResultColumn[] = [];
+  paramTypes: (string | null)[] = [];
+  #connection: ProtocolConnection | undefined;
+  readonly #onParameters = (msg: { dataTypeIDs: number[] }): void => {
+    this.paramTypes = msg.dataTypeIDs.map((oid) => TYPE_NAMES[oid] ?? null);
+  };
+
+  constructor(readonly text: string) {
+    super();
+  }
+
+  submit(connection: unknown): void {
+    const c = connection as ProtocolConnection;
+    this.#connection = c;
+    c.on('parameterDescription', this.#onParameters);
+    c.parse({ text: this.text, name: '', types: [] });
+    c.describe({ type: 'S', name: '' });
+    c.sync();
+  }
+
+  override handleRowDescription(msg?: { fields: { name: string; dataTypeID: number }[] }): void {
+    this.columns = (msg?.fields ?? []).map((f) => ({
+      name: f.name,
+      type: TYPE_NAMES[f.dataTypeID] ?? 'text',
+    }));
+  }
+
+  override handleReadyForQuery(): void {
+    this.#connection?.off('parameterDescription', this.#onParameters);
+    super.handleReadyForQuery();
+  }
+
+  // node-postgres ends the active query at an ErrorResponse: the ReadyForQuery after our Sync no longer
+  // reaches it, so an error is this query's last event.
+  override handleError(err: unknown): void {
+    this.#connection?.off('parameterDescription', this.#onParameters);
+    this.finished = true;
+    super.handleError(err);
+  }
+}
+
+/** The columns and parameter types of a forwarded statement, as the server describes them; nothing runs. */
+export async function describeForwarded(client: PgClient, sql: string): Promise<StatementDescription> {
+  const q = new DescribeStatement(sql);
+  client.query(q as unknown as Parameters<PgClient['query']>[0]);
+  while (!q.finished) await q.wait();
+  if (q.error !== undefined) throw toPgError(q.error);
+  return { columns: q.columns, paramTypes: q.paramTypes };
 }

@@ -2,10 +2,10 @@
 // URI's database) runs forwarded statements and lists databases; snapshots and restores open
 // connections of their own, to whichever database they act on.
 import { StrongroomError } from '@strongroom/errors';
-import type { RestoreRequest, ResultSet, Snapshot, Source } from '../types.js';
+import type { RestoreRequest, ResultSet, Snapshot, Source, StatementDescription } from '../types.js';
 import { closeQuietly, connect, type PgClient } from './connect.js';
 import { checkAborted, pgCall } from './errors.js';
-import { executeForwarded } from './execute.js';
+import { describeForwarded, executeForwarded } from './execute.js';
 import { restoreDatabase } from './restore.js';
 import { TEMPORARY_PREFIX } from './restore-checks.js';
 import { PostgresSnapshot } from './snapshot.js';
@@ -92,6 +92,11 @@ export class PostgresSource implements Source {
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** The server's own description of a forwarded statement (Parse + Describe, nothing runs). */
+  async describe(sql: string): Promise<StatementDescription> {
+    return describeForwarded(await this.#client(), sql);
   }
 
   async #cancelBackend(client: PgClient): Promise<void> {
