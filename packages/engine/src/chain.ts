@@ -28,7 +28,8 @@ export interface Layer {
   readonly checksum: string;
 }
 
-async function listAll(store: ExternalStorage, prefix: string, delimiter?: string): Promise<string[]> {
+/** Every name under `prefix` (rolled up at `delimiter` when given). */
+export async function listAll(store: ExternalStorage, prefix: string, delimiter?: string): Promise<string[]> {
   const out: string[] = [];
   for await (const n of store.list(prefix, delimiter ? { delimiter } : {})) out.push(n);
   return out;

@@ -5,18 +5,12 @@
 // or, written from elsewhere, its snapshot time is older than ORPHAN_GRACE_MS.
 import type { ExternalStorage } from '@strongroom/storage';
 import { collectionName } from './anchor.js';
-import { exists } from './chain.js';
+import { exists, listAll } from './chain.js';
 import type { EngineContext } from './context.js';
 import { INCREMENTALS, isIncrementalName, MANIFEST, normaliseFullSubdir } from './layout.js';
 
 /** How old an incomplete layer written by another host (or an older strongroom) must be to be removed. */
 export const ORPHAN_GRACE_MS = 24 * 3600_000;
-
-async function listAll(store: ExternalStorage, prefix: string, delimiter?: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const n of store.list(prefix, delimiter ? { delimiter } : {})) out.push(n);
-  return out;
-}
 
 /** The snapshot time a full backup's or an incremental layer's directory name encodes. */
 function dirTime(dir: string): number | undefined {

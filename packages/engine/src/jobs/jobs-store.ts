@@ -63,7 +63,8 @@ export const JOBS_TABLE_SQL = `CREATE TABLE IF NOT EXISTS jobs (
 
 const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'canceled'];
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` is alive on this host (EPERM: it is, under another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

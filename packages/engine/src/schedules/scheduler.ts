@@ -5,7 +5,7 @@
 // daemons on one state directory run it once; missed occurrences collapse into one run, as in CockroachDB.
 import { isStrongroomError } from '@strongroom/errors';
 import type { JobsStore } from '../jobs/jobs-store.js';
-import { isTerminal } from '../jobs/jobs-store.js';
+import { isAlive, isTerminal } from '../jobs/jobs-store.js';
 import type { ScheduleRecord, StateStore } from '../state/state-store.js';
 import { nextOccurrence } from './cron.js';
 import { WAITING_FOR_FULL } from './schedule-plan.js';
@@ -35,15 +35,6 @@ export interface TickReport {
 
 function message(err: unknown): string {
   return isStrongroomError(err) || err instanceof Error ? err.message : String(err);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
