@@ -1,4 +1,4 @@
-export { describeStatement } from './describe.js';
 export { defaultHome, openEngine } from './open-engine.js';
-export { checkStatement } from './statement-check.js';
+export { describeStatement } from './statements/describe.js';
+export { checkStatement } from './statements/statement-check.js';
 export type * from './types.js';

@@ -20,9 +20,6 @@ import {
   type Statement,
 } from '@strongroom/sql';
 import { defaultStorageRegistry } from '@strongroom/storage';
-import { planAlter, runAlter } from './alter.js';
-import { planBackup, runBackup, SPAN_CONCURRENCY } from './backup.js';
-import { prewarmEncoders } from './compress-pool.js';
 import { loadConfig } from './config.js';
 import {
   createConnection,
@@ -32,15 +29,13 @@ import {
 } from './connections/connection-statements.js';
 import { externalKmsProvider, externalStorageProvider } from './connections/external-uri.js';
 import type { EngineContext } from './context.js';
-import { describeStatement, JOB_RESULT } from './describe.js';
-import { explain } from './explain.js';
 import { jobDescription } from './jobs/job-description.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { jobIdsOf, runJobsQuery } from './jobs/jobs-query.js';
 import type { JobRecord, JobType } from './jobs/jobs-store.js';
 import { isTerminal, JobsStore } from './jobs/jobs-store.js';
 import { showJobsFull, showJobsListing } from './jobs/show-jobs.js';
-import { planRestore, runRestore } from './restore.js';
+import { prewarmEncoders } from './pipeline/compress-pool.js';
 import { expireBackups, retainChains } from './retention/expire.js';
 import { alterSchedule } from './schedules/alter-schedule.js';
 import {
@@ -50,12 +45,17 @@ import {
   showSchedules,
 } from './schedules/schedule-statements.js';
 import { runDueSchedules, type TickReport } from './schedules/scheduler.js';
-import { showBackup, showBackups } from './show.js';
-import { showDatabases, showTables } from './show-catalog.js';
 import { StateStore } from './state/state-store.js';
-import { checkStatement } from './statement-check.js';
+import { planAlter, runAlter } from './statements/alter.js';
+import { planBackup, runBackup, SPAN_CONCURRENCY } from './statements/backup.js';
+import { describeStatement, JOB_RESULT } from './statements/describe.js';
+import { explain } from './statements/explain.js';
+import { planRestore, runRestore } from './statements/restore.js';
+import { showBackup, showBackups } from './statements/show.js';
+import { showDatabases, showTables } from './statements/show-catalog.js';
+import { checkStatement } from './statements/statement-check.js';
+import { int, str } from './statements/values.js';
 import type { Engine, EngineDescription, EngineOptions, ExecuteOptions } from './types.js';
-import { int, str } from './values.js';
 
 /** `$STRONGROOM_HOME`, else `~/.strongroom`. */
 export function defaultHome(env: Readonly<Record<string, string | undefined>> = process.env): string {

@@ -13,7 +13,7 @@ import type {
 import { parseExternalUri } from '@strongroom/uri';
 import type { EngineContext } from '../context.js';
 import type { StateStore } from '../state/state-store.js';
-import { str } from '../values.js';
+import { str } from '../statements/values.js';
 import { EXTERNAL_SCHEME } from './external-uri.js';
 
 export const CONNECTION_COLUMNS: readonly ResultColumn[] = [

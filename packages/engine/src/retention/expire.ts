@@ -14,11 +14,9 @@ import { StrongroomError } from '@strongroom/errors';
 import type { ResultColumn, ResultSet } from '@strongroom/sources';
 import { type ExpireBackupsStatement, parseStatement } from '@strongroom/sql';
 import type { ExternalStorage } from '@strongroom/storage';
-import { collectionName } from '../anchor.js';
-import { listFullBackups } from '../chain.js';
-import { openForRead } from '../collection.js';
-import type { EngineContext } from '../context.js';
-import { isTerminal } from '../jobs/jobs-store.js';
+import { collectionName } from '../collection/anchor.js';
+import { listFullBackups } from '../collection/chain.js';
+import { openForRead } from '../collection/collection.js';
 import {
   fullSubdir,
   INCREMENTALS,
@@ -27,8 +25,10 @@ import {
   MANIFEST,
   MANIFEST_CHECKSUM,
   normaliseFullSubdir,
-} from '../layout.js';
-import { int, str, strs } from '../values.js';
+} from '../collection/layout.js';
+import type { EngineContext } from '../context.js';
+import { isTerminal } from '../jobs/jobs-store.js';
+import { int, str, strs } from '../statements/values.js';
 
 /** EXPIRE BACKUPS: one row per full backup whose chain was removed. */
 export const EXPIRE_COLUMNS: readonly ResultColumn[] = [

@@ -13,8 +13,8 @@ import {
 } from '@strongroom/sql';
 import type { EngineContext } from '../context.js';
 import type { OnFailure, OnPreviousRunning, ScheduleRecord } from '../state/state-store.js';
-import { checkStatement } from '../statement-check.js';
-import { int, str } from '../values.js';
+import { checkStatement } from '../statements/statement-check.js';
+import { int, str } from '../statements/values.js';
 import { checkCron, nextOccurrence } from './cron.js';
 import { checkScheduleSecrets } from './schedule-plan.js';
 import { showSchedules } from './schedule-statements.js';

@@ -8,11 +8,11 @@ import type {
   ShowCreateScheduleStatement,
 } from '@strongroom/sql';
 import { quoteString } from '@strongroom/sql';
-import { stripLocality } from '../collection.js';
+import { stripLocality } from '../collection/collection.js';
 import type { EngineContext } from '../context.js';
 import { isTerminal } from '../jobs/jobs-store.js';
 import type { ScheduleRecord } from '../state/state-store.js';
-import { int } from '../values.js';
+import { int } from '../statements/values.js';
 import { nextOccurrence } from './cron.js';
 import { CREATED_SCHEDULE_COLUMNS, SCHEDULE_COLUMNS, SHOW_CREATE_COLUMNS } from './schedule-columns.js';
 import { planSchedules } from './schedule-plan.js';

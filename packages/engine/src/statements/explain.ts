@@ -5,8 +5,8 @@
 import type { ResultSet } from '@strongroom/sources';
 import { type ExplainableStatement, format } from '@strongroom/sql';
 import { matchLocality, parseLocalityUris, redactUri } from '@strongroom/uri';
-import { localityOf } from './config.js';
-import type { EngineContext } from './context.js';
+import { localityOf } from '../config.js';
+import type { EngineContext } from '../context.js';
 import { selectTargets } from './targets.js';
 import { str, strs } from './values.js';
 

@@ -4,12 +4,12 @@
 import { StrongroomError } from '@strongroom/errors';
 import type { ResultColumn, ResultSet, ResultValue } from '@strongroom/sources';
 import type { ShowBackupStatement, ShowBackupsStatement } from '@strongroom/sql';
-import { listFullBackups } from './chain.js';
-import { openForRead } from './collection.js';
-import type { EngineContext } from './context.js';
-import { type FileRef, filesOf, type Manifest } from './manifest.js';
-import { type OpenedBackup, openBackup, storeForFile } from './open-backup.js';
-import { readSpanFile } from './spans.js';
+import { listFullBackups } from '../collection/chain.js';
+import { openForRead } from '../collection/collection.js';
+import { type FileRef, filesOf, type Manifest } from '../collection/manifest.js';
+import { type OpenedBackup, openBackup, storeForFile } from '../collection/open-backup.js';
+import { readSpanFile } from '../collection/spans.js';
+import type { EngineContext } from '../context.js';
 import { str, strs } from './values.js';
 
 const col = (name: string, type: string): ResultColumn => ({ name, type });

@@ -4,14 +4,14 @@
 import { assertNever } from '@strongroom/errors';
 import type { ResultColumn } from '@strongroom/sources';
 import type { BoolValue, Statement } from '@strongroom/sql';
-import { CHECK_COLUMNS, CONNECTION_COLUMNS } from './connections/connection-statements.js';
-import { FULL, LISTING } from './jobs/show-jobs.js';
-import { EXPIRE_COLUMNS } from './retention/expire.js';
+import { CHECK_COLUMNS, CONNECTION_COLUMNS } from '../connections/connection-statements.js';
+import { FULL, LISTING } from '../jobs/show-jobs.js';
+import { EXPIRE_COLUMNS } from '../retention/expire.js';
 import {
   CREATED_SCHEDULE_COLUMNS,
   SCHEDULE_COLUMNS,
   SHOW_CREATE_COLUMNS,
-} from './schedules/schedule-columns.js';
+} from '../schedules/schedule-columns.js';
 import { BASE_COLUMNS, FILES_COLUMNS, RANGES_COLUMNS } from './show.js';
 
 export const JOB_RESULT: readonly ResultColumn[] = [

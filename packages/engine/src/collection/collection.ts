@@ -2,7 +2,7 @@
 // §5.1; for reading, the default store first and the others probed for partition descriptors.
 import type { ExternalStorage } from '@strongroom/storage';
 import { matchLocality, parseLocalityUris } from '@strongroom/uri';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from '../context.js';
 
 export interface WriteCollection {
   readonly defaultStore: ExternalStorage;

@@ -3,10 +3,10 @@
 // URIs given for each partition descriptor (as CockroachDB's RESTORE does).
 import { StrongroomError } from '@strongroom/errors';
 import type { ExternalStorage } from '@strongroom/storage';
+import type { EngineContext } from '../context.js';
 import { checkAnchor } from './anchor.js';
 import { exists, type Layer, readChain, resolveFullDir } from './chain.js';
 import { openForRead, type ReadCollection } from './collection.js';
-import type { EngineContext } from './context.js';
 import { type ChainKey, type KeyOptions, unlockChain } from './encryption.js';
 import type { FileRef, PartitionDescriptor } from './manifest.js';
 import { openJson } from './sealed-json.js';

@@ -12,7 +12,7 @@ import {
 import { isStrongroomError, StrongroomError } from '@strongroom/errors';
 import type { Kms } from '@strongroom/kms';
 import type { ExternalStorage } from '@strongroom/storage';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from '../context.js';
 import { ENCRYPTION_INFO, encryptionInfoName } from './layout.js';
 
 export interface KeyOptions {

@@ -4,8 +4,13 @@
 import { decryptStream } from '@strongroom/crypto';
 import { CHUNK_BUFFER_BYTES, releaseChunk, type SpanChunk, takeChunkBuffer } from '@strongroom/sources';
 import type { ExternalStorage } from '@strongroom/storage';
-import { type Compression, decompressOf, type OutputBuffers, SPAN_COMPRESSION } from './compress.js';
-import { encodeSpan } from './compress-pool.js';
+import {
+  type Compression,
+  decompressOf,
+  type OutputBuffers,
+  SPAN_COMPRESSION,
+} from '../pipeline/compress.js';
+import { encodeSpan } from '../pipeline/compress-pool.js';
 
 export interface SpanWritten {
   readonly fingerprint: string;

@@ -7,15 +7,11 @@ import { isStrongroomError, StrongroomError } from '@strongroom/errors';
 import type { Snapshot, SpanChunk, TableInfo } from '@strongroom/sources';
 import { type BackupStatement, format } from '@strongroom/sql';
 import type { ExternalStorage } from '@strongroom/storage';
-import { checkAnchor, collectionName, recordAnchor } from './anchor.js';
-import { checksumOf, exists, type Layer, latestFullDir, readChain } from './chain.js';
-import { cleanupCollection } from './cleanup.js';
-import { openForWrite, placeSpan, storeOf, type WriteCollection } from './collection.js';
-import { fingerprintSpan } from './compress-pool.js';
-import { localityOf } from './config.js';
-import type { EngineContext } from './context.js';
-import { type ChainKey, newChainKey, unlockChain, writeInfo } from './encryption.js';
-import type { JobHandle } from './jobs/job-runner.js';
+import { checkAnchor, collectionName, recordAnchor } from '../collection/anchor.js';
+import { checksumOf, exists, type Layer, latestFullDir, readChain } from '../collection/chain.js';
+import { cleanupCollection } from '../collection/cleanup.js';
+import { openForWrite, placeSpan, storeOf, type WriteCollection } from '../collection/collection.js';
+import { type ChainKey, newChainKey, unlockChain, writeInfo } from '../collection/encryption.js';
 import {
   chainRecordName,
   dataFileName,
@@ -26,7 +22,7 @@ import {
   MANIFEST_CHECKSUM,
   normaliseFullSubdir,
   partitionDescriptorName,
-} from './layout.js';
+} from '../collection/layout.js';
 import type {
   ChainRecord,
   DatabaseEntry,
@@ -34,9 +30,13 @@ import type {
   PartitionDescriptor,
   SpanEntry,
   TableEntry,
-} from './manifest.js';
-import { sealJson } from './sealed-json.js';
-import { writeSpan } from './spans.js';
+} from '../collection/manifest.js';
+import { sealJson } from '../collection/sealed-json.js';
+import { writeSpan } from '../collection/spans.js';
+import { localityOf } from '../config.js';
+import type { EngineContext } from '../context.js';
+import type { JobHandle } from '../jobs/job-runner.js';
+import { fingerprintSpan } from '../pipeline/compress-pool.js';
 import { type Selection, selectTargets } from './targets.js';
 import { bool, str, strs } from './values.js';
 

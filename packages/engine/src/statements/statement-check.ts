@@ -14,10 +14,10 @@ import {
 } from '@strongroom/sql';
 import { defaultStorageRegistry } from '@strongroom/storage';
 import { LOCALITY_PARAM, parseLocalityUris, stripUriParam } from '@strongroom/uri';
-import { EXTERNAL_SCHEME } from './connections/external-uri.js';
-import { checkJobsQuery } from './jobs/jobs-query.js';
-import { checkScheduleOptions, checkScheduleSecrets } from './schedules/schedule-plan.js';
-import { checkSchedulesQuery } from './state/state-store.js';
+import { EXTERNAL_SCHEME } from '../connections/external-uri.js';
+import { checkJobsQuery } from '../jobs/jobs-query.js';
+import { checkScheduleOptions, checkScheduleSecrets } from '../schedules/schedule-plan.js';
+import { checkSchedulesQuery } from '../state/state-store.js';
 
 const refuse = (message: string, hint?: string): StrongroomError =>
   new StrongroomError('UNSUPPORTED_STATEMENT', message, hint === undefined ? {} : { hint });

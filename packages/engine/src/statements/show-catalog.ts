@@ -2,7 +2,7 @@
 // RESTORE (SQLite's main database is `defaultdb` here, a PostgreSQL schema-qualified table is `schema.t`).
 import { StrongroomError } from '@strongroom/errors';
 import type { ResultSet } from '@strongroom/sources';
-import type { EngineContext } from './context.js';
+import type { EngineContext } from '../context.js';
 
 export async function showDatabases(ctx: EngineContext): Promise<ResultSet> {
   const names = [...(await ctx.source.listDatabases())].sort();

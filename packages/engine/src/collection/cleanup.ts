@@ -4,9 +4,9 @@
 // A directory is removed only when no live writer can still be filling it: its job on this host has ended,
 // or, written from elsewhere, its snapshot time is older than ORPHAN_GRACE_MS.
 import type { ExternalStorage } from '@strongroom/storage';
+import type { EngineContext } from '../context.js';
 import { collectionName } from './anchor.js';
 import { exists, listAll } from './chain.js';
-import type { EngineContext } from './context.js';
 import { INCREMENTALS, isIncrementalName, MANIFEST, normaliseFullSubdir } from './layout.js';
 
 /** How old an incomplete layer written by another host (or an older strongroom) must be to be removed. */

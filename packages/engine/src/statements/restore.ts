@@ -4,13 +4,13 @@
 import { StrongroomError } from '@strongroom/errors';
 import { type RestoreTable, releaseChunk, type SchemaObject } from '@strongroom/sources';
 import { format, type RestoreStatement } from '@strongroom/sql';
-import type { EngineContext } from './context.js';
-import { decodeSpan, decodeSpansAhead } from './decode-pool.js';
-import type { JobHandle } from './jobs/job-runner.js';
-import type { Manifest, TableEntry } from './manifest.js';
-import { type OpenedBackup, openBackup, storeForFile } from './open-backup.js';
+import type { Manifest, TableEntry } from '../collection/manifest.js';
+import { type OpenedBackup, openBackup, storeForFile } from '../collection/open-backup.js';
+import { readSpanFile } from '../collection/spans.js';
+import type { EngineContext } from '../context.js';
+import type { JobHandle } from '../jobs/job-runner.js';
+import { decodeSpan, decodeSpansAhead } from '../pipeline/decode-pool.js';
 import { checkForeignKeys, requireEmptyHome } from './restore-checks.js';
-import { readSpanFile } from './spans.js';
 import { selectTargets } from './targets.js';
 import { bool, evalTime, str, strs } from './values.js';
 

@@ -5,8 +5,8 @@
 // wrote, unless the statement says `skip_rollback_check`.
 import { StrongroomError } from '@strongroom/errors';
 import type { ExternalStorage } from '@strongroom/storage';
+import type { EngineContext } from '../context.js';
 import type { Layer } from './chain.js';
-import type { EngineContext } from './context.js';
 
 /** A secret-free, stable name of a collection: its default store's redacted URI without parameters. */
 export function collectionName(store: ExternalStorage): string {

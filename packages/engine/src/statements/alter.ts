@@ -3,9 +3,9 @@
 import { StrongroomError } from '@strongroom/errors';
 import type { AlterBackupStatement } from '@strongroom/sql';
 import type { ExternalStorage } from '@strongroom/storage';
-import { resolveFullDir } from './chain.js';
-import type { EngineContext } from './context.js';
-import { addKmsKeys, readInfoFiles, unlockChain } from './encryption.js';
+import { resolveFullDir } from '../collection/chain.js';
+import { addKmsKeys, readInfoFiles, unlockChain } from '../collection/encryption.js';
+import type { EngineContext } from '../context.js';
 import { str, strs } from './values.js';
 
 export interface AlterPlan {
