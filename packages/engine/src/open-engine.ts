@@ -47,7 +47,7 @@ import {
 import { runDueSchedules, type TickReport } from './schedules/scheduler.js';
 import { StateStore } from './state/state-store.js';
 import { planAlter, runAlter } from './statements/alter.js';
-import { planBackup, runBackup, SPAN_CONCURRENCY } from './statements/backup.js';
+import { planBackup, runBackup, SPAN_CONCURRENCY } from './statements/backup/index.js';
 import { describeStatement, JOB_RESULT } from './statements/describe.js';
 import { explain } from './statements/explain.js';
 import { planRestore, runRestore } from './statements/restore.js';

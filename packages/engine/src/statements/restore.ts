@@ -12,7 +12,7 @@ import type { JobHandle } from '../jobs/job-runner.js';
 import { decodeSpan, decodeSpansAhead } from '../pipeline/decode-pool.js';
 import { checkForeignKeys, requireEmptyHome } from './restore-checks.js';
 import { selectTargets } from './targets.js';
-import { bool, evalTime, str, strs } from './values.js';
+import { bool, evalTime, keyOptionsOf, str, strs } from './values.js';
 
 export interface RestoreUnit {
   readonly sourceDb: string;
@@ -59,13 +59,11 @@ export async function planRestore(
       'UNSUPPORTED_STATEMENT',
       'incremental_location is not supported (removed in CockroachDB v26.2)',
     );
-  const backup = await openBackup(
-    ctx,
-    strs(stmt.uris),
-    str(stmt.from),
-    { kms: strs(o.kms), ...(o.encryptionPassphrase ? { passphrase: str(o.encryptionPassphrase) } : {}) },
-    { requireLocalities: true, skipRollbackCheck: o.skipRollbackCheck === true, ...opts },
-  );
+  const backup = await openBackup(ctx, strs(stmt.uris), str(stmt.from), keyOptionsOf(o), {
+    requireLocalities: true,
+    skipRollbackCheck: o.skipRollbackCheck === true,
+    ...opts,
+  });
   const layers = stmt.asOf ? layersAsOf(backup.layers, evalTime(stmt.asOf)) : backup.layers;
   const layer = layers.at(-1)?.manifest;
   if (!layer) throw new StrongroomError('BACKUP_NOT_FOUND', 'the backup has no layers');

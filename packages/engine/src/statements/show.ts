@@ -10,7 +10,7 @@ import { type FileRef, filesOf, type Manifest } from '../collection/manifest.js'
 import { type OpenedBackup, openBackup, storeForFile } from '../collection/open-backup.js';
 import { readSpanFile } from '../collection/spans.js';
 import type { EngineContext } from '../context.js';
-import { str, strs } from './values.js';
+import { keyOptionsOf, str, strs } from './values.js';
 
 const col = (name: string, type: string): ResultColumn => ({ name, type });
 
@@ -124,13 +124,11 @@ export async function showBackup(
   opts: { signal?: AbortSignal; onNotice?: (m: string) => void },
 ): Promise<ResultSet> {
   const o = stmt.options;
-  const b = await openBackup(
-    ctx,
-    strs(stmt.uris),
-    str(stmt.from),
-    { kms: strs(o.kms), ...(o.encryptionPassphrase ? { passphrase: str(o.encryptionPassphrase) } : {}) },
-    { requireLocalities: o.checkFiles === true, skipRollbackCheck: o.skipRollbackCheck === true, ...opts },
-  );
+  const b = await openBackup(ctx, strs(stmt.uris), str(stmt.from), keyOptionsOf(o), {
+    requireLocalities: o.checkFiles === true,
+    skipRollbackCheck: o.skipRollbackCheck === true,
+    ...opts,
+  });
   let fileBytes: Map<string, number> | undefined;
   if (o.checkFiles) {
     fileBytes = await checkFiles(b, opts.signal);

@@ -1,6 +1,7 @@
 // Evaluates the operands of a bound statement (placeholders already replaced by bindParameters).
 import { StrongroomError } from '@strongroom/errors';
 import type { BoolValue, IntValue, StringValue, TimeExpr } from '@strongroom/sql';
+import type { KeyOptions } from '../collection/encryption.js';
 
 export function str(v: StringValue): string {
   if (v.kind === 'placeholder')
@@ -10,6 +11,20 @@ export function str(v: StringValue): string {
 
 export function strs(vs: readonly StringValue[] | undefined): string[] {
   return (vs ?? []).map(str);
+}
+
+/**
+ * The keys a statement names (`kms = …`, `encryption_passphrase = …`): the one place BACKUP, RESTORE and
+ * SHOW BACKUP turn their options into the key options that wrap or unwrap a chain's data key.
+ */
+export function keyOptionsOf(o: {
+  readonly kms?: readonly StringValue[];
+  readonly encryptionPassphrase?: StringValue;
+}): KeyOptions {
+  return {
+    kms: strs(o.kms),
+    passphrase: o.encryptionPassphrase === undefined ? undefined : str(o.encryptionPassphrase),
+  };
 }
 
 export function bool(v: BoolValue | undefined): boolean {
