@@ -50,7 +50,7 @@ import { planAlter, runAlter } from './statements/alter.js';
 import { planBackup, runBackup, SPAN_CONCURRENCY } from './statements/backup/index.js';
 import { describeStatement, JOB_RESULT } from './statements/describe.js';
 import { explain } from './statements/explain.js';
-import { planRestore, runRestore } from './statements/restore.js';
+import { planRestore, runRestore } from './statements/restore/index.js';
 import { showBackup, showBackups } from './statements/show.js';
 import { showDatabases, showTables } from './statements/show-catalog.js';
 import { checkStatement } from './statements/statement-check.js';
