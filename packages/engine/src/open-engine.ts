@@ -107,7 +107,7 @@ class StrongroomEngine implements Engine {
           return r.rows[0]?.[0] as bigint;
         },
         retain: (command, keepFull) => retainChains(this.ctx, command, keepFull, this.now()),
-        ...(this.log ? { log: this.log } : {}),
+        log: this.log,
       },
       now,
     );
@@ -120,7 +120,7 @@ class StrongroomEngine implements Engine {
     const st = typeof statement === 'string' ? toScriptStatement(statement) : statement;
     if (st.kind === 'forward') {
       const source = this.ctx.source;
-      const o = options.signal ? { signal: options.signal } : {};
+      const o = { signal: options.signal };
       if (options.sink && source.stream) {
         const sink = options.sink;
         let columns: readonly ResultColumn[] = [];
@@ -165,10 +165,7 @@ class StrongroomEngine implements Engine {
   private async run(ast: Statement, o: ExecuteOptions): Promise<ResultSet> {
     const ctx = this.ctx;
     checkStatement(ast);
-    const common = {
-      ...(o.signal ? { signal: o.signal } : {}),
-      ...(o.onNotice ? { onNotice: o.onNotice } : {}),
-    };
+    const common = { signal: o.signal, onNotice: o.onNotice };
     switch (ast.kind) {
       case 'backup': {
         // The encoder threads load while the backup is planned.
@@ -192,7 +189,7 @@ class StrongroomEngine implements Engine {
           'ALTER BACKUP',
           jobDescription(ast),
           async (job) => runAlter(ctx, plan, job.signal),
-          { detached: false, ...(o.signal ? { signal: o.signal } : {}) },
+          { detached: false, signal: o.signal },
         );
         return { columns: [], rows: [], tag: 'ALTER BACKUP' };
       }
@@ -308,9 +305,9 @@ class StrongroomEngine implements Engine {
   ): Promise<ResultSet> {
     const r = await this.runner.start(type, description, fn, {
       detached,
-      ...(o.signal ? { signal: o.signal } : {}),
-      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-      ...(o.onJobEnd ? { onEnd: o.onJobEnd } : {}),
+      signal: o.signal,
+      onProgress: o.onProgress,
+      onEnd: o.onJobEnd,
     });
     if (detached) return { columns: [JOB_RESULT[0]!], rows: [[r.id]], tag: type };
     return {
@@ -352,7 +349,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
       storageCtx: {
         externalIoDir,
         env,
-        ...(options.onStorageRetry ? { onRetry: options.onStorageRetry } : {}),
+        onRetry: options.onStorageRetry,
       },
       jobs,
       locality: options.locality ?? '',

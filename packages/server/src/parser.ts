@@ -6,7 +6,6 @@ import {
   CANCEL_REQUEST_CODE,
   type FrontendMessage,
   GSSENC_REQUEST_CODE,
-  PROTOCOL_3_0,
   SSL_REQUEST_CODE,
   type StartupPacket,
 } from './messages.js';
@@ -94,7 +93,6 @@ function parseStartup(body: Buffer): StartupPacket {
     throw new ProtocolError(`unsupported frontend protocol ${code >>> 16}.${code & 0xffff}`, '0A000');
   // Minor versions above 3.0 are served as 3.0: drivers asking for 3.2 fall back when they see no
   // NegotiateProtocolVersion-only features used.
-  void PROTOCOL_3_0;
   const params: Record<string, string> = Object.create(null);
   for (;;) {
     const key = r.cstring();

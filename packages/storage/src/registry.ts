@@ -30,11 +30,6 @@ export class StorageRegistry {
     return this.#providers.providerFor(uri).open(uri, ctx);
   }
 
-  /** Same as `open`. */
-  openStorage(uri: string, ctx: StorageContext = {}): Promise<ExternalStorage> {
-    return this.open(uri, ctx);
-  }
-
   /** Throws what `open` would for the URI itself (scheme, syntax, parameters), without I/O. */
   validate(uri: string): void {
     this.#providers.providerFor(uri).validate?.(uri);

@@ -31,7 +31,7 @@ export interface Layer {
 /** Every name under `prefix` (rolled up at `delimiter` when given). */
 export async function listAll(store: ExternalStorage, prefix: string, delimiter?: string): Promise<string[]> {
   const out: string[] = [];
-  for await (const n of store.list(prefix, delimiter ? { delimiter } : {})) out.push(n);
+  for await (const n of store.list(prefix, { delimiter })) out.push(n);
   return out;
 }
 

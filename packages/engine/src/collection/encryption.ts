@@ -127,7 +127,7 @@ export async function writeInfo(
   signal?: AbortSignal,
 ): Promise<string> {
   const name = encryptionInfoName(n);
-  await store.write(`${fullDir}/${name}`, encodeEncryptionInfo(info), signal ? { signal } : {});
+  await store.write(`${fullDir}/${name}`, encodeEncryptionInfo(info), { signal });
   return name;
 }
 

@@ -36,10 +36,7 @@ export async function openBackup(
   const collection = await openForRead(ctx, uris);
   const store = collection.defaultStore;
   const fullDir = await resolveFullDir(store, from);
-  const key = await unlockChain(ctx, store, fullDir, keys, {
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.onNotice ? { onNotice: opts.onNotice } : {}),
-  });
+  const key = await unlockChain(ctx, store, fullDir, keys, { signal: opts.signal, onNotice: opts.onNotice });
   const layers = await readChain(store, fullDir, key.key);
   checkAnchor(ctx, store, layers, {
     latest: from.toLowerCase() === 'latest',

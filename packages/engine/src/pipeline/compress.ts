@@ -144,7 +144,7 @@ async function* zstdDecode(
   let head = 0;
   let tail = 0;
   const corrupt = (err?: unknown): StrongroomError =>
-    new StrongroomError('CORRUPTED', `${what}: cannot decompress (zstd)`, err ? { cause: err } : {});
+    new StrongroomError('CORRUPTED', `${what}: cannot decompress (zstd)`, { cause: err });
   /** One whole frame's content. */
   const decode = (frame: Buffer): Uint8Array => {
     const size = buffers === undefined ? null : zstd.getFrameContentSize(frame);

@@ -15,7 +15,7 @@ import type { ResultColumn, ResultSet } from '@strongroom/sources';
 import { type ExpireBackupsStatement, parseStatement } from '@strongroom/sql';
 import type { ExternalStorage } from '@strongroom/storage';
 import { collectionName } from '../collection/anchor.js';
-import { listFullBackups } from '../collection/chain.js';
+import { listAll, listFullBackups } from '../collection/chain.js';
 import { openForRead } from '../collection/collection.js';
 import {
   fullSubdir,
@@ -36,12 +36,6 @@ export const EXPIRE_COLUMNS: readonly ResultColumn[] = [
   { name: 'layers', type: 'int8' },
   { name: 'end_time', type: 'timestamptz' },
 ];
-
-async function listAll(store: ExternalStorage, prefix: string, delimiter?: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const n of store.list(prefix, delimiter ? { delimiter } : {})) out.push(n);
-  return out;
-}
 
 /** The end time a full backup's directory encodes. */
 export function fullDirTime(dir: string): number {

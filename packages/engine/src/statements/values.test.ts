@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
 import { parseStatement } from '@strongroom/sql';
-import { keyOptionsOf } from './values.js';
+import { evalTime, keyOptionsOf } from './values.js';
 
 function options(text: string): Parameters<typeof keyOptionsOf>[0] {
   const s = parseStatement(text);
@@ -39,6 +39,37 @@ describe('keyOptionsOf', () => {
     assert.throws(
       () => keyOptionsOf(options("BACKUP INTO 'nodelocal://1/x' WITH kms = $1")),
       (err) => isStrongroomError(err, 'MISSING_PARAMETER'),
+    );
+  });
+});
+
+describe('evalTime', () => {
+  const now = new Date('2026-12-04T12:00:00.000Z');
+  const at = (value: string): Date => evalTime({ kind: 'string', value }, now);
+  it('reads durations before now, timestamps (UTC unless zoned) and decimal nanoseconds', () => {
+    assert.equal(at('-10s').toISOString(), '2026-12-04T11:59:50.000Z');
+    assert.equal(at('-1h30m').toISOString(), '2026-12-04T10:30:00.000Z');
+    assert.equal(at('-250ms').toISOString(), '2026-12-04T11:59:59.750Z');
+    assert.equal(at('2026-12-01 10:00:00').toISOString(), '2026-12-01T10:00:00.000Z');
+    assert.equal(at('2026-12-01T10:00:00+02:00').toISOString(), '2026-12-01T08:00:00.000Z');
+    assert.equal(at('1764583200000000000').toISOString(), '2025-12-01T10:00:00.000Z');
+    assert.equal(
+      evalTime({ kind: 'number', text: '1764583200000000000.5' }, now).toISOString(),
+      '2025-12-01T10:00:00.000Z',
+    );
+    assert.equal(
+      evalTime({ kind: 'call', name: 'follower_read_timestamp' }, now).toISOString(),
+      '2026-12-04T11:59:55.200Z',
+    );
+  });
+  it('refuses what is not a time', () => {
+    assert.throws(
+      () => at('yesterday'),
+      (err) => isStrongroomError(err, 'INVALID_TIME'),
+    );
+    assert.throws(
+      () => evalTime({ kind: 'call', name: 'now' }, now),
+      (err) => isStrongroomError(err, 'INVALID_TIME'),
     );
   });
 });

@@ -21,7 +21,7 @@ export async function connect(conn: PgConnection, database: string): Promise<PgC
     host: conn.host,
     port: conn.port,
     user: conn.user,
-    ...(conn.password !== undefined ? { password: conn.password } : {}),
+    password: conn.password,
     database,
     application_name: conn.applicationName,
     types: RAW_TYPES,

@@ -161,9 +161,9 @@ export class SqliteSessionClient {
               return r.tag;
             case 'error':
               throw new StrongroomError(r.error.code as 'SOURCE_ERROR', r.error.message, {
-                ...(r.error.sqlstate === undefined ? {} : { sqlstate: r.error.sqlstate }),
-                ...(r.error.detail === undefined ? {} : { detail: r.error.detail }),
-                ...(r.error.hint === undefined ? {} : { hint: r.error.hint }),
+                sqlstate: r.error.sqlstate,
+                detail: r.error.detail,
+                hint: r.error.hint,
                 ...(r.error.offset === undefined ? {} : { position: positionAt(sql, r.error.offset) }),
               });
             case 'described':
@@ -214,8 +214,8 @@ export class SqliteSessionClient {
           if (r.id !== id) continue;
           if (r.type === 'error') {
             throw new StrongroomError(r.error.code as 'SOURCE_ERROR', r.error.message, {
-              ...(r.error.sqlstate === undefined ? {} : { sqlstate: r.error.sqlstate }),
-              ...(r.error.detail === undefined ? {} : { detail: r.error.detail }),
+              sqlstate: r.error.sqlstate,
+              detail: r.error.detail,
               ...(r.error.offset === undefined ? {} : { position: positionAt(sql, r.error.offset) }),
             });
           }

@@ -32,18 +32,9 @@ export function checkTargets(
   stmt: RestoreStatement,
   existing: readonly string[],
 ): RestoreTargets {
-  const o = stmt.options;
   const catalog = layer.databases.map((d) => ({ name: d.name, tables: d.tables.map((t) => t.name) }));
   const selection = selectTargets(catalog, stmt.targets, ' in the backup');
-  const intoDb = o.intoDb ? str(o.intoDb) : undefined;
-  const newDbName = o.newDbName ? str(o.newDbName) : undefined;
-  if (intoDb !== undefined && selection.coverage !== 'tables')
-    throw new StrongroomError('INVALID_OPTION', 'cannot use "into_db" option when restoring database(s)');
-  if (newDbName !== undefined && (selection.coverage !== 'databases' || selection.databases.size !== 1))
-    throw new StrongroomError(
-      'INVALID_OPTION',
-      'new_db_name can only be used for RESTORE DATABASE with a single target database',
-    );
+  const { intoDb, newDbName } = renames(stmt, selection);
   const databases: TargetDatabase[] = [];
   for (const [sourceDb, tables] of selection.databases) {
     if (!layer.databases.some((d) => d.name === sourceDb)) continue;
@@ -60,6 +51,21 @@ export function checkTargets(
     databases,
     requiresEmptyHome: selection.coverage === 'all' && layer.coverage === 'all',
   };
+}
+
+/** into_db (tables only) and new_db_name (one database only). */
+function renames(stmt: RestoreStatement, selection: Selection): { intoDb?: string; newDbName?: string } {
+  const o = stmt.options;
+  const intoDb = o.intoDb ? str(o.intoDb) : undefined;
+  const newDbName = o.newDbName ? str(o.newDbName) : undefined;
+  if (intoDb !== undefined && selection.coverage !== 'tables')
+    throw new StrongroomError('INVALID_OPTION', 'cannot use "into_db" option when restoring database(s)');
+  if (newDbName !== undefined && (selection.coverage !== 'databases' || selection.databases.size !== 1))
+    throw new StrongroomError(
+      'INVALID_OPTION',
+      'new_db_name can only be used for RESTORE DATABASE with a single target database',
+    );
+  return { intoDb, newDbName };
 }
 
 /** A restored database must not exist yet; the database tables are restored into must. */
