@@ -86,9 +86,11 @@ function checkJobs(j: JobSelector): void {
 function checkExplainable(s: ExplainableStatement): void {
   switch (s.kind) {
     case 'backup':
-      return checkBackup(s);
+      checkBackup(s);
+      return;
     case 'restore':
-      return checkRestore(s);
+      checkRestore(s);
+      return;
     case 'show_backups':
       checkStorageUris(s.uris);
       if (s.options.index)
@@ -97,9 +99,11 @@ function checkExplainable(s: ExplainableStatement): void {
         );
       return;
     case 'show_backup':
-      return checkShowBackup(s);
+      checkShowBackup(s);
+      return;
     case 'alter_backup':
-      return checkAlterBackup(s);
+      checkAlterBackup(s);
+      return;
     case 'show_jobs':
       if (s.jobs !== undefined) checkJobs(s.jobs);
       return;
