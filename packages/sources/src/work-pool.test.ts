@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'vitest';
 import { forEachPooled, type PoolTask, runPool } from './work-pool.js';
 
 /** Records how many tasks run at once, and the most at any time. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { type ErrorCode, isStrongroomError } from '@strongroom/errors';
 import { parseStatement } from '@strongroom/sql';
+import { describe, it } from 'vitest';
 import { checkStatement } from './statement-check.js';
 
 function refused(text: string, code: ErrorCode, message: RegExp, hint?: RegExp): void {

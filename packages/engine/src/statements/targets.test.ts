@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { type ErrorCode, isStrongroomError } from '@strongroom/errors';
 import { parseStatement, type Targets } from '@strongroom/sql';
+import { describe, it } from 'vitest';
 import { type CatalogDb, selectTargets } from './targets.js';
 
 const catalog: CatalogDb[] = [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
 import { parseStatement } from '@strongroom/sql';
+import { describe, it } from 'vitest';
 import { evalTime, keyOptionsOf } from './values.js';
 
 function options(text: string): Parameters<typeof keyOptionsOf>[0] {

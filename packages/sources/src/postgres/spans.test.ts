@@ -1,7 +1,7 @@
 // Span boundaries and the COPY statement of a span, without a server (the real one is in
 // test/src/postgres-source.test.ts).
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import type { TableLayout } from './schema.js';
 import {
   pageBoundary,

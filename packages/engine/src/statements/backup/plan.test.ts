@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { type ErrorCode, isStrongroomError } from '@strongroom/errors';
 import { SqliteSource } from '@strongroom/sources';
 import { type BackupStatement, parseStatement } from '@strongroom/sql';
 import { LocalFileStorage } from '@strongroom/storage';
 import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Manifest, TableEntry } from '../../collection/manifest.js';
 import { checkChainMatches } from './destination.js';
 import { spansOf, unitsOf } from './plan.js';
@@ -139,10 +139,10 @@ describe('units', () => {
 
 describe('layerDirFor', () => {
   let dir: string;
-  before(async () => {
+  beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'strongroom-layer-'));
   });
-  after(async () => {
+  afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -177,7 +177,7 @@ describe('layerDirFor', () => {
 describe('planTables on a real SQLite source', () => {
   let home: string;
   let source: SqliteSource;
-  before(async () => {
+  beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'strongroom-plan-'));
     const data = join(home, 'data');
     await import('node:fs/promises').then((fs) => fs.mkdir(data));
@@ -191,7 +191,7 @@ describe('planTables on a real SQLite source', () => {
     new Database(join(data, 'hr.db')).exec('CREATE TABLE staff (id INTEGER PRIMARY KEY)').close();
     source = new SqliteSource(undefined, { home });
   });
-  after(async () => {
+  afterAll(async () => {
     await source.close();
     await rm(home, { recursive: true, force: true });
   });

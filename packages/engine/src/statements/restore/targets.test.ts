@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { type ErrorCode, isStrongroomError } from '@strongroom/errors';
 import { parseStatement, type RestoreStatement } from '@strongroom/sql';
+import { describe, it } from 'vitest';
 import type { Manifest, TableEntry } from '../../collection/manifest.js';
 import { layersAsOf, rejectUnsupported } from './layers.js';
 import { checkTargets } from './targets.js';
