@@ -23,47 +23,72 @@ export async function runPool<W>(
   take: () => PoolTask<W> | undefined,
   options: PoolOptions = {},
 ): Promise<void> {
-  const failed = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
-  let firstError: { readonly error: unknown } | undefined;
-  let busy = 0;
-  const idle: (() => void)[] = [];
-  const fail = (error: unknown): void => {
-    if (firstError) return;
-    firstError = { error };
-    failed.abort(error);
-  };
-  const takeOrFail = (): PoolTask<W> | null | undefined => {
+  const pool = new Pool(take, options.signal);
+  await Promise.all(workers.map((w) => pool.work(w)));
+  pool.throwFirstError();
+}
+
+class Pool<W> {
+  readonly #take: () => PoolTask<W> | undefined;
+  readonly #failed = new AbortController();
+  /** What every task gets: aborted by the first failure or by the caller's signal. */
+  readonly #signal: AbortSignal;
+  #firstError: { readonly error: unknown } | undefined;
+  #busy = 0;
+  /** Workers waiting for a running task to finish (it may add tasks). */
+  readonly #idle: (() => void)[] = [];
+
+  constructor(take: () => PoolTask<W> | undefined, signal: AbortSignal | undefined) {
+    this.#take = take;
+    this.#signal = signal ? AbortSignal.any([signal, this.#failed.signal]) : this.#failed.signal;
+  }
+
+  /** One worker's loop: tasks until none is left and none runs, or a task failed. */
+  async work(worker: W): Promise<void> {
+    while (!this.#firstError) {
+      const task = this.#next();
+      if (task === null) return;
+      if (task === undefined) await this.#waitForBusy();
+      else await this.#run(task, worker);
+    }
+  }
+
+  throwFirstError(): void {
+    if (this.#firstError) throw this.#firstError.error;
+  }
+
+  /** The next task; undefined when there is none now, null when there will be none (or take failed). */
+  #next(): PoolTask<W> | null | undefined {
     try {
-      return take();
+      const task = this.#take();
+      return task === undefined && this.#busy === 0 ? null : task;
     } catch (error) {
-      fail(error);
+      this.#fail(error);
       return null;
     }
-  };
-  const work = async (worker: W): Promise<void> => {
-    for (;;) {
-      if (firstError) return;
-      const task = takeOrFail();
-      if (task === null) return;
-      if (task === undefined) {
-        if (busy === 0) return;
-        await new Promise<void>((resolve) => idle.push(resolve));
-        continue;
-      }
-      busy++;
-      try {
-        await task(worker, signal);
-      } catch (error) {
-        fail(error);
-      } finally {
-        busy--;
-        for (const wake of idle.splice(0)) wake();
-      }
+  }
+
+  async #waitForBusy(): Promise<void> {
+    await new Promise<void>((resolve) => this.#idle.push(resolve));
+  }
+
+  async #run(task: PoolTask<W>, worker: W): Promise<void> {
+    this.#busy++;
+    try {
+      await task(worker, this.#signal);
+    } catch (error) {
+      this.#fail(error);
+    } finally {
+      this.#busy--;
+      for (const wake of this.#idle.splice(0)) wake();
     }
-  };
-  await Promise.all(workers.map(work));
-  if (firstError) throw firstError.error;
+  }
+
+  #fail(error: unknown): void {
+    if (this.#firstError) return;
+    this.#firstError = { error };
+    this.#failed.abort(error);
+  }
 }
 
 /** `items` through `run`, `concurrency` at a time, in order of `items`, first failure aborting the rest. */
