@@ -1,0 +1,149 @@
+// The spans stage on a real SQLite source, real local storage and the real encoder threads: every unit of
+// the plan is written and reported to onUnitDone once, with the entry the manifest gets; a failed write
+// fails the stage with that first error, and what was written can be removed.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isStrongroomError } from '@strongroom/errors';
+import { SqliteSource } from '@strongroom/sources';
+import { type ExternalStorage, LocalFileStorage, withFaults } from '@strongroom/storage';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { listAll } from '../../collection/chain.js';
+import { fullSubdir } from '../../collection/layout.js';
+import type { SpanEntry } from '../../collection/manifest.js';
+import type { JobHandle } from '../../jobs/job-runner.js';
+import { backUpSpans } from './back-up-spans.js';
+import { layerContents } from './commit.js';
+import { type BackupPlan, type BackupUnit, unitsOf } from './plan.js';
+import { openTargetSnapshot, planTables, selectFromSnapshot } from './plan-tables.js';
+import { WrittenFiles } from './written.js';
+
+/** A job that is never paused or canceled and keeps its progress reports. */
+function job(): JobHandle & { reports: number } {
+  const controller = new AbortController();
+  return {
+    id: 1n,
+    signal: controller.signal,
+    reports: 0,
+    report() {
+      this.reports++;
+    },
+    async checkpoint() {
+      controller.signal.throwIfAborted();
+    },
+  };
+}
+
+describe('backUpSpans', () => {
+  let home: string;
+  let source: SqliteSource;
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'strongroom-spans-'));
+    await mkdir(join(home, 'data'));
+    const db = new Database(join(home, 'data', 'shop.db'));
+    db.exec(
+      'CREATE TABLE orders (id INTEGER PRIMARY KEY, note TEXT);' +
+        'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);' +
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO orders (note) SELECT printf('order %d', i) FROM n;" +
+        "INSERT INTO items (name) VALUES ('a'), ('b');",
+    );
+    db.close();
+    source = new SqliteSource(undefined, { home });
+  });
+  afterAll(async () => {
+    await source?.close();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  /** A full backup's plan of every table into `store`. */
+  async function plan(store: ExternalStorage): Promise<BackupPlan> {
+    const { snapshot, databases } = await openTargetSnapshot(source, undefined);
+    const { schemas, selection } = await selectFromSnapshot(snapshot, databases, undefined);
+    const planned = await planTables({
+      snapshot,
+      schemas,
+      selection,
+      previous: undefined,
+      place: () => ({ locality: 'default', tiers: '' }),
+      strictLocality: false,
+    });
+    const dir = fullSubdir(snapshot.time);
+    return {
+      statement: "BACKUP INTO 'nodelocal://1/c'",
+      collection: {
+        defaultStore: store,
+        stores: new Map(),
+        byLocality: new Map(),
+        localityAware: false,
+        localities: ['default'],
+      },
+      backupType: 'full',
+      fullDir: dir,
+      dir,
+      start: null,
+      end: snapshot.time,
+      key: { key: randomBytes(32), mode: 'passphrase', masterKeyIds: [] },
+      info: undefined,
+      selection,
+      ...planned,
+      units: unitsOf(planned.tables),
+      snapshot,
+      detached: false,
+      targetsKey: 'null',
+      previousLayer: undefined,
+      seq: 1,
+    };
+  }
+
+  it('writes every unit once and reports each, with the entry the manifest gets', async () => {
+    const dir = await mkdtemp(join(home, 'store-'));
+    const store = new LocalFileStorage(dir, 'nodelocal://1/c');
+    const p = await plan(store);
+    try {
+      assert.ok(p.units.length >= 3, `${p.units.length} units`);
+      const done: [BackupUnit, SpanEntry][] = [];
+      const j = job();
+      const r = await backUpSpans(p, j, new WrittenFiles(), (unit, entry) => done.push([unit, entry]));
+      assert.equal(done.length, p.units.length);
+      assert.deepEqual(
+        done.map(([u]) => u.file).sort((a, b) => a - b),
+        p.units.map((u) => u.file),
+      );
+      for (const [u, entry] of done) assert.equal(r.entries[u.table]?.[u.span], entry);
+      assert.equal(r.rows, 2002);
+      assert.ok(j.reports >= p.units.length);
+      // Each unit's file, if it wrote one, is in the store under its number.
+      const files = await listAll(store, `${p.dir}/`);
+      const named = done.flatMap(([, e]) => (e.file ? [e.file.path] : []));
+      assert.deepEqual([...named].sort(), [...files].sort());
+      assert.deepEqual(
+        [...(layerContents(p, r.entries).files.get('default') ?? [])].sort(),
+        [...files].sort(),
+      );
+    } finally {
+      await p.snapshot.close();
+    }
+  });
+
+  it('fails with the first write error, reports no unit it did not finish, and its files can be removed', async () => {
+    const dir = await mkdtemp(join(home, 'store-'));
+    const store = withFaults(new LocalFileStorage(dir, 'nodelocal://1/c'), { failWrite: { nth: 2 } });
+    const p = await plan(store);
+    try {
+      const done: BackupUnit[] = [];
+      const written = new WrittenFiles();
+      await assert.rejects(
+        backUpSpans(p, job(), written, (unit) => done.push(unit)),
+        (err) => isStrongroomError(err, 'STORAGE_UNAVAILABLE') && /injected fault/.test(err.message),
+      );
+      assert.ok(done.length < p.units.length);
+      await written.removeAll();
+      assert.deepEqual(await listAll(store, `${p.dir}/`), []);
+    } finally {
+      await p.snapshot.close();
+    }
+  });
+});
