@@ -64,6 +64,7 @@ export async function newChainKey(
     version: 1,
     scheme: 'aes-256-gcm-chunked-v1',
     kms,
+    // Written to ENCRYPTION-INFO: a backup without a passphrase has no `passphrase` field at all.
     ...(passphrase ? { passphrase } : {}),
   };
   return { chain: { key, mode: modeOf(o), masterKeyIds: kms.map((e) => e.masterKeyId) }, info };
