@@ -48,8 +48,9 @@ export async function planRestore(
   if (targets.requiresEmptyHome) await requireEmptyHome(ctx, existing, call.signal);
   const units: RestoreUnit[] = [];
   for (const target of targets.databases) {
-    const db = layer.databases.find((d) => d.name === target.sourceDb) as DatabaseEntry;
-    units.push(await planUnit(ctx, db, target, targets.selection.coverage === 'tables', stmt, call.signal));
+    const db = layer.databases.find((d) => d.name === target.sourceDb);
+    if (db)
+      units.push(await planUnit(ctx, db, target, targets.selection.coverage === 'tables', stmt, call.signal));
   }
   return {
     statement: format(stmt, { redact: true }),
