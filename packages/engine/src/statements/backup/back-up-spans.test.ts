@@ -2,7 +2,6 @@
 // the plan is written and reported to onUnitDone once, with the entry the manifest gets; a failed write
 // fails the stage with that first error, and what was written can be removed.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,30 +11,12 @@ import { type ExternalStorage, LocalFileStorage, withFaults } from '@strongroom/
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { listAll } from '../../collection/chain.js';
-import { fullSubdir } from '../../collection/layout.js';
 import type { SpanEntry } from '../../collection/manifest.js';
-import type { JobHandle } from '../../jobs/job-runner.js';
 import { backUpSpans } from './back-up-spans.js';
 import { layerContents } from './commit.js';
-import { type BackupPlan, type BackupUnit, unitsOf } from './plan.js';
-import { openTargetSnapshot, planTables, selectFromSnapshot } from './plan-tables.js';
+import type { BackupPlan, BackupUnit } from './plan.js';
+import { fullBackupPlan, testJob } from './test-helpers.js';
 import { WrittenFiles } from './written.js';
-
-/** A job that is never paused or canceled and keeps its progress reports. */
-function job(): JobHandle & { reports: number } {
-  const controller = new AbortController();
-  return {
-    id: 1n,
-    signal: controller.signal,
-    reports: 0,
-    report() {
-      this.reports++;
-    },
-    async checkpoint() {
-      controller.signal.throwIfAborted();
-    },
-  };
-}
 
 describe('backUpSpans', () => {
   let home: string;
@@ -58,45 +39,7 @@ describe('backUpSpans', () => {
     await rm(home, { recursive: true, force: true });
   });
 
-  /** A full backup's plan of every table into `store`. */
-  async function plan(store: ExternalStorage): Promise<BackupPlan> {
-    const { snapshot, databases } = await openTargetSnapshot(source, undefined);
-    const { schemas, selection } = await selectFromSnapshot(snapshot, databases, undefined);
-    const planned = await planTables({
-      snapshot,
-      schemas,
-      selection,
-      previous: undefined,
-      place: () => ({ locality: 'default', tiers: '' }),
-      strictLocality: false,
-    });
-    const dir = fullSubdir(snapshot.time);
-    return {
-      statement: "BACKUP INTO 'nodelocal://1/c'",
-      collection: {
-        defaultStore: store,
-        stores: new Map(),
-        byLocality: new Map(),
-        localityAware: false,
-        localities: ['default'],
-      },
-      backupType: 'full',
-      fullDir: dir,
-      dir,
-      start: null,
-      end: snapshot.time,
-      key: { key: randomBytes(32), mode: 'passphrase', masterKeyIds: [] },
-      info: undefined,
-      selection,
-      ...planned,
-      units: unitsOf(planned.tables),
-      snapshot,
-      detached: false,
-      targetsKey: 'null',
-      previousLayer: undefined,
-      seq: 1,
-    };
-  }
+  const plan = (store: ExternalStorage): Promise<BackupPlan> => fullBackupPlan(source, store);
 
   it('writes every unit once and reports each, with the entry the manifest gets', async () => {
     const dir = await mkdtemp(join(home, 'store-'));
@@ -105,7 +48,7 @@ describe('backUpSpans', () => {
     try {
       assert.ok(p.units.length >= 3, `${p.units.length} units`);
       const done: [BackupUnit, SpanEntry][] = [];
-      const j = job();
+      const j = testJob();
       const r = await backUpSpans(p, j, new WrittenFiles(), (unit, entry) => done.push([unit, entry]));
       assert.equal(done.length, p.units.length);
       assert.deepEqual(
@@ -136,7 +79,7 @@ describe('backUpSpans', () => {
       const done: BackupUnit[] = [];
       const written = new WrittenFiles();
       await assert.rejects(
-        backUpSpans(p, job(), written, (unit) => done.push(unit)),
+        backUpSpans(p, testJob(), written, (unit) => done.push(unit)),
         (err) => isStrongroomError(err, 'STORAGE_UNAVAILABLE') && /injected fault/.test(err.message),
       );
       assert.ok(done.length < p.units.length);
