@@ -18,7 +18,7 @@ export interface GcsUploadTarget {
   headers(url: string): Promise<Record<string, string>>;
 }
 
-/** An HTTP failure shaped as cloudError reads SDK errors: status plus the service's reason. */
+/** An HTTP failure shaped as storageError reads SDK errors: status plus the service's reason. */
 export class GcsHttpError extends Error {
   constructor(
     readonly status: number,

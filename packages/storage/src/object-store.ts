@@ -2,8 +2,9 @@
 // `<root prefix><path>`; this class owns what the three share — path checks, conditional create
 // with a fail-fast existence probe, part streaming, exact byte ranges, sorted relative listings
 // with delimiter roll-up, error mapping and per-request retries of writes.
+
+import { storageError } from '@strongroom/cloud';
 import { StrongroomError } from '@strongroom/errors';
-import { cloudError } from './cloud-errors.js';
 import { checkObjectPath, checkPrefix, compareNames } from './object-path.js';
 import { partsOf } from './parts.js';
 import type { ExternalStorage, ListOptions, ReadOptions, StorageContext, WriteOptions } from './types.js';
@@ -76,7 +77,7 @@ export class ObjectStoreStorage implements ExternalStorage {
     const retry: Retry = (what, fn) =>
       retryCall(this.redactedUri, what, path, this.#retry, signal, () =>
         fn().catch((err) => {
-          throw cloudError(err, what, path, this.redactedUri, true);
+          throw storageError(err, what, path, this.redactedUri, true);
         }),
       );
     try {
@@ -99,7 +100,7 @@ export class ObjectStoreStorage implements ExternalStorage {
       if (signal?.aborted && !(err instanceof StrongroomError && err.code === 'STORAGE_ALREADY_EXISTS')) {
         throw canceled();
       }
-      throw cloudError(err, 'write', path, this.redactedUri, true);
+      throw storageError(err, 'write', path, this.redactedUri, true);
     } finally {
       await parts.return?.(undefined).catch(() => {});
     }
@@ -131,7 +132,7 @@ export class ObjectStoreStorage implements ExternalStorage {
         yield chunk;
       }
     } catch (err) {
-      throw cloudError(err, 'read', path, this.redactedUri);
+      throw storageError(err, 'read', path, this.redactedUri);
     }
     if (got !== end - offset) {
       // A short body is a dropped connection; withRetries resumes from where it stopped.
@@ -153,7 +154,7 @@ export class ObjectStoreStorage implements ExternalStorage {
     try {
       return await this.client.head(key, signal);
     } catch (err) {
-      throw cloudError(err, 'stat', path, this.redactedUri);
+      throw storageError(err, 'stat', path, this.redactedUri);
     }
   }
 
@@ -164,7 +165,7 @@ export class ObjectStoreStorage implements ExternalStorage {
         for (const name of [...page].sort(compareNames)) yield name.slice(this.root.length);
       }
     } catch (err) {
-      throw cloudError(err, 'list', prefix === '' ? '/' : prefix, this.redactedUri);
+      throw storageError(err, 'list', prefix === '' ? '/' : prefix, this.redactedUri);
     }
   }
 
@@ -173,7 +174,7 @@ export class ObjectStoreStorage implements ExternalStorage {
     try {
       await this.client.delete(key, signal);
     } catch (err) {
-      const e = cloudError(err, 'delete', path, this.redactedUri);
+      const e = storageError(err, 'delete', path, this.redactedUri);
       if (e.code !== 'STORAGE_NOT_FOUND') throw e;
     }
   }
