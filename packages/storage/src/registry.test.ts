@@ -32,7 +32,7 @@ describe('StorageRegistry', () => {
 
   it('fails on an unknown scheme with UNKNOWN_SCHEME naming it, redacted', async () => {
     await assert.rejects(
-      defaultStorageRegistry().openStorage('ftp://bucket/p?AWS_SECRET_ACCESS_KEY=hush'),
+      defaultStorageRegistry().open('ftp://bucket/p?AWS_SECRET_ACCESS_KEY=hush'),
       (e: unknown) =>
         isStrongroomError(e, 'UNKNOWN_SCHEME') && e.message.includes('"ftp"') && !e.message.includes('hush'),
     );
