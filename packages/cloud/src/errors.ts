@@ -177,6 +177,24 @@ function isTransient(status: number | undefined, code: string | undefined): bool
   return status === 408 || status === 429 || status >= 500 || (code !== undefined && THROTTLED.has(code));
 }
 
+type StorageFailure = 'canceled' | 'exists' | 'no-bucket' | 'missing' | 'transient' | 'denied' | 'other';
+
+/** What a storage SDK failure means; `creating`: the request was a conditional create. */
+function classifyStorageFailure(
+  err: unknown,
+  status: number | undefined,
+  code: string | undefined,
+  creating: boolean,
+): StorageFailure {
+  const has = (set: ReadonlySet<string>) => code !== undefined && set.has(code);
+  if (code === 'AbortError' || (err as { name?: unknown } | null)?.name === 'AbortError') return 'canceled';
+  if (creating && (status === 412 || status === 409 || has(EXISTS))) return 'exists';
+  if (has(NO_BUCKET)) return 'no-bucket';
+  if (status === 404 || has(MISSING)) return 'missing';
+  if (isTransient(status, code)) return 'transient';
+  return status === 401 || status === 403 ? 'denied' : 'other';
+}
+
 /**
  * The StrongroomError for a failed `op` on `path` of the storage at `redactedUri`: missing →
  * STORAGE_NOT_FOUND; a failed create precondition (`creating`) → STORAGE_ALREADY_EXISTS; transient →
@@ -194,25 +212,16 @@ export function storageError(
   const code = errorCodeOf(err);
   const where = `${path} in ${redactedUri}`;
   const why = [status === undefined ? undefined : `HTTP ${status}`, code].filter(Boolean).join(' ');
-  const fail = (
-    c: 'STORAGE_NOT_FOUND' | 'STORAGE_ALREADY_EXISTS' | 'STORAGE_UNAVAILABLE' | 'STORAGE_IO',
-    m: string,
-  ) => new StrongroomError(c, m, { cause: err });
-  if (code === 'AbortError' || (err as { name?: unknown } | null)?.name === 'AbortError') {
-    return new StrongroomError('CANCELED', `${op} of ${where} was canceled`, { cause: err });
-  }
-  if (creating && (status === 412 || status === 409 || (code !== undefined && EXISTS.has(code)))) {
-    return fail('STORAGE_ALREADY_EXISTS', `object ${where} already exists`);
-  }
-  if (code !== undefined && NO_BUCKET.has(code)) {
-    return fail('STORAGE_IO', `cannot ${op} ${where}: the bucket or container does not exist (${why})`);
-  }
-  if (status === 404 || (code !== undefined && MISSING.has(code))) {
-    return fail('STORAGE_NOT_FOUND', `object ${where} not found (${why})`);
-  }
-  if (isTransient(status, code)) {
-    return fail('STORAGE_UNAVAILABLE', `cannot ${op} ${where}: ${why || 'unknown error'}`);
-  }
-  const denied = status === 401 || status === 403 ? ' (access denied: check the credentials)' : '';
-  return fail('STORAGE_IO', `cannot ${op} ${where}: ${why}${denied}`);
+  const [catalogueCode, message] = (
+    {
+      canceled: ['CANCELED', `${op} of ${where} was canceled`],
+      exists: ['STORAGE_ALREADY_EXISTS', `object ${where} already exists`],
+      'no-bucket': ['STORAGE_IO', `cannot ${op} ${where}: the bucket or container does not exist (${why})`],
+      missing: ['STORAGE_NOT_FOUND', `object ${where} not found (${why})`],
+      transient: ['STORAGE_UNAVAILABLE', `cannot ${op} ${where}: ${why || 'unknown error'}`],
+      denied: ['STORAGE_IO', `cannot ${op} ${where}: ${why} (access denied: check the credentials)`],
+      other: ['STORAGE_IO', `cannot ${op} ${where}: ${why}`],
+    } as const
+  )[classifyStorageFailure(err, status, code, creating)];
+  return new StrongroomError(catalogueCode, message, { cause: err });
 }
