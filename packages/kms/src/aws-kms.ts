@@ -63,7 +63,7 @@ class AwsKms implements Kms {
     try {
       const out = await this.client.send(
         new this.sdk.EncryptCommand({ KeyId: this.cfg.keyId, Plaintext: plaintext }),
-        signal ? { abortSignal: signal } : {},
+        { abortSignal: signal },
       );
       if (!out.CiphertextBlob) throw new Error('no CiphertextBlob in the response');
       return out.CiphertextBlob;
@@ -80,7 +80,7 @@ class AwsKms implements Kms {
         throw Object.assign(new Error('empty ciphertext'), { name: 'InvalidCiphertextException' });
       out = await this.client.send(
         new this.sdk.DecryptCommand({ KeyId: this.cfg.keyId, CiphertextBlob: ciphertext }),
-        signal ? { abortSignal: signal } : {},
+        { abortSignal: signal },
       );
       if (!out.Plaintext) throw new Error('no Plaintext in the response');
       // KMS refuses another key's ciphertext when KeyId is given (IncorrectKeyException); check the
@@ -108,7 +108,7 @@ class AwsKms implements Kms {
 
   #ownArn(signal?: AbortSignal): Promise<string> {
     this.#arn ??= this.client
-      .send(new this.sdk.DescribeKeyCommand({ KeyId: this.cfg.keyId }), signal ? { abortSignal: signal } : {})
+      .send(new this.sdk.DescribeKeyCommand({ KeyId: this.cfg.keyId }), { abortSignal: signal })
       .then((d) => d.KeyMetadata?.Arn ?? '');
     this.#arn.catch(() => {
       this.#arn = undefined;
@@ -129,6 +129,7 @@ export const awsKmsProvider: KmsProvider = {
     const cfg = parseAwsKmsUri(uri, ctx);
     const sdk = await import('@aws-sdk/client-kms');
     const credentials = await awsCredentials(cfg, cfg.region);
+    // An SDK client config: keys present but undefined would override the SDK's defaults.
     const client = new sdk.KMSClient({
       region: cfg.region,
       maxAttempts: 3,

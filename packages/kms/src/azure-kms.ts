@@ -128,10 +128,7 @@ class AzureKms implements Kms {
 
   async encrypt(plaintext: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
     try {
-      const r = await this.client.encrypt(
-        { algorithm: 'RSA-OAEP-256', plaintext },
-        signal ? { abortSignal: signal } : {},
-      );
+      const r = await this.client.encrypt({ algorithm: 'RSA-OAEP-256', plaintext }, { abortSignal: signal });
       return r.result;
     } catch (err) {
       signal?.throwIfAborted();
@@ -142,10 +139,7 @@ class AzureKms implements Kms {
   async decrypt(ciphertext: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
     try {
       if (ciphertext.length === 0) throw Object.assign(new Error('empty ciphertext'), { statusCode: 400 });
-      const r = await this.client.decrypt(
-        { algorithm: 'RSA-OAEP-256', ciphertext },
-        signal ? { abortSignal: signal } : {},
-      );
+      const r = await this.client.decrypt({ algorithm: 'RSA-OAEP-256', ciphertext }, { abortSignal: signal });
       return r.result;
     } catch (err) {
       signal?.throwIfAborted();

@@ -82,7 +82,7 @@ export class AzureObjectClient implements ObjectClient {
 
   async head(key: string, signal?: AbortSignal): Promise<number | undefined> {
     try {
-      const p = await this.container.getBlobClient(key).getProperties(signal ? { abortSignal: signal } : {});
+      const p = await this.container.getBlobClient(key).getProperties({ abortSignal: signal });
       return p.contentLength ?? 0;
     } catch (err) {
       if (httpStatusOf(err) === 404) return undefined;
@@ -91,16 +91,14 @@ export class AzureObjectClient implements ObjectClient {
   }
 
   async *get(key: string, start: number, end: number, signal?: AbortSignal): AsyncIterable<Uint8Array> {
-    const r = await this.container
-      .getBlobClient(key)
-      .download(start, end - start, signal ? { abortSignal: signal } : {});
+    const r = await this.container.getBlobClient(key).download(start, end - start, { abortSignal: signal });
     yield* r.readableStreamBody as AsyncIterable<Uint8Array>;
   }
 
   async putOnce(key: string, body: Buffer, signal?: AbortSignal): Promise<void> {
     await this.container.getBlockBlobClient(key).upload(body, body.length, {
       conditions: { ifNoneMatch: '*' },
-      ...(signal ? { abortSignal: signal } : {}),
+      abortSignal: signal,
     });
   }
 
@@ -113,7 +111,7 @@ export class AzureObjectClient implements ObjectClient {
     const blob = this.container.getBlockBlobClient(key);
     const writer = randomBytes(12).toString('hex');
     const ids: string[] = [];
-    const opts = signal ? { abortSignal: signal } : {};
+    const opts = { abortSignal: signal };
     for await (const body of parts) {
       // Ids are base64 of equal-length strings; the writer tag keeps concurrent uploads apart.
       const id = Buffer.from(`${writer}-${String(ids.length).padStart(8, '0')}`).toString('base64');
@@ -126,7 +124,7 @@ export class AzureObjectClient implements ObjectClient {
   }
 
   async *list(prefix: string, delimiter: string | undefined, signal?: AbortSignal): AsyncIterable<string[]> {
-    const opts = { prefix, ...(signal ? { abortSignal: signal } : {}) };
+    const opts = { prefix, abortSignal: signal };
     if (delimiter) {
       for await (const page of this.container.listBlobsByHierarchy(delimiter, opts).byPage()) {
         const seg = page.segment;
@@ -140,7 +138,7 @@ export class AzureObjectClient implements ObjectClient {
   }
 
   async delete(key: string, signal?: AbortSignal): Promise<void> {
-    await this.container.getBlobClient(key).deleteIfExists(signal ? { abortSignal: signal } : {});
+    await this.container.getBlobClient(key).deleteIfExists({ abortSignal: signal });
   }
 }
 

@@ -66,7 +66,7 @@ export function send(
   const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, {
     method,
     headers: { ...headers, 'content-length': String(body?.length ?? 0) },
-    ...(signal ? { signal } : {}),
+    signal,
   });
   return new Promise<Reply>((resolve, reject) => {
     req.on('error', reject);

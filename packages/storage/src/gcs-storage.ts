@@ -136,7 +136,7 @@ export class GcsObjectClient implements ObjectClient {
     return {
       apiEndpoint: storage.apiEndpoint,
       bucket: this.cfg.bucket,
-      ...(this.cfg.billingProject ? { userProject: this.cfg.billingProject } : {}),
+      userProject: this.cfg.billingProject,
       headers: async (url) => (authed ? plainHeaders(await storage.authClient.getRequestHeaders(url)) : {}),
     };
   }
@@ -148,6 +148,7 @@ export class GcsObjectClient implements ObjectClient {
     );
     let pageToken: string | undefined;
     do {
+      // An SDK option object: keys are left out, not set to undefined, so the SDK's defaults apply.
       const [files, next, resp] = await bucket.getFiles({
         prefix,
         autoPaginate: false,

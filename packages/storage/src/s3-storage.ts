@@ -106,6 +106,7 @@ export class S3ObjectClient implements ObjectClient {
     readonly sdk: typeof import('@aws-sdk/client-s3'),
   ) {}
 
+  // SDK command inputs keep their conditional spreads: a present-but-undefined member is still a member.
   #putExtras() {
     const c = this.cfg;
     return {
@@ -118,7 +119,7 @@ export class S3ObjectClient implements ObjectClient {
   async head(key: string, signal?: AbortSignal): Promise<number | undefined> {
     try {
       const r = await this.s3.send(new this.sdk.HeadObjectCommand({ Bucket: this.cfg.bucket, Key: key }), {
-        ...(signal ? { abortSignal: signal } : {}),
+        abortSignal: signal,
       });
       return r.ContentLength ?? 0;
     } catch (err) {
@@ -134,7 +135,7 @@ export class S3ObjectClient implements ObjectClient {
         Key: key,
         Range: `bytes=${start}-${end - 1}`,
       }),
-      { ...(signal ? { abortSignal: signal } : {}) },
+      { abortSignal: signal },
     );
     yield* r.Body as AsyncIterable<Uint8Array>;
   }
@@ -149,7 +150,7 @@ export class S3ObjectClient implements ObjectClient {
         IfNoneMatch: '*',
         ...this.#putExtras(),
       }),
-      { ...(signal ? { abortSignal: signal } : {}) },
+      { abortSignal: signal },
     );
   }
 
@@ -159,7 +160,7 @@ export class S3ObjectClient implements ObjectClient {
     retry: Retry,
     signal?: AbortSignal,
   ): Promise<void> {
-    const opts = signal ? { abortSignal: signal } : {};
+    const opts = { abortSignal: signal };
     const Bucket = this.cfg.bucket;
     const created = await retry('start multipart upload', () =>
       this.s3.send(
@@ -210,7 +211,7 @@ export class S3ObjectClient implements ObjectClient {
           ...(delimiter ? { Delimiter: delimiter } : {}),
           ...(ContinuationToken ? { ContinuationToken } : {}),
         }),
-        { ...(signal ? { abortSignal: signal } : {}) },
+        { abortSignal: signal },
       );
       yield [...(r.Contents ?? []).map((o) => o.Key!), ...(r.CommonPrefixes ?? []).map((o) => o.Prefix!)];
       ContinuationToken = r.IsTruncated ? r.NextContinuationToken : undefined;
@@ -219,7 +220,7 @@ export class S3ObjectClient implements ObjectClient {
 
   async delete(key: string, signal?: AbortSignal): Promise<void> {
     await this.s3.send(new this.sdk.DeleteObjectCommand({ Bucket: this.cfg.bucket, Key: key }), {
-      ...(signal ? { abortSignal: signal } : {}),
+      abortSignal: signal,
     });
   }
 

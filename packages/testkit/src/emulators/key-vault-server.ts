@@ -51,7 +51,7 @@ const send = (res: ServerResponse, status: number, obj: unknown) => {
   res.end(JSON.stringify(obj));
 };
 const error = (res: ServerResponse, status: number, code: string, message: string, inner?: string) =>
-  send(res, status, { error: { code, message, ...(inner ? { innererror: { code: inner } } : {}) } });
+  send(res, status, { error: { code, message, innererror: inner ? { code: inner } : undefined } });
 
 /** Key Vault's answer to a request without a bearer token: the challenge naming tenant and resource. */
 function challenge(res: ServerResponse): void {
