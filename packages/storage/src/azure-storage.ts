@@ -19,13 +19,7 @@ import {
 import { StrongroomError } from '@strongroom/errors';
 import { parseExternalUri } from '@strongroom/uri';
 import { bucketOf } from './cloud-uri.js';
-import {
-  type ObjectClient,
-  ObjectStoreStorage,
-  type Retry,
-  rootPrefix,
-  withCloudRetries,
-} from './object-store.js';
+import { type ObjectClient, openObjectStore, type Retry, rootPrefix } from './object-store.js';
 import type { ExternalStorage, StorageContext, StorageProvider } from './types.js';
 
 export { AZURE_SECRET_PARAMS };
@@ -149,6 +143,6 @@ export const azureStorageProvider: StorageProvider = {
   async open(uri: string, ctx: StorageContext): Promise<ExternalStorage> {
     const cfg = parseAzureUri(uri, ctx);
     const client = new AzureObjectClient(await containerClient(cfg));
-    return withCloudRetries(new ObjectStoreStorage(client, cfg.prefix, cfg.redacted, ctx), ctx);
+    return openObjectStore(client, cfg, ctx);
   },
 };

@@ -66,7 +66,7 @@ class FakeGcs {
         ? reply.json(200, { name: meta[1], size: String(obj.length) })
         : reply.error(404, 'notFound');
     }
-    if (url.pathname !== '/upload/storage/v1/b/bkt/o') return reply.error(400, 'unexpected');
+    if (url.pathname !== '/upload/storage/v1/b/bkt/o') return void reply.error(400, 'unexpected');
     this.auth.push(req.headers.authorization);
     if (req.method === 'POST') return this.#start(url, reply);
     const id = url.searchParams.get('upload_id')!;
@@ -89,19 +89,19 @@ class FakeGcs {
   /** PUT: bytes for session `id` (or a status query), with the planted fault of this request, if any. */
   #put(id: string, range: string, body: Buffer, res: ServerResponse, reply: Replier): void {
     const s = this.sessions.get(id);
-    if (!s) return reply.error(404, 'notFound');
+    if (!s) return void reply.error(404, 'notFound');
     this.ranges.push(range);
     const n = ++this.puts;
     this.beforePut?.(n);
     const fault = this.faults.get(n);
-    if (fault?.kind === 'status') return reply.error(fault.status, fault.reason);
+    if (fault?.kind === 'status') return void reply.error(fault.status, fault.reason);
     const incomplete = () =>
       s.size === 0 ? res.writeHead(308).end() : res.writeHead(308, { range: `bytes=0-${s.size - 1}` }).end();
     const m = /^bytes (?:(\d+)-(\d+)|\*)\/(\d+|\*)$/.exec(range);
-    if (!m) return reply.error(400, 'badRange');
+    if (!m) return void reply.error(400, 'badRange');
     if (m[1] !== undefined) {
       // GCS wants the next byte it lacks; a client resending from elsewhere has a bug.
-      if (Number(m[1]) !== s.size) return reply.error(400, 'badOffset');
+      if (Number(m[1]) !== s.size) return void reply.error(400, 'badOffset');
       const kept = fault?.kind === 'persist' ? body.subarray(0, fault.bytes) : body;
       s.data.push(kept);
       s.size += kept.length;
@@ -115,7 +115,7 @@ class FakeGcs {
   /** The last bytes arrived: the object is created, unless one of its name exists (ifGenerationMatch=0). */
   #finish(id: string, s: Session, reply: Replier): void {
     this.sessions.delete(id);
-    if (this.objects.has(s.name)) return reply.error(412, 'conditionNotMet');
+    if (this.objects.has(s.name)) return void reply.error(412, 'conditionNotMet');
     this.objects.set(s.name, Buffer.concat(s.data));
     reply.json(200, { name: s.name, size: String(s.size) });
   }

@@ -15,13 +15,7 @@ import {
 import { parseExternalUri } from '@strongroom/uri';
 import { bucketOf } from './cloud-uri.js';
 import { type GcsUploadTarget, plainHeaders, resumableUpload } from './gcs-resumable.js';
-import {
-  type ObjectClient,
-  ObjectStoreStorage,
-  type Retry,
-  rootPrefix,
-  withCloudRetries,
-} from './object-store.js';
+import { type ObjectClient, openObjectStore, type Retry, rootPrefix } from './object-store.js';
 import type { ExternalStorage, StorageContext, StorageProvider } from './types.js';
 
 export const GCS_SECRET_PARAMS = GCP_SECRET_PARAMS;
@@ -175,6 +169,6 @@ export const gcsStorageProvider: StorageProvider = {
     const sdk = await import('@google-cloud/storage');
     const options = await storageOptions(cfg);
     const client = new GcsObjectClient(new sdk.Storage(options), options, cfg);
-    return withCloudRetries(new ObjectStoreStorage(client, cfg.prefix, cfg.redacted, ctx), ctx);
+    return openObjectStore(client, cfg, ctx);
   },
 };

@@ -203,8 +203,16 @@ function badRange(path: string, options: ReadOptions): StrongroomError {
   );
 }
 
-/** The storage every cloud provider returns: reads, listings, stats and deletes retried here; writes retry per request inside. */
-export function withCloudRetries(storage: ObjectStoreStorage, ctx: StorageContext): ExternalStorage {
+/**
+ * The storage every cloud provider returns for `client` under `cfg.prefix`: reads, listings, stats and
+ * deletes retried here; writes retry per request inside.
+ */
+export function openObjectStore(
+  client: ObjectClient,
+  cfg: { readonly prefix: string; readonly redacted: string },
+  ctx: StorageContext,
+): ExternalStorage {
+  const storage = new ObjectStoreStorage(client, cfg.prefix, cfg.redacted, ctx);
   return withRetries(storage, {
     ...ctx.retry,
     retryWrites: false,

@@ -14,13 +14,7 @@ import {
 import { StrongroomError } from '@strongroom/errors';
 import { type ExternalUri, parseExternalUri } from '@strongroom/uri';
 import { bucketOf } from './cloud-uri.js';
-import {
-  type ObjectClient,
-  ObjectStoreStorage,
-  type Retry,
-  rootPrefix,
-  withCloudRetries,
-} from './object-store.js';
+import { type ObjectClient, openObjectStore, type Retry, rootPrefix } from './object-store.js';
 import type { ExternalStorage, StorageContext, StorageProvider } from './types.js';
 
 export const S3_SECRET_PARAMS = AWS_SECRET_PARAMS;
@@ -236,12 +230,6 @@ export const s3StorageProvider: StorageProvider = {
   async open(uri: string, ctx: StorageContext): Promise<ExternalStorage> {
     const cfg = parseS3Uri(uri, ctx);
     const sdk = await import('@aws-sdk/client-s3');
-    const storage = new ObjectStoreStorage(
-      new S3ObjectClient(await makeClient(cfg), cfg, sdk),
-      cfg.prefix,
-      cfg.redacted,
-      ctx,
-    );
-    return withCloudRetries(storage, ctx);
+    return openObjectStore(new S3ObjectClient(await makeClient(cfg), cfg, sdk), cfg, ctx);
   },
 };

@@ -102,10 +102,15 @@ function keyOperation(
   op: string,
   b: Record<string, unknown>,
 ): void {
-  if (!v.enabled)
-    return error(res, 403, 'Forbidden', `Operation ${op} is not allowed on a disabled key.`, 'KeyDisabled');
+  if (!v.enabled) {
+    error(res, 403, 'Forbidden', `Operation ${op} is not allowed on a disabled key.`, 'KeyDisabled');
+    return;
+  }
   const hash = OAEP[String(b.alg)];
-  if (!hash) return error(res, 400, 'BadParameter', `unsupported algorithm ${String(b.alg)}`);
+  if (!hash) {
+    error(res, 400, 'BadParameter', `unsupported algorithm ${String(b.alg)}`);
+    return;
+  }
   const opts = { key: v.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash };
   try {
     const value = Buffer.from(String(b.value ?? ''), 'base64url');
