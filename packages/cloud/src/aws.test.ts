@@ -1,7 +1,7 @@
 // AWS parameters as s3:// and aws:// KMS URIs share them, the role chain walked through STS, and the
 // mapping of AWS KMS errors.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import {
   awsCredentials,
   awsSecrets,

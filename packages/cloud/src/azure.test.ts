@@ -1,7 +1,7 @@
 // Azure parameters as azure-blob:// storage and azure-kms:// URIs share them: the environment table,
 // the two explicit methods and implicit auth, the credentials built, and Key Vault errors.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import {
   azureSecrets,
   azureTokenCredential,

@@ -1,8 +1,8 @@
 // SDK failures → the catalogue: the shapes the three SDKs (and sockets) give, storage's mapping by
 // status and service code, and KMS messages scrubbed of secrets.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { StrongroomError } from '@strongroom/errors';
+import { describe, it } from 'vitest';
 import { errorCodeOf, httpStatusOf, isNetworkError, kmsError, scrub, storageError } from './errors.js';
 
 describe('what an SDK error says', () => {

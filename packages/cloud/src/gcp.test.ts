@@ -2,7 +2,7 @@
 // and the mapping of Cloud KMS (gRPC) errors.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import {
   classifyGcpKmsError,
   consumeGcpCredentials,

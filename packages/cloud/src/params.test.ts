@@ -1,6 +1,6 @@
 // The parameters every cloud shares: AUTH, explicit-with-implicit, endpoints, role chains, key files.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { consumeAuth, consumeEndpoint, decodeJsonObject, splitRoleChain } from './params.js';
 import { fails, uriOf } from './test-helpers.js';
 

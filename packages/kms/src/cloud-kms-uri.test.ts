@@ -2,8 +2,8 @@
 // canonical ids and redaction. The parameters shared with storage, and the mapping of SDK errors, are
 // tested in packages/cloud.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
+import { describe, it } from 'vitest';
 import { parseAwsKmsUri } from './aws-kms.js';
 import { azureMasterKeyId, parseAzureKmsUri } from './azure-kms.js';
 import { crc32c } from './crc32c.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { type ErrorCode, isStrongroomError } from '@strongroom/errors';
+import { describe, it } from 'vitest';
 import { defaultStorageRegistry } from './registry.js';
 
 describe('StorageRegistry', () => {

@@ -4,9 +4,9 @@
 // each time, exact round trips through restore, and restores that never touch what exists and leave
 // nothing behind when they fail. Databases are made with SQL both SQLite and PostgreSQL accept.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
 import type { RestoreRequest, SchemaObject, Snapshot, Source, TableInfo } from '@strongroom/sources';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 
 export interface SourceFixture {
   readonly source: Source;
@@ -111,13 +111,13 @@ export function runSourceConformance(name: string, makeFixture: () => Promise<So
       }
     };
 
-    before(async () => {
+    beforeAll(async () => {
       f = await makeFixture();
       shop = fresh('shop');
       await f.createDatabase(shop, SHOP);
       shopBackup = await backup(f.source, shop);
     });
-    after(() => f?.dispose());
+    afterAll(() => f?.dispose());
 
     it('lists its databases, and describes tables, columns, indexes and views', async () => {
       assert.ok((await f.source.listDatabases()).includes(shop));

@@ -4,8 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe } from 'node:test';
 import { openSource, type ResultValue, type Source } from '@strongroom/sources';
+import { describe } from 'vitest';
 import { unavailable } from './emulators/launch.js';
 import { pgQuery, postgresBinDir, startPostgres } from './emulators/postgres.js';
 import { runSourceConformance, type SourceFixture } from './source-conformance.js';

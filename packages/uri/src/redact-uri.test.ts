@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it, test } from 'node:test';
 import fc from 'fast-check';
+import { describe, it, test } from 'vitest';
 import { redactUri } from './redact-uri.js';
 import { SECRET_URI_PARAMS } from './secret-params.js';
 

@@ -1,7 +1,7 @@
 // What only SQLite has: AUTOINCREMENT counters, WITHOUT ROWID, triggers restored after the load. Name
 // clashes, failed restores and schema-only restores are in the source conformance suite (testkit).
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { backupDatabase, restoreRequest, tempSource } from './test-helpers.js';
 
 const SHOP = [
