@@ -19,8 +19,8 @@ import {
 import { StrongroomError } from '@strongroom/errors';
 import { parseExternalUri } from '@strongroom/uri';
 import { bucketOf } from './cloud-uri.js';
-import { type ObjectClient, openObjectStore, type Retry, rootPrefix } from './object-store.js';
-import type { ExternalStorage, StorageContext, StorageProvider } from './types.js';
+import { type ObjectClient, objectStoreProvider, type Retry, rootPrefix } from './object-store.js';
+import type { StorageContext } from './types.js';
 
 export { AZURE_SECRET_PARAMS };
 
@@ -136,13 +136,9 @@ export class AzureObjectClient implements ObjectClient {
   }
 }
 
-export const azureStorageProvider: StorageProvider = {
+export const azureStorageProvider = objectStoreProvider({
   schemes: ['azure-blob', 'azure', 'azure-storage'],
   secretParams: AZURE_SECRET_PARAMS,
-  validate: (uri) => void parseAzureUri(uri),
-  async open(uri: string, ctx: StorageContext): Promise<ExternalStorage> {
-    const cfg = parseAzureUri(uri, ctx);
-    const client = new AzureObjectClient(await containerClient(cfg));
-    return openObjectStore(client, cfg, ctx);
-  },
-};
+  parse: parseAzureUri,
+  client: async (cfg) => new AzureObjectClient(await containerClient(cfg)),
+});

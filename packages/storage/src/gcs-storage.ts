@@ -15,8 +15,8 @@ import {
 import { parseExternalUri } from '@strongroom/uri';
 import { bucketOf } from './cloud-uri.js';
 import { type GcsUploadTarget, plainHeaders, resumableUpload } from './gcs-resumable.js';
-import { type ObjectClient, openObjectStore, type Retry, rootPrefix } from './object-store.js';
-import type { ExternalStorage, StorageContext, StorageProvider } from './types.js';
+import { type ObjectClient, objectStoreProvider, type Retry, rootPrefix } from './object-store.js';
+import type { StorageContext } from './types.js';
 
 export const GCS_SECRET_PARAMS = GCP_SECRET_PARAMS;
 const SCOPE = 'https://www.googleapis.com/auth/devstorage.read_write';
@@ -160,15 +160,13 @@ export class GcsObjectClient implements ObjectClient {
   }
 }
 
-export const gcsStorageProvider: StorageProvider = {
+export const gcsStorageProvider = objectStoreProvider({
   schemes: ['gs'],
   secretParams: GCS_SECRET_PARAMS,
-  validate: (uri) => void parseGcsUri(uri),
-  async open(uri: string, ctx: StorageContext): Promise<ExternalStorage> {
-    const cfg = parseGcsUri(uri, ctx);
+  parse: parseGcsUri,
+  async client(cfg) {
     const sdk = await import('@google-cloud/storage');
     const options = await storageOptions(cfg);
-    const client = new GcsObjectClient(new sdk.Storage(options), options, cfg);
-    return openObjectStore(client, cfg, ctx);
+    return new GcsObjectClient(new sdk.Storage(options), options, cfg);
   },
-};
+});

@@ -7,7 +7,14 @@ import { storageError } from '@strongroom/cloud';
 import { StrongroomError } from '@strongroom/errors';
 import { checkObjectPath, checkPrefix, compareNames } from './object-path.js';
 import { partsOf } from './parts.js';
-import type { ExternalStorage, ListOptions, ReadOptions, StorageContext, WriteOptions } from './types.js';
+import type {
+  ExternalStorage,
+  ListOptions,
+  ReadOptions,
+  StorageContext,
+  StorageProvider,
+  WriteOptions,
+} from './types.js';
 import { describeRetry, type RetryOptions, retryCall, withRetries } from './with-retries.js';
 
 /** Runs one request of an upload with retries; `what` names the request in messages. */
@@ -203,13 +210,19 @@ function badRange(path: string, options: ReadOptions): StrongroomError {
   );
 }
 
+/** What every cloud provider's parsed URI has: the key prefix, and the URI redacted for messages. */
+interface ObjectStoreConfig {
+  readonly prefix: string;
+  readonly redacted: string;
+}
+
 /**
  * The storage every cloud provider returns for `client` under `cfg.prefix`: reads, listings, stats and
  * deletes retried here; writes retry per request inside.
  */
 export function openObjectStore(
   client: ObjectClient,
-  cfg: { readonly prefix: string; readonly redacted: string },
+  cfg: ObjectStoreConfig,
   ctx: StorageContext,
 ): ExternalStorage {
   const storage = new ObjectStoreStorage(client, cfg.prefix, cfg.redacted, ctx);
@@ -218,4 +231,25 @@ export function openObjectStore(
     retryWrites: false,
     onRetry: (info) => ctx.onRetry?.(describeRetry(storage.redactedUri, info)),
   });
+}
+
+/**
+ * A cloud storage provider: `parse` checks a URI strictly (also for `validate`, without I/O), `client`
+ * makes the SDK's object client for it (importing the SDK only then).
+ */
+export function objectStoreProvider<C extends ObjectStoreConfig>(provider: {
+  readonly schemes: readonly string[];
+  readonly secretParams: readonly string[];
+  readonly parse: (uri: string, ctx?: StorageContext) => C;
+  readonly client: (cfg: C) => Promise<ObjectClient>;
+}): StorageProvider {
+  return {
+    schemes: provider.schemes,
+    secretParams: provider.secretParams,
+    validate: (uri) => void provider.parse(uri),
+    async open(uri, ctx) {
+      const cfg = provider.parse(uri, ctx);
+      return openObjectStore(await provider.client(cfg), cfg, ctx);
+    },
+  };
 }

@@ -14,8 +14,8 @@ import {
 import { StrongroomError } from '@strongroom/errors';
 import { type ExternalUri, parseExternalUri } from '@strongroom/uri';
 import { bucketOf } from './cloud-uri.js';
-import { type ObjectClient, openObjectStore, type Retry, rootPrefix } from './object-store.js';
-import type { ExternalStorage, StorageContext, StorageProvider } from './types.js';
+import { type ObjectClient, objectStoreProvider, type Retry, rootPrefix } from './object-store.js';
+import type { StorageContext } from './types.js';
 
 export const S3_SECRET_PARAMS = AWS_SECRET_PARAMS;
 
@@ -223,13 +223,9 @@ export class S3ObjectClient implements ObjectClient {
   }
 }
 
-export const s3StorageProvider: StorageProvider = {
+export const s3StorageProvider = objectStoreProvider({
   schemes: ['s3'],
   secretParams: S3_SECRET_PARAMS,
-  validate: (uri) => void parseS3Uri(uri),
-  async open(uri: string, ctx: StorageContext): Promise<ExternalStorage> {
-    const cfg = parseS3Uri(uri, ctx);
-    const sdk = await import('@aws-sdk/client-s3');
-    return openObjectStore(new S3ObjectClient(await makeClient(cfg), cfg, sdk), cfg, ctx);
-  },
-};
+  parse: parseS3Uri,
+  client: async (cfg) => new S3ObjectClient(await makeClient(cfg), cfg, await import('@aws-sdk/client-s3')),
+});
