@@ -64,6 +64,9 @@ export type AzureAuth =
     }
   | { readonly kind: 'implicit' };
 
+/** The auth of an Entra ID token: what Key Vault takes. */
+export type AzureTokenAuth = Exclude<AzureAuth, { kind: 'key' }>;
+
 export interface AzureAuthOptions {
   /** Whether AZURE_ACCOUNT_KEY is a way in (Blob Storage); Key Vault takes RBAC credentials only. */
   readonly accountKey: boolean;
@@ -105,6 +108,18 @@ export function consumeAzureAuth(
   u: ExternalUri,
   kind: string,
   ctx: CloudContext,
+  options: { readonly accountKey: false },
+): AzureTokenAuth;
+export function consumeAzureAuth(
+  u: ExternalUri,
+  kind: string,
+  ctx: CloudContext,
+  options: AzureAuthOptions,
+): AzureAuth;
+export function consumeAzureAuth(
+  u: ExternalUri,
+  kind: string,
+  ctx: CloudContext,
   options: AzureAuthOptions,
 ): AzureAuth {
   const p = u.params;
@@ -131,7 +146,7 @@ export function azureSecrets(auth: AzureAuth): string[] {
 
 /** The Entra ID token credential of client or implicit auth, at `environment`'s authority. */
 export async function azureTokenCredential(
-  auth: Exclude<AzureAuth, { kind: 'key' }>,
+  auth: AzureTokenAuth,
   environment: AzureEnvironment,
 ): Promise<import('@azure/core-auth').TokenCredential> {
   const identity = await import('@azure/identity');

@@ -7,8 +7,8 @@ import { isAbsolute } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import {
   AZURE_SECRET_PARAMS,
-  type AzureAuth,
   type AzureEnvironment,
+  type AzureTokenAuth,
   azureSecrets,
   azureTokenCredential,
   classifyAzureKmsError,
@@ -30,7 +30,7 @@ export interface AzureKmsConfig {
   readonly customVaultUrl: boolean;
   readonly caFile?: string;
   readonly environment: AzureEnvironment;
-  readonly auth: Exclude<AzureAuth, { kind: 'key' }>;
+  readonly auth: AzureTokenAuth;
   readonly redacted: string;
 }
 
@@ -88,7 +88,6 @@ export function parseAzureKmsUri(uri: string, ctx: KmsContext = {}): AzureKmsCon
   const caFile = p.consume('AZURE_VAULT_CA_FILE') || undefined;
   const auth = consumeAzureAuth(u, 'azure kms', ctx, { accountKey: false });
   p.rejectLeftovers('KMS');
-  if (auth.kind === 'key') throw new StrongroomError('INTERNAL', 'azure kms parsed an account key');
   if (caFile !== undefined && !isAbsolute(caFile))
     throw invalidUri(u, 'AZURE_VAULT_CA_FILE must be an absolute path');
   return {
