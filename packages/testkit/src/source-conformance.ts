@@ -268,6 +268,7 @@ export function runSourceConformance(name: string, makeFixture: () => Promise<So
       await f.createDatabase(viewed, ['CREATE VIEW big_items AS SELECT 1 AS one']);
       await assert.rejects(f.source.restore(restoreOf(shopBackup, viewed, false)), withCode('TARGET_EXISTS'));
       assert.deepEqual(await tablesOf(viewed), []);
+      assert.deepEqual(await f.query(viewed, 'SELECT one FROM big_items'), [['1']], 'the view is untouched');
       // Without a clash it works, and the tables are there for everyone.
       const empty = fresh('empty');
       await f.createDatabase(empty, ['CREATE TABLE other (x integer)']);
