@@ -75,14 +75,28 @@ function topUp(worker: Worker): void {
 let started = 0;
 const waiting: ((w: Worker) => void)[] = [];
 
+function newDecoder(): Worker {
+  started++;
+  const workerData: DecoderSetup = { arena: chunkArena(), slotBytes: CHUNK_BUFFER_BYTES };
+  return new Worker(new URL('./decode-worker.js', import.meta.url), { workerData });
+}
+
+/**
+ * Starts the decoder threads ahead of need (each takes ~0.1 s to load its modules), so a restore's first
+ * spans do not wait for them; they wait idle, not keeping the process alive.
+ */
+export function prewarmDecoders(): void {
+  while (started < THREADS) {
+    const worker = newDecoder();
+    worker.unref();
+    idle.push(worker);
+  }
+}
+
 async function acquire(): Promise<Worker> {
   const w = idle.pop();
   if (w) return w;
-  if (started < THREADS) {
-    started++;
-    const workerData: DecoderSetup = { arena: chunkArena(), slotBytes: CHUNK_BUFFER_BYTES };
-    return new Worker(new URL('./decode-worker.js', import.meta.url), { workerData });
-  }
+  if (started < THREADS) return newDecoder();
   return new Promise((resolve) => waiting.push(resolve));
 }
 
