@@ -46,8 +46,11 @@ export const INITIAL_SETTINGS: readonly (readonly [string, string])[] = [
   ['jit', 'off'],
 ];
 
-/** Settings of the client protocol itself, which the session answers whatever the source. */
-const PROTOCOL_SETTINGS = new Set([
+/**
+ * The client-protocol settings drivers SET right after connecting (pgJDBC: extra_float_digits,
+ * application_name), which the session itself answers on a SQLite source.
+ */
+export const CLIENT_SETTINGS: ReadonlySet<string> = new Set([
   'application_name',
   'extra_float_digits',
   'client_encoding',
@@ -55,6 +58,11 @@ const PROTOCOL_SETTINGS = new Set([
   'intervalstyle',
   'bytea_output',
   'client_min_messages',
+]);
+
+/** Settings of the client protocol itself, which the session answers whatever the source. */
+const PROTOCOL_SETTINGS = new Set([
+  ...CLIENT_SETTINGS,
   'server_version',
   'server_encoding',
   'integer_datetimes',

@@ -5,7 +5,7 @@
 // spans whose decoded size is bounded (SQLite page windows, a few MiB): in the first mode a span's whole
 // output is held until it is consumed, so memory is (spans in flight) × (decoded span size).
 import { Worker } from 'node:worker_threads';
-import { type ErrorCode, StrongroomError } from '@strongroom/errors';
+import { compiledEntry, type ErrorCode, StrongroomError } from '@strongroom/errors';
 import {
   CHUNK_BUFFER_BYTES,
   chunkArena,
@@ -78,7 +78,7 @@ const waiting: ((w: Worker) => void)[] = [];
 function newDecoder(): Worker {
   started++;
   const workerData: DecoderSetup = { arena: chunkArena(), slotBytes: CHUNK_BUFFER_BYTES };
-  return new Worker(new URL('./decode-worker.js', import.meta.url), { workerData });
+  return new Worker(compiledEntry(import.meta.url, './decode-worker.js'), { workerData });
 }
 
 /**

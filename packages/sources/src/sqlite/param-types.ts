@@ -44,8 +44,11 @@ function splitTop(text: string): string[] {
   return parts.map((p) => p.trim());
 }
 
-/** The column types of every table the statement names (FROM, JOIN, INSERT INTO, UPDATE). */
-function referencedTables(text: string, columnsOf: ColumnTypes): ReadonlyMap<string, string>[] {
+/**
+ * The declared type of a column reference (`c`, `t.c`, `s.t.c`) in the tables that `text` (string literals
+ * already blanked) reads or writes, the first table having such a column winning.
+ */
+function referencedColumnTypes(text: string, columnsOf: ColumnTypes): (ref: string) => string | undefined {
   const tables: ReadonlyMap<string, string>[] = [];
   for (const m of text.matchAll(TABLE_REF)) {
     const [schema, table] =
@@ -53,17 +56,14 @@ function referencedTables(text: string, columnsOf: ColumnTypes): ReadonlyMap<str
     const cols = columnsOf(schema, table);
     if (cols) tables.push(cols);
   }
-  return tables;
-}
-
-/** The declared type of a (possibly qualified) column reference, from the first table that has it. */
-function typeOfColumn(tables: readonly ReadonlyMap<string, string>[], ref: string): string | undefined {
-  const name = unquote(ref.split(/\s*\.\s*/).at(-1) ?? '').toLowerCase();
-  for (const cols of tables) {
-    const t = cols.get(name);
-    if (t !== undefined) return t;
-  }
-  return undefined;
+  return (ref) => {
+    const name = unquote(ref.split(/\s*\.\s*/).at(-1) ?? '').toLowerCase();
+    for (const cols of tables) {
+      const t = cols.get(name);
+      if (t !== undefined) return t;
+    }
+    return undefined;
+  };
 }
 
 /** INSERT … VALUES (…): each `$n` value takes its column's type. */
@@ -99,10 +99,10 @@ export function inferParamTypes(sql: string, count: number, columnsOf: ColumnTyp
   };
   // Strip string literals so their contents are never matched.
   const text = sql.replace(/'(?:[^']|'')*'/g, "''");
-  const tables = referencedTables(text, columnsOf);
+  const columnType = referencedColumnTypes(text, columnsOf);
   insertParamTypes(text, columnsOf, set);
-  for (const m of text.matchAll(COL_OP_PARAM)) set(m[2], typeOfColumn(tables, m[1]!));
-  for (const m of text.matchAll(PARAM_OP_COL)) set(m[1], typeOfColumn(tables, m[2]!));
+  for (const m of text.matchAll(COL_OP_PARAM)) set(m[2], columnType(m[1]!));
+  for (const m of text.matchAll(PARAM_OP_COL)) set(m[1], columnType(m[2]!));
   for (const m of text.matchAll(LIMIT)) set(m[1], 'INTEGER');
   for (const m of text.matchAll(CAST)) set(m[1], m[2]);
   return types;
@@ -167,15 +167,15 @@ export function expressionTypes(sql: string, count: number, columnsOf: ColumnTyp
   const text = sql.replace(/'(?:[^']|'')*'/g, "''");
   const items = selectItems(text);
   if (items === undefined || items.length !== count || items.some((i) => /(^|\.)\*$/.test(i))) return none;
-  const tables = referencedTables(text, columnsOf);
-  return items.map((item) => expressionType(item, tables));
+  const columnType = referencedColumnTypes(text, columnsOf);
+  return items.map((item) => expressionType(item, columnType));
 }
 
 const AGGREGATE_OF_COLUMN =
   /^(sum|max|min)\s*\(\s*((?:"(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*))*)\s*\)$/u;
 
 /** The type one result item's expression gives, or null where nothing tells. */
-function expressionType(item: string, tables: readonly ReadonlyMap<string, string>[]): string | null {
+function expressionType(item: string, columnType: (ref: string) => string | undefined): string | null {
   const e = item
     .replace(/\s+AS\s+("(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*)$/iu, '')
     .trim()
@@ -189,7 +189,7 @@ function expressionType(item: string, tables: readonly ReadonlyMap<string, strin
     return 'INTEGER';
   if (/^(avg|total)\s*\(/.test(e)) return 'REAL';
   const agg = AGGREGATE_OF_COLUMN.exec(e);
-  if (agg) return typeOfColumn(tables, agg[2]!) ?? null;
+  if (agg) return columnType(agg[2]!) ?? null;
   if (TEXT_FUNCTIONS.test(e) || /^''$/.test(e)) return 'TEXT';
   if (/^-?\d+$/.test(e)) return 'INTEGER';
   if (/^-?(\d+\.\d*|\.\d+)(e[-+]?\d+)?$/.test(e)) return 'REAL';
