@@ -31,10 +31,7 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
 
 type PageStream = Pick<RestoreTable, 'data' | 'writePages'>;
 
-/**
- * Writes every stream's pages into a new file at `path`, made durable (one fsync, once every page is in)
- * before anything publishes it.
- */
+/** Writes every stream's pages into a new file at `path`. */
 async function assemble(
   path: string,
   size: Omit<PageFileTarget, 'fd'>,
@@ -49,7 +46,18 @@ async function assemble(
       if (stream.writePages) await stream.writePages({ fd, ...size });
       else await writeChunks(fd, size, stream, signal);
     }
-    // One fsync, after the last page: the published file is then complete on disk, not only in the cache.
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * One fsync of a file about to be published, after its last page: the name then never points at pages
+ * that are only in the page cache (a crash or power loss leaves the database absent or complete).
+ */
+function syncFile(path: string): void {
+  const fd = openSync(path, 'r+');
+  try {
     fdatasyncSync(fd);
   } finally {
     closeSync(fd);
@@ -116,6 +124,7 @@ export async function restoreFromPages(
       // Closing the last connection leaves no WAL behind: the file is complete in itself.
       snapshot.close();
       db = undefined;
+      syncFile(assembled);
       publish(assembled, file, request.database);
       return rows;
     }
