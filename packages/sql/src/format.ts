@@ -3,6 +3,7 @@
 // default) passphrases print as '*****' and URIs go through redactUri; without it, parsing the output
 // gives back the same AST.
 import { assertNever } from '@strongroom/errors';
+import { redactUri } from '@strongroom/uri';
 import type {
   BoolValue,
   IntValue,
@@ -22,7 +23,6 @@ import {
   SHOW_BACKUP_OPTIONS,
   SHOW_BACKUPS_OPTIONS,
 } from './option-specs.js';
-import { redactUri } from './redact-uri.js';
 import { KEYWORD_WORDS, SQL_RESERVED_WORDS } from './tokens.js';
 
 export interface FormatOptions {

@@ -282,6 +282,26 @@ export class StateStore {
       .run(r.label, r.status, r.state, r.recurrence, r.nextRun, r.command, JSON.stringify(r.details), r.id);
   }
 
+  /**
+   * ALTER BACKUP SCHEDULE's changes in one transaction: schedules rewritten (their pairing too), one created
+   * (SET FULL BACKUP '<cron>' on a full-only schedule) or one dropped (SET FULL BACKUP ALWAYS on a pair).
+   */
+  alterSchedules(change: {
+    readonly replace: readonly ScheduleRecord[];
+    readonly insert: readonly ScheduleRecord[];
+    readonly remove: readonly bigint[];
+  }): void {
+    const pairing = this.db.prepare('UPDATE schedules SET dependent_id = ? WHERE id = ?');
+    this.db.transaction(() => {
+      for (const id of change.remove) this.deleteSchedule(id);
+      this.insertSchedules(change.insert);
+      for (const r of change.replace) {
+        this.replaceSchedule(r);
+        pairing.run(r.dependentId, r.id);
+      }
+    })();
+  }
+
   deleteSchedule(id: bigint): boolean {
     return this.db.prepare('DELETE FROM schedules WHERE id = ?').run(id).changes === 1;
   }

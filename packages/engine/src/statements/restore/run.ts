@@ -1,12 +1,17 @@
 // RESTORE's run, as a job: each unit (database) handed to the source with its tables' data read from
 // wherever in the chain and in whichever locality each span lives, one unit after the other.
-import { type RestoreRequest, type RestoreTable, releaseChunk } from '@strongroom/sources';
+import {
+  type PageFileTarget,
+  type RestoreRequest,
+  type RestoreTable,
+  releaseChunk,
+} from '@strongroom/sources';
 import type { TableEntry } from '../../collection/manifest.js';
 import { type OpenedBackup, storeForFile } from '../../collection/open-backup.js';
 import { readSpanFile } from '../../collection/spans.js';
 import type { EngineContext } from '../../context.js';
 import type { JobHandle } from '../../jobs/job-runner.js';
-import { decodeSpan, decodeSpansAhead } from '../../pipeline/decode-pool.js';
+import { decodeSpan, decodeSpansAhead, writePageSpans } from '../../pipeline/decode-pool.js';
 import type { RestorePlan, RestoreUnit } from './plan.js';
 
 export interface RunRestoreOptions {
@@ -46,14 +51,17 @@ function restoreRequest(
 ): RestoreRequest {
   const data = (t: TableEntry) => (options?: { readonly slots?: boolean }) =>
     spanData(plan.backup, t, options?.slots === true, signal);
+  const writePages = (t: TableEntry) => pagesWriter(plan.backup, t, signal);
   return {
     database: u.targetDb,
     createDatabase: u.createDatabase,
-    tables: u.tables.map((t) => restoreTable(u.targetDb, t, data(t))),
+    tables: u.tables.map((t) => restoreTable(u.targetDb, t, data(t), writePages(t))),
     objects: u.objects,
     // A schema-only restore needs no pages: the tables are created from their statements.
     databasePages:
-      u.pages && !plan.schemaOnly ? { attributes: u.pages.attributes, data: data(u.pages) } : undefined,
+      u.pages && !plan.schemaOnly
+        ? { attributes: u.pages.attributes, data: data(u.pages), writePages: writePages(u.pages) }
+        : undefined,
     schemaOnly: plan.schemaOnly,
     skipMissingForeignKeys: plan.skipMissingForeignKeys,
     noOwner: plan.noOwner,
@@ -63,7 +71,12 @@ function restoreRequest(
   };
 }
 
-function restoreTable(database: string, t: TableEntry, data: RestoreTable['data']): RestoreTable {
+function restoreTable(
+  database: string,
+  t: TableEntry,
+  data: RestoreTable['data'],
+  writePages: RestoreTable['writePages'],
+): RestoreTable {
   return {
     table: { database, name: t.name, createSql: t.createSql, columns: t.columns, attributes: t.attributes },
     expected: t.spans.reduce(
@@ -74,7 +87,30 @@ function restoreTable(database: string, t: TableEntry, data: RestoreTable['data'
       { rows: 0, bytes: 0 },
     ),
     data,
+    writePages,
   };
+}
+
+/** Page spans are written into the source's file by the decoder threads themselves; other spans cannot. */
+function pagesWriter(
+  backup: OpenedBackup,
+  t: TableEntry,
+  signal: AbortSignal,
+): ((target: PageFileTarget) => Promise<number>) | undefined {
+  if (t.attributes.spans !== 'pages') return undefined;
+  const spans = t.spans.flatMap((s) => {
+    const file = s.file;
+    if (!file) return [];
+    return [
+      {
+        read: () => storeForFile(backup, file).read(file.path, { signal }),
+        key: backup.key.key,
+        path: file.path,
+        compression: file.compression,
+      },
+    ];
+  });
+  return (target) => writePageSpans(spans, target);
 }
 
 /** A table's data: its spans' files decrypted and decompressed, in span order. */
