@@ -341,55 +341,14 @@ export class Session {
       rows(b: readonly (readonly ResultValue[])[]): Promise<void>;
     },
   ): Promise<ResultSet> {
-    if (st.kind === 'owned') {
-      if (this.tx === 'E') throw abortedTransaction();
-      const ast = st.ast;
-      if ((ast.kind === 'backup' || ast.kind === 'restore') && this.tx === 'T' && !isDetached(ast, params)) {
-        const what = ast.kind.toUpperCase();
-        throw new StateError(
-          '25001',
-          `${what} cannot be used inside a multi-statement transaction without the DETACHED option`,
-        );
-      }
-      return this.runEngine(st, params, undefined);
-    }
+    if (st.kind === 'owned') return this.runOwned(st, params);
     const local = await this.local(st.text);
     if (local) return local;
     const kind = txKind(st.text);
     if (this.tx === 'E' && kind !== 'commit' && kind !== 'rollback' && kind !== 'rollback-to')
       throw abortedTransaction();
-    switch (kind) {
-      case 'begin':
-        if (this.implicit) {
-          // BEGIN inside an extended-protocol batch turns its implicit transaction into an explicit one.
-          this.implicit = false;
-          this.tx = 'T';
-          return { columns: [], rows: [], tag: 'BEGIN' };
-        }
-        if (this.tx !== 'I') {
-          this.notice('there is already a transaction in progress', 'WARNING', '25001');
-          return { columns: [], rows: [], tag: 'BEGIN' };
-        }
-        break;
-      case 'commit':
-      case 'rollback':
-        if (this.tx === 'I' && !this.implicit) {
-          this.notice('there is no transaction in progress', 'WARNING', '25P01');
-          return { columns: [], rows: [], tag: kind === 'commit' ? 'COMMIT' : 'ROLLBACK' };
-        }
-        if (this.tx === 'E') {
-          await this.runEngine({ ...st, text: 'ROLLBACK' }, [], undefined);
-          this.tx = 'I';
-          this.implicit = false;
-          return { columns: [], rows: [], tag: 'ROLLBACK' };
-        }
-        break;
-      default:
-        if (this.batch && this.tx === 'I' && !this.implicit && !NO_TRANSACTION.test(st.text)) {
-          await this.engine.execute('BEGIN');
-          this.implicit = true;
-        }
-    }
+    const answered = await this.answerTransactionStatement(st, kind);
+    if (answered) return answered;
     const result = await this.runEngine(this.sourceForm(st, kind), params, sink);
     if (kind === 'begin') this.tx = 'T';
     else if (kind === 'commit' || kind === 'rollback') {
@@ -397,6 +356,78 @@ export class Session {
       this.implicit = false;
     } else if (kind === 'rollback-to' && this.tx === 'E') this.tx = 'T';
     return result;
+  }
+
+  /** A statement strongroom runs itself; BACKUP and RESTORE only DETACHED inside a transaction. */
+  private runOwned(
+    st: Extract<ScriptStatement, { kind: 'owned' }>,
+    params: readonly unknown[],
+  ): Promise<ResultSet> {
+    if (this.tx === 'E') throw abortedTransaction();
+    const ast = st.ast;
+    if ((ast.kind === 'backup' || ast.kind === 'restore') && this.tx === 'T' && !isDetached(ast, params)) {
+      const what = ast.kind.toUpperCase();
+      throw new StateError(
+        '25001',
+        `${what} cannot be used inside a multi-statement transaction without the DETACHED option`,
+      );
+    }
+    return this.runEngine(st, params, undefined);
+  }
+
+  /**
+   * The answer to a transaction statement that the session gives without the source (BEGIN inside a
+   * transaction or a batch, COMMIT/ROLLBACK with none open or after an error), or undefined; before another
+   * statement of an extended-protocol batch, opens the batch's implicit transaction.
+   */
+  private async answerTransactionStatement(
+    st: Extract<ScriptStatement, { kind: 'forward' }>,
+    kind: TxKind,
+  ): Promise<ResultSet | undefined> {
+    switch (kind) {
+      case 'begin':
+        return this.answerBegin();
+      case 'commit':
+      case 'rollback':
+        return this.answerEnd(st, kind);
+      default:
+        if (this.batch && this.tx === 'I' && !this.implicit && !NO_TRANSACTION.test(st.text)) {
+          await this.engine.execute('BEGIN');
+          this.implicit = true;
+        }
+        return undefined;
+    }
+  }
+
+  private answerBegin(): ResultSet | undefined {
+    if (this.implicit) {
+      // BEGIN inside an extended-protocol batch turns its implicit transaction into an explicit one.
+      this.implicit = false;
+      this.tx = 'T';
+      return { columns: [], rows: [], tag: 'BEGIN' };
+    }
+    if (this.tx !== 'I') {
+      this.notice('there is already a transaction in progress', 'WARNING', '25001');
+      return { columns: [], rows: [], tag: 'BEGIN' };
+    }
+    return undefined;
+  }
+
+  private async answerEnd(
+    st: Extract<ScriptStatement, { kind: 'forward' }>,
+    kind: 'commit' | 'rollback',
+  ): Promise<ResultSet | undefined> {
+    if (this.tx === 'I' && !this.implicit) {
+      this.notice('there is no transaction in progress', 'WARNING', '25P01');
+      return { columns: [], rows: [], tag: kind === 'commit' ? 'COMMIT' : 'ROLLBACK' };
+    }
+    if (this.tx === 'E') {
+      await this.runEngine({ ...st, text: 'ROLLBACK' }, [], undefined);
+      this.tx = 'I';
+      this.implicit = false;
+      return { columns: [], rows: [], tag: 'ROLLBACK' };
+    }
+    return undefined;
   }
 
   /**
