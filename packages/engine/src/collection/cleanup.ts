@@ -70,7 +70,7 @@ export async function cleanupCollection(
     for (const dir of await layerDirs(store)) {
       opts.signal?.throwIfAborted();
       if (dir === opts.keep || (await exists(defaultStore, `${dir}/${MANIFEST}`))) continue;
-      const writer = ctx.jobs.targetWriter(name, dir);
+      const writer = await targetWriter(ctx, name, dir);
       const t = dirTime(dir);
       const old = i === 0 && writer === undefined && t !== undefined && now - t > ORPHAN_GRACE_MS;
       if (writer !== 'dead' && !old) continue;
@@ -84,4 +84,16 @@ export async function cleanupCollection(
       removedTemporaries += await local.removeStaleTemporaries(ORPHAN_GRACE_MS);
   }
   return { removedDirs, removedTemporaries };
+}
+
+/**
+ * Who wrote an incomplete layer directory, as far as this host knows: 'live' while a job holding a live lease
+ * writes it, 'dead' when every job that wrote it ended or lost its node, undefined when no job of this host
+ * wrote it.
+ */
+async function targetWriter(ctx: EngineContext, collection: string, dir: string): Promise<'live' | 'dead' | undefined> {
+  const jobs = ctx.host.targetJobs(collection, dir);
+  if (jobs.length === 0) return undefined;
+  for (const id of jobs) if ((await ctx.jobs.liveness(id)) === 'live') return 'live';
+  return 'dead';
 }

@@ -38,11 +38,15 @@ function oneOf<T extends string>(name: string, v: string, allowed: readonly T[])
   return x as T;
 }
 
-export function alterSchedule(ctx: EngineContext, ast: AlterBackupScheduleStatement, now: number): ResultSet {
+export async function alterSchedule(
+  ctx: EngineContext,
+  ast: AlterBackupScheduleStatement,
+  now: number,
+): Promise<ResultSet> {
   const id = int(ast.scheduleId);
-  const first = ctx.state.schedule(id);
+  const first = await ctx.state.schedule(id);
   if (first === undefined) throw new StrongroomError('SCHEDULE_NOT_FOUND', `schedule ${id} does not exist`);
-  const other = first.dependentId === null ? undefined : ctx.state.schedule(first.dependentId);
+  const other = first.dependentId === null ? undefined : await ctx.state.schedule(first.dependentId);
   let full: ScheduleRecord | undefined = first.backupType === 'full' ? first : other;
   let inc: ScheduleRecord | undefined = first.backupType === 'incremental' ? first : other;
   const both = (f: (s: ScheduleRecord) => ScheduleRecord): void => {
@@ -145,7 +149,8 @@ export function alterSchedule(ctx: EngineContext, ast: AlterBackupScheduleStatem
         c satisfies never;
     }
   }
-  for (const s of [full, inc]) if (s !== undefined) ctx.state.replaceSchedule(s);
-  const rows = [inc, full].filter((s) => s !== undefined).flatMap((s) => showSchedules(ctx, s.id).rows);
-  return { ...showSchedules(ctx, id), rows, tag: 'ALTER BACKUP SCHEDULE' };
+  for (const s of [full, inc]) if (s !== undefined) await ctx.state.replaceSchedule(s);
+  const rows = [];
+  for (const s of [inc, full]) if (s !== undefined) rows.push(...(await showSchedules(ctx, s.id)).rows);
+  return { ...(await showSchedules(ctx, id)), rows, tag: 'ALTER BACKUP SCHEDULE' };
 }
