@@ -10,10 +10,10 @@ import {
   type BackupStatement,
   bindParameters,
   type ExplainableStatement,
+  format,
   type JobControlStatement,
   type JobSelector,
   parseScriptOrThrow,
-  format,
   parseStatement,
   placeholderCount,
   placeholderTypes,
@@ -31,13 +31,12 @@ import {
 } from './connections/connection-statements.js';
 import { externalKmsProvider, externalStorageProvider } from './connections/external-uri.js';
 import type { EngineContext } from './context.js';
+import { HostStore } from './jobs/host-store.js';
 import { jobDescription } from './jobs/job-description.js';
 import { checkpointOf, type JobHandle, JobRunner } from './jobs/job-runner.js';
 import { jobIdsOf, runJobsQuery } from './jobs/jobs-query.js';
 import type { JobRecord, JobType } from './jobs/jobs-store.js';
 import { isTerminal } from './jobs/jobs-store.js';
-import { HostStore } from './jobs/host-store.js';
-import { openState, stateUri } from './state/open-state.js';
 import { showJobsFull, showJobsListing } from './jobs/show-jobs.js';
 import { prewarmEncoders } from './pipeline/compress-pool.js';
 import { expireBackups, retainChains } from './retention/expire.js';
@@ -49,6 +48,7 @@ import {
   showSchedules,
 } from './schedules/schedule-statements.js';
 import { runDueSchedules, type TickReport } from './schedules/scheduler.js';
+import { openState, stateUri } from './state/open-state.js';
 import { planAlter, runAlter } from './statements/alter.js';
 import { planBackup, runBackup, SPAN_CONCURRENCY } from './statements/backup.js';
 import { describeStatement, JOB_RESULT } from './statements/describe.js';
@@ -505,7 +505,15 @@ class StrongroomEngine implements Engine {
       status: 'pending',
     });
     if (id === undefined) throw new StrongroomError('INTERNAL', 'a job id was taken twice');
+    o.onNotice?.(
+      `job ${id} is queued for the strongroom serve daemon${daemons.length === 1 ? '' : 's'} sharing this state store (node ${daemons.map((d) => d.id).join(', ')}): it runs there and outlives this client`,
+    );
     return id;
+  }
+
+  /** Whether this process runs the job (a detached job handed to a daemon runs elsewhere). */
+  runsJobHere(id: bigint): boolean {
+    return this.runner.runs(id);
   }
 
   async close(): Promise<void> {

@@ -78,6 +78,8 @@ export interface Engine {
    * expired). Resolves with the ids of the jobs it started.
    */
   runClaimableJobs?(): Promise<bigint[]>;
+  /** Whether this engine's process runs the job (false for one handed to a daemon). */
+  runsJobHere?(id: bigint): boolean;
   /** Jobs this engine's process runs now. */
   readonly activeJobs?: number;
   close(): Promise<void>;

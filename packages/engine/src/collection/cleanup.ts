@@ -91,7 +91,11 @@ export async function cleanupCollection(
  * writes it, 'dead' when every job that wrote it ended or lost its node, undefined when no job of this host
  * wrote it.
  */
-async function targetWriter(ctx: EngineContext, collection: string, dir: string): Promise<'live' | 'dead' | undefined> {
+async function targetWriter(
+  ctx: EngineContext,
+  collection: string,
+  dir: string,
+): Promise<'live' | 'dead' | undefined> {
   const jobs = ctx.host.targetJobs(collection, dir);
   if (jobs.length === 0) return undefined;
   for (const id of jobs) if ((await ctx.jobs.liveness(id)) === 'live') return 'live';

@@ -88,7 +88,9 @@ export class JobRunner {
           .then((held) => {
             if (!held && !controller.signal.aborted) {
               lost = true;
-              controller.abort(new StrongroomError('JOB_STATE', `job ${id}: its lease passed to another node`));
+              controller.abort(
+                new StrongroomError('JOB_STATE', `job ${id}: its lease passed to another node`),
+              );
             }
           })
           .catch(() => undefined);

@@ -195,7 +195,10 @@ export class JobsStore {
 
   /** Marks this node stopped (a clean exit): clients stop counting on it at once. */
   async retire(): Promise<void> {
-    await this.backend.run('UPDATE nodes SET stopped = ? WHERE id = ?', [new Date().toISOString(), this.node]);
+    await this.backend.run('UPDATE nodes SET stopped = ? WHERE id = ?', [
+      new Date().toISOString(),
+      this.node,
+    ]);
   }
 
   /** Live daemons that run jobs of this store's source. */
@@ -334,7 +337,7 @@ export class JobsStore {
   ): Promise<void> {
     await this.backend.run(
       `UPDATE jobs SET fraction_completed = ?, rows = ?, bytes = ?, running_status = COALESCE(?, running_status),
-         modified = ? WHERE id = ? AND claims = ?`,
+         modified = ? WHERE id = ? AND claims = ? AND finished IS NULL`,
       [fraction, rows, bytes, runningStatus ?? null, new Date().toISOString(), id, claims],
     );
   }
@@ -344,7 +347,13 @@ export class JobsStore {
     const now = new Date();
     await this.backend.run(
       'UPDATE jobs SET checkpoint = ?, running_status = ?, modified = ? WHERE id = ? AND claims = ?',
-      [checkpoint, `checkpoint ${now.toISOString().slice(0, 19)}Z: ${summary}`, now.toISOString(), id, claims],
+      [
+        checkpoint,
+        `checkpoint ${now.toISOString().slice(0, 19)}Z: ${summary}`,
+        now.toISOString(),
+        id,
+        claims,
+      ],
     );
   }
 

@@ -83,17 +83,17 @@ export async function showSchedules(ctx: EngineContext, id?: bigint): Promise<Re
       if (job !== undefined && !isTerminal(job.status)) running++;
     }
     rows.push([
-        s.id,
-        s.label,
-        s.status,
-        s.nextRun === null || s.status === 'PAUSED' ? null : new Date(s.nextRun),
-        s.state,
-        s.recurrence,
-        BigInt(running),
-        s.owner,
-        s.created,
-        commandJson(s),
-      ]);
+      s.id,
+      s.label,
+      s.status,
+      s.nextRun === null || s.status === 'PAUSED' ? null : new Date(s.nextRun),
+      s.state,
+      s.recurrence,
+      BigInt(running),
+      s.owner,
+      s.created,
+      commandJson(s),
+    ]);
   }
   return { columns: [...SCHEDULE_COLUMNS], rows, tag: 'SHOW SCHEDULES' };
 }

@@ -190,8 +190,7 @@ export class PostgresBackend implements SqlBackend {
       dialect: 'postgres',
       query: async (sql, params = []) =>
         (await client.query(numbered(sql), params.map(param))).rows as SqlRow[],
-      run: async (sql, params = []) =>
-        (await client.query(numbered(sql), params.map(param))).rowCount ?? 0,
+      run: async (sql, params = []) => (await client.query(numbered(sql), params.map(param))).rowCount ?? 0,
       exec: async (sql) => void (await client.query(sql)),
       transaction: (inner) => inner(tx),
       close: async () => undefined,

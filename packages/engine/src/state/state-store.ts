@@ -358,11 +358,10 @@ export class StateStore {
 
   /** Links the job an occurrence started to it (SHOW JOBS FOR SCHEDULE). */
   async setRunJob(id: bigint, scheduledFor: number, jobId: bigint): Promise<void> {
-    await this.backend.run('UPDATE schedule_runs SET job_id = ? WHERE schedule_id = ? AND scheduled_for = ?', [
-      jobId,
-      id,
-      scheduledFor,
-    ]);
+    await this.backend.run(
+      'UPDATE schedule_runs SET job_id = ? WHERE schedule_id = ? AND scheduled_for = ?',
+      [jobId, id, scheduledFor],
+    );
   }
 
   /** The jobs a schedule started, oldest first. */
@@ -378,7 +377,9 @@ export class StateStore {
   /** Occurrences claimed, oldest first (for tests and monitoring). */
   async runs(id: bigint): Promise<{ scheduledFor: number; jobId: bigint | null; claimedBy: number }[]> {
     return (
-      await this.backend.query('SELECT * FROM schedule_runs WHERE schedule_id = ? ORDER BY scheduled_for', [id])
+      await this.backend.query('SELECT * FROM schedule_runs WHERE schedule_id = ? ORDER BY scheduled_for', [
+        id,
+      ])
     ).map((r) => ({
       scheduledFor: Number(r.scheduled_for),
       jobId: r.job_id === null ? null : BigInt(String(r.job_id)),
