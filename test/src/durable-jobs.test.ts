@@ -100,6 +100,13 @@ function sqlClient(
   );
 }
 
+/** Where the jobs are: a home's jobs.db, or a database of the PostgreSQL cluster. */
+interface Where {
+  readonly home?: string;
+  readonly pg?: PostgresCluster;
+  readonly db?: string;
+}
+
 interface JobRow {
   readonly status: string;
   readonly coordinator: number;
@@ -110,12 +117,12 @@ interface JobRow {
 }
 
 /** A job's record, read straight from the store (SQLite file or PostgreSQL). */
-async function jobRow(where: { home?: string; pg?: PostgresCluster }, id: string): Promise<JobRow> {
+async function jobRow(where: Where, id: string): Promise<JobRow> {
   const sql =
     'SELECT status, coordinator_id, claims, finished, error, fraction_completed FROM jobs WHERE id = ' +
     (where.pg ? '$1' : '?');
   let r: unknown[] | undefined;
-  if (where.pg) r = (await pgQuery(where.pg, 'state', sql, [id]))[0];
+  if (where.pg) r = (await pgQuery(where.pg, where.db ?? 'state', sql, [id]))[0];
   else {
     const db = new Database(join(where.home!, 'jobs.db'), { readonly: true });
     try {
@@ -136,7 +143,7 @@ async function jobRow(where: { home?: string; pg?: PostgresCluster }, id: string
 }
 
 async function waitJob(
-  where: { home?: string; pg?: PostgresCluster },
+  where: Where,
   id: string,
   pred: (j: JobRow) => boolean,
   what: string,
@@ -153,9 +160,9 @@ async function waitJob(
 }
 
 /** The pid of a node, from the `nodes` table. */
-async function nodePid(where: { home?: string; pg?: PostgresCluster }, node: number): Promise<number> {
+async function nodePid(where: Where, node: number): Promise<number> {
   if (where.pg)
-    return Number((await pgQuery(where.pg, 'state', 'SELECT pid FROM nodes WHERE id = $1', [node]))[0]?.[0]);
+    return Number((await pgQuery(where.pg, where.db ?? 'state', 'SELECT pid FROM nodes WHERE id = $1', [node]))[0]?.[0]);
   const db = new Database(join(where.home!, 'jobs.db'), { readonly: true });
   try {
     return Number(db.prepare('SELECT pid FROM nodes WHERE id = ?').pluck().get(node));
@@ -332,7 +339,7 @@ describe('durable jobs on a PostgreSQL state store', () => {
     const pgc = cluster;
     await pgQuery(pgc, 'postgres', 'CREATE DATABASE state3');
     const state = pgc.uri('state3');
-    const where = { pg: pgc };
+    const where: Where = { pg: pgc, db: 'state3' };
     const home = mkdtempSync(join(tmpdir(), 'strongroom-durable-3-'));
     const setup = await openEngine({ home, state });
     try {

@@ -53,7 +53,7 @@ import { planAlter, runAlter } from './statements/alter.js';
 import { planBackup, runBackup, SPAN_CONCURRENCY } from './statements/backup.js';
 import { describeStatement, JOB_RESULT } from './statements/describe.js';
 import { explain } from './statements/explain.js';
-import { planRestore, runRestore } from './statements/restore.js';
+import { planRestore, restoreCheckpoint, runRestore } from './statements/restore.js';
 import { showBackup, showBackups } from './statements/show.js';
 import { showDatabases, showTables } from './statements/show-catalog.js';
 import { checkStatement } from './statements/statement-check.js';
@@ -204,7 +204,8 @@ class StrongroomEngine implements Engine {
         return;
       }
       case 'restore': {
-        const plan = await planRestore(this.ctx, ast, {}).catch(fail);
+        const resume = restoreCheckpoint(resumeFrom);
+        const plan = await planRestore(this.ctx, ast, resume ? { resume } : {}).catch(fail);
         await this.runner.runClaimed(
           job.id,
           'RESTORE',

@@ -37,10 +37,34 @@ export interface RestorePlan {
   readonly detached: boolean;
 }
 
+/**
+ * A RESTORE job's checkpoint: the target databases completely restored, and the one being restored when it
+ * was saved. A database appears only once complete, so one that exists and was `current` is done too.
+ */
+export interface RestoreCheckpoint {
+  readonly restored: readonly string[];
+  readonly current?: string;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly totalRows: number;
+}
+
+export function restoreCheckpoint(v: unknown): RestoreCheckpoint | undefined {
+  const c = v as Partial<RestoreCheckpoint> | undefined;
+  if (c === undefined || c === null || !Array.isArray(c.restored)) return undefined;
+  return {
+    restored: c.restored.map(String),
+    ...(typeof c.current === 'string' ? { current: c.current } : {}),
+    rows: Number(c.rows ?? 0),
+    bytes: Number(c.bytes ?? 0),
+    totalRows: Number(c.totalRows ?? 0),
+  };
+}
+
 export async function planRestore(
   ctx: EngineContext,
   stmt: RestoreStatement,
-  opts: { signal?: AbortSignal; onNotice?: (m: string) => void },
+  opts: { signal?: AbortSignal; onNotice?: (m: string) => void; resume?: RestoreCheckpoint },
 ): Promise<RestorePlan> {
   const o = stmt.options;
   if (o.verifyBackupTableData && !o.schemaOnly)
@@ -92,6 +116,14 @@ export async function planRestore(
     // into an empty cluster: the source still refuses any table, view, index or trigger name clash.
     const createDatabase =
       sel.coverage === 'databases' || (sel.coverage === 'all' && !existing.includes(targetDb));
+    // Resuming an adopted job: what its checkpoint says is restored is skipped (never loaded twice).
+    const r = opts.resume;
+    if (
+      r !== undefined &&
+      (r.restored.includes(targetDb) ||
+        (r.current === targetDb && sel.coverage !== 'tables' && existing.includes(targetDb)))
+    )
+      continue;
     if (sel.coverage === 'databases' && existing.includes(targetDb))
       throw new StrongroomError('TARGET_EXISTS', `database "${targetDb}" already exists`, {
         hint: 'restore into a new name with new_db_name, or drop the database first',
@@ -148,12 +180,22 @@ export async function runRestore(
   job: JobHandle,
 ): Promise<{ rows: number }> {
   const { backup } = plan;
-  let rows = 0;
-  let bytes = 0;
-  let loaded = 0;
-  const total = Math.max(plan.totalRows, 1);
+  // An adopted job continues its predecessor's count, so fraction_completed goes on from where it was.
+  const resumed = restoreCheckpoint(job.resumeFrom);
+  let rows = resumed?.rows ?? 0;
+  let bytes = resumed?.bytes ?? 0;
+  let loaded = resumed?.rows ?? 0;
+  const restored = [...(resumed?.restored ?? [])];
+  const totalRows = resumed === undefined ? plan.totalRows : resumed.rows + plan.totalRows;
+  const total = Math.max(totalRows, 1);
+  const save = (current?: string) =>
+    job.saveCheckpoint(
+      { restored, ...(current ? { current } : {}), rows, bytes, totalRows } satisfies RestoreCheckpoint,
+      `${restored.length} database(s) restored${current ? `, restoring ${current}` : ''}`,
+    );
   for (const u of plan.units) {
     await job.checkpoint();
+    await save(u.targetDb);
     const spansOf = (t: TableEntry, slots: boolean) =>
       async function* () {
         if (t.attributes.spans === 'pages') {
@@ -241,6 +283,8 @@ export async function runRestore(
       },
     });
     loaded += res.rows;
+    restored.push(u.targetDb);
+    await save();
   }
   return { rows: loaded };
 }
