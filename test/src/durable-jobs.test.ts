@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -162,7 +162,9 @@ async function waitJob(
 /** The pid of a node, from the `nodes` table. */
 async function nodePid(where: Where, node: number): Promise<number> {
   if (where.pg)
-    return Number((await pgQuery(where.pg, where.db ?? 'state', 'SELECT pid FROM nodes WHERE id = $1', [node]))[0]?.[0]);
+    return Number(
+      (await pgQuery(where.pg, where.db ?? 'state', 'SELECT pid FROM nodes WHERE id = $1', [node]))[0]?.[0],
+    );
   const db = new Database(join(where.home!, 'jobs.db'), { readonly: true });
   try {
     return Number(db.prepare('SELECT pid FROM nodes WHERE id = ?').pluck().get(node));
@@ -329,6 +331,86 @@ describe('durable jobs on a PostgreSQL state store', () => {
         assert.deepEqual(contents(join(home, 'data', `r${round}.db`)), reference, `round ${round}`);
       }
       assert.ok(adopted >= 1, 'at least one restore was killed mid-way and adopted');
+    } finally {
+      await Promise.all(nodes.map(stopNode));
+    }
+  });
+
+  it('an adopted RESTORE resumes after the databases its checkpoint names: they are not loaded again, and SHOW JOBS shows the checkpoint', async (t) => {
+    if (!cluster) return t.skip(skip);
+    const pgc = cluster;
+    await pgQuery(pgc, 'postgres', 'CREATE DATABASE state2');
+    const state = pgc.uri('state2');
+    const where: Where = { pg: pgc, db: 'state2' };
+    const home = mkdtempSync(join(tmpdir(), 'strongroom-durable-ckpt-'));
+    const setup = await openEngine({ home, state });
+    let reference: Record<string, Record<string, string>>;
+    try {
+      await makeShop(setup, 20_000);
+      await setup.execute('CREATE DATABASE big');
+      await setup.execute('CREATE TABLE big.t (id INTEGER PRIMARY KEY, v BLOB)');
+      await setup.execute(
+        'WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 600000) INSERT INTO big.t SELECT i, randomblob(100) FROM s',
+      );
+      await setup.execute("BACKUP DATABASE shop, big INTO 'nodelocal://1/two'");
+      reference = {
+        shop: contents(join(home, 'data', 'shop.db')),
+        big: contents(join(home, 'data', 'big.db')),
+      };
+      await setup.execute('DROP DATABASE shop');
+      await setup.execute('DROP DATABASE big');
+    } finally {
+      await setup.close();
+    }
+    const nodes = [await startNode(home, state, false), await startNode(home, state, false)];
+    try {
+      const r = await sqlClient(
+        home,
+        state,
+        "RESTORE DATABASE shop, big FROM LATEST IN 'nodelocal://1/two' WITH detached",
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const id = r.stdout.trim().split('\n').at(-1)!;
+      // Wait for the checkpoint that names shop restored while big is being restored.
+      const until = Date.now() + 60_000;
+      let ckpt: { restored: string[]; current?: string } | undefined;
+      let coordinator = 0;
+      while (Date.now() < until) {
+        const row = (
+          await pgQuery(
+            pgc,
+            'state2',
+            'SELECT checkpoint, coordinator_id, running_status FROM jobs WHERE id = $1',
+            [id],
+          )
+        )[0];
+        if (row?.[0]) {
+          ckpt = JSON.parse(row[0]) as typeof ckpt;
+          coordinator = Number(row[1]);
+          if (ckpt?.restored.includes('shop') && ckpt.current === 'big') {
+            assert.match(String(row[2]), /^checkpoint .*: 1 database\(s\) restored, restoring big$/);
+            break;
+          }
+        }
+        await sleep(20);
+      }
+      assert.deepEqual(ckpt, { ...ckpt, restored: ['shop'], current: 'big' }, JSON.stringify(ckpt));
+      const shopFile = join(home, 'data', 'shop.db');
+      const before = statSync(shopFile);
+      const pid = await nodePid(where, coordinator);
+      const victim = nodes.findIndex((n) => n.child.pid === pid);
+      assert.ok(victim >= 0);
+      const fractionAtKill = (await jobRow(where, id)).fraction;
+      await kill9(nodes[victim]!);
+      const end = await waitJob(where, id, (j) => TERMINAL.includes(j.status), 'ended');
+      assert.equal(end.status, 'succeeded', end.error ?? '');
+      assert.ok(end.claims >= 2, 'the job was adopted');
+      const afterStat = statSync(shopFile);
+      assert.equal(afterStat.ino, before.ino, 'shop was not restored again');
+      assert.equal(afterStat.mtimeMs, before.mtimeMs, 'shop was not written again');
+      assert.ok(fractionAtKill > 0, 'the job had made progress');
+      assert.deepEqual(contents(shopFile), reference.shop);
+      assert.deepEqual(contents(join(home, 'data', 'big.db')), reference.big);
     } finally {
       await Promise.all(nodes.map(stopNode));
     }
