@@ -448,12 +448,18 @@ class StrongroomEngine implements Engine {
     o: ExecuteOptions,
     fn: (job: JobHandle) => Promise<unknown>,
   ): Promise<ResultSet> {
-    const payload = payloadOf(ast);
+    let payload = payloadOf(ast);
     let attached = !detached;
-    if (detached && !this.jobOptions.daemon) {
-      const handOff = await this.handOff(type, description, payload, o);
-      if (handOff !== undefined) return { columns: [JOB_RESULT[0]!], rows: [[handOff]], tag: type };
-      attached = this.jobOptions.withoutDaemon === 'attached';
+    if (!this.jobOptions.daemon) {
+      const daemons = await this.ctx.jobs.liveDaemons();
+      if (detached) {
+        const handOff = await this.handOff(type, description, payload, daemons.length, o);
+        if (handOff !== undefined) return { columns: [JOB_RESULT[0]!], rows: [[handOff]], tag: type };
+        attached = this.jobOptions.withoutDaemon === 'attached';
+      }
+      // A job this process runs can be adopted if it dies only where a daemon could adopt it; without one it
+      // is failed once its lease runs out (as before daemons), not left running until some daemon appears.
+      if (daemons.length === 0) payload = null;
     }
     const r = await this.runner.start(type, description, fn, {
       detached: !attached,
@@ -479,14 +485,14 @@ class StrongroomEngine implements Engine {
     type: JobType,
     description: string,
     payload: string | null,
+    daemons: number,
     o: ExecuteOptions,
   ): Promise<bigint | undefined> {
-    const daemons = await this.ctx.jobs.liveDaemons();
     const here =
       this.jobOptions.withoutDaemon === 'attached'
         ? 'it runs attached: this statement returns when the job ends'
         : 'it runs in this process and ends if this process exits';
-    if (daemons.length === 0) {
+    if (daemons === 0) {
       o.onNotice?.(
         `no strongroom serve daemon runs jobs of this state store and source, so ${here} (start \`strongroom serve\` to run detached jobs in the background)`,
       );
@@ -507,7 +513,7 @@ class StrongroomEngine implements Engine {
     });
     if (id === undefined) throw new StrongroomError('INTERNAL', 'a job id was taken twice');
     o.onNotice?.(
-      `job ${id} is queued for the strongroom serve daemon${daemons.length === 1 ? '' : 's'} sharing this state store (node ${daemons.map((d) => d.id).join(', ')}): it runs there and outlives this client`,
+      `job ${id} is queued for the strongroom serve daemon${daemons === 1 ? '' : 's'} sharing this state store: it runs there and outlives this client`,
     );
     return id;
   }

@@ -180,6 +180,10 @@ export class JobsStore {
         );
         if (this.node !== 0) await this.retire();
         this.node = id;
+        // Stopped nodes are kept a day (SHOW JOBS names them as coordinators), then forgotten.
+        await this.backend.run('DELETE FROM nodes WHERE stopped IS NOT NULL AND heartbeat < ?', [
+          now - 24 * 3600_000,
+        ]);
         return id;
       } catch (err) {
         // Two processes took the same id at once: the primary key refused one, which tries again.
