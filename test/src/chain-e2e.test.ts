@@ -2,8 +2,8 @@
 // SYSTEM TIME = its end time) yields exactly the source as it was then. Also: an incremental stores
 // only the spans that changed.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { describe, it } from 'vitest';
 import { type Fixture, fixture } from './helpers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

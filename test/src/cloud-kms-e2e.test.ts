@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import {
   type GcpKmsServer,
   type KeyVaultServer,
@@ -15,6 +14,7 @@ import {
   startMoto,
   unavailable,
 } from '@strongroom/testkit';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { expectCode, type Fixture, fixture, snapshotFiles } from './helpers.js';
 
 const AWS_SECRET = `fake-aws-secret-${randomBytes(6).toString('hex')}`;
@@ -50,7 +50,7 @@ const azureUri = (): string => {
 const list = (uris: readonly string[]) => `(${uris.map((u) => `'${u}'`).join(', ')})`;
 
 describe('BACKUP / RESTORE with cloud KMS keys on emulators', () => {
-  before(async () => {
+  beforeAll(async () => {
     if (!motoInstalled()) {
       skip = unavailable('moto', 'run scripts/setup/moto.sh');
       return;
@@ -59,7 +59,7 @@ describe('BACKUP / RESTORE with cloud KMS keys on emulators', () => {
     process.env.IDENTITY_ENDPOINT = kv.identityEndpoint;
     process.env.IDENTITY_HEADER = 'fake-identity-header';
   });
-  after(async () => {
+  afterAll(async () => {
     await Promise.all([moto?.stop(), gcp?.stop(), kv?.stop()]);
   });
 

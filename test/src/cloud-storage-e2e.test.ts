@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { defaultStorageRegistry } from '@strongroom/storage';
 import {
   AZURITE_ACCOUNT,
@@ -23,6 +22,7 @@ import {
   startMoto,
   unavailable,
 } from '@strongroom/testkit';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { expectCode, type Fixture, fixture } from './helpers.js';
 
 const registry = defaultStorageRegistry();
@@ -69,14 +69,14 @@ describe('locality-aware BACKUP across S3, GCS and Azure Blob', () => {
     }),
   );
 
-  before(async () => {
+  beforeAll(async () => {
     if (skip) return;
     [moto, gcs, azurite] = await Promise.all([startMoto(), startFakeGcs(), startAzurite()]);
     await fetch(`${moto.endpoint}/us-backups`, { method: 'PUT' });
     await gcs.createBucket('eu');
     await azurite.createContainer('asia');
   });
-  after(async () => {
+  afterAll(async () => {
     await Promise.all([moto?.stop(), gcs?.stop(), azurite?.stop()]);
   });
 

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
 import { openEngine } from '@strongroom/engine';
+import { describe, it } from 'vitest';
 import { expectCode, fixture, snapshotFiles, walk } from './helpers.js';
 
 const SECRET = 'correct horse battery staple';

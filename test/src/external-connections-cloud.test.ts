@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import {
   AZURITE_ACCOUNT,
   AZURITE_KEY,
@@ -26,6 +25,7 @@ import {
   startMoto,
   unavailable,
 } from '@strongroom/testkit';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { fixture } from './helpers.js';
 
 const S3_SECRET = `fake-s3-secret-${randomBytes(6).toString('hex')}`;
@@ -50,7 +50,7 @@ describe('external connections on the cloud emulators', () => {
   let gcp: GcpKmsServer | undefined;
   let kv: KeyVaultServer | undefined;
 
-  before(async () => {
+  beforeAll(async () => {
     if (skip) return;
     [moto, gcs, azurite, gcp, kv] = await Promise.all([
       startMoto(),
@@ -65,7 +65,7 @@ describe('external connections on the cloud emulators', () => {
     process.env.IDENTITY_ENDPOINT = kv.identityEndpoint;
     process.env.IDENTITY_HEADER = 'fake-identity-header';
   });
-  after(async () => {
+  afterAll(async () => {
     await Promise.all([moto?.stop(), gcs?.stop(), azurite?.stop(), gcp?.stop(), kv?.stop()]);
   });
 

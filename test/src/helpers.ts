@@ -92,3 +92,9 @@ export async function expectCode(p: Promise<unknown>, code: string): Promise<Err
   }
   throw new Error(`expected error ${code}, but the statement succeeded`);
 }
+
+/**
+ * `execArgv` for a test's own helper process or worker thread written in TypeScript (`*-child.ts`): tests run
+ * from source, so their helpers do too, through tsx's loader.
+ */
+export const TS_CHILD: readonly string[] = ['--import', 'tsx'];

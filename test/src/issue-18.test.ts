@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
 import { checkStatement } from '@strongroom/engine';
 import { parseStatement } from '@strongroom/sql';
+import { describe, it } from 'vitest';
 import { expectCode, fixture, walk } from './helpers.js';
 
 describe('issue #18', () => {

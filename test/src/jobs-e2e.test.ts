@@ -1,7 +1,7 @@
 // Jobs while they run: SHOW JOB sees fraction_completed move, PAUSE/RESUME/CANCEL JOB act on a
 // detached backup, and a canceled backup leaves nothing that SHOW BACKUPS lists.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { type Fixture, fixture } from './helpers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { describe, it } from 'vitest';
 import { walk } from './helpers.js';
 
 const root = new URL('../..', import.meta.url).pathname;

@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import {
   CHUNK_BUFFER_BYTES,
   freeChunkSlots,
@@ -18,6 +17,7 @@ import {
   takeChunkBuffer,
 } from '@strongroom/sources';
 import { type PostgresCluster, pgQuery, startPostgresForTests, tableChecksums } from '@strongroom/testkit';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { fixture } from './helpers.js';
 
 const FIXTURE = `
@@ -60,7 +60,7 @@ ANALYZE;
 let cluster: PostgresCluster | undefined;
 let skip: string | undefined;
 
-before(async () => {
+beforeAll(async () => {
   // TLS on, so one test can read and restore over it (the others connect without).
   ({ cluster, skip } = await startPostgresForTests({ tls: true }));
   if (cluster === undefined) return;
@@ -68,7 +68,7 @@ before(async () => {
   await pgQuery(cluster, 'copysrc', FIXTURE);
 });
 
-after(async () => {
+afterAll(async () => {
   await cluster?.stop();
 });
 

@@ -13,9 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { type Engine, openEngine } from '@strongroom/engine';
 import { type PostgresCluster, pgQuery, startPostgresForTests } from '@strongroom/testkit';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 
 const ROLES = ['sr_owner', 'sr_reader', 'sr_writer'];
 
@@ -136,14 +136,14 @@ COMMENT ON LARGE OBJECT 424201 IS 'alien poster';
 let cluster: PostgresCluster | undefined;
 let skip: string | undefined;
 
-before(async () => {
+beforeAll(async () => {
   ({ cluster, skip } = await startPostgresForTests());
   if (cluster)
     for (const r of [...ROLES, 'sr_gone_owner', 'sr_gone_reader'])
       await pgQuery(cluster, 'postgres', `CREATE ROLE ${r}`);
 });
 
-after(async () => {
+afterAll(async () => {
   await cluster?.stop();
 });
 

@@ -9,10 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { openEngine } from '@strongroom/engine';
 import { openSource, temporaryDatabase } from '@strongroom/sources';
 import { type PostgresCluster, pgQuery, startPostgresForTests, tableChecksums } from '@strongroom/testkit';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 
 const root = new URL('../..', import.meta.url).pathname;
 const bin = join(root, 'packages/cli/bin/strongroom.js');
@@ -20,11 +20,11 @@ const bin = join(root, 'packages/cli/bin/strongroom.js');
 let cluster: PostgresCluster | undefined;
 let skip: string | undefined;
 
-before(async () => {
+beforeAll(async () => {
   ({ cluster, skip } = await startPostgresForTests());
 });
 
-after(async () => {
+afterAll(async () => {
   await cluster?.stop();
 });
 

@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { type Engine, openEngine } from '@strongroom/engine';
 import { openSource } from '@strongroom/sources';
 // The launcher is not exported from the testkit index yet (a shared file); see the integration notes.
@@ -17,6 +16,7 @@ import {
   startPostgresForTests,
   tableChecksums,
 } from '@strongroom/testkit';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { walk } from './helpers.js';
 
 const FIXTURE = `
@@ -70,11 +70,11 @@ ANALYZE;
 let cluster: PostgresCluster | undefined;
 let skip: string | undefined;
 
-before(async () => {
+beforeAll(async () => {
   ({ cluster, skip } = await startPostgresForTests());
 });
 
-after(async () => {
+afterAll(async () => {
   await cluster?.stop();
 });
 

@@ -5,14 +5,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
 import { type PostgresCluster, pgQuery, startPostgresForTests } from '@strongroom/testkit';
+import { afterAll, beforeAll, test } from 'vitest';
 import { BIN, HAS_SCRIPT, Pty } from './pty.js';
 
 let cluster: PostgresCluster | undefined;
 let skip: string | undefined;
 
-before(async () => {
+beforeAll(async () => {
   ({ cluster, skip } = await startPostgresForTests());
   if (cluster) {
     await pgQuery(cluster, 'postgres', 'CREATE DATABASE replcat');
@@ -25,7 +25,7 @@ before(async () => {
   }
 });
 
-after(async () => {
+afterAll(async () => {
   await cluster?.stop();
 });
 

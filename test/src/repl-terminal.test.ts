@@ -8,10 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { unavailable } from '@strongroom/testkit';
+import { test } from 'vitest';
 import { BIN, HAS_SCRIPT, Pty } from './pty.js';
 
-const skip = !HAS_SCRIPT && 'util-linux script not installed';
+const skip = !HAS_SCRIPT && Boolean(unavailable('script (util-linux)', 'install util-linux'));
 const PROMPT = /strongroom> $/;
 
 function newHome(): string {

@@ -2,7 +2,7 @@
 // they are refused before anything is read, instead of silently doing nothing. Their effect on PostgreSQL
 // is tested in postgres-fidelity.test.ts.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { expectCode, fixture } from './helpers.js';
 
 describe('RESTORE no_owner / no_privileges on SQLite', () => {

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { describe, it } from 'vitest';
 import { gatedRegistry } from './gated-storage.js';
-import { expectCode, type Fixture, fixture, walk } from './helpers.js';
+import { expectCode, type Fixture, fixture, TS_CHILD, walk } from './helpers.js';
 
-const CHILD = fileURLToPath(new URL('./expire-child.js', import.meta.url));
+const CHILD = fileURLToPath(new URL('./expire-child.ts', import.meta.url));
 
 /** Three chains of a full and two incrementals; returns the full backups' directories, oldest first. */
 async function threeChains(f: Fixture, uri: string, kms: string): Promise<string[]> {
@@ -170,9 +170,13 @@ describe('retention of whole chains', () => {
       const statement = (c: string) => `EXPIRE BACKUPS IN 'external://${c}' WITH OPTIONS (keep_full = 1)`;
       // How many deletes a whole expiry makes.
       cpSync(join(f.extern, 'base'), join(f.extern, 'count'), { recursive: true });
-      const full = spawnSync(process.execPath, [CHILD, f.home, 'count', statement('count'), '0'], {
-        encoding: 'utf8',
-      });
+      const full = spawnSync(
+        process.execPath,
+        [...TS_CHILD, CHILD, f.home, 'count', statement('count'), '0'],
+        {
+          encoding: 'utf8',
+        },
+      );
       assert.equal(full.status, 0, full.stderr);
       const total = Number(full.stdout.trim());
       assert.ok(total > 10, `an expiry of two chains makes many deletes (${total})`);
@@ -182,7 +186,7 @@ describe('retention of whole chains', () => {
       for (const n of points) {
         const c = `kill${n}`;
         cpSync(join(f.extern, 'base'), join(f.extern, c), { recursive: true });
-        const r = spawnSync(process.execPath, [CHILD, f.home, c, statement(c), String(n)], {
+        const r = spawnSync(process.execPath, [...TS_CHILD, CHILD, f.home, c, statement(c), String(n)], {
           encoding: 'utf8',
         });
         assert.equal(r.signal, 'SIGKILL', `killed at delete ${n}: ${r.stderr}`);

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
 import { openEngine } from '@strongroom/engine';
+import { describe, it } from 'vitest';
 import { expectCode, type Fixture, fixture } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Engine } from '@strongroom/engine';
+import { describe, it } from 'vitest';
 import { gatedRegistry } from './gated-storage.js';
-import { expectCode, type Fixture, fixture } from './helpers.js';
+import { expectCode, type Fixture, fixture, TS_CHILD } from './helpers.js';
 
-const CHILD = fileURLToPath(new URL('./scheduler-child.js', import.meta.url));
+const CHILD = fileURLToPath(new URL('./scheduler-child.ts', import.meta.url));
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -356,7 +356,7 @@ describe('backup schedules', () => {
       );
       const id = r.rows[0]?.[0] as bigint;
       // Another scheduler process claims the occurrence, starts the backup, and is SIGKILLed mid-backup.
-      const child = spawn(process.execPath, [CHILD, f.home, String(T0)], {
+      const child = spawn(process.execPath, [...TS_CHILD, CHILD, f.home, String(T0)], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       const started = await new Promise<string>((res) =>

@@ -8,9 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
 import { openEngine } from '@strongroom/engine';
+import { unavailable } from '@strongroom/testkit';
 import pg from 'pg';
+import { test } from 'vitest';
 import { BIN, HAS_SCRIPT, Pty } from './pty.js';
 import { PASSWORD, startWireServer, USER } from './wire-helpers.js';
 
@@ -88,7 +89,7 @@ test('syntax errors of -e, -f, stdin and check show the statement redacted, care
 });
 
 test('the REPL screen, history and jobs store never show a canary', {
-  skip: !HAS_SCRIPT && 'no script',
+  skip: !HAS_SCRIPT && Boolean(unavailable('script (util-linux)', 'install util-linux')),
 }, async () => {
   const home = mkdtempSync(join(tmpdir(), 'strongroom-canary-'));
   const p = new Pty(['sql', '--home', home], { PAGER: '' });

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { describe, it } from 'vitest';
 import { type Fixture, fixture } from './helpers.js';
 
 interface Span {
@@ -266,7 +266,7 @@ describe('SQLite page-level BACKUP and RESTORE', () => {
         const w = new Database(file);
         w.pragma('journal_mode = WAL');
         w.close();
-        worker = new Worker(new URL('./sqlite-invariant-writer.js', import.meta.url), {
+        worker = new Worker(new URL('./sqlite-invariant-writer.mjs', import.meta.url), {
           workerData: { file, shared },
         });
         const failed = new Promise<never>((_, reject) => worker?.once('error', reject));

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
 import { defaultStorageRegistry, withFaults, withRetries } from '@strongroom/storage';
 import {
@@ -26,6 +25,7 @@ import {
   startMoto,
   unavailable,
 } from '@strongroom/testkit';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { expectCode, type Fixture, fixture } from './helpers.js';
 
 const SECRET = 'fake-secret-never-shown';
@@ -92,7 +92,7 @@ describe('storage faults', () => {
   const s3Uri = (endpoint: string) =>
     `s3://faults/c${++n}?AWS_ACCESS_KEY_ID=test&AWS_SECRET_ACCESS_KEY=${SECRET}&AWS_ENDPOINT=${encodeURIComponent(endpoint)}&AWS_USE_PATH_STYLE=true&AWS_REGION=us-east-1`;
 
-  before(async () => {
+  beforeAll(async () => {
     if (skip) return;
     moto = await startMoto();
     await fetch(`${moto.endpoint}/faults`, { method: 'PUT' });
@@ -105,7 +105,7 @@ describe('storage faults', () => {
       await azurite.createContainer('faults');
     }
   });
-  after(async () => {
+  afterAll(async () => {
     await Promise.all([moto?.stop(), gcs?.stop(), azurite?.stop()]);
   });
 

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
 import { REPO_ROOT } from '@strongroom/testkit';
 import pg from 'pg';
+import { test } from 'vitest';
 import { makeCertificate } from './wire-helpers.js';
 
 const BIN = join(REPO_ROOT, 'packages/cli/bin/strongroom.js');

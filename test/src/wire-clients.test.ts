@@ -7,19 +7,19 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { REPO_ROOT, unavailable } from '@strongroom/testkit';
 import pg from 'pg';
+import { afterAll, beforeAll, test } from 'vitest';
 import { PASSPHRASE, PASSWORD, startWireServer, USER, type WireFixture } from './wire-helpers.js';
 
 const run = promisify(execFile);
 let f: WireFixture;
 
-before(async () => {
+beforeAll(async () => {
   f = await startWireServer();
 });
-after(async () => {
+afterAll(async () => {
   await f.server.close();
 });
 

@@ -4,17 +4,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { after, before, test } from 'node:test';
 import pg from 'pg';
+import { afterAll, beforeAll, test } from 'vitest';
 import { PASSWORD, startWireServer, USER, type WireFixture } from './wire-helpers.js';
 
 let f: WireFixture;
 const lines: string[] = [];
 
-before(async () => {
+beforeAll(async () => {
   f = await startWireServer({ log: (line) => lines.push(line) });
 });
-after(async () => {
+afterAll(async () => {
   await f.server.close();
 });
 

@@ -4,11 +4,11 @@
 // typed parameters come through as they do against PostgreSQL directly.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
 import { openEngine } from '@strongroom/engine';
 import { openSource } from '@strongroom/sources';
 import { type PostgresCluster, pgQuery, startPostgresForTests } from '@strongroom/testkit';
 import postgres from 'postgres';
+import { afterAll, beforeAll, test } from 'vitest';
 import { PASSWORD, startWireServer, USER, type WireFixture } from './wire-helpers.js';
 
 let cluster: PostgresCluster | undefined;
@@ -17,7 +17,7 @@ let f: WireFixture | undefined;
 let sql: postgres.Sql | undefined;
 let sourceUri = '';
 
-before(async () => {
+beforeAll(async () => {
   ({ cluster, skip } = await startPostgresForTests());
   if (skip || !cluster) return;
   await pgQuery(cluster, 'postgres', 'CREATE DATABASE wiredesc');
@@ -40,7 +40,7 @@ before(async () => {
   });
 });
 
-after(async () => {
+afterAll(async () => {
   await sql?.end();
   await f?.server.close();
   await cluster?.stop();

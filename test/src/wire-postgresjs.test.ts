@@ -3,14 +3,14 @@
 // describes: before Describe answered before Execute, every row came back as `{}`.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
 import postgres from 'postgres';
+import { afterAll, beforeAll, test } from 'vitest';
 import { PASSPHRASE, PASSWORD, startWireServer, USER, type WireFixture } from './wire-helpers.js';
 
 let f: WireFixture;
 let sql: postgres.Sql;
 
-before(async () => {
+beforeAll(async () => {
   f = await startWireServer();
   sql = postgres({
     host: '127.0.0.1',
@@ -23,7 +23,7 @@ before(async () => {
     max: 2,
   });
 });
-after(async () => {
+afterAll(async () => {
   await sql.end();
   await f.server.close();
 });

@@ -4,16 +4,16 @@
 // CancelRequest aborts a running BACKUP (57014).
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { after, before, test } from 'node:test';
 import pg from 'pg';
+import { afterAll, beforeAll, test } from 'vitest';
 import { PASSPHRASE, PASSWORD, startWireServer, USER, type WireFixture } from './wire-helpers.js';
 
 let f: WireFixture;
 
-before(async () => {
+beforeAll(async () => {
   f = await startWireServer({ requireTls: false, startupTimeoutMs: 1500, maxMessageBytes: 64 * 1024 });
 });
-after(async () => {
+afterAll(async () => {
   await f.server.close();
 });
 

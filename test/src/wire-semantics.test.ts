@@ -3,17 +3,17 @@
 // ReadyForQuery status, BACKUP inside a transaction, Bind with the wrong parameter count, no session
 // stalling another, CancelRequest of a passthrough query, and rows streamed with bounded memory.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from 'vitest';
 import { PASSWORD, startWireServer, USER, type WireFixture } from './wire-helpers.js';
 import { type Message, RawClient, serialize } from './wire-raw.js';
 
 let f: WireFixture;
 const clients: RawClient[] = [];
 
-before(async () => {
+beforeAll(async () => {
   f = await startWireServer({ requireTls: false });
 });
-after(async () => {
+afterAll(async () => {
   for (const c of clients) c.close();
   await f.server.close();
 });

@@ -86,29 +86,31 @@ function openString(text: string): string | undefined {
 const TABLE_BEFORE = /\b(from|join|update|into|table|tables)\s+$/i;
 const DATABASE_BEFORE = /\b(database|databases|tables\s+from)\s+$/i;
 
-/** Candidates and the part of the line they replace, in readline's completer shape. */
-export async function completeInput(
+type Completion = [string[], string];
+
+/** A backslash command's name, or its argument: `\i`/`\ir` complete paths, `\d` tables. */
+async function completeMeta(
   ctx: CompletionContext,
-  pending: string,
-  line: string,
-): Promise<[string[], string]> {
-  const meta = /^\s*(\\\S*)(?:\s+(\S*))?$/.exec(line);
-  if (meta) {
-    const [, name = '', arg] = meta;
-    if (arg === undefined) return [META_NAMES.filter((n) => n.startsWith(name)), name];
-    if (name === '\\i' || name === '\\ir') return [await paths(arg, ctx.cwd), arg];
-    if (name === '\\d') return [matching(await ctx.tables(), arg), arg];
-    return [[], arg];
+  name: string,
+  arg: string | undefined,
+): Promise<Completion> {
+  if (arg === undefined) return [META_NAMES.filter((n) => n.startsWith(name)), name];
+  if (name === '\\i' || name === '\\ir') return [await paths(arg, ctx.cwd), arg];
+  if (name === '\\d') return [matching(await ctx.tables(), arg), arg];
+  return [[], arg];
+}
+
+/** Inside a string literal: `local://` paths, else the URIs used so far and the schemes. */
+async function completeLiteral(ctx: CompletionContext, literal: string): Promise<Completion> {
+  if (/^local:\/\//i.test(literal)) {
+    const path = literal.slice('local://'.length);
+    return [(await paths(path === '' ? '/' : path, '/')).map((p) => `local://${p}`), literal];
   }
-  const before = pending === '' ? line : `${pending}\n${line}`;
-  const literal = openString(before);
-  if (literal !== undefined) {
-    if (/^local:\/\//i.test(literal)) {
-      const path = literal.slice('local://'.length);
-      return [(await paths(path === '' ? '/' : path, '/')).map((p) => `local://${p}`), literal];
-    }
-    return [matching([...ctx.uris(), ...SCHEMES], literal), literal];
-  }
+  return [matching([...ctx.uris(), ...SCHEMES], literal), literal];
+}
+
+/** Keywords the parser accepts next, and database or table names where one is expected. */
+async function completeWord(ctx: CompletionContext, before: string, line: string): Promise<Completion> {
   const partial = /[A-Za-z_][A-Za-z0-9_.]*$/.exec(line)?.[0] ?? '';
   const head = before.slice(0, before.length - partial.length);
   const words: string[] = [];
@@ -121,4 +123,18 @@ export async function completeInput(
   else if (TABLE_BEFORE.test(head) && !/^\s*(backup|restore|show\s+backups?)\b[\s\S]*\binto\s+$/i.test(head))
     words.push(...(await ctx.tables()));
   return [matching(words, partial), partial];
+}
+
+/** Candidates and the part of the line they replace, in readline's completer shape. */
+export async function completeInput(
+  ctx: CompletionContext,
+  pending: string,
+  line: string,
+): Promise<Completion> {
+  const meta = /^\s*(\\\S*)(?:\s+(\S*))?$/.exec(line);
+  if (meta) return completeMeta(ctx, meta[1] ?? '', meta[2]);
+  const before = pending === '' ? line : `${pending}\n${line}`;
+  const literal = openString(before);
+  if (literal !== undefined) return completeLiteral(ctx, literal);
+  return completeWord(ctx, before, line);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { decodeEntry, encodeEntry, HistoryFile, historyEntry, historyPath } from './history.js';
 import { loadSqlApi } from './sql-api.js';
 
@@ -32,7 +32,7 @@ test('text that does not parse still never stores a passphrase or a secret URI p
 
 test('the history file holds one line per entry, mode 0600, and no secret', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'strongroom-history-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  t.onTestFinished(() => rm(dir, { recursive: true, force: true }));
   const path = historyPath({}, join(dir, 'home'));
   assert.equal(path, join(dir, 'home', 'history'));
   assert.equal(historyPath({ STRONGROOM_HISTORY: '/x/h' }, dir), '/x/h');

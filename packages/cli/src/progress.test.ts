@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { humanBytes, humanDuration, progressLine, progressText } from './progress.js';
 import { Sink } from './testing/streams.js';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { completeInput } from './completion.js';
 import { CONTINUATION_PROMPT, PROMPT, ReplSession } from './repl-session.js';
 import type { Session } from './session.js';
@@ -101,7 +101,7 @@ test('completion offers backslash commands, keywords in the case being typed, ta
   ]);
   const [files, typed] = await completeInput(ctx, '', '\\i repl-session.te');
   assert.equal(typed, 'repl-session.te');
-  assert.ok(files.includes('repl-session.test.js'), String(files));
+  assert.ok(files.includes('repl-session.test.ts'), String(files));
   assert.ok(files.every((f) => f.startsWith('repl-session.te')));
   assert.deepEqual(await completeInput(ctx, '', '\\i testin'), [['testing/'], 'testin']);
 });

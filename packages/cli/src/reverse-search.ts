@@ -55,43 +55,39 @@ export function installReverseSearch(
     r._refreshLine();
   };
 
-  r._ttyWrite = (s, key) => {
-    if (search === undefined) {
-      if (key?.ctrl && key.name === 'r') {
-        search = { query: '', index: -1, savedLine: r.line, savedCursor: r.cursor };
-        render(search);
-        return;
-      }
-      original(s, key);
-      return;
-    }
-    const cur = search;
+  /** Edits the search for a key; false when the key ends the search (the caller finishes it). */
+  const searchKey = (cur: Search, s: string | undefined, key: Key | undefined): boolean => {
     if (key?.ctrl && key.name === 'r') {
       const next = find(cur, cur.index + 1);
       if (next >= 0) cur.index = next;
-      render(cur);
-      return;
-    }
-    if (key?.ctrl && (key.name === 'g' || key.name === 'c')) {
-      end(cur.savedLine, cur.savedCursor);
-      return;
-    }
-    if (key?.name === 'backspace') {
+    } else if (key?.name === 'backspace') {
       cur.query = cur.query.slice(0, -1);
       cur.index = find(cur, 0);
-      render(cur);
-      return;
-    }
-    const printable = s !== undefined && s.length === 1 && s >= ' ' && !key?.ctrl && !key?.meta;
-    if (printable && key?.name !== 'return' && key?.name !== 'enter') {
+    } else if (isPrintable(s, key)) {
       cur.query += s;
       cur.index = find(cur, Math.max(0, cur.index));
-      render(cur);
+    } else return false;
+    render(cur);
+    return true;
+  };
+
+  r._ttyWrite = (s, key) => {
+    const cur = search;
+    if (cur === undefined) {
+      if (!(key?.ctrl && key.name === 'r')) return original(s, key);
+      search = { query: '', index: -1, savedLine: r.line, savedCursor: r.cursor };
+      render(search);
       return;
     }
+    if (key?.ctrl && (key.name === 'g' || key.name === 'c')) return end(cur.savedLine, cur.savedCursor);
+    if (searchKey(cur, s, key)) return;
     const match = cur.index < 0 ? cur.savedLine : (r.history[cur.index] ?? '');
     end(match, match.length);
-    if (key?.name === 'escape') return;
-    original(s, key);
+    if (key?.name !== 'escape') original(s, key);
   };
+}
+
+function isPrintable(s: string | undefined, key: Key | undefined): s is string {
+  const printable = s !== undefined && s.length === 1 && s >= ' ' && !key?.ctrl && !key?.meta;
+  return printable && key?.name !== 'return' && key?.name !== 'enter';
 }

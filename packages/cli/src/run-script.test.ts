@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { StrongroomError } from '@strongroom/errors';
+import { test } from 'vitest';
 import type { CliDeps } from './deps.js';
 import { main } from './index.js';
 import { loadSqlApi } from './sql-api.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { generateDataKey } from './data-key.js';
 import { decryptBuffer, decryptStream } from './decrypt.js';
 import { encryptBuffer, encryptBufferWithIv, encryptStream, encryptStreamWithIv } from './encrypt.js';

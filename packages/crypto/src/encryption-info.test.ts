@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { decodeEncryptionInfo, type EncryptionInfo, encodeEncryptionInfo } from './encryption-info.js';
 import { assertFails } from './test-support.js';
 

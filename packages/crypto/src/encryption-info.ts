@@ -33,47 +33,19 @@ export function encodeEncryptionInfo(info: EncryptionInfo): Buffer {
   return Buffer.from(canonicalJson(info), 'utf8');
 }
 
+type Fail = (reason: string) => StrongroomError;
+
 /** Strict: anything but the canonical encoding of a valid version-1 value → CORRUPTED naming `path`. */
 export function decodeEncryptionInfo(bytes: Uint8Array, path: string): EncryptionInfo {
-  const fail = (reason: string) =>
+  const fail: Fail = (reason) =>
     new StrongroomError('CORRUPTED', `encryption info file ${path} is corrupted or malformed: ${reason}`);
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw fail('not valid JSON');
-  }
-  if (!isRecord(raw)) throw fail('not a JSON object');
-  if (raw.version !== ENCRYPTION_INFO_VERSION) {
-    throw fail(`unsupported version ${JSON.stringify(raw.version)}`);
-  }
-  const extra = Object.keys(raw).filter((k) => !TOP_KEYS.includes(k));
-  if (extra.length > 0) throw fail(`unknown field ${JSON.stringify(extra[0])}`);
-  if (!Array.isArray(raw.kms)) throw fail('"kms" must be an array');
-  const kms: KmsRecipient[] = [];
-  for (const entry of raw.kms) {
-    if (!isRecord(entry) || !sameKeys(entry, KMS_KEYS)) throw fail('malformed "kms" entry');
-    const wrappedKey = base64(entry.wrappedKey);
-    if (typeof entry.masterKeyId !== 'string' || wrappedKey === undefined)
-      throw fail('malformed "kms" entry');
-    kms.push({ masterKeyId: entry.masterKeyId, wrappedKey });
-  }
-  let passphrase: PassphraseRecipient | undefined;
-  if (raw.passphrase !== undefined) {
-    const p = raw.passphrase;
-    if (!isRecord(p) || !sameKeys(p, PASSPHRASE_KEYS)) throw fail('malformed "passphrase"');
-    const salt = base64(p.salt);
-    const wrappedKey = base64(p.wrappedKey);
-    if (p.kdf !== PASSPHRASE_KDF || typeof p.iterations !== 'number' || !salt || !wrappedKey) {
-      throw fail('malformed "passphrase"');
-    }
-    passphrase = { kdf: PASSPHRASE_KDF, iterations: p.iterations, salt, wrappedKey };
-  }
+  const raw = parseTopLevel(text, fail);
+  const passphrase = raw.passphrase === undefined ? undefined : decodePassphrase(raw.passphrase, fail);
   const info: EncryptionInfo = {
     version: ENCRYPTION_INFO_VERSION,
     scheme: typeof raw.scheme === 'string' ? raw.scheme : '',
-    kms,
+    kms: decodeKms(raw.kms, fail),
     ...(passphrase ? { passphrase } : {}),
   };
   const problem = validate(info);
@@ -82,24 +54,68 @@ export function decodeEncryptionInfo(bytes: Uint8Array, path: string): Encryptio
   return info;
 }
 
+/** The JSON object, of version 1, with no field but the known ones. */
+function parseTopLevel(text: string, fail: Fail): Record<string, unknown> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw fail('not valid JSON');
+  }
+  if (!isRecord(raw)) throw fail('not a JSON object');
+  if (raw.version !== ENCRYPTION_INFO_VERSION)
+    throw fail(`unsupported version ${JSON.stringify(raw.version)}`);
+  const extra = Object.keys(raw).find((k) => !TOP_KEYS.includes(k));
+  if (extra !== undefined) throw fail(`unknown field ${JSON.stringify(extra)}`);
+  return raw;
+}
+
+function decodeKms(value: unknown, fail: Fail): KmsRecipient[] {
+  if (!Array.isArray(value)) throw fail('"kms" must be an array');
+  return value.map((entry: unknown) => {
+    if (!isRecord(entry) || !sameKeys(entry, KMS_KEYS)) throw fail('malformed "kms" entry');
+    const wrappedKey = base64(entry.wrappedKey);
+    if (typeof entry.masterKeyId !== 'string' || wrappedKey === undefined)
+      throw fail('malformed "kms" entry');
+    return { masterKeyId: entry.masterKeyId, wrappedKey };
+  });
+}
+
+function decodePassphrase(p: unknown, fail: Fail): PassphraseRecipient {
+  if (!isRecord(p) || !sameKeys(p, PASSPHRASE_KEYS)) throw fail('malformed "passphrase"');
+  const salt = base64(p.salt);
+  const wrappedKey = base64(p.wrappedKey);
+  if (p.kdf !== PASSPHRASE_KDF || typeof p.iterations !== 'number' || !salt || !wrappedKey) {
+    throw fail('malformed "passphrase"');
+  }
+  return { kdf: PASSPHRASE_KDF, iterations: p.iterations, salt, wrappedKey };
+}
+
 function validate(info: EncryptionInfo): string | undefined {
   if (info.version !== ENCRYPTION_INFO_VERSION) return `unsupported version ${info.version}`;
   if (info.scheme !== ENCRYPTION_SCHEME) return `unknown scheme ${JSON.stringify(info.scheme)}`;
+  const problem = kmsProblem(info.kms) ?? (info.passphrase && passphraseProblem(info.passphrase));
+  if (problem !== undefined) return problem;
+  if (info.kms.length === 0 && info.passphrase === undefined) return 'no recipient can unwrap the data key';
+  return undefined;
+}
+
+function kmsProblem(kms: readonly KmsRecipient[]): string | undefined {
   const ids = new Set<string>();
-  for (const k of info.kms) {
+  for (const k of kms) {
     if (k.masterKeyId.length === 0) return 'empty master key id';
     if (ids.has(k.masterKeyId)) return `duplicate master key id ${JSON.stringify(k.masterKeyId)}`;
     ids.add(k.masterKeyId);
     if (k.wrappedKey.length === 0) return 'empty wrapped key';
   }
-  const p = info.passphrase;
-  if (p !== undefined) {
-    if (p.kdf !== PASSPHRASE_KDF) return `unknown kdf ${JSON.stringify(p.kdf)}`;
-    if (!isValidIterations(p.iterations)) return `invalid iterations ${p.iterations}`;
-    if (p.salt.length !== SALT_BYTES) return `salt must be ${SALT_BYTES} bytes`;
-    if (p.wrappedKey.length === 0) return 'empty wrapped key';
-  }
-  if (info.kms.length === 0 && p === undefined) return 'no recipient can unwrap the data key';
+  return undefined;
+}
+
+function passphraseProblem(p: PassphraseRecipient): string | undefined {
+  if (p.kdf !== PASSPHRASE_KDF) return `unknown kdf ${JSON.stringify(p.kdf)}`;
+  if (!isValidIterations(p.iterations)) return `invalid iterations ${p.iterations}`;
+  if (p.salt.length !== SALT_BYTES) return `salt must be ${SALT_BYTES} bytes`;
+  if (p.wrappedKey.length === 0) return 'empty wrapped key';
   return undefined;
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { generateDataKey } from './data-key.js';
 import { unwrapKey, wrapKey } from './key-wrap.js';
 import { assertFails } from './test-support.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { generateDataKey } from './data-key.js';
 import { unwrapWithPassphrase, wrapWithPassphrase } from './passphrase.js';
 import { assertRejects } from './test-support.js';

@@ -1,8 +1,8 @@
 // Property: for any plaintext length and any way of cutting the input into pieces, streaming
 // encrypt equals buffer encrypt byte for byte, and streaming decrypt returns the plaintext.
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
 import fc from 'fast-check';
+import { it } from 'vitest';
 import { generateDataKey } from './data-key.js';
 import { decryptBuffer, decryptStream } from './decrypt.js';
 import { encryptBufferWithIv, encryptStreamWithIv } from './encrypt.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { generateDataKey } from './data-key.js';
 import { decryptBuffer, decryptStream } from './decrypt.js';
 import { encryptBufferWithIv } from './encrypt.js';
@@ -70,15 +70,7 @@ describe('tamper detection', () => {
   it('detects truncation at every chunk boundary and in the middle of chunks', async () => {
     for (const size of [0, K, 2 * K, 2 * K + 100]) {
       const sealed = encryptBufferWithIv(key, PATH, pattern(size), iv, K);
-      const cuts = new Set([0, 1, 4, 5, 6, HEADER_BYTES - 1, HEADER_BYTES, HEADER_BYTES + 1]);
-      for (let b = HEADER_BYTES; b < sealed.length; b += STRIDE) {
-        for (const d of [-TAG_BYTES - 1, -TAG_BYTES, -1, 0, 1, TAG_BYTES - 1, TAG_BYTES, STRIDE / 2]) {
-          cuts.add(b + d);
-        }
-      }
-      cuts.add(sealed.length - 1);
-      for (const cut of cuts) {
-        if (cut < 0 || cut >= sealed.length) continue;
+      for (const cut of truncationPoints(sealed.length)) {
         await assertRejected(sealed.subarray(0, cut), 'CORRUPTED');
       }
     }
@@ -157,3 +149,13 @@ describe('tamper detection', () => {
     assert.ok(Buffer.concat(seen).equals(plaintext.subarray(0, K)));
   });
 });
+
+/** Lengths to cut a sealed file of `length` bytes at: around the header, every chunk boundary and tag. */
+function truncationPoints(length: number): number[] {
+  const cuts = new Set([0, 1, 4, 5, 6, HEADER_BYTES - 1, HEADER_BYTES, HEADER_BYTES + 1, length - 1]);
+  for (let b = HEADER_BYTES; b < length; b += STRIDE) {
+    for (const d of [-TAG_BYTES - 1, -TAG_BYTES, -1, 0, 1, TAG_BYTES - 1, TAG_BYTES, STRIDE / 2])
+      cuts.add(b + d);
+  }
+  return [...cuts].filter((cut) => cut >= 0 && cut < length);
+}

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createDecipheriv, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { decryptBuffer } from './decrypt.js';
 import { encryptBufferWithIv } from './encrypt.js';
 import { unwrapKey, wrapKeyWithNonce } from './key-wrap.js';

@@ -1,4 +1,5 @@
 export { ERROR_CATALOGUE, type ErrorCode, type ErrorSpec } from './catalogue.js';
+export { compiledEntry } from './compiled-entry.js';
 export {
   assertNever,
   isStrongroomError,

@@ -1,8 +1,8 @@
 // Strict parsing of the three cloud KMS URIs (no network): CockroachDB's parameters and error texts,
 // canonical ids, redaction, and the mapping of SDK errors to KMS codes.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
+import { describe, it } from 'vitest';
 import { classifyAwsError, parseAwsKmsUri } from './aws-kms.js';
 import { azureMasterKeyId, parseAzureKmsUri } from './azure-kms.js';
 import { kmsError } from './cloud-errors.js';

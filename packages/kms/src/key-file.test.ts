@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { decodeKey, generateKeyFile, readKeyFile } from './key-file.js';
 
 const HEX = '00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF';
@@ -11,10 +11,10 @@ const KEY = Buffer.from(HEX, 'hex');
 
 describe('local key files', () => {
   let dir: string;
-  before(async () => {
+  beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'strongroom-keyfile-'));
   });
-  after(async () => {
+  afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 

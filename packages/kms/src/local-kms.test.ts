@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { localKeyId, localKmsProvider, parseLocalKmsUri } from './local-kms.js';
 
 const HEX = 'a1'.repeat(32);
@@ -11,12 +11,12 @@ const HEX = 'a1'.repeat(32);
 describe('local KMS', () => {
   let dir: string;
   let keyPath: string;
-  before(async () => {
+  beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'strongroom-localkms-'));
     keyPath = join(dir, 'k1');
     await writeFile(keyPath, `${HEX}\n`);
   });
-  after(async () => {
+  afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 

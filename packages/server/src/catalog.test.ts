@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { answerLocally, type CatalogContext, INITIAL_SETTINGS } from './catalog.js';
 
 function context(sourceKind: string): CatalogContext {

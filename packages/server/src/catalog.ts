@@ -46,8 +46,11 @@ export const INITIAL_SETTINGS: readonly (readonly [string, string])[] = [
   ['jit', 'off'],
 ];
 
-/** Settings of the client protocol itself, which the session answers whatever the source. */
-const PROTOCOL_SETTINGS = new Set([
+/**
+ * The client-protocol settings drivers SET right after connecting (pgJDBC: extra_float_digits,
+ * application_name), which the session itself answers on a SQLite source.
+ */
+export const CLIENT_SETTINGS: ReadonlySet<string> = new Set([
   'application_name',
   'extra_float_digits',
   'client_encoding',
@@ -55,6 +58,11 @@ const PROTOCOL_SETTINGS = new Set([
   'intervalstyle',
   'bytea_output',
   'client_min_messages',
+]);
+
+/** Settings of the client protocol itself, which the session answers whatever the source. */
+const PROTOCOL_SETTINGS = new Set([
+  ...CLIENT_SETTINGS,
   'server_version',
   'server_encoding',
   'integer_datetimes',
@@ -128,65 +136,81 @@ const SELECT_FN =
 /** The local answer to a statement, or undefined when it goes to the source. */
 export async function answerLocally(sql: string, c: CatalogContext): Promise<ResultSet | undefined> {
   const text = strip(sql);
-  const lower = text.toLowerCase();
   const set = SET.exec(text);
   if (set && !/^set (session characteristics|constraints|role|session authorization)/i.test(text)) {
-    const name = ALIASES[set[1]!.toLowerCase()] ?? set[1]!.toLowerCase();
+    const name = settingName(set[1]!);
     // A PostgreSQL source keeps its own settings; the session keeps only the protocol's.
     if (c.sourceKind !== 'sqlite' && !PROTOCOL_SETTINGS.has(name)) return undefined;
     return setting(name, set[2]!, c);
   }
   const show = SHOW.exec(text);
-  if (show) {
-    const name = ALIASES[show[1]!.toLowerCase()] ?? show[1]!.toLowerCase();
-    if (c.sourceKind !== 'sqlite' && !PROTOCOL_SETTINGS.has(name)) return undefined;
-    if (name === 'all') {
-      return {
-        columns: [col('name'), col('setting'), col('description')],
-        rows: [...c.settings].map(([k, v]) => [k, v, '']),
-        tag: `SHOW ${c.settings.size}`,
-      };
-    }
-    const value = c.settings.get(name);
-    if (value !== undefined) return one(show[1]!.toLowerCase().replace(/ /g, '_'), value, 'SHOW');
-    if (c.sourceKind === 'sqlite') {
-      throw new StrongroomError('INVALID_PARAMETER', `unrecognized configuration parameter "${name}"`, {
-        sqlstate: '42704',
-      });
-    }
-    return undefined;
-  }
-  const reset = RESET.exec(text);
-  if (reset) return { columns: [], rows: [], tag: 'RESET' };
+  if (show) return showSetting(show[1]!, c);
+  if (RESET.test(text)) return { columns: [], rows: [], tag: 'RESET' };
   if (/^discard (all|plans|sequences|temp|temporary)$/i.test(text)) {
     return { columns: [], rows: [], tag: `DISCARD ${text.split(' ')[1]!.toUpperCase()}` };
   }
   const fn = SELECT_FN.exec(text);
   if (fn) {
-    const name = fn[2]!.toLowerCase();
-    const label = fn[5] ?? name;
-    switch (name) {
-      case 'version':
-        return one(label, `PostgreSQL ${c.serverVersion} (strongroom, ${c.sourceKind} source)`);
-      case 'current_schema':
-        if (c.sourceKind === 'sqlite') return one(label, 'main');
-        return undefined;
-      case 'current_database':
-        if (c.sourceKind === 'sqlite') return one(label, 'defaultdb');
-        return undefined;
-      case 'current_user':
-      case 'session_user':
-        return one(label, c.user);
-      case 'current_setting': {
-        const value = c.settings.get((fn[3] ?? '').toLowerCase());
-        if (value !== undefined) return one(label, value);
-        return undefined;
-      }
-    }
+    const answer = sessionFunction(fn[2]!.toLowerCase(), fn[5], fn[3], c);
+    if (answer !== undefined) return answer;
   }
+  const lower = text.toLowerCase();
   if (c.sourceKind !== 'sqlite') return undefined;
   if (!/\b(pg_catalog|pg_[a-z_]+|information_schema)\b/.test(lower)) return undefined;
   return sqliteCatalog(lower, c);
+}
+
+function settingName(typed: string): string {
+  return ALIASES[typed.toLowerCase()] ?? typed.toLowerCase();
+}
+
+/** `SHOW name` / `SHOW ALL`: the session's own settings (on a PostgreSQL source, only the protocol's). */
+function showSetting(typed: string, c: CatalogContext): ResultSet | undefined {
+  const name = settingName(typed);
+  if (c.sourceKind !== 'sqlite' && !PROTOCOL_SETTINGS.has(name)) return undefined;
+  if (name === 'all') {
+    return {
+      columns: [col('name'), col('setting'), col('description')],
+      rows: [...c.settings].map(([k, v]) => [k, v, '']),
+      tag: `SHOW ${c.settings.size}`,
+    };
+  }
+  const value = c.settings.get(name);
+  if (value !== undefined) return one(typed.toLowerCase().replace(/ /g, '_'), value, 'SHOW');
+  if (c.sourceKind === 'sqlite') {
+    throw new StrongroomError('INVALID_PARAMETER', `unrecognized configuration parameter "${name}"`, {
+      sqlstate: '42704',
+    });
+  }
+  return undefined;
+}
+
+/** `SELECT version()`, `current_user` and the like, when the session can answer them itself. */
+function sessionFunction(
+  name: string,
+  alias: string | undefined,
+  argument: string | undefined,
+  c: CatalogContext,
+): ResultSet | undefined {
+  const label = alias ?? name;
+  const onSqlite = (value: string) => (c.sourceKind === 'sqlite' ? one(label, value) : undefined);
+  switch (name) {
+    case 'version':
+      return one(label, `PostgreSQL ${c.serverVersion} (strongroom, ${c.sourceKind} source)`);
+    case 'current_schema':
+      return onSqlite('main');
+    case 'current_database':
+      return onSqlite('defaultdb');
+    case 'current_user':
+    case 'session_user':
+      return one(label, c.user);
+    case 'current_setting': {
+      const value = c.settings.get((argument ?? '').toLowerCase());
+      return value === undefined ? undefined : one(label, value);
+    }
+    default:
+      return undefined;
+  }
 }
 
 function setting(name: string, raw: string, c: CatalogContext): ResultSet {

@@ -1,7 +1,7 @@
 // The incremental parser against byte fixtures built in code: every message, and a whole pipelined
 // batch, split at every offset gives the same messages; oversized and malformed input is refused.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { BufferWriter } from './buffer-writer.js';
 import { SSL_REQUEST_CODE } from './messages.js';
 import { MessageParser } from './parser.js';

@@ -6,7 +6,6 @@ import {
   CANCEL_REQUEST_CODE,
   type FrontendMessage,
   GSSENC_REQUEST_CODE,
-  PROTOCOL_3_0,
   SSL_REQUEST_CODE,
   type StartupPacket,
 } from './messages.js';
@@ -43,28 +42,30 @@ export class MessageParser {
       this.buffered += data.length;
     }
     const out: (StartupPacket | FrontendMessage)[] = [];
-    for (;;) {
-      const headerSize = this.startup ? 4 : 5;
-      if (this.buffered < headerSize) break;
-      const head = this.peek(headerSize);
-      const length = head.readInt32BE(this.startup ? 0 : 1);
-      const limit = this.startup ? MAX_STARTUP_BYTES : this.maxMessageBytes;
-      if (length < 4) throw new ProtocolError(`invalid message length ${length}`);
-      if (length > limit) throw new ProtocolError(`message of ${length} bytes exceeds the limit of ${limit}`);
-      const total = length + (this.startup ? 0 : 1);
-      if (this.buffered < total) break;
-      const frame = this.take(total);
-      if (this.startup) {
-        const packet = parseStartup(frame.subarray(4));
-        out.push(packet);
-        this.startup = false;
-        // SSL/GSS requests and cancels expect an answer before anything else is read.
-        if (packet.kind !== 'startup') break;
-      } else {
+    for (let frame = this.nextFrame(); frame !== undefined; frame = this.nextFrame()) {
+      if (!this.startup) {
         out.push(parseMessage(frame[0]!, frame.subarray(5)));
+        continue;
       }
+      const packet = parseStartup(frame.subarray(4));
+      out.push(packet);
+      this.startup = false;
+      // SSL/GSS requests and cancels expect an answer before anything else is read.
+      if (packet.kind !== 'startup') break;
     }
     return out;
+  }
+
+  /** The next complete message (a startup packet has no type byte), or undefined until more arrives. */
+  private nextFrame(): Buffer | undefined {
+    const headerSize = this.startup ? 4 : 5;
+    if (this.buffered < headerSize) return undefined;
+    const length = this.peek(headerSize).readInt32BE(headerSize - 4);
+    const limit = this.startup ? MAX_STARTUP_BYTES : this.maxMessageBytes;
+    if (length < 4) throw new ProtocolError(`invalid message length ${length}`);
+    if (length > limit) throw new ProtocolError(`message of ${length} bytes exceeds the limit of ${limit}`);
+    const total = length + headerSize - 4;
+    return this.buffered < total ? undefined : this.take(total);
   }
 
   private peek(n: number): Buffer {
@@ -94,7 +95,6 @@ function parseStartup(body: Buffer): StartupPacket {
     throw new ProtocolError(`unsupported frontend protocol ${code >>> 16}.${code & 0xffff}`, '0A000');
   // Minor versions above 3.0 are served as 3.0: drivers asking for 3.2 fall back when they see no
   // NegotiateProtocolVersion-only features used.
-  void PROTOCOL_3_0;
   const params: Record<string, string> = Object.create(null);
   for (;;) {
     const key = r.cstring();

@@ -4,7 +4,7 @@ import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { formatVerifier, makeVerifier, mockVerifier, parseVerifier, ScramExchange } from './scram.js';
 import { addUser, loadUsers } from './users.js';
 

@@ -2,16 +2,7 @@
 // application_name): answered by the session itself, since the source database (SQLite) has no such
 // settings. Any other SET is forwarded to the source like every statement strongroom does not own.
 import { StrongroomError } from '@strongroom/errors';
-
-const LOCAL = new Set([
-  'application_name',
-  'extra_float_digits',
-  'client_encoding',
-  'datestyle',
-  'intervalstyle',
-  'bytea_output',
-  'client_min_messages',
-]);
+import { CLIENT_SETTINGS } from './catalog.js';
 
 const SET = /^\s*set\s+(?:session\s+)?([a-z_]+)\s*(?:=|\s+to\s+)\s*(.*?)\s*;?\s*$/is;
 
@@ -24,7 +15,7 @@ export interface LocalSet {
 export function localSet(sql: string): LocalSet | undefined {
   const m = SET.exec(sql);
   const name = m?.[1]?.toLowerCase();
-  if (!m || !name || !LOCAL.has(name)) return undefined;
+  if (!m || !name || !CLIENT_SETTINGS.has(name)) return undefined;
   let value = m[2]!;
   if (/^'.*'$/s.test(value)) value = value.slice(1, -1).replaceAll("''", "'");
   if (name === 'client_encoding' && !/^(utf-?8|unicode)$/i.test(value))

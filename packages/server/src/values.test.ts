@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { decodeParam, encodeBinary, encodeText, forwardedParamCount, wireType } from './values.js';
 
 test('values in text format, as PostgreSQL prints them', () => {

@@ -61,76 +61,84 @@ function timestampFromValue(v: ResultValue, type: string): string | undefined {
   return type === 'timestamp' ? text.replace(/\+00$/, '') : text;
 }
 
-export function encodeText(v: ResultValue, type = 'text'): Buffer | null {
-  if (v === null) return null;
-  const oid = wireType(type).oid;
-  if (oid === 16 && (typeof v === 'bigint' || typeof v === 'number')) return Buffer.from(v ? 't' : 'f');
-  if (oid === 16 && typeof v === 'string')
-    return Buffer.from(TRUE_TEXT.has(v.trim().toLowerCase()) ? 't' : 'f');
+function isTrue(v: ResultValue): boolean {
+  if (typeof v === 'string') return TRUE_TEXT.has(v.trim().toLowerCase());
+  return v === true || v === 1 || v === 1n;
+}
+
+/** The text of a value as its column type wants it: booleans as t/f, timestamps in PostgreSQL's form. */
+function typedText(v: Exclude<ResultValue, null>, oid: number, type: string): string | undefined {
+  if (oid === 16 && (typeof v === 'bigint' || typeof v === 'number')) return v ? 't' : 'f';
+  if (oid === 16 && typeof v === 'string') return isTrue(v) ? 't' : 'f';
   if ((oid === 1184 || oid === 1114) && (typeof v === 'string' || v instanceof Date)) {
-    const t = timestampFromValue(v, type);
-    if (t !== undefined) return Buffer.from(t);
+    return timestampFromValue(v, type);
   }
+  return undefined;
+}
+
+function plainText(v: Exclude<ResultValue, null>): Buffer {
   if (typeof v === 'string') return Buffer.from(v);
   if (typeof v === 'boolean') return Buffer.from(v ? 't' : 'f');
   if (typeof v === 'number') return Buffer.from(floatText(v));
   if (typeof v === 'bigint') return Buffer.from(v.toString());
   if (v instanceof Date) return Buffer.from(timestampText(v));
-  return Buffer.from(`\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`);
+  return Buffer.from(`\\x${bytesOf(v).toString('hex')}`);
+}
+
+export function encodeText(v: ResultValue, type = 'text'): Buffer | null {
+  if (v === null) return null;
+  const typed = typedText(v, wireType(type).oid, type);
+  return typed === undefined ? plainText(v) : Buffer.from(typed);
 }
 
 function bytesOf(v: Uint8Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
+function int64(n: bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64BE(n);
+  return b;
+}
+
+/** Microseconds since 2000-01-01, as timestamp and timestamptz are sent. */
+function timestampBinary(v: Exclude<ResultValue, null>): Buffer {
+  const d = v instanceof Date ? v : new Date(String(v));
+  return int64(BigInt(d.getTime() - PG_EPOCH_MS) * 1000n);
+}
+
+/** Binary encoders by type OID; other types are sent as their text. */
+const BINARY: ReadonlyMap<number, (v: Exclude<ResultValue, null>) => Buffer> = new Map([
+  [16, (v) => Buffer.from([isTrue(v) ? 1 : 0])],
+  [17, (v) => (v instanceof Uint8Array ? bytesOf(v) : Buffer.from(String(v)))],
+  [20, (v) => int64(BigInt(typeof v === 'number' ? Math.trunc(v) : (v as bigint | string)))],
+  [
+    701,
+    (v) => {
+      const b = Buffer.alloc(8);
+      b.writeDoubleBE(Number(v));
+      return b;
+    },
+  ],
+  [1184, timestampBinary],
+  [1114, timestampBinary],
+  [
+    1082,
+    (v) => {
+      const d = v instanceof Date ? v : new Date(`${String(v).slice(0, 10)}T00:00:00Z`);
+      const b = Buffer.alloc(4);
+      b.writeInt32BE(Math.round((d.getTime() - PG_EPOCH_MS) / 86_400_000));
+      return b;
+    },
+  ],
+  [3802, (v) => Buffer.concat([Buffer.from([1]), encodeText(v) as Buffer])],
+]);
+
 export function encodeBinary(v: ResultValue, type: string): Buffer | null {
   if (v === null) return null;
   try {
-    switch (wireType(type).oid) {
-      case 16:
-        return Buffer.from([
-          v === true ||
-          v === 1 ||
-          v === 1n ||
-          (typeof v === 'string' && TRUE_TEXT.has(v.trim().toLowerCase()))
-            ? 1
-            : 0,
-        ]);
-      case 17:
-        return v instanceof Uint8Array ? bytesOf(v) : Buffer.from(String(v));
-      case 20: {
-        const b = Buffer.alloc(8);
-        b.writeBigInt64BE(BigInt(typeof v === 'number' ? Math.trunc(v) : (v as bigint | string)));
-        return b;
-      }
-      case 701: {
-        const b = Buffer.alloc(8);
-        b.writeDoubleBE(Number(v));
-        return b;
-      }
-      case 1184: {
-        const d = v instanceof Date ? v : new Date(String(v));
-        const b = Buffer.alloc(8);
-        b.writeBigInt64BE(BigInt(d.getTime() - PG_EPOCH_MS) * 1000n);
-        return b;
-      }
-      case 1114: {
-        const d = v instanceof Date ? v : new Date(String(v));
-        const b = Buffer.alloc(8);
-        b.writeBigInt64BE(BigInt(d.getTime() - PG_EPOCH_MS) * 1000n);
-        return b;
-      }
-      case 1082: {
-        const d = v instanceof Date ? v : new Date(`${String(v).slice(0, 10)}T00:00:00Z`);
-        const b = Buffer.alloc(4);
-        b.writeInt32BE(Math.round((d.getTime() - PG_EPOCH_MS) / 86_400_000));
-        return b;
-      }
-      case 3802:
-        return Buffer.concat([Buffer.from([1]), encodeText(v) as Buffer]);
-      default:
-        return encodeText(v) as Buffer;
-    }
+    const encode = BINARY.get(wireType(type).oid);
+    return encode === undefined ? (encodeText(v) as Buffer) : encode(v);
   } catch (err) {
     throw new StrongroomError('UNSUPPORTED_VALUE', `a ${type} value cannot be sent in binary format`, {
       cause: err,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { decodeRows, FRAME_TARGET_BYTES, type Row, RowFrameEncoder } from './row-codec.js';
 
 function encodeAll(rows: readonly Row[]): Uint8Array[] {

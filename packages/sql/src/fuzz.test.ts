@@ -3,9 +3,9 @@
 // throw. Bounded run counts with a fixed seed keep it fast and reproducible; a hang fails the test timeout.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { test } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
 import fc from 'fast-check';
+import { test } from 'vitest';
 import {
   complete,
   endsStatement,

@@ -3,11 +3,11 @@
 //   error      input, then the diagnostic (`input:line:col: message`, source line, caret, hint);
 //   split      a script, then one line per piece: `line:col owned|forward|error <text as JSON>`;
 //   complete   text before the cursor ending in `|`, then the suggestions.
-// `REWRITE=1 node --test …` regenerates the expected outputs in place.
+// `REWRITE=1 npx vitest run golden` regenerates the expected outputs in place.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { test } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
+import { test } from 'vitest';
 import {
   complete,
   format,

@@ -2,7 +2,7 @@
 // `node packages/sql/dist/generate-grammar.js` after changing parser.ts.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { grammarDiagramsHtml, grammarEbnf } from './grammar-files.js';
 
 const grammarDir = new URL('../../../grammar/', import.meta.url);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
+import { test } from 'vitest';
 import { bindParameters, parseStatement, placeholderCount } from './index.js';
 
 const stmt = parseStatement(

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { formatDiagnostic } from './diagnostics.js';
 import { redactSqlText } from './redact-text.js';
 import { parseScript } from './script.js';

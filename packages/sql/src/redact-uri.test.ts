@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import fc from 'fast-check';
+import { test } from 'vitest';
 import { redactUri, SECRET_URI_PARAMS } from './index.js';
 
 test('every listed secret parameter is redacted, public ids are kept', () => {

@@ -1,8 +1,8 @@
 // Property: the unredacted canonical form parses back to the very same AST, for generated ASTs of every
 // statement kind; and the redacted form never contains a passphrase that was set.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import fc from 'fast-check';
+import { test } from 'vitest';
 import { statementArbitrary } from './ast-arbitraries.js';
 import { format, parseStatement } from './index.js';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { checkScript, endsStatement, formatDiagnostic, isOwned, parseScript } from './index.js';
 
 test('endsStatement: a top-level ; at the end, ignoring trailing blanks and comments', () => {

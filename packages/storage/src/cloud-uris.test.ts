@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
+import { describe, it } from 'vitest';
 import { parseAzureUri } from './azure-storage.js';
 import { cloudError } from './cloud-errors.js';
 import { parseGcsUri } from './gcs-storage.js';

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, beforeEach, describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
+import { afterAll, beforeAll, beforeEach, describe, it } from 'vitest';
 import { gcsStorageProvider } from './gcs-storage.js';
 import type { ExternalStorage } from './types.js';
 
@@ -126,7 +126,7 @@ describe('gs:// resumable uploads', () => {
   // 2.5 parts: the last part is short and carries the total.
   const data = Buffer.from(Array.from({ length: 2 * KIB256 + 1000 }, (_, i) => (i * 7) % 251));
   let storage: ExternalStorage;
-  before(async () => {
+  beforeAll(async () => {
     await gcs.start();
     storage = await gcsStorageProvider.open(`gs://bkt/p?GCS_ENDPOINT=${encodeURIComponent(gcs.endpoint)}`, {
       partSize: KIB256,
@@ -134,7 +134,7 @@ describe('gs:// resumable uploads', () => {
       onRetry: (m) => retries.push(m),
     });
   });
-  after(() => new Promise<void>((r) => gcs.server.close(() => r())));
+  afterAll(() => new Promise<void>((r) => gcs.server.close(() => r())));
   beforeEach(() => {
     gcs.reset();
     retries.length = 0;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
+import { describe, it } from 'vitest';
 import { resolveFileUri, resolveNodelocal } from './local-providers.js';
 
 const fails = (fn: () => unknown, code: string, re: RegExp) =>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
+import { describe, it } from 'vitest';
 import { LocalFileStorage } from './local-storage.js';
 import { defaultStorageRegistry, StorageRegistry } from './registry.js';
 import type { StorageProvider } from './types.js';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { isStrongroomError, StrongroomError } from '@strongroom/errors';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { LocalFileStorage } from './local-storage.js';
 import { withFaults } from './with-faults.js';
 import { withRetries } from './with-retries.js';
@@ -23,10 +23,10 @@ describe('withFaults and withRetries', () => {
   let n = 0;
   const fresh = () => new LocalFileStorage(join(root, `s${++n}`), `file://${root}/s${n}`);
   const data = Buffer.from(Array.from({ length: 700_000 }, (_, i) => i % 251));
-  before(async () => {
+  beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'strongroom-wrappers-'));
   });
-  after(() => rm(root, { recursive: true, force: true }));
+  afterAll(() => rm(root, { recursive: true, force: true }));
 
   it('fails the nth write mid-stream and leaves nothing behind', async () => {
     const inner = fresh();

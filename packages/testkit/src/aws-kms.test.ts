@@ -2,8 +2,8 @@
 // @aws-sdk/client-kms of the aws:// provider, plus an ASSUME_ROLE chain through moto's STS.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, it } from 'node:test';
 import { defaultKmsRegistry } from '@strongroom/kms';
+import { afterAll, beforeAll, it } from 'vitest';
 import { freePort, unavailable } from './emulators/launch.js';
 import { type Moto, motoInstalled, startMoto } from './emulators/moto.js';
 import { type MotoKeys, motoKeys } from './emulators/moto-kms.js';
@@ -19,13 +19,13 @@ if (!motoInstalled()) {
   let admin: MotoKeys;
   let k1: string;
   let k2: string;
-  before(async () => {
+  beforeAll(async () => {
     moto = await startMoto();
     admin = motoKeys(moto.endpoint);
     k1 = (await admin.createKey()).keyId;
     k2 = (await admin.createKey()).arn;
   });
-  after(() => moto?.stop());
+  afterAll(() => moto?.stop());
 
   const registry = defaultKmsRegistry();
   const uri = (key: string, endpoint = moto.endpoint) =>

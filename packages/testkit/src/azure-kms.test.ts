@@ -3,8 +3,8 @@
 // reaching the server's managed-identity endpoint), AZURE_VAULT_URL and AZURE_VAULT_CA_FILE.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, it } from 'node:test';
 import { defaultKmsRegistry } from '@strongroom/kms';
+import { afterAll, beforeAll, it } from 'vitest';
 import { type KeyVaultServer, startKeyVaultServer } from './emulators/key-vault-server.js';
 import { freePort } from './emulators/launch.js';
 import { runKmsConformance } from './kms-conformance.js';
@@ -12,7 +12,7 @@ import { runKmsConformance } from './kms-conformance.js';
 let kv: KeyVaultServer;
 let v1: string;
 let v2: string;
-before(async () => {
+beforeAll(async () => {
   kv = await startKeyVaultServer();
   // DefaultAzureCredential → ManagedIdentityCredential (App Service protocol), on loopback.
   process.env.IDENTITY_ENDPOINT = kv.identityEndpoint;
@@ -20,7 +20,7 @@ before(async () => {
   v1 = kv.createKey('k1');
   v2 = kv.createKey('k2');
 });
-after(() => kv?.stop());
+afterAll(() => kv?.stop());
 
 const registry = defaultKmsRegistry();
 const uri = (key: string, version: string, vaultUrl = kv.vaultUrl) =>

@@ -1,8 +1,9 @@
 // Runs the storage conformance suite against the three cloud providers, each on its emulator on a
 // loopback port: moto (S3), fake-gcs-server (GCS) and Azurite (Azure Blob). Each test gets its own
 // prefix in one bucket; a small part size makes the multi-MiB case a real multipart upload.
-import { after, before, describe } from 'node:test';
+
 import { defaultStorageRegistry, type StorageContext } from '@strongroom/storage';
+import { afterAll, beforeAll, describe } from 'vitest';
 import {
   AZURITE_ACCOUNT,
   AZURITE_KEY,
@@ -23,12 +24,12 @@ let n = 0;
 describe('s3 on moto', () => {
   let moto: Moto | undefined;
   const skip = motoInstalled() ? undefined : unavailable('moto', 'run scripts/setup/moto.sh');
-  before(async () => {
+  beforeAll(async () => {
     if (skip) return;
     moto = await startMoto();
     await fetch(`${moto.endpoint}/conformance`, { method: 'PUT' });
   });
-  after(() => moto?.stop());
+  afterAll(() => moto?.stop());
   if (skip) return void describe.skip(skip);
   runStorageConformance('s3 (moto)', () =>
     registry.open(
@@ -43,12 +44,12 @@ describe('gs on fake-gcs-server', () => {
   const skip = fakeGcsInstalled()
     ? undefined
     : unavailable('fake-gcs-server', 'run scripts/setup/fake-gcs-server.sh');
-  before(async () => {
+  beforeAll(async () => {
     if (skip) return;
     gcs = await startFakeGcs();
     await gcs.createBucket('conformance');
   });
-  after(() => gcs?.stop());
+  afterAll(() => gcs?.stop());
   if (skip) return void describe.skip(skip);
   runStorageConformance('gs (fake-gcs-server)', () =>
     registry.open(`gs://conformance/run-${++n}/c?GCS_ENDPOINT=${encodeURIComponent(gcs!.endpoint)}`, ctx),
@@ -58,12 +59,12 @@ describe('gs on fake-gcs-server', () => {
 describe('azure-blob on Azurite', () => {
   let azurite: Azurite | undefined;
   const skip = azuriteInstalled() ? undefined : unavailable('azurite', 'npm ci installs it');
-  before(async () => {
+  beforeAll(async () => {
     if (skip) return;
     azurite = await startAzurite();
     await azurite.createContainer('conformance');
   });
-  after(() => azurite?.stop());
+  afterAll(() => azurite?.stop());
   if (skip) return void describe.skip(skip);
   runStorageConformance('azure-blob (Azurite)', () =>
     registry.open(

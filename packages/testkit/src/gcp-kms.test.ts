@@ -2,8 +2,8 @@
 // client of the gs:// provider (plaintext gRPC via GCP_KMS_ENDPOINT, a BEARER_TOKEN auth client).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, it } from 'node:test';
 import { defaultKmsRegistry } from '@strongroom/kms';
+import { afterAll, beforeAll, it } from 'vitest';
 import { type GcpKmsServer, startGcpKmsServer } from './emulators/gcp-kms-server.js';
 import { freePort } from './emulators/launch.js';
 import { runKmsConformance } from './kms-conformance.js';
@@ -12,12 +12,12 @@ const TOKEN = `fake-bearer-${randomBytes(8).toString('hex')}`;
 const RING = 'projects/p/locations/global/keyRings/r';
 
 let server: GcpKmsServer;
-before(async () => {
+beforeAll(async () => {
   server = await startGcpKmsServer();
   server.createKey(RING, 'k1');
   server.createKey(RING, 'k2');
 });
-after(() => server?.stop());
+afterAll(() => server?.stop());
 
 const registry = defaultKmsRegistry();
 const uri = (key: string, endpoint = server.endpoint) =>

@@ -5,9 +5,9 @@
 // disabled or unreachable) are skipped with the reason.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
 import type { Kms } from '@strongroom/kms';
+import { describe, it } from 'vitest';
 
 export interface KmsFixture {
   /** Opens the master key under test. */

@@ -5,8 +5,8 @@
 // chooses emulators by hand and STRONGROOM_BIG_BYTES sets one size for all.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, describe, it } from 'node:test';
 import { defaultStorageRegistry, type ExternalStorage } from '@strongroom/storage';
+import { afterAll, describe, it } from 'vitest';
 import { pseudoRandomBytes } from './bytes.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteInstalled, startAzurite } from './emulators/azurite.js';
 import { fakeGcsInstalled, startFakeGcs } from './emulators/fake-gcs.js';
@@ -56,7 +56,7 @@ const open: Record<string, () => Promise<{ server: Launched; storage: ExternalSt
 
 describe('a large object streams up with bounded memory', () => {
   const servers: Launched[] = [];
-  after(() => Promise.all(servers.map((s) => s.stop())));
+  afterAll(() => Promise.all(servers.map((s) => s.stop())));
   for (const target of TARGETS) {
     const bytes = bytesOf(target);
     it(`${target}: ${bytes} bytes under 300 MB RSS`, { timeout: 600_000 }, async (t) => {
@@ -75,7 +75,7 @@ describe('a large object streams up with bounded memory', () => {
         clearInterval(timer);
       }
       const seconds = (Date.now() - started) / 1000;
-      t.diagnostic(
+      console.log(
         `${target}: ${bytes} bytes in ${seconds.toFixed(1)} s, peak RSS ${(peak / 1024 ** 2).toFixed(0)} MiB`,
       );
       assert.equal(await got.storage.size('big.bin'), bytes);

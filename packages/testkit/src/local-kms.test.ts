@@ -3,12 +3,12 @@
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
 import { defaultKmsRegistry, generateKeyFile } from '@strongroom/kms';
+import { afterAll } from 'vitest';
 import { runKmsConformance } from './kms-conformance.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'strongroom-kms-conformance-'));
-after(() => rm(dir, { recursive: true, force: true }));
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const registry = defaultKmsRegistry();
 const k1 = join(dir, 'k1');

@@ -4,12 +4,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
 import { defaultStorageRegistry, withFaults, withRetries } from '@strongroom/storage';
+import { afterAll } from 'vitest';
 import { runStorageConformance } from './storage-conformance.js';
 
 const root = await mkdtemp(join(tmpdir(), 'strongroom-conformance-'));
-after(() => rm(root, { recursive: true, force: true }));
+afterAll(() => rm(root, { recursive: true, force: true }));
 
 const registry = defaultStorageRegistry();
 let n = 0;

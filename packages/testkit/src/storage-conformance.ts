@@ -2,9 +2,9 @@
 // restic's backend test suite): round trips small and multi-MiB streamed objects, ranged reads,
 // listings, not-found errors, never-overwrite under concurrency, delete, and aborted writes.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
 import type { ExternalStorage } from '@strongroom/storage';
+import { describe, it } from 'vitest';
 import { chunked, collect, collectNames, pseudoRandomBytes } from './bytes.js';
 
 /** Makes a new, empty storage for each test. */

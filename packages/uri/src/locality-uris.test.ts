@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
+import { describe, it } from 'vitest';
 import { matchLocality, matchLocalityTier, parseLocalityUris } from './locality-uris.js';
 
 function fails(uris: string[], message: string, code = 'INVALID_LOCALITY'): void {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
+import { describe, it } from 'vitest';
 import { parseExternalUri } from './parse-external-uri.js';
 
 function rejects(uri: string, code: string, pattern: RegExp): void {

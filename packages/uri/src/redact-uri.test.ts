@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { redactUri } from './redact-uri.js';
 import { SECRET_URI_PARAMS } from './secret-params.js';
 

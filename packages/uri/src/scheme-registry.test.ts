@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { isStrongroomError } from '@strongroom/errors';
+import { describe, it } from 'vitest';
 import { SchemeRegistry } from './scheme-registry.js';
 
 const a = { schemes: ['a', 'a-alias'], secretParams: ['A_SECRET'], name: 'a' };

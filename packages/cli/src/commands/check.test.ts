@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { main } from '../index.js';
 import { fakeSql } from '../testing/fake-sql.js';
 import { Sink, source } from '../testing/streams.js';

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { main } from '../index.js';
 import { Sink } from '../testing/streams.js';
 import { localKmsUri } from './keygen.js';
 
 test('keygen writes a 0600 key file once, never overwrites it, and prints its local:// URI', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'strongroom-keygen-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  t.onTestFinished(() => rm(dir, { recursive: true, force: true }));
   const run = async () => {
     const stdout = new Sink();
     const stderr = new Sink();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import type { ResultSet } from '@strongroom/sources';
+import { test } from 'vitest';
 import { formatJson } from './json.js';
 import { formatRecords } from './records.js';
 import { renderResult } from './render.js';

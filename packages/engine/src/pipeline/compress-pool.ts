@@ -6,7 +6,7 @@
 // At most CREDITS source chunks are in a worker's queue, and output is only produced as fast as the
 // storage takes it, so memory stays bounded per span in flight.
 import { Worker } from 'node:worker_threads';
-import { StrongroomError } from '@strongroom/errors';
+import { compiledEntry, StrongroomError } from '@strongroom/errors';
 import {
   CHUNK_BUFFER_BYTES,
   chunkArena,
@@ -50,7 +50,7 @@ const idle: Worker[] = [];
 
 function newWorker(): Worker {
   const workerData: WorkerSetup = { arena: chunkArena(), slotBytes: CHUNK_BUFFER_BYTES };
-  return new Worker(new URL('./compress-worker.js', import.meta.url), { workerData });
+  return new Worker(compiledEntry(import.meta.url, './compress-worker.js'), { workerData });
 }
 
 /**

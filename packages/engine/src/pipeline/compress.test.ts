@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
-import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { decryptStream } from '@strongroom/crypto';
 import { StrongroomError } from '@strongroom/errors';
@@ -12,6 +11,7 @@ import {
   type SpanChunk,
   takeChunkBuffer,
 } from '@strongroom/sources';
+import { describe, it } from 'vitest';
 import { compressOf, decompressOf, FINGERPRINT_PREFIX, FRAME_BYTES, zstdFrameSize } from './compress.js';
 import { encodeSpan, fingerprintSpan } from './compress-pool.js';
 

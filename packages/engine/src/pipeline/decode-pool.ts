@@ -4,7 +4,7 @@
 // decoded size is bounded (SQLite page windows, a few MiB): a span's whole output is held until it is
 // consumed, so memory is (spans in flight) × (decoded span size).
 import { Worker } from 'node:worker_threads';
-import { type ErrorCode, StrongroomError } from '@strongroom/errors';
+import { compiledEntry, type ErrorCode, StrongroomError } from '@strongroom/errors';
 import {
   CHUNK_BUFFER_BYTES,
   chunkArena,
@@ -76,7 +76,7 @@ async function acquire(): Promise<Worker> {
   if (started < THREADS) {
     started++;
     const workerData: DecoderSetup = { arena: chunkArena(), slotBytes: CHUNK_BUFFER_BYTES };
-    return new Worker(new URL('./decode-worker.js', import.meta.url), { workerData });
+    return new Worker(compiledEntry(import.meta.url, './decode-worker.js'), { workerData });
   }
   return new Promise((resolve) => waiting.push(resolve));
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { CHUNK_BUFFER_BYTES, chunkSlotOf, freeChunkSlots, giveChunkSlot } from '../chunk-buffers.js';
 import type { SpanChunk } from '../types.js';
 import type { PgClient } from './connect.js';

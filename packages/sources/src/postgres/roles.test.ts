@@ -1,7 +1,7 @@
 // Which roles a dumped statement names (owner, grantees, policy roles), and the owner line split off a
 // pg_dump entry: what the restore's roles check and no_owner rely on.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { splitDump } from './pg-dump.js';
 import { rolesIn } from './schema.js';
 

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import { StrongroomError } from '@strongroom/errors';
+import { checkDatabaseName } from './names.js';
 
 export type SqliteLocation =
   | { readonly mode: 'directory'; readonly dir: string }
@@ -53,4 +54,18 @@ export function resolveSqliteLocation(uri: string | undefined, home: string): Sq
   }
   const database = basename(path).replace(/\.(db|sqlite3?)$/i, '');
   return { mode: 'file', file: path, database };
+}
+
+/** The file of database `name` in `location`, whether or not it exists; validates the name. */
+export function databaseFile(location: SqliteLocation, name: string): string {
+  if (location.mode === 'file') {
+    if (name !== location.database) {
+      throw new StrongroomError('DATABASE_NOT_FOUND', `database ${name} does not exist`, {
+        hint: `this sqlite source is the single database ${location.database}`,
+      });
+    }
+    return location.file;
+  }
+  checkDatabaseName(name);
+  return join(location.dir, `${name}.db`);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { test } from 'node:test';
 import fc from 'fast-check';
+import { test } from 'vitest';
 import { openDatabase } from './driver.js';
 import { DATABASE_OWNER, PageMap } from './page-map.js';
 import { tempSource } from './test-helpers.js';

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { openDatabase } from './driver.js';
 import { DATABASE_OWNER, PageMap } from './page-map.js';
 import { encodeRunHeader, PageRunWriter } from './page-runs.js';

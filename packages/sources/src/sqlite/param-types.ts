@@ -44,6 +44,28 @@ function splitTop(text: string): string[] {
   return parts.map((p) => p.trim());
 }
 
+/**
+ * The declared type of a column reference (`c`, `t.c`, `s.t.c`) in the tables that `text` (string literals
+ * already blanked) reads or writes, the first table having such a column winning.
+ */
+function referencedColumnTypes(text: string, columnsOf: ColumnTypes): (ref: string) => string | undefined {
+  const tables: ReadonlyMap<string, string>[] = [];
+  for (const m of text.matchAll(TABLE_REF)) {
+    const [schema, table] =
+      m[2] === undefined ? [undefined, unquote(m[1]!)] : [unquote(m[1]!), unquote(m[2])];
+    const cols = columnsOf(schema, table);
+    if (cols) tables.push(cols);
+  }
+  return (ref) => {
+    const name = unquote(ref.split(/\s*\.\s*/).at(-1) ?? '').toLowerCase();
+    for (const cols of tables) {
+      const t = cols.get(name);
+      if (t !== undefined) return t;
+    }
+    return undefined;
+  };
+}
+
 export function inferParamTypes(sql: string, count: number, columnsOf: ColumnTypes): (string | null)[] {
   const types: (string | null)[] = Array.from({ length: count }, () => null);
   const set = (n: string | undefined, type: string | undefined): void => {
@@ -52,21 +74,7 @@ export function inferParamTypes(sql: string, count: number, columnsOf: ColumnTyp
   };
   // Strip string literals so their contents are never matched.
   const text = sql.replace(/'(?:[^']|'')*'/g, "''");
-  const tables: ReadonlyMap<string, string>[] = [];
-  for (const m of text.matchAll(TABLE_REF)) {
-    const [schema, table] =
-      m[2] === undefined ? [undefined, unquote(m[1]!)] : [unquote(m[1]!), unquote(m[2])];
-    const cols = columnsOf(schema, table);
-    if (cols) tables.push(cols);
-  }
-  const columnType = (ref: string): string | undefined => {
-    const name = unquote(ref.split(/\s*\.\s*/).at(-1) ?? '').toLowerCase();
-    for (const cols of tables) {
-      const t = cols.get(name);
-      if (t !== undefined) return t;
-    }
-    return undefined;
-  };
+  const columnType = referencedColumnTypes(text, columnsOf);
   const insert = INSERT.exec(text);
   if (insert) {
     const [schema, table] =
@@ -141,21 +149,8 @@ export function expressionTypes(sql: string, count: number, columnsOf: ColumnTyp
   const text = sql.replace(/'(?:[^']|'')*'/g, "''");
   const items = selectItems(text);
   if (items === undefined || items.length !== count || items.some((i) => /(^|\.)\*$/.test(i))) return none;
-  const tables: ReadonlyMap<string, string>[] = [];
-  for (const m of text.matchAll(TABLE_REF)) {
-    const [schema, table] =
-      m[2] === undefined ? [undefined, unquote(m[1]!)] : [unquote(m[1]!), unquote(m[2])];
-    const cols = columnsOf(schema, table);
-    if (cols) tables.push(cols);
-  }
-  const columnType = (ref: string): string | null => {
-    const name = unquote(ref.split(/\s*\.\s*/).at(-1) ?? '').toLowerCase();
-    for (const cols of tables) {
-      const t = cols.get(name);
-      if (t !== undefined) return t;
-    }
-    return null;
-  };
+  const lookUp = referencedColumnTypes(text, columnsOf);
+  const columnType = (ref: string): string | null => lookUp(ref) ?? null;
   return items.map((item) => {
     const e = item
       .replace(/\s+AS\s+("(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*)$/iu, '')

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { inferParamTypes } from './param-types.js';
 import { schemaReferences } from './references.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { backupDatabase, restoreRequest, tempSource } from './test-helpers.js';
 
 const SHOP = [

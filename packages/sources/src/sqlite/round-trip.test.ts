@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { test } from 'node:test';
 import fc from 'fast-check';
+import { test } from 'vitest';
 import { openDatabase, type SqliteDatabase } from './driver.js';
 import { backupDatabase, restoreRequest, tempSource } from './test-helpers.js';
 

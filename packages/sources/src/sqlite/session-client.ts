@@ -4,7 +4,7 @@
 // new one. The process is unref'd while idle, so it never keeps the caller alive.
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { StrongroomError } from '@strongroom/errors';
+import { compiledEntry, StrongroomError } from '@strongroom/errors';
 import type { ResultSet, ResultValue } from '../types.js';
 import type { ColumnDescription } from './driver.js';
 import type { HostReply, HostRequest } from './host-protocol.js';
@@ -41,7 +41,7 @@ export class SqliteSessionClient {
 
   #spawn(): Channel {
     if (this.#channel && !this.#channel.dead) return this.#channel;
-    const child = fork(fileURLToPath(new URL('./session-host.js', import.meta.url)), [], {
+    const child = fork(fileURLToPath(compiledEntry(import.meta.url, './session-host.js')), [], {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       execArgv: [],

@@ -11,8 +11,8 @@ import type { ResultSet, ResultValue } from '../types.js';
 import { type ColumnDescription, openDatabase, type SqliteDatabase, type SqliteStatement } from './driver.js';
 import { sqliteCall } from './errors.js';
 import { databasesInDirectory, deleteDatabaseFiles } from './files.js';
-import { DEFAULT_DATABASE, type SqliteLocation } from './location.js';
-import { checkDatabaseName, isDatabaseName, nameKey } from './names.js';
+import { DEFAULT_DATABASE, databaseFile, type SqliteLocation } from './location.js';
+import { isDatabaseName, nameKey } from './names.js';
 import { expressionTypes, inferParamTypes } from './param-types.js';
 import { schemaReferences } from './references.js';
 import { commandTag } from './result-set.js';
@@ -87,16 +87,7 @@ export class SqliteSession {
 
   /** The file of a database, whether or not it exists; validates the name. */
   pathOf(name: string): string {
-    if (this.#location.mode === 'file') {
-      if (name !== this.#location.database) {
-        throw new StrongroomError('DATABASE_NOT_FOUND', `database ${name} does not exist`, {
-          hint: `this sqlite source is the single database ${this.#location.database}`,
-        });
-      }
-      return this.#location.file;
-    }
-    checkDatabaseName(name);
-    return join(this.#location.dir, `${name}.db`);
+    return databaseFile(this.#location, name);
   }
 
   get #mainName(): string {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import { compiledEntry } from '@strongroom/errors';
+import { test } from 'vitest';
 import { openDatabase } from './driver.js';
 import { backupDatabase, restoreRequest, tempSource } from './test-helpers.js';
 
@@ -36,7 +37,7 @@ test('a snapshot stays consistent while a writer keeps committing, and misses la
     assert.equal(probe.prepare('PRAGMA journal_mode').pluck().get(), 'delete');
     probe.close();
 
-    worker = new Worker(new URL('./test-writer.js', import.meta.url), { workerData: { file, shared } });
+    worker = new Worker(compiledEntry(import.meta.url, './test-writer.js'), { workerData: { file, shared } });
     const failed = new Promise<never>((_, reject) => worker!.once('error', reject));
     await Promise.race([until(() => Atomics.load(flags, 1) > 50), failed]);
 

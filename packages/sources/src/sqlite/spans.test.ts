@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import { decodeRows, type Row } from '../row-codec.js';
 import { SPAN_ROWS } from './spans.js';
 import { tempSource } from './test-helpers.js';

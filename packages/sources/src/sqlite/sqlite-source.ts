@@ -17,8 +17,7 @@ import type {
 import { type ColumnDescription, openDatabase } from './driver.js';
 import { sqliteCall } from './errors.js';
 import { databasesInDirectory } from './files.js';
-import { DEFAULT_DATABASE, resolveSqliteLocation, type SqliteLocation } from './location.js';
-import { checkDatabaseName } from './names.js';
+import { DEFAULT_DATABASE, databaseFile, resolveSqliteLocation, type SqliteLocation } from './location.js';
 import { restoreIntoFile } from './restore.js';
 import { restoreFromPages } from './restore-pages.js';
 import { toResultSet } from './result-set.js';
@@ -63,16 +62,7 @@ export class SqliteSource implements Source {
 
   /** The file of a database, whether or not it exists; validates the name. */
   #pathOf(name: string): string {
-    if (this.#location.mode === 'file') {
-      if (name !== this.#location.database) {
-        throw new StrongroomError('DATABASE_NOT_FOUND', `database ${name} does not exist`, {
-          hint: `this sqlite source is the single database ${this.#location.database}`,
-        });
-      }
-      return this.#location.file;
-    }
-    checkDatabaseName(name);
-    return join(this.#location.dir, `${name}.db`);
+    return databaseFile(this.#location, name);
   }
 
   async openSnapshot(databases: readonly string[], signal?: AbortSignal): Promise<Snapshot> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { it } from 'vitest';
 import { unavailable } from './launch.js';
 import { motoInstalled, startMoto } from './moto.js';
 

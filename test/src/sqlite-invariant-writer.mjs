@@ -1,10 +1,12 @@
+// Plain JavaScript: worker threads cannot load TypeScript through tsx on Node 20.
 // A writer for the page-backup consistency test, run in a worker thread: every transaction adds the same
 // amount to a random row of `a` and a random row of `b`, and appends to `c` (growing the file), so the
 // sums of `a` and `b` are equal in every committed state.
 import { workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-const { file, shared } = workerData as { file: string; shared: SharedArrayBuffer };
+/** @type {{ file: string, shared: SharedArrayBuffer }} */
+const { file, shared } = workerData;
 const flags = new Int32Array(shared); // [0] stop request, [1] commits made
 const db = new Database(file, { timeout: 10_000 });
 const addA = db.prepare('UPDATE a SET v = v + ? WHERE id = ?');
