@@ -90,7 +90,9 @@ class StrongroomEngine implements Engine {
     private readonly jobOptions: {
       readonly daemon: boolean;
       readonly withoutDaemon: 'in-process' | 'attached';
-    } = { daemon: false, withoutDaemon: 'in-process' },
+      /** How many jobs a daemon runs at once (`STRONGROOM_JOBS_PER_NODE`, default 2). */
+      readonly maxJobs: number;
+    } = { daemon: false, withoutDaemon: 'in-process', maxJobs: 2 },
   ) {
     this.runner = new JobRunner(ctx.jobs, ctx.user);
     // Every node renews its liveness, so clients know a daemon is there and leases of its jobs are trusted.
@@ -147,6 +149,8 @@ class StrongroomEngine implements Engine {
     await jobs.failOrphans();
     const started: bigint[] = [];
     for (const job of await jobs.claimable()) {
+      // Leave the rest to other nodes (or to this one's next pass) once this node runs its share.
+      if (this.runner.active >= this.jobOptions.maxJobs) break;
       if (this.runner.runs(job.id)) continue;
       if (job.status === 'cancel-requested') {
         await jobs.setStatus(job.id, 'canceled', `job ${job.id} was canceled`);
@@ -574,8 +578,17 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
       domicile,
     },
     options.now,
-    { daemon: options.daemon ?? false, withoutDaemon: options.detachedWithoutDaemon ?? 'in-process' },
+    {
+      daemon: options.daemon ?? false,
+      withoutDaemon: options.detachedWithoutDaemon ?? 'in-process',
+      maxJobs: jobsPerNode(env),
+    },
   );
+}
+
+function jobsPerNode(env: Readonly<Record<string, string | undefined>>): number {
+  const v = Number(env.STRONGROOM_JOBS_PER_NODE);
+  return Number.isInteger(v) && v >= 1 ? v : 2;
 }
 
 /** The statement as any node may run it, or null when it holds a secret (no job record may hold one). */
