@@ -176,7 +176,9 @@ describe('postgres source', () => {
     }
   });
 
-  it('never shows writes committed after the snapshot, also to concurrent span readers', async (t) => {
+  // That a snapshot never shows later commits, also to concurrent span readers, is in the source
+  // conformance suite (testkit); here what is PostgreSQL's own, and the same through the engine.
+  it('a snapshot holds its tables against DDL; a backup under a writer restores one committed state', async (t) => {
     if (skip) return t.skip(skip);
     const c = await setup({
       fixture: 'CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY);',
@@ -198,20 +200,6 @@ describe('postgres source', () => {
       })();
       while (written < 20) await new Promise((r) => setTimeout(r, 10));
       const snapshot = await source.openSnapshot([c.db]);
-      const seen = written;
-      await new Promise((r) => setTimeout(r, 200));
-      const count = async (table: string): Promise<number> => {
-        let rows = 0;
-        for await (const chunk of snapshot.readSpan(c.db, table, { lo: null, hi: null })) rows += chunk.rows;
-        return rows;
-      };
-      const [na, nb] = await Promise.all([count('a'), count('b')]);
-      assert.equal(na, nb);
-      assert.ok(
-        na >= seen - 1 && na <= seen + 1,
-        `snapshot saw ${na} rows, ${seen} were committed at export`,
-      );
-      assert.ok(written > na, 'the writer committed more after the snapshot');
       // DDL that is not MVCC-safe waits for the snapshot (its tables are locked, as pg_dump does).
       await assert.rejects(pgQuery(c.pg, c.db, "SET lock_timeout = '300ms'; TRUNCATE b"), /lock timeout/);
       await snapshot.close();

@@ -329,10 +329,6 @@ describe('backup schedules', () => {
         f.run(`ALTER BACKUP SCHEDULE ${incId} SET WITH encryption_passphrase = 'pw'`),
         'INVALID_OPTION',
       );
-      await expectCode(
-        f.run(`ALTER BACKUP SCHEDULE ${incId} SET FULL BACKUP ALWAYS`),
-        'UNSUPPORTED_STATEMENT',
-      );
       await expectCode(f.run('ALTER BACKUP SCHEDULE 42 EXECUTE IMMEDIATELY'), 'SCHEDULE_NOT_FOUND');
       await f.run(`ALTER BACKUP SCHEDULE ${incId} EXECUTE FULL IMMEDIATELY`);
       const ran = await pass(f.engine, now);
@@ -340,6 +336,134 @@ describe('backup schedules', () => {
       await jobsDone(f);
       assert.equal((await f.run("SHOW BACKUPS IN 'external://other'")).rows.length, 1);
       await f.run("SHOW BACKUP FROM LATEST IN 'external://other' WITH kms = 'external://k2'");
+    } finally {
+      await f.engine.close();
+    }
+  });
+
+  it('ALTER BACKUP SCHEDULE SET FULL BACKUP ALWAYS drops the incremental schedule; SET FULL BACKUP <cron> makes it again', async () => {
+    let now = T0 + 7 * MIN;
+    const f = await fixture({ now: () => now });
+    try {
+      await demo(f);
+      const r = await f.run(
+        "CREATE SCHEDULE s FOR BACKUP INTO 'external://store' WITH kms = 'external://k' RECURRING '@hourly'",
+      );
+      const [oldIncId, fullId] = r.rows.map((row) => row[0] as bigint);
+      const always = await f.run(`ALTER BACKUP SCHEDULE ${oldIncId} SET FULL BACKUP ALWAYS`);
+      assert.deepEqual(
+        always.rows.map((row) => [row[0], row[2], row[5]]),
+        [[fullId, 'ACTIVE', '@hourly']],
+        'only the full schedule is left, on the incremental one’s crontab',
+      );
+      assert.equal(ms(always.rows[0]?.[3]), T0 + HOUR);
+      await expectCode(f.run(`SHOW SCHEDULE ${oldIncId}`), 'SCHEDULE_NOT_FOUND');
+      const [solo] = (await f.run('SHOW SCHEDULES')).rows;
+      assert.deepEqual(JSON.parse(String(solo?.[9])).dependent_schedule_id, undefined, 'no pair any more');
+      assert.equal(
+        (await f.run(`SHOW CREATE SCHEDULE ${fullId}`)).rows[0]?.[1],
+        "CREATE SCHEDULE 's' FOR BACKUP INTO 'external://store' WITH kms = 'external://k' RECURRING '@hourly' FULL BACKUP ALWAYS WITH SCHEDULE OPTIONS on_execution_failure = 'reschedule', on_previous_running = 'wait'",
+      );
+      // Again: nothing to drop, nothing changes.
+      await f.run(`ALTER BACKUP SCHEDULE ${fullId} SET FULL BACKUP ALWAYS`);
+      assert.equal((await f.run('SHOW SCHEDULES')).rows.length, 1);
+      now = T0 + HOUR;
+      assert.deepEqual(
+        (await pass(f.engine, now)).started.map((x) => x.scheduleId),
+        [fullId],
+      );
+      await jobsDone(f);
+      // The next pass settles that run: a full backup that completed before the split wakes no incremental.
+      await pass(f.engine, T0 + HOUR + MIN);
+
+      await expectCode(
+        f.run(`ALTER BACKUP SCHEDULE ${fullId} SET FULL BACKUP '@hourly', SET RECURRING '@daily'`),
+        'INVALID_OPTION',
+      );
+      const split = await f.run(`ALTER BACKUP SCHEDULE ${fullId} SET FULL BACKUP '@daily'`);
+      assert.equal(split.rows.length, 2, 'the incremental schedule, then the full one');
+      const incId = split.rows[0]?.[0] as bigint;
+      assert.notEqual(incId, oldIncId);
+      assert.deepEqual(
+        split.rows.map((row) => [row[2], row[4], row[5]]),
+        [
+          ['PAUSED', 'Waiting for initial backup to complete', '@hourly'],
+          ['ACTIVE', null, '@daily'],
+        ],
+      );
+      assert.match(
+        JSON.parse(String(split.rows[0]?.[9])).backup_statement,
+        /^BACKUP INTO LATEST IN 'external:\/\/store' WITH kms = 'external:\/\/k'/,
+      );
+      const nextDay = Date.parse('2026-03-02T00:00:00Z');
+      assert.equal(ms(split.rows[1]?.[3]), nextDay);
+      const pair = await schedules(f);
+      assert.equal(JSON.parse(String(pair.get('FULL')?.[9])).dependent_schedule_id, String(incId));
+      assert.equal(JSON.parse(String(pair.get('INCREMENTAL')?.[9])).dependent_schedule_id, String(fullId));
+      assert.equal(
+        (await f.run(`SHOW CREATE SCHEDULE ${incId}`)).rows[0]?.[1],
+        "CREATE SCHEDULE 's' FOR BACKUP INTO 'external://store' WITH kms = 'external://k' RECURRING '@hourly' FULL BACKUP '@daily' WITH SCHEDULE OPTIONS on_execution_failure = 'reschedule', on_previous_running = 'wait'",
+      );
+
+      // The new incremental schedule waits for the next full backup, then takes incrementals on its chain.
+      assert.deepEqual((await pass(f.engine, T0 + 2 * HOUR)).started, [], 'the paused incremental waits');
+      now = nextDay;
+      assert.deepEqual(
+        (await pass(f.engine, now)).started.map((x) => x.scheduleId),
+        [fullId],
+      );
+      await jobsDone(f);
+      now = nextDay + MIN;
+      await pass(f.engine, now);
+      assert.equal((await schedules(f)).get('INCREMENTAL')?.[2], 'ACTIVE');
+      await f.run("INSERT INTO t (v) VALUES ('gamma')");
+      now = nextDay + HOUR;
+      assert.deepEqual(
+        (await pass(f.engine, now)).started.map((x) => x.scheduleId),
+        [incId],
+      );
+      await jobsDone(f);
+      const layers = await f.run("SHOW BACKUP FROM LATEST IN 'external://store' WITH kms = 'external://k'");
+      assert.deepEqual(
+        layers.rows.map((row) => row[4]).filter((t, i, all) => all.indexOf(t) === i),
+        ['full', 'incremental'],
+      );
+    } finally {
+      await f.engine.close();
+    }
+  });
+
+  it('SHOW CREATE ALL SCHEDULES gives each schedule the statement that makes it (and its pair)', async () => {
+    const f = await fixture({ now: () => T0 });
+    try {
+      await demo(f);
+      await f.run("CREATE EXTERNAL CONNECTION other AS 'nodelocal://1/other'");
+      const pair = await f.run(
+        "CREATE SCHEDULE nightly FOR BACKUP INTO 'external://store' WITH kms = 'external://k' RECURRING '@hourly' FULL BACKUP '@daily' WITH SCHEDULE OPTIONS on_execution_failure = 'retry'",
+      );
+      const solo = await f.run(
+        "CREATE SCHEDULE weekly FOR BACKUP INTO 'external://other' WITH kms = 'external://k' RECURRING '@weekly' FULL BACKUP ALWAYS WITH SCHEDULE OPTIONS on_previous_running = 'skip', keep_full = 3",
+      );
+      const all = await f.run('SHOW CREATE ALL SCHEDULES');
+      assert.deepEqual(
+        all.columns.map((c) => c.name),
+        ['schedule_id', 'create_statement'],
+      );
+      const nightly =
+        "CREATE SCHEDULE 'nightly' FOR BACKUP INTO 'external://store' WITH kms = 'external://k' RECURRING '@hourly' FULL BACKUP '@daily' WITH SCHEDULE OPTIONS on_execution_failure = 'retry', on_previous_running = 'wait'";
+      const weekly =
+        "CREATE SCHEDULE 'weekly' FOR BACKUP INTO 'external://other' WITH kms = 'external://k' RECURRING '@weekly' FULL BACKUP ALWAYS WITH SCHEDULE OPTIONS on_execution_failure = 'reschedule', on_previous_running = 'skip', keep_full = '3'";
+      const expected = new Map<bigint, string>([
+        ...pair.rows.map((row) => [row[0] as bigint, nightly] as const),
+        [solo.rows[0]?.[0] as bigint, weekly],
+      ]);
+      assert.deepEqual(new Map(all.rows.map((row) => [row[0] as bigint, row[1] as string])), expected);
+      // Each statement makes the same schedules again (after the originals are dropped).
+      await f.run('DROP SCHEDULES SELECT id FROM [SHOW SCHEDULES]');
+      assert.equal((await f.run('SHOW SCHEDULES')).rows.length, 0);
+      for (const statement of new Set(expected.values())) await f.run(statement);
+      const again = await f.run('SHOW CREATE ALL SCHEDULES');
+      assert.deepEqual(again.rows.map((row) => row[1]).sort(), [...expected.values()].sort());
     } finally {
       await f.engine.close();
     }

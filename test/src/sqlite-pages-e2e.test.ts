@@ -2,14 +2,14 @@
 // restores copy from it, a table's index pages follow its locality, incrementals store changed windows
 // only, a writer's cross-table invariant holds in what is restored, and row-span collections still work.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { describe, it } from 'vitest';
-import { type Fixture, fixture } from './helpers.js';
+import { expectCode, type Fixture, fixture } from './helpers.js';
 
 interface Span {
   readonly rows: number;
@@ -135,6 +135,45 @@ describe('SQLite page-level BACKUP and RESTORE', () => {
         [],
         'no temporary left behind',
       );
+    } finally {
+      await f.engine.close();
+    }
+  });
+
+  it('a tampered page span fails the restore and publishes nothing; the decoder threads keep working', async () => {
+    const f = await fixture();
+    try {
+      await demo(f);
+      const kms = f.key('k');
+      await f.run(`BACKUP INTO 'nodelocal://1/c' WITH kms = '${kms}'`);
+      await f.run(`BACKUP INTO 'nodelocal://1/good' WITH kms = '${kms}'`);
+      const shown = await f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c' WITH as_json, kms = '${kms}'`);
+      const m = JSON.parse(String(shown.rows[0]?.[0])) as Manifest;
+      const accounts = m.databases[0]?.tables.find((t) => t.name === 'accounts');
+      const span = accounts?.spans.filter((s) => s.file !== null).at(-1)?.file;
+      assert.ok(span, 'the accounts table has a stored span');
+      // One bit flipped in the middle of an encrypted chunk: AES-GCM must refuse it.
+      const path = join(f.extern, 'c', span.path);
+      const bytes = readFileSync(path);
+      const at = bytes.length >> 1;
+      bytes[at] = (bytes[at] as number) ^ 0x01;
+      writeFileSync(path, bytes);
+      await expectCode(
+        f.run(
+          `RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/c' WITH kms = '${kms}', new_db_name = 'copy'`,
+        ),
+        'CORRUPTED',
+      );
+      assert.deepEqual(
+        readdirSync(f.dataDir).filter((n) => n.startsWith('copy') || n.startsWith('.strongroom-')),
+        [],
+        'neither the database nor a temporary is left',
+      );
+      await f.run(
+        `RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/good' WITH kms = '${kms}', new_db_name = 'copy'`,
+      );
+      assert.equal(integrity(f, 'copy'), 'ok');
+      assertSameTables(f, 'defaultdb', 'copy', ['accounts', 'kv', 'seq']);
     } finally {
       await f.engine.close();
     }

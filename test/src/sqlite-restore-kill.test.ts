@@ -42,6 +42,63 @@ function summary(file: string): { check: string; rows: unknown } {
 
 const temporaries = (dir: string) => readdirSync(dir).filter((n) => n.startsWith('.strongroom-'));
 
+interface KillPoint {
+  readonly after: 'start' | 'writing';
+  readonly ms: number;
+}
+
+/**
+ * Starts a restore of `collection` and SIGKILLs it `point.ms` after its start or after its temporary file
+ * appeared in `dir`; resolves with the signal it ended by (null when it finished first) and its pid.
+ */
+/**
+ * After a kill: the target is complete if it is visible; if not, a retry (not refused as "already exists")
+ * completes it and removes what the killed restore left.
+ */
+async function assertCompleteOrRetried(
+  home: string,
+  dir: string,
+  collection: string,
+  expected: ReturnType<typeof summary>,
+  where: string,
+): Promise<void> {
+  const target = join(dir, 'x.db');
+  if (existsSync(target)) {
+    assert.deepEqual(summary(target), expected, `${where}: a visible database is complete`);
+    return;
+  }
+  const retry = restore(home, collection);
+  const code = await new Promise<number | null>((resolve) => retry.once('exit', resolve));
+  assert.equal(code, 0, `${where}: the retry succeeds`);
+  assert.deepEqual(summary(target), expected, `${where}: the retried restore is complete`);
+  assert.deepEqual(temporaries(dir), [], `${where}: stale temporaries removed`);
+}
+
+async function restoreKilledAt(
+  home: string,
+  dir: string,
+  collection: string,
+  point: KillPoint,
+): Promise<{ signal: NodeJS.Signals | null; pid: number | undefined }> {
+  const child = restore(home, collection);
+  let gone = false;
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.once('exit', (_code, signal) => {
+      gone = true;
+      resolve(signal);
+    }),
+  );
+  if (point.after === 'writing') {
+    const mine = `.strongroom-restore-${child.pid}-`;
+    const deadline = Date.now() + 120_000;
+    while (!gone && !temporaries(dir).some((n) => n.startsWith(mine)) && Date.now() < deadline)
+      await sleep(2);
+  }
+  await sleep(point.ms);
+  child.kill('SIGKILL');
+  return { signal: await exited, pid: child.pid };
+}
+
 describe('a killed SQLite RESTORE', () => {
   it('leaves the target absent or complete, and the retry succeeds', async () => {
     const f = await fixture();
@@ -68,46 +125,26 @@ describe('a killed SQLite RESTORE', () => {
     let midway = 0;
     // Kill points: shortly after the start (before any page is written, on a loaded machine), and at
     // growing delays after the restore's own temporary file appeared (while it writes).
-    const points: { after: 'start' | 'writing'; ms: number }[] = [
+    const points: KillPoint[] = [
       { after: 'start', ms: 100 },
       { after: 'start', ms: 400 },
       ...[0, 20, 60, 120, 250, 500, 900].map((ms) => ({ after: 'writing' as const, ms })),
     ];
-    for (const collection of ['pages', 'rows'])
-      for (const point of points) {
-        const child = restore(f.home, collection);
-        let gone = false;
-        const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-          child.once('exit', (_code, signal) => {
-            gone = true;
-            resolve(signal);
-          }),
-        );
-        if (point.after === 'writing') {
-          const mine = `.strongroom-restore-${child.pid}-`;
-          const deadline = Date.now() + 120_000;
-          while (!gone && !temporaries(dir).some((n) => n.startsWith(mine)) && Date.now() < deadline)
-            await sleep(2);
-        }
-        await sleep(point.ms);
-        child.kill('SIGKILL');
-        const signal = await exited;
-        const left = temporaries(dir);
-        if (signal === 'SIGKILL' && left.some((n) => n.startsWith(`.strongroom-restore-${child.pid}-`)))
-          midway++;
-        const where = `${collection}, killed ${point.ms} ms after ${point.after === 'start' ? 'the start' : 'it began writing'}`;
-        if (existsSync(target)) {
-          assert.deepEqual(summary(target), expected, `${where}: a visible database is complete`);
-        } else {
-          // The retry is not refused ("already exists") and removes what the killed one left.
-          const retry = restore(f.home, collection);
-          const code = await new Promise<number | null>((resolve) => retry.once('exit', resolve));
-          assert.equal(code, 0, `${where}: the retry succeeds`);
-          assert.deepEqual(summary(target), expected, `${where}: the retried restore is complete`);
-          assert.deepEqual(temporaries(dir), [], `${where}: stale temporaries removed`);
-        }
-        for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(target + suffix, { force: true });
-      }
+    const cases = ['pages', 'rows'].flatMap((collection) => points.map((point) => ({ collection, point })));
+    for (const { collection, point } of cases) {
+      const { signal, pid } = await restoreKilledAt(f.home, dir, collection, point);
+      const wasWriting = temporaries(dir).some((n) => n.startsWith(`.strongroom-restore-${pid}-`));
+      if (signal === 'SIGKILL' && wasWriting) midway++;
+      const when = point.after === 'start' ? 'the start' : 'it began writing';
+      await assertCompleteOrRetried(
+        f.home,
+        dir,
+        collection,
+        expected,
+        `${collection}, killed ${point.ms} ms after ${when}`,
+      );
+      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(target + suffix, { force: true });
+    }
     assert.ok(midway >= 4, `kills landed while a restore was writing (${midway})`);
     rmSync(f.home, { recursive: true, force: true });
   });

@@ -39,6 +39,7 @@ import type { JobRecord, JobType } from './jobs/jobs-store.js';
 import { isTerminal } from './jobs/jobs-store.js';
 import { showJobsFull, showJobsListing } from './jobs/show-jobs.js';
 import { prewarmEncoders } from './pipeline/compress-pool.js';
+import { prewarmDecoders } from './pipeline/decode-pool.js';
 import { expireBackups, retainChains } from './retention/expire.js';
 import { alterSchedule } from './schedules/alter-schedule.js';
 import {
@@ -304,6 +305,8 @@ class StrongroomEngine implements Engine {
         });
       }
       case 'restore': {
+        // SQLite restores decode page spans on these threads: they load while the restore is planned.
+        if (ctx.source.kind === 'sqlite') prewarmDecoders();
         const plan = await planRestore(ctx, ast, common);
         return this.job('RESTORE', jobDescription(ast), ast, plan.detached, o, async (job) => {
           const r = await runRestore(ctx, plan, job);

@@ -1,113 +1,41 @@
 // `aws:///<key id | key ARN | alias/name | alias ARN>?REGION=…` (alias scheme `aws-kms`), after
 // CockroachDB's AWS KMS: static or implicit credentials, an optional ASSUME_ROLE
 // chain through STS, AWS_ENDPOINT for emulators. The SDK is imported lazily inside `open`.
+import {
+  AWS_SECRET_PARAMS,
+  type AwsCredentialsConfig,
+  awsCredentials,
+  awsSecrets,
+  classifyAwsKmsError,
+  consumeAwsCredentials,
+  invalidUri,
+  kmsError,
+} from '@strongroom/cloud';
 import { StrongroomError } from '@strongroom/errors';
 import { parseExternalUri } from '@strongroom/uri';
-import { type AssumeRoleStep, parseAssumeRoleChain } from './assume-role.js';
-import { invalidKmsUri, isNetworkError, type KmsFailure, kmsError, parseAuth } from './cloud-errors.js';
 import type { Kms, KmsContext, KmsProvider } from './types.js';
 
-const SECRET_PARAMS = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
-
-export interface AwsKmsConfig {
+export interface AwsKmsConfig extends AwsCredentialsConfig {
   /** As given, without the leading '/': the canonical master key id (CockroachDB hashes it verbatim). */
   readonly keyId: string;
   readonly region: string;
-  readonly auth: 'specified' | 'implicit';
-  readonly accessKeyId?: string;
-  readonly secretAccessKey?: string;
-  readonly sessionToken?: string;
-  readonly endpoint?: string;
-  readonly assumeRole: readonly AssumeRoleStep[];
   readonly redacted: string;
 }
 
 /** Parses strictly; every CockroachDB parameter, nothing else. */
 export function parseAwsKmsUri(uri: string, ctx: KmsContext = {}): AwsKmsConfig {
-  const u = parseExternalUri(uri, SECRET_PARAMS);
-  const bad = (why: string, hint?: string) => invalidKmsUri('AWS', u.redacted, why, hint);
-  if (u.scheme !== 'aws' && u.scheme !== 'aws-kms') throw bad('scheme must be aws or aws-kms');
+  const u = parseExternalUri(uri, AWS_SECRET_PARAMS);
+  if (u.scheme !== 'aws' && u.scheme !== 'aws-kms') throw invalidUri(u, 'scheme must be aws or aws-kms');
   if (u.host !== '' || u.username !== undefined)
-    throw bad('unexpected host', 'write aws:///<key id, key ARN or alias/name>?REGION=…');
+    throw invalidUri(u, 'unexpected host', 'write aws:///<key id, key ARN or alias/name>?REGION=…');
   const keyId = u.path.replace(/^\//, '');
   if (keyId === '')
-    throw bad('path component of the KMS cannot be empty; must contain the Customer Managed Key');
-  const p = u.params;
-  const region = p.consume('REGION') ?? '';
-  const authParam = p.consume('AUTH');
-  const accessKeyId = p.consume('AWS_ACCESS_KEY_ID') || undefined;
-  // Form decoding turns '+' into ' '; AWS secrets never hold spaces (CockroachDB does the same).
-  const secretAccessKey = p.consume('AWS_SECRET_ACCESS_KEY')?.replaceAll(' ', '+') || undefined;
-  const sessionToken = p.consume('AWS_SESSION_TOKEN') || undefined;
-  let endpoint = p.consume('AWS_ENDPOINT') || undefined;
-  const assumeRole = parseAssumeRoleChain(p.consume('ASSUME_ROLE'));
-  p.rejectLeftovers('KMS');
+    throw invalidUri(u, 'path component of the KMS cannot be empty; must contain the Customer Managed Key');
+  const region = u.params.consume('REGION') ?? '';
+  const credentials = consumeAwsCredentials(u, 'AWS KMS', ctx);
+  u.params.rejectLeftovers('KMS');
   if (region === '') throw new StrongroomError('MISSING_PARAMETER', 'aws kms REGION parameter not specified');
-  const auth = parseAuth(authParam, 'AWS KMS', ctx.disableImplicitCredentials);
-  if (auth === 'specified') {
-    if (!accessKeyId)
-      throw new StrongroomError(
-        'MISSING_PARAMETER',
-        "AUTH is set to 'specified', but AWS_ACCESS_KEY_ID is not set",
-      );
-    if (!secretAccessKey)
-      throw new StrongroomError(
-        'MISSING_PARAMETER',
-        "AUTH is set to 'specified', but AWS_SECRET_ACCESS_KEY is not set",
-      );
-  } else if (accessKeyId || secretAccessKey || sessionToken) {
-    throw new StrongroomError(
-      'INVALID_PARAMETER',
-      'AUTH=implicit uses the SDK default credentials; remove AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN',
-    );
-  }
-  if (endpoint && !/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint)) endpoint = `https://${endpoint}`;
-  return {
-    keyId,
-    region,
-    auth,
-    assumeRole,
-    redacted: u.redacted,
-    ...(accessKeyId ? { accessKeyId } : {}),
-    ...(secretAccessKey ? { secretAccessKey } : {}),
-    ...(sessionToken ? { sessionToken } : {}),
-    ...(endpoint ? { endpoint } : {}),
-  };
-}
-
-/** Maps an AWS SDK error of Encrypt/Decrypt to a failure kind (exported for tests). */
-export function classifyAwsError(err: unknown): KmsFailure {
-  const name = String((err as { name?: unknown })?.name ?? '');
-  // A ciphertext of a key other than KeyId: KMS says IncorrectKeyException, moto (and KMS across
-  // accounts) AccessDeniedException "The ciphertext refers to a customer master key that …".
-  if (
-    name === 'AccessDeniedException' &&
-    /ciphertext refers to a customer master key/i.test(String((err as Error).message))
-  )
-    return 'wrong-key';
-  switch (name) {
-    case 'NotFoundException':
-      return 'not-found';
-    case 'DisabledException':
-    case 'KMSInvalidStateException':
-    case 'KeyUnavailableException':
-      return 'disabled';
-    case 'IncorrectKeyException':
-    case 'InvalidCiphertextException':
-      return 'wrong-key';
-    case 'AccessDeniedException':
-    case 'UnrecognizedClientException':
-    case 'InvalidSignatureException':
-    case 'InvalidClientTokenId':
-    case 'ExpiredTokenException':
-    case 'SignatureDoesNotMatch':
-      return 'denied';
-    case 'DependencyTimeoutException':
-    case 'KMSInternalException':
-    case 'ThrottlingException':
-      return 'unavailable';
-  }
-  return isNetworkError(err) ? 'unavailable' : 'other';
+  return { keyId, region, ...credentials, redacted: u.redacted };
 }
 
 type KmsClientT = import('@aws-sdk/client-kms').KMSClient;
@@ -128,20 +56,20 @@ class AwsKms implements Kms {
   }
 
   get #secrets(): string[] {
-    return [this.cfg.secretAccessKey, this.cfg.sessionToken].filter((s): s is string => !!s);
+    return awsSecrets(this.cfg);
   }
 
   async encrypt(plaintext: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
     try {
       const out = await this.client.send(
         new this.sdk.EncryptCommand({ KeyId: this.cfg.keyId, Plaintext: plaintext }),
-        signal ? { abortSignal: signal } : {},
+        { abortSignal: signal },
       );
       if (!out.CiphertextBlob) throw new Error('no CiphertextBlob in the response');
       return out.CiphertextBlob;
     } catch (err) {
       signal?.throwIfAborted();
-      throw kmsError(classifyAwsError(err), 'encrypt', this.redactedUri, err, this.#secrets);
+      throw kmsError(classifyAwsKmsError(err), 'encrypt', this.redactedUri, err, this.#secrets);
     }
   }
 
@@ -152,7 +80,7 @@ class AwsKms implements Kms {
         throw Object.assign(new Error('empty ciphertext'), { name: 'InvalidCiphertextException' });
       out = await this.client.send(
         new this.sdk.DecryptCommand({ KeyId: this.cfg.keyId, CiphertextBlob: ciphertext }),
-        signal ? { abortSignal: signal } : {},
+        { abortSignal: signal },
       );
       if (!out.Plaintext) throw new Error('no Plaintext in the response');
       // KMS refuses another key's ciphertext when KeyId is given (IncorrectKeyException); check the
@@ -164,7 +92,7 @@ class AwsKms implements Kms {
       return out.Plaintext;
     } catch (err) {
       signal?.throwIfAborted();
-      let kind = classifyAwsError(err);
+      let kind = classifyAwsKmsError(err);
       // AccessDenied on Decrypt while this key itself is reachable: the ciphertext names another
       // key (moto's answer where KMS says IncorrectKeyException).
       if (kind === 'denied' && (err as { name?: unknown }).name === 'AccessDeniedException') {
@@ -180,7 +108,7 @@ class AwsKms implements Kms {
 
   #ownArn(signal?: AbortSignal): Promise<string> {
     this.#arn ??= this.client
-      .send(new this.sdk.DescribeKeyCommand({ KeyId: this.cfg.keyId }), signal ? { abortSignal: signal } : {})
+      .send(new this.sdk.DescribeKeyCommand({ KeyId: this.cfg.keyId }), { abortSignal: signal })
       .then((d) => d.KeyMetadata?.Arn ?? '');
     this.#arn.catch(() => {
       this.#arn = undefined;
@@ -193,42 +121,15 @@ class AwsKms implements Kms {
   }
 }
 
-async function credentialsFor(cfg: AwsKmsConfig) {
-  const base =
-    cfg.auth === 'specified'
-      ? {
-          accessKeyId: cfg.accessKeyId ?? '',
-          secretAccessKey: cfg.secretAccessKey ?? '',
-          ...(cfg.sessionToken ? { sessionToken: cfg.sessionToken } : {}),
-        }
-      : undefined;
-  if (cfg.assumeRole.length === 0) return base;
-  const { fromNodeProviderChain, fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
-  type Creds = NonNullable<Parameters<typeof fromTemporaryCredentials>[0]['masterCredentials']>;
-  let creds: Creds = base ?? fromNodeProviderChain();
-  // Each delegate in order, then the final role.
-  for (const step of cfg.assumeRole) {
-    creds = fromTemporaryCredentials({
-      masterCredentials: creds,
-      params: {
-        RoleArn: step.role,
-        RoleSessionName: 'strongroom-kms',
-        ...(step.externalId !== undefined ? { ExternalId: step.externalId } : {}),
-      },
-      clientConfig: { region: cfg.region, ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}) },
-    });
-  }
-  return creds;
-}
-
 export const awsKmsProvider: KmsProvider = {
   schemes: ['aws', 'aws-kms'],
-  secretParams: SECRET_PARAMS,
+  secretParams: AWS_SECRET_PARAMS,
   validate: (uri) => void parseAwsKmsUri(uri),
   async open(uri: string, ctx: KmsContext): Promise<Kms> {
     const cfg = parseAwsKmsUri(uri, ctx);
     const sdk = await import('@aws-sdk/client-kms');
-    const credentials = await credentialsFor(cfg);
+    const credentials = await awsCredentials(cfg, cfg.region);
+    // An SDK client config: keys present but undefined would override the SDK's defaults.
     const client = new sdk.KMSClient({
       region: cfg.region,
       maxAttempts: 3,

@@ -1,113 +1,72 @@
 // `gs:///projects/P/locations/L/keyRings/R/cryptoKeys/K[/cryptoKeyVersions/V]` (alias `gcp-kms`),
 // after CockroachDB's GCP KMS: CREDENTIALS (base64 service-account JSON),
-// BEARER_TOKEN, implicit ADC, ASSUME_ROLE impersonation, and CRC32C integrity checks on every call.
-// GCP_KMS_ENDPOINT=host:port (ours) talks plaintext gRPC to an emulator. The Google client is always
-// given its auth client, so it never probes the metadata server unless AUTH=implicit asks for ADC.
-import { StrongroomError } from '@strongroom/errors';
-import { parseExternalUri } from '@strongroom/uri';
-import { invalidKmsUri, isNetworkError, type KmsFailure, kmsError, parseAuth } from './cloud-errors.js';
+// BEARER_TOKEN, AUTH=implicit (the key file of GOOGLE_APPLICATION_CREDENTIALS), ASSUME_ROLE
+// impersonation (packages/cloud), and CRC32C integrity checks on every call. GCP_KMS_ENDPOINT=host:port
+// (ours) talks plaintext gRPC to an emulator. The Google client is always given its auth client, so it
+// never probes the metadata server.
+import {
+  classifyGcpKmsError,
+  consumeGcpCredentials,
+  GCP_SECRET_PARAMS,
+  type GcpCredentialsConfig,
+  gcpAuthClient,
+  gcpSecrets,
+  invalidUri,
+  kmsError,
+} from '@strongroom/cloud';
+import { type ExternalUri, parseExternalUri } from '@strongroom/uri';
 import { crc32c } from './crc32c.js';
 import type { Kms, KmsContext, KmsProvider } from './types.js';
 
-const SECRET_PARAMS = ['CREDENTIALS', 'BEARER_TOKEN'];
 const SCOPE = 'https://www.googleapis.com/auth/cloudkms';
 const KEY_RE =
   /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+(\/cryptoKeyVersions\/[^/]+)?$/;
+const FORM = 'write gs:///projects/P/locations/L/keyRings/R/cryptoKeys/K';
 
-export interface GcpKmsConfig {
+export interface GcpKmsConfig extends GcpCredentialsConfig {
   /** The key's resource name as given, possibly with a version (used to encrypt). */
   readonly name: string;
   /** Without /cryptoKeyVersions/V: the canonical master key id, and the name to decrypt with. */
   readonly keyName: string;
-  readonly auth: 'specified' | 'implicit';
-  readonly credentials?: Record<string, unknown>;
-  readonly bearerToken?: string;
-  readonly assumeRole: readonly string[];
   /** `host:port` of a plaintext gRPC endpoint (emulators). */
   readonly endpoint?: { host: string; port: number };
   readonly redacted: string;
 }
 
-export function parseGcpKmsUri(uri: string, ctx: KmsContext = {}): GcpKmsConfig {
-  const u = parseExternalUri(uri, SECRET_PARAMS);
-  const bad = (why: string, hint?: string) => invalidKmsUri('GCP', u.redacted, why, hint);
-  const form = 'write gs:///projects/P/locations/L/keyRings/R/cryptoKeys/K';
-  if (u.scheme !== 'gs' && u.scheme !== 'gcp-kms') throw bad('scheme must be gs or gcp-kms');
-  if (u.host !== '' || u.username !== undefined) throw bad('unexpected host', form);
+/** The key resource name of the URI's path. */
+function keyNameOf(u: ExternalUri): string {
+  if (u.scheme !== 'gs' && u.scheme !== 'gcp-kms') throw invalidUri(u, 'scheme must be gs or gcp-kms');
+  if (u.host !== '' || u.username !== undefined) throw invalidUri(u, 'unexpected host', FORM);
   const name = u.path.replace(/^\//, '');
   if (name === '')
-    throw bad('path component of the KMS cannot be empty; must contain the Customer Managed Key');
-  if (!KEY_RE.test(name)) throw bad('not a Cloud KMS key resource name', form);
-  const p = u.params;
-  const authParam = p.consume('AUTH');
-  const credentialsB64 = p.consume('CREDENTIALS') || undefined;
-  const bearerToken = p.consume('BEARER_TOKEN') || undefined;
-  const assumeRoleRaw = p.consume('ASSUME_ROLE') || undefined;
-  const endpointRaw = p.consume('GCP_KMS_ENDPOINT') || undefined;
-  p.rejectLeftovers('KMS');
-  const auth = parseAuth(authParam, 'GCP KMS', ctx.disableImplicitCredentials);
-  if (auth === 'specified' && !credentialsB64 && !bearerToken)
-    throw new StrongroomError(
-      'MISSING_PARAMETER',
-      'CREDENTIALS or BEARER_TOKEN must be set if "AUTH" is "specified"',
-    );
-  let credentials: Record<string, unknown> | undefined;
-  if (auth === 'specified' && credentialsB64) {
-    try {
-      const json: unknown = JSON.parse(Buffer.from(credentialsB64, 'base64').toString('utf8'));
-      if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('not an object');
-      credentials = json as Record<string, unknown>;
-    } catch {
-      throw new StrongroomError(
-        'INVALID_PARAMETER',
-        'decoding value of CREDENTIALS: not base64 of a JSON key file',
-      );
-    }
-  }
-  let endpoint: { host: string; port: number } | undefined;
-  if (endpointRaw) {
-    const m = /^(\[[^\]]+\]|[^:/]+):(\d{1,5})$/.exec(endpointRaw);
-    if (!m) throw bad('GCP_KMS_ENDPOINT must be host:port', 'e.g. GCP_KMS_ENDPOINT=127.0.0.1:9010');
-    endpoint = { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
-  }
-  const assumeRole = assumeRoleRaw ? assumeRoleRaw.split(',').map((s) => s.trim()) : [];
-  if (assumeRole.some((s) => s === '' || s.includes(';')))
-    throw new StrongroomError(
-      'INVALID_PARAMETER',
-      'ASSUME_ROLE must be service accounts separated by commas',
-    );
+    throw invalidUri(u, 'path component of the KMS cannot be empty; must contain the Customer Managed Key');
+  if (!KEY_RE.test(name)) throw invalidUri(u, 'not a Cloud KMS key resource name', FORM);
+  return name;
+}
+
+/** GCP_KMS_ENDPOINT=host:port (ours): a plaintext gRPC endpoint, for emulators. */
+function consumeGrpcEndpoint(u: ExternalUri): { host: string; port: number } | undefined {
+  const raw = u.params.consume('GCP_KMS_ENDPOINT') || undefined;
+  if (raw === undefined) return undefined;
+  const m = /^(\[[^\]]+\]|[^:/]+):(\d{1,5})$/.exec(raw);
+  if (!m) throw invalidUri(u, 'GCP_KMS_ENDPOINT must be host:port', 'e.g. GCP_KMS_ENDPOINT=127.0.0.1:9010');
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+export function parseGcpKmsUri(uri: string, ctx: KmsContext = {}): GcpKmsConfig {
+  const u = parseExternalUri(uri, GCP_SECRET_PARAMS);
+  const name = keyNameOf(u);
+  const endpoint = consumeGrpcEndpoint(u);
+  // The gRPC client always sends its auth client's token, so even an emulator needs credentials.
+  const credentials = consumeGcpCredentials(u, 'GCP KMS', ctx);
+  u.params.rejectLeftovers('KMS');
   return {
     name,
     keyName: name.replace(/\/cryptoKeyVersions\/[^/]+$/, ''),
-    auth,
-    assumeRole,
+    ...credentials,
+    endpoint,
     redacted: u.redacted,
-    ...(credentials ? { credentials } : {}),
-    ...(auth === 'specified' && bearerToken ? { bearerToken } : {}),
-    ...(endpoint ? { endpoint } : {}),
   };
-}
-
-// gRPC status codes (grpc-js `status`).
-function classify(err: unknown, action: 'encrypt' | 'decrypt'): KmsFailure {
-  const code = (err as { code?: unknown })?.code;
-  switch (code) {
-    case 5: // NOT_FOUND
-      return 'not-found';
-    case 9: // FAILED_PRECONDITION: the version is disabled, destroyed or scheduled for destruction
-      return 'disabled';
-    case 3: // INVALID_ARGUMENT: on decrypt, "the ciphertext is invalid" (another key's or altered)
-      return action === 'decrypt' ? 'wrong-key' : 'other';
-    case 7: // PERMISSION_DENIED
-    case 16: // UNAUTHENTICATED
-      return 'denied';
-    case 14: // UNAVAILABLE
-    case 4: // DEADLINE_EXCEEDED
-    case 8: // RESOURCE_EXHAUSTED
-    case 1: // CANCELLED
-      return 'unavailable';
-  }
-  return isNetworkError(err) ? 'unavailable' : 'other';
 }
 
 type Client = InstanceType<typeof import('@google-cloud/kms').KeyManagementServiceClient>;
@@ -139,10 +98,7 @@ class GcpKms implements Kms {
   }
 
   get #secrets(): string[] {
-    const s = [this.cfg.bearerToken ?? ''];
-    const key = this.cfg.credentials?.private_key;
-    if (typeof key === 'string') s.push(key, ...key.split('\n').filter((l) => l.length > 16));
-    return s.filter((x) => x.length > 0);
+    return gcpSecrets(this.cfg);
   }
 
   async encrypt(plaintext: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
@@ -160,7 +116,7 @@ class GcpKms implements Kms {
       return ciphertext;
     } catch (err) {
       signal?.throwIfAborted();
-      throw kmsError(classify(err, 'encrypt'), 'encrypt', this.redactedUri, err, this.#secrets);
+      throw kmsError(classifyGcpKmsError(err, 'encrypt'), 'encrypt', this.redactedUri, err, this.#secrets);
     }
   }
 
@@ -178,7 +134,7 @@ class GcpKms implements Kms {
       return plaintext;
     } catch (err) {
       signal?.throwIfAborted();
-      throw kmsError(classify(err, 'decrypt'), 'decrypt', this.redactedUri, err, this.#secrets);
+      throw kmsError(classifyGcpKmsError(err, 'decrypt'), 'decrypt', this.redactedUri, err, this.#secrets);
     }
   }
 
@@ -187,43 +143,15 @@ class GcpKms implements Kms {
   }
 }
 
-async function authClientFor(cfg: GcpKmsConfig) {
-  const gal = await import('google-auth-library');
-  let source:
-    | InstanceType<typeof gal.OAuth2Client>
-    | InstanceType<typeof gal.JWT>
-    | Awaited<ReturnType<InstanceType<typeof gal.GoogleAuth>['getClient']>>;
-  if (cfg.auth === 'implicit') {
-    source = await new gal.GoogleAuth({ scopes: [SCOPE] }).getClient();
-  } else if (cfg.bearerToken) {
-    const c = new gal.OAuth2Client();
-    // A temporary token, never refreshed (CockroachDB's BEARER_TOKEN).
-    c.setCredentials({ access_token: cfg.bearerToken });
-    source = c;
-  } else {
-    const c = new gal.GoogleAuth({ credentials: cfg.credentials as never, scopes: [SCOPE] });
-    source = await c.getClient();
-  }
-  if (cfg.assumeRole.length === 0) return source;
-  const target = cfg.assumeRole[cfg.assumeRole.length - 1]!;
-  return new gal.Impersonated({
-    sourceClient: source as never,
-    targetPrincipal: target,
-    delegates: cfg.assumeRole.slice(0, -1),
-    targetScopes: [SCOPE],
-    lifetime: 3600,
-  });
-}
-
 export const gcpKmsProvider: KmsProvider = {
   schemes: ['gs', 'gcp-kms'],
-  secretParams: SECRET_PARAMS,
+  secretParams: GCP_SECRET_PARAMS,
   validate: (uri) => void parseGcpKmsUri(uri),
   async open(uri: string, ctx: KmsContext): Promise<Kms> {
     const cfg = parseGcpKmsUri(uri, ctx);
     const [{ KeyManagementServiceClient }, authClient] = await Promise.all([
       import('@google-cloud/kms'),
-      authClientFor(cfg),
+      gcpAuthClient(cfg, [SCOPE]),
     ]);
     let client: Client;
     if (cfg.endpoint) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { isStrongroomError } from '@strongroom/errors';
+import { type ErrorCode, isStrongroomError } from '@strongroom/errors';
 import { describe, it } from 'vitest';
 import { defaultKmsRegistry, KmsRegistry } from './registry.js';
 import type { Kms, KmsProvider } from './types.js';
@@ -29,14 +29,6 @@ describe('KmsRegistry', () => {
     assert.equal(kms.masterKeyId, `fake:${'aws-kms:///alias/x?REGION=eu'.length}`);
   });
 
-  it('throws on a duplicate scheme', () => {
-    const r = new KmsRegistry([fakeAws]);
-    assert.throws(
-      () => r.register({ ...fakeAws, schemes: ['aws'] }),
-      (e: unknown) => isStrongroomError(e, 'INTERNAL'),
-    );
-  });
-
   it('fails on an unknown scheme with UNKNOWN_SCHEME naming it, redacted', async () => {
     await assert.rejects(
       defaultKmsRegistry().open('vault-kms:///projects/p?CREDENTIALS=c2VjcmV0'),
@@ -47,24 +39,17 @@ describe('KmsRegistry', () => {
     );
   });
 
-  it('redacts with every provider secret parameter', () => {
-    const r = new KmsRegistry([fakeAws]);
-    assert.equal(r.redact('aws:///k?MY_TOKEN=t&REGION=eu'), 'aws:///k?MY_TOKEN=redacted&REGION=eu');
-  });
-
   it('validate throws what open would for the URI itself, without reading the key (issue #18)', () => {
     const r = defaultKmsRegistry();
     r.validate('local:///nonexistent/key');
-    const code = (uri: string): string => {
-      try {
-        r.validate(uri);
-        return 'ok';
-      } catch (err) {
-        return isStrongroomError(err) ? err.code : String(err);
-      }
-    };
-    assert.equal(code('local://host/key'), 'INVALID_URI');
-    assert.equal(code('local:///key?X=1'), 'UNKNOWN_URI_PARAMETER');
-    assert.equal(code('vault:///key'), 'UNKNOWN_SCHEME');
+    const refuses = (uri: string, code: ErrorCode) =>
+      assert.throws(
+        () => r.validate(uri),
+        (e: unknown) => isStrongroomError(e, code),
+        uri,
+      );
+    refuses('local://host/key', 'INVALID_URI');
+    refuses('local:///key?X=1', 'UNKNOWN_URI_PARAMETER');
+    refuses('vault:///key', 'UNKNOWN_SCHEME');
   });
 });

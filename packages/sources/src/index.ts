@@ -14,8 +14,10 @@ export {
   defaultSourceRegistry,
   type OpenSourceOptions,
   openSource,
-  type SourceOpener,
+  postgresSourceProvider,
+  type SourceProvider,
   SourceRegistry,
+  sqliteSourceProvider,
 } from './registry.js';
 export {
   decodeRowBatches,

@@ -147,6 +147,21 @@ export interface RestoreTable {
   readonly data: (options?: { readonly slots?: boolean }) => AsyncIterable<Uint8Array>;
   /** The rows and bytes `data` holds, when known (from the manifest): progress without parsing rows. */
   readonly expected?: { readonly rows: number; readonly bytes: number };
+  /** Page spans only, when the engine can: writes the pages into a file itself (see PageFileTarget). */
+  readonly writePages?: (target: PageFileTarget) => Promise<number>;
+}
+
+/**
+ * Where the pages of page spans go: an open database file, each page at (page − 1) × pageSize. The engine
+ * decodes the spans on worker threads that write the pages there themselves (positioned writes; the spans'
+ * pages never overlap), so the decoded bytes never pass through the main thread. Resolves with the pages
+ * written once every span is written and authenticated; on failure, once no thread writes into `fd` any
+ * more (the caller may then close it). Pages outside 1…pageCount are CORRUPTED.
+ */
+export interface PageFileTarget {
+  readonly fd: number;
+  readonly pageSize: number;
+  readonly pageCount: number;
 }
 
 export interface RestoreRequest {
@@ -163,6 +178,8 @@ export interface RestoreRequest {
     readonly attributes: Attributes;
     /** As RestoreTable.data. */
     readonly data: (options?: { readonly slots?: boolean }) => AsyncIterable<Uint8Array>;
+    /** As RestoreTable.writePages. */
+    readonly writePages?: (target: PageFileTarget) => Promise<number>;
   };
   readonly schemaOnly?: boolean;
   /** Drop foreign keys whose referenced table is not restored, instead of failing. */

@@ -91,6 +91,8 @@ function restore(v: ValueBuilder, n: CstNode): RestoreStatement {
   };
 }
 
+type Children = ReturnType<typeof children>;
+
 function show(v: ValueBuilder, n: CstNode): ExplainableStatement {
   const c = children(n);
   if (tokenAt(c, 'BACKUPS') !== undefined) {
@@ -105,15 +107,22 @@ function show(v: ValueBuilder, n: CstNode): ExplainableStatement {
     const db = nodeAt(c, 'name');
     return { kind: 'show_tables', ...(db === undefined ? {} : { database: v.name(db) }) };
   }
+  if (tokenAt(c, 'JOBS') !== undefined || tokenAt(c, 'JOB') !== undefined) return showJobs(v, c);
+  return showBackup(v, c);
+}
+
+/** `SHOW JOBS [FOR SCHEDULES …| (SELECT …)] [WHEN COMPLETE]`, `SHOW JOB [WHEN COMPLETE] id`. */
+function showJobs(v: ValueBuilder, c: Children): ExplainableStatement {
   const whenComplete = tokenAt(c, 'WHEN') === undefined ? {} : { whenComplete: true as const };
-  if (tokenAt(c, 'JOBS') !== undefined) {
-    const sched = nodeAt(c, 'forSchedules');
-    const sel = nodeAt(c, 'selectStmt');
-    const jobs = sched !== undefined ? forSchedules(v, sched) : sel !== undefined ? query(v, sel) : undefined;
-    return { kind: 'show_jobs', ...(jobs === undefined ? {} : { jobs }), ...whenComplete };
-  }
   if (tokenAt(c, 'JOB') !== undefined)
     return { kind: 'show_job', jobId: v.intValue(nodeAt(c, 'intValue')!), ...whenComplete };
+  const sched = nodeAt(c, 'forSchedules');
+  const sel = nodeAt(c, 'selectStmt');
+  const jobs = sched !== undefined ? forSchedules(v, sched) : sel !== undefined ? query(v, sel) : undefined;
+  return { kind: 'show_jobs', ...(jobs === undefined ? {} : { jobs }), ...whenComplete };
+}
+
+function showBackup(v: ValueBuilder, c: Children): ExplainableStatement {
   const details = nodeAt(c, 'showBackupDetails');
   const detailWord = details === undefined ? undefined : Object.keys(details.children)[0]!.toLowerCase();
   return {

@@ -3,6 +3,7 @@
 // default) passphrases print as '*****' and URIs go through redactUri; without it, parsing the output
 // gives back the same AST.
 import { assertNever } from '@strongroom/errors';
+import { redactUri } from '@strongroom/uri';
 import type {
   BoolValue,
   IntValue,
@@ -22,7 +23,6 @@ import {
   SHOW_BACKUP_OPTIONS,
   SHOW_BACKUPS_OPTIONS,
 } from './option-specs.js';
-import { redactUri } from './redact-uri.js';
 import { KEYWORD_WORDS, SQL_RESERVED_WORDS } from './tokens.js';
 
 export interface FormatOptions {
@@ -104,19 +104,26 @@ class Formatter {
     const parts: string[] = [];
     for (const spec of specs) {
       const v = (opts as Record<string, unknown>)[spec.field];
-      if (v === undefined) continue;
-      if (spec.shape === 'flag') parts.push(spec.name);
-      else if (spec.shape === 'words') parts.push(`${spec.name} ${v as string}`);
-      else if (spec.shape === 'list')
-        parts.push(`${spec.name} = ${this.list(v as StringValue[], spec.uri ? 'uri' : 'plain')}`);
-      else if (spec.shape === 'string') {
-        parts.push(`${spec.name} = ${this.str(v as StringValue, spec.secret ? 'secret' : 'plain')}`);
-      } else {
-        const b = v as BoolValue;
-        parts.push(b.kind === 'bool' && b.value ? spec.name : `${spec.name} = ${this.bool(b)}`);
-      }
+      if (v !== undefined) parts.push(this.option(spec, v));
     }
     return parts.length === 0 ? '' : ` WITH ${parts.join(', ')}`;
+  }
+
+  option<T>(spec: OptionSpec<T>, v: unknown): string {
+    switch (spec.shape) {
+      case 'flag':
+        return spec.name;
+      case 'words':
+        return `${spec.name} ${v as string}`;
+      case 'list':
+        return `${spec.name} = ${this.list(v as StringValue[], spec.uri ? 'uri' : 'plain')}`;
+      case 'string':
+        return `${spec.name} = ${this.str(v as StringValue, spec.secret ? 'secret' : 'plain')}`;
+      default: {
+        const b = v as BoolValue;
+        return b.kind === 'bool' && b.value ? spec.name : `${spec.name} = ${this.bool(b)}`;
+      }
+    }
   }
 
   /** `JOB n`, `JOBS <query>`, `JOBS FOR SCHEDULE n`, `JOBS FOR SCHEDULES <query>`, `ALL <type> JOBS`. */
@@ -173,17 +180,8 @@ class Formatter {
 
   statement(s: Statement): string {
     switch (s.kind) {
-      case 'backup': {
-        const d = s.destination;
-        const uris = this.list(d.uris, 'uri');
-        const dest =
-          d.kind === 'collection'
-            ? uris
-            : d.kind === 'latest'
-              ? `LATEST IN ${uris}`
-              : `${this.str(d.subdir)} IN ${uris}`;
-        return `BACKUP${this.targets(s.targets)} INTO ${dest}${this.asOf(s.asOf)}${this.options(BACKUP_OPTIONS, s.options)}`;
-      }
+      case 'backup':
+        return `BACKUP${this.targets(s.targets)} INTO ${this.destination(s.destination)}${this.asOf(s.asOf)}${this.options(BACKUP_OPTIONS, s.options)}`;
       case 'restore':
         return (
           `RESTORE${this.targets(s.targets)} FROM ${this.backupName(s.from)} IN ${this.list(s.uris, 'uri')}` +
@@ -191,91 +189,129 @@ class Formatter {
         );
       case 'show_backups':
         return `SHOW BACKUPS IN ${this.list(s.uris, 'uri')}${this.options(SHOW_BACKUPS_OPTIONS, s.options)}`;
-      case 'show_backup': {
-        const details = s.details === undefined ? '' : ` ${s.details.toUpperCase()}`;
-        return (
-          `SHOW BACKUP${details} FROM ${this.backupName(s.from)} IN ${this.list(s.uris, 'uri')}` +
-          this.options(SHOW_BACKUP_OPTIONS, s.options)
-        );
-      }
-      case 'alter_backup': {
-        const coll = s.collection === undefined ? '' : ` IN ${this.str(s.collection, 'uri')}`;
-        const cmds = s.commands.map(
-          (c) => ` ADD NEW_KMS = ${this.list(c.newKms, 'uri')} WITH OLD_KMS = ${this.list(c.oldKms, 'uri')}`,
-        );
-        // Without IN, the one operand is the collection itself, so it is a URI to redact.
-        const backup = this.backupName(s.backup, s.collection === undefined ? 'uri' : 'plain');
-        return `ALTER BACKUP ${backup}${coll}${cmds.join('')}`;
-      }
-      case 'show_jobs': {
-        const when = s.whenComplete ? ' WHEN COMPLETE' : '';
-        return `SHOW JOBS${when}${s.jobs === undefined ? '' : ` ${this.jobsTail(s.jobs)}`}`;
-      }
+      case 'show_backup':
+        return this.showBackup(s);
+      case 'alter_backup':
+        return this.alterBackup(s);
+      case 'show_jobs':
       case 'show_job':
-        return `SHOW JOB${s.whenComplete ? ' WHEN COMPLETE' : ''} ${this.int(s.jobId)}`;
+        return this.showJobs(s);
       case 'pause_job':
       case 'resume_job':
-      case 'cancel_job': {
-        const reason = s.reason === undefined ? '' : ` WITH REASON = ${this.str(s.reason)}`;
-        return `${s.kind.slice(0, -4).toUpperCase()} ${this.jobs(s.jobs)}${reason}`;
-      }
+      case 'cancel_job':
+        return this.controlJobs(s);
       case 'select_jobs':
         return s.query.text;
       case 'show_databases':
         return 'SHOW DATABASES';
       case 'show_tables':
-        return `SHOW TABLES${s.database === undefined ? '' : ` FROM ${formatName(s.database)}`}`;
+        return `SHOW TABLES${optional(s.database, (d) => ` FROM ${formatName(d)}`)}`;
       case 'explain':
         return `EXPLAIN ${this.statement(s.statement)}`;
-      case 'create_external_connection': {
-        const ine = s.ifNotExists ? ' IF NOT EXISTS' : '';
-        return `CREATE EXTERNAL CONNECTION${ine} ${this.str(s.name)} AS ${this.str(s.uri, 'uri')}`;
-      }
+      case 'create_external_connection':
+        return `CREATE EXTERNAL CONNECTION${ifNotExists(s.ifNotExists)} ${this.str(s.name)} AS ${this.str(s.uri, 'uri')}`;
       case 'show_external_connections':
-        return s.name === undefined
-          ? 'SHOW EXTERNAL CONNECTIONS'
-          : `SHOW EXTERNAL CONNECTION ${this.str(s.name)}`;
+        return optional(
+          s.name,
+          (n) => `SHOW EXTERNAL CONNECTION ${this.str(n)}`,
+          'SHOW EXTERNAL CONNECTIONS',
+        );
       case 'drop_external_connection':
         return `DROP EXTERNAL CONNECTION ${this.str(s.name)}`;
       case 'show_backup_connection':
         return `SHOW BACKUP CONNECTION ${this.str(s.uri, 'uri')}`;
-      case 'create_schedule': {
-        const ine = s.ifNotExists ? ' IF NOT EXISTS' : '';
-        const label = s.label === undefined ? '' : ` ${this.str(s.label)}`;
-        const full = s.fullBackup === undefined ? '' : ` FULL BACKUP ${this.recurrence(s.fullBackup)}`;
-        const opts = s.scheduleOptions.map((o) =>
-          o.value === undefined ? o.name : `${o.name} = ${this.str(o.value)}`,
-        );
-        const with_ = opts.length === 0 ? '' : ` WITH SCHEDULE OPTIONS ${opts.join(', ')}`;
-        return `CREATE SCHEDULE${ine}${label} FOR ${this.statement(s.backup)} RECURRING ${this.recurrence(s.recurring)}${full}${with_}`;
-      }
+      case 'create_schedule':
+        return this.createSchedule(s);
       case 'show_schedules':
-        return s.scheduleId === undefined ? 'SHOW SCHEDULES' : `SHOW SCHEDULE ${this.int(s.scheduleId)}`;
+        return optional(s.scheduleId, (id) => `SHOW SCHEDULE ${this.int(id)}`, 'SHOW SCHEDULES');
       case 'show_create_schedule':
-        return s.scheduleId === undefined
-          ? 'SHOW CREATE ALL SCHEDULES'
-          : `SHOW CREATE SCHEDULE ${this.int(s.scheduleId)}`;
+        return optional(
+          s.scheduleId,
+          (id) => `SHOW CREATE SCHEDULE ${this.int(id)}`,
+          'SHOW CREATE ALL SCHEDULES',
+        );
       case 'pause_schedule':
       case 'resume_schedule':
       case 'drop_schedule':
-        return `${s.kind.slice(0, -9).toUpperCase()} ${
-          s.schedules.kind === 'schedule'
-            ? `SCHEDULE ${this.int(s.schedules.scheduleId)}`
-            : `SCHEDULES ${s.schedules.query.text}`
-        }`;
+        return this.controlSchedules(s);
       case 'alter_backup_schedule':
         return `ALTER BACKUP SCHEDULE ${this.int(s.scheduleId)} ${s.commands.map((c) => this.scheduleCommand(c)).join(', ')}`;
-      case 'expire_backups': {
-        const opts = [
-          ...(s.keepFull === undefined ? [] : [`keep_full = ${this.int(s.keepFull)}`]),
-          ...(s.olderThan === undefined ? [] : [`older_than = ${this.str(s.olderThan)}`]),
-        ];
-        return `EXPIRE BACKUPS IN ${this.list(s.uris, 'uri')} WITH OPTIONS (${opts.join(', ')})`;
-      }
+      case 'expire_backups':
+        return this.expireBackups(s);
       default:
         return assertNever(s, 'statement');
     }
   }
+
+  destination(d: Extract<Statement, { kind: 'backup' }>['destination']): string {
+    const uris = this.list(d.uris, 'uri');
+    if (d.kind === 'collection') return uris;
+    return d.kind === 'latest' ? `LATEST IN ${uris}` : `${this.str(d.subdir)} IN ${uris}`;
+  }
+
+  showBackup(s: Extract<Statement, { kind: 'show_backup' }>): string {
+    const details = optional(s.details, (d) => ` ${d.toUpperCase()}`);
+    return (
+      `SHOW BACKUP${details} FROM ${this.backupName(s.from)} IN ${this.list(s.uris, 'uri')}` +
+      this.options(SHOW_BACKUP_OPTIONS, s.options)
+    );
+  }
+
+  alterBackup(s: Extract<Statement, { kind: 'alter_backup' }>): string {
+    const coll = optional(s.collection, (c) => ` IN ${this.str(c, 'uri')}`);
+    const cmds = s.commands.map(
+      (c) => ` ADD NEW_KMS = ${this.list(c.newKms, 'uri')} WITH OLD_KMS = ${this.list(c.oldKms, 'uri')}`,
+    );
+    // Without IN, the one operand is the collection itself, so it is a URI to redact.
+    const backup = this.backupName(s.backup, s.collection === undefined ? 'uri' : 'plain');
+    return `ALTER BACKUP ${backup}${coll}${cmds.join('')}`;
+  }
+
+  showJobs(s: Extract<Statement, { kind: 'show_jobs' | 'show_job' }>): string {
+    const when = s.whenComplete ? ' WHEN COMPLETE' : '';
+    if (s.kind === 'show_job') return `SHOW JOB${when} ${this.int(s.jobId)}`;
+    return `SHOW JOBS${when}${optional(s.jobs, (j) => ` ${this.jobsTail(j)}`)}`;
+  }
+
+  controlJobs(s: Extract<Statement, { kind: 'pause_job' | 'resume_job' | 'cancel_job' }>): string {
+    const reason = optional(s.reason, (r) => ` WITH REASON = ${this.str(r)}`);
+    return `${s.kind.slice(0, -4).toUpperCase()} ${this.jobs(s.jobs)}${reason}`;
+  }
+
+  createSchedule(s: Extract<Statement, { kind: 'create_schedule' }>): string {
+    const label = optional(s.label, (l) => ` ${this.str(l)}`);
+    const full = optional(s.fullBackup, (f) => ` FULL BACKUP ${this.recurrence(f)}`);
+    const opts = s.scheduleOptions.map((o) => `${o.name}${optional(o.value, (v) => ` = ${this.str(v)}`)}`);
+    const with_ = opts.length === 0 ? '' : ` WITH SCHEDULE OPTIONS ${opts.join(', ')}`;
+    return `CREATE SCHEDULE${ifNotExists(s.ifNotExists)}${label} FOR ${this.statement(s.backup)} RECURRING ${this.recurrence(s.recurring)}${full}${with_}`;
+  }
+
+  controlSchedules(
+    s: Extract<Statement, { kind: 'pause_schedule' | 'resume_schedule' | 'drop_schedule' }>,
+  ): string {
+    const which =
+      s.schedules.kind === 'schedule'
+        ? `SCHEDULE ${this.int(s.schedules.scheduleId)}`
+        : `SCHEDULES ${s.schedules.query.text}`;
+    return `${s.kind.slice(0, -9).toUpperCase()} ${which}`;
+  }
+
+  expireBackups(s: Extract<Statement, { kind: 'expire_backups' }>): string {
+    const opts = [
+      optional(s.keepFull, (n) => `keep_full = ${this.int(n)}`),
+      optional(s.olderThan, (t) => `older_than = ${this.str(t)}`),
+    ].filter((o) => o !== '');
+    return `EXPIRE BACKUPS IN ${this.list(s.uris, 'uri')} WITH OPTIONS (${opts.join(', ')})`;
+  }
+}
+
+/** `render(value)` when the value is present, else `absent`. */
+function optional<T>(value: T | undefined, render: (v: T) => string, absent = ''): string {
+  return value === undefined ? absent : render(value);
+}
+
+function ifNotExists(flag: boolean | undefined): string {
+  return flag ? ' IF NOT EXISTS' : '';
 }
 
 export function format(ast: Statement, options: FormatOptions = {}): string {

@@ -32,16 +32,23 @@ export function legacyMessage(tokens: readonly IToken[], at: number): string | u
   if (errName === 'IN' || names.slice(head, at).includes('IN')) return undefined;
   const prev = tokens[at - 1];
   if (names[head] === 'BACKUP') return errName === 'TO' ? BACKUP_TO_REMOVED : undefined;
-  if (names[head] === 'RESTORE') {
-    const fromAt = names.indexOf('FROM', head);
-    if (fromAt < 0 || at <= fromAt) return undefined;
-    if (at === fromAt + 1 ? errName === 'LParen' : at === fromAt + 2 && isStringish(prev)) {
-      return RESTORE_WITHOUT_IN_REMOVED;
-    }
-    return undefined;
-  }
+  if (names[head] === 'RESTORE') return restoreWithoutIn(tokens, names, head, at);
   if (names[head] === 'SHOW' && names[head + 1] === 'BACKUP' && isStringish(prev)) {
     return SHOW_BACKUP_WITHOUT_IN_REMOVED;
   }
   return undefined;
+}
+
+/** `RESTORE … FROM 'uri'` or `FROM ('uri', …)` without `IN`: the removed form. */
+function restoreWithoutIn(
+  tokens: readonly IToken[],
+  names: readonly string[],
+  head: number,
+  at: number,
+): string | undefined {
+  const fromAt = names.indexOf('FROM', head);
+  if (fromAt < 0 || at <= fromAt) return undefined;
+  const removed =
+    at === fromAt + 1 ? names[at] === 'LParen' : at === fromAt + 2 && isStringish(tokens[at - 1]);
+  return removed ? RESTORE_WITHOUT_IN_REMOVED : undefined;
 }

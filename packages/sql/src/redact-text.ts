@@ -3,7 +3,7 @@
 // word that names a secret (passphrase, password, secret, key, token, credentials) become '*****'. An
 // unterminated literal counts up to the end of the text. `mapOffset` moves a position in the original
 // text to the same place in the redacted one, so a caret still points at the right column.
-import { redactUri } from './redact-uri.js';
+import { redactUri } from '@strongroom/uri';
 
 export interface RedactedText {
   readonly text: string;

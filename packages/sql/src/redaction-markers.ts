@@ -3,8 +3,8 @@
 // in place of a secret, so such a statement was recalled or copied from a redacted form and must not run:
 // a backup would be encrypted under the literal marker. `withPassphrase` puts a retyped secret back.
 
+import { isSecretParam } from '@strongroom/uri';
 import type { Statement, StringValue } from './ast.js';
-import { isSecretParam } from './redact-uri.js';
 
 const MARKERS = new Set(['*****', 'redacted']);
 

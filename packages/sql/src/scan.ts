@@ -56,14 +56,16 @@ function lexemeEnd(text: string, i: number): number {
     if (len !== 0) return len < 0 ? text.length : i + len;
     return i + 1;
   }
-  if (WORD_CHAR.test(c)) {
-    if (/[eEbBxX]/.test(c) && text[i + 1] === "'")
-      return skipQuoted(text, i + 1, "'", c !== 'x' && c !== 'X');
-    let j = i + 1;
-    while (j < text.length && WORD_CHAR.test(text[j]!)) j++;
-    return j;
-  }
-  return i + 1;
+  return WORD_CHAR.test(c) ? wordEnd(text, i) : i + 1;
+}
+
+/** End of the word at `i`, or of the prefixed string it starts (`e'…'`, `b'…'`, `x'…'`). */
+function wordEnd(text: string, i: number): number {
+  const c = text[i]!;
+  if (/[eEbBxX]/.test(c) && text[i + 1] === "'") return skipQuoted(text, i + 1, "'", c !== 'x' && c !== 'X');
+  let j = i + 1;
+  while (j < text.length && WORD_CHAR.test(text[j]!)) j++;
+  return j;
 }
 
 export function scan(text: string): ScanResult {

@@ -27,45 +27,12 @@ export function unescapeE(body: string): string {
     if (c === "'" && body[i + 1] === "'") {
       bytes.push(39);
       i += 2;
-      continue;
-    }
-    if (c !== '\\') {
-      const cp = body.codePointAt(i)!;
-      const ch = String.fromCodePoint(cp);
+    } else if (c === '\\') {
+      i = decodeEscape(body, i, bytes);
+    } else {
+      const ch = String.fromCodePoint(body.codePointAt(i)!);
       bytes.push(...utf8.encode(ch));
       i += ch.length;
-      continue;
-    }
-    const e = body[i + 1];
-    if (e === undefined) throw new EscapeError(i, 'invalid escape sequence');
-    const simple = SIMPLE[e];
-    if (simple !== undefined) {
-      bytes.push(simple);
-      i += 2;
-    } else if (e === 'x' || e === 'X') {
-      const hex = /^[0-9a-fA-F]{1,2}/.exec(body.slice(i + 2, i + 4));
-      if (!hex) throw new EscapeError(i, 'invalid hexadecimal escape sequence');
-      bytes.push(Number.parseInt(hex[0], 16));
-      i += 2 + hex[0].length;
-    } else if (e === 'u' || e === 'U') {
-      const n = e === 'u' ? 4 : 8;
-      const hex = body.slice(i + 2, i + 2 + n);
-      if (!new RegExp(`^[0-9a-fA-F]{${n}}$`).test(hex)) throw new EscapeError(i, 'invalid unicode escape');
-      const cp = Number.parseInt(hex, 16);
-      if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) throw new EscapeError(i, 'invalid unicode escape');
-      bytes.push(...utf8.encode(String.fromCodePoint(cp)));
-      i += 2 + n;
-    } else if (/[0-7]/.test(e)) {
-      const oct = /^[0-7]{1,3}/.exec(body.slice(i + 1, i + 4))![0];
-      const v = Number.parseInt(oct, 8);
-      if (v > 255) throw new EscapeError(i, 'invalid octal escape');
-      bytes.push(v);
-      i += 1 + oct.length;
-    } else {
-      // Any other escaped character stands for itself (the backslash is dropped).
-      const ch = String.fromCodePoint(body.codePointAt(i + 1)!);
-      bytes.push(...utf8.encode(ch));
-      i += 1 + ch.length;
     }
   }
   try {
@@ -73,4 +40,43 @@ export function unescapeE(body: string): string {
   } catch {
     throw new EscapeError(0, 'invalid UTF-8 byte sequence');
   }
+}
+
+/** Appends the bytes of the escape at `body[i]` (a backslash) to `bytes`; returns the index after it. */
+function decodeEscape(body: string, i: number, bytes: number[]): number {
+  const e = body[i + 1];
+  if (e === undefined) throw new EscapeError(i, 'invalid escape sequence');
+  const simple = SIMPLE[e];
+  if (simple !== undefined) {
+    bytes.push(simple);
+    return i + 2;
+  }
+  if (e === 'x' || e === 'X') {
+    const hex = /^[0-9a-fA-F]{1,2}/.exec(body.slice(i + 2, i + 4));
+    if (!hex) throw new EscapeError(i, 'invalid hexadecimal escape sequence');
+    bytes.push(Number.parseInt(hex[0], 16));
+    return i + 2 + hex[0].length;
+  }
+  if (e === 'u' || e === 'U') return decodeUnicodeEscape(body, i, e === 'u' ? 4 : 8, bytes);
+  if (/[0-7]/.test(e)) {
+    const oct = /^[0-7]{1,3}/.exec(body.slice(i + 1, i + 4))![0];
+    const v = Number.parseInt(oct, 8);
+    if (v > 255) throw new EscapeError(i, 'invalid octal escape');
+    bytes.push(v);
+    return i + 1 + oct.length;
+  }
+  // Any other escaped character stands for itself (the backslash is dropped).
+  const ch = String.fromCodePoint(body.codePointAt(i + 1)!);
+  bytes.push(...utf8.encode(ch));
+  return i + 1 + ch.length;
+}
+
+/** `\uXXXX` (n = 4) or `\UXXXXXXXX` (n = 8): a code point, not a surrogate. */
+function decodeUnicodeEscape(body: string, i: number, n: number, bytes: number[]): number {
+  const hex = body.slice(i + 2, i + 2 + n);
+  if (!new RegExp(`^[0-9a-fA-F]{${n}}$`).test(hex)) throw new EscapeError(i, 'invalid unicode escape');
+  const cp = Number.parseInt(hex, 16);
+  if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) throw new EscapeError(i, 'invalid unicode escape');
+  bytes.push(...utf8.encode(String.fromCodePoint(cp)));
+  return i + 2 + n;
 }

@@ -8,44 +8,42 @@ import { firstWords } from './scan.js';
 
 export type StatementErrorCode = 'SYNTAX_ERROR' | 'DUPLICATE_OPTION';
 
+/** `\h` topics by a statement's first word. */
+const TOPIC_BY_FIRST_WORD: ReadonlyMap<string, string> = new Map([
+  ['backup', 'BACKUP'],
+  ['restore', 'RESTORE'],
+  ['explain', 'EXPLAIN'],
+  ['expire', 'EXPIRE BACKUPS'],
+  // An owned query reads [SHOW JOBS].
+  ['select', 'SHOW JOBS'],
+  ['with', 'SHOW JOBS'],
+  ['pause', 'PAUSE JOBS'],
+  ['resume', 'RESUME JOBS'],
+  ['cancel', 'CANCEL JOBS'],
+]);
+
+/** `\h` topics by a statement's first two words. */
+const TOPIC_BY_FIRST_WORDS: ReadonlyMap<string, string> = new Map([
+  ['alter backup', 'ALTER BACKUP'],
+  ['create external', 'CREATE EXTERNAL CONNECTION'],
+  ['create schedule', 'CREATE SCHEDULE'],
+  ['drop external', 'DROP EXTERNAL CONNECTION'],
+  ['drop schedule', 'DROP SCHEDULE'],
+  ['show external', 'SHOW EXTERNAL CONNECTIONS'],
+  ['show schedule', 'SHOW SCHEDULES'],
+  ['show schedules', 'SHOW SCHEDULES'],
+  ['show backup', 'SHOW BACKUP'],
+  ['show backups', 'SHOW BACKUP'],
+  ['show databases', 'SHOW DATABASES'],
+  ['show tables', 'SHOW TABLES'],
+  ['show job', 'SHOW JOBS'],
+  ['show jobs', 'SHOW JOBS'],
+]);
+
 /** The `\h` topic for a statement text, as CockroachDB's shell names it. */
 export function helpTopic(text: string): string | undefined {
-  const [a, b] = firstWords(text, 2);
-  switch (a) {
-    case 'backup':
-      return 'BACKUP';
-    case 'restore':
-      return 'RESTORE';
-    case 'explain':
-      return 'EXPLAIN';
-    case 'alter':
-      return b === 'backup' ? 'ALTER BACKUP' : undefined;
-    case 'create':
-      return b === 'external'
-        ? 'CREATE EXTERNAL CONNECTION'
-        : b === 'schedule'
-          ? 'CREATE SCHEDULE'
-          : undefined;
-    case 'drop':
-      return b === 'external' ? 'DROP EXTERNAL CONNECTION' : b === 'schedule' ? 'DROP SCHEDULE' : undefined;
-    case 'expire':
-      return 'EXPIRE BACKUPS';
-    case 'show':
-      if (b === 'external') return 'SHOW EXTERNAL CONNECTIONS';
-      if (b === 'schedule' || b === 'schedules') return 'SHOW SCHEDULES';
-      if (b === 'backup' || b === 'backups') return 'SHOW BACKUP';
-      if (b === 'databases' || b === 'tables') return `SHOW ${b.toUpperCase()}`;
-      return b === 'job' || b === 'jobs' ? 'SHOW JOBS' : undefined;
-    case 'select':
-    case 'with':
-      return 'SHOW JOBS'; // an owned query reads [SHOW JOBS]
-    case 'pause':
-    case 'resume':
-    case 'cancel':
-      return `${a.toUpperCase()} JOBS`;
-    default:
-      return undefined;
-  }
+  const [a = '', b = ''] = firstWords(text, 2);
+  return TOPIC_BY_FIRST_WORD.get(a) ?? TOPIC_BY_FIRST_WORDS.get(`${a} ${b}`);
 }
 
 /** An error at `offset` of `text`; `near` is the offending token's text (undefined = end of input). */

@@ -5,98 +5,47 @@
 // Uncommitted blocks are invisible and expire, so a failed upload leaves nothing listed.
 import { randomBytes } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
+import {
+  AZURE_SECRET_PARAMS,
+  type AzureAuth,
+  type AzureEnvironment,
+  azureTokenCredential,
+  consumeAzureAuth,
+  consumeAzureEnvironment,
+  consumeEndpoint,
+  httpStatusOf,
+  invalidUri,
+} from '@strongroom/cloud';
 import { StrongroomError } from '@strongroom/errors';
 import { parseExternalUri } from '@strongroom/uri';
-import { httpStatusOf } from './cloud-errors.js';
-import { bucketOf, consumeAuth, endpointUrl, invalidUri } from './cloud-uri.js';
-import {
-  type ObjectClient,
-  ObjectStoreStorage,
-  type Retry,
-  rootPrefix,
-  withCloudRetries,
-} from './object-store.js';
-import type { ExternalStorage, StorageContext, StorageProvider } from './types.js';
+import { bucketOf } from './cloud-uri.js';
+import { type ObjectClient, objectStoreProvider, type Retry, rootPrefix } from './object-store.js';
+import type { StorageContext } from './types.js';
 
-export const AZURE_SECRET_PARAMS = ['AZURE_ACCOUNT_KEY', 'AZURE_CLIENT_SECRET'] as const;
-
-/** AZURE_ENVIRONMENT → blob DNS suffix and Entra ID authority (go-autorest's names). */
-const ENVIRONMENTS: Record<string, { suffix: string; authority: string }> = {
-  AzurePublicCloud: { suffix: 'core.windows.net', authority: 'https://login.microsoftonline.com' },
-  AzureUSGovernmentCloud: { suffix: 'core.usgovcloudapi.net', authority: 'https://login.microsoftonline.us' },
-  AzureChinaCloud: { suffix: 'core.chinacloudapi.cn', authority: 'https://login.chinacloudapi.cn' },
-  AzureGermanCloud: { suffix: 'core.cloudapi.de', authority: 'https://login.microsoftonline.de' },
-};
+export { AZURE_SECRET_PARAMS };
 
 export interface AzureConfig {
   readonly container: string;
   readonly prefix: string;
   readonly accountName: string;
-  readonly auth:
-    | { readonly kind: 'key'; readonly accountKey: string }
-    | {
-        readonly kind: 'client';
-        readonly clientId: string;
-        readonly clientSecret: string;
-        readonly tenantId: string;
-      }
-    | { readonly kind: 'implicit' };
-  readonly environment: string;
+  readonly auth: AzureAuth;
+  readonly environment: AzureEnvironment;
   /** Service URL (`https://<account>.blob.<suffix>` or AZURE_BLOB_ENDPOINT). */
   readonly serviceUrl: string;
-  readonly authority: string;
   readonly redacted: string;
 }
 
 export function parseAzureUri(uri: string, ctx: StorageContext = {}): AzureConfig {
   const u = parseExternalUri(uri, AZURE_SECRET_PARAMS);
   const container = bucketOf(u, 'azure', 'container');
-  const p = u.params;
-  const mode = consumeAuth(u, 'azure', ctx.disableImplicitCredentials);
-  const accountName = p.consume('AZURE_ACCOUNT_NAME') || undefined;
-  const accountKey = p.consume('AZURE_ACCOUNT_KEY') || undefined;
-  const clientId = p.consume('AZURE_CLIENT_ID') || undefined;
-  const clientSecret = p.consume('AZURE_CLIENT_SECRET') || undefined;
-  const tenantId = p.consume('AZURE_TENANT_ID') || undefined;
-  const environment = p.consume('AZURE_ENVIRONMENT') || 'AzurePublicCloud';
-  const endpointRaw = p.consume('AZURE_BLOB_ENDPOINT') || undefined;
-  p.rejectLeftovers('azure');
+  const accountName = u.params.consume('AZURE_ACCOUNT_NAME') || undefined;
+  const environment = consumeAzureEnvironment(u);
+  const endpoint = consumeEndpoint(u, 'AZURE_BLOB_ENDPOINT');
   if (!accountName) {
     throw new StrongroomError('MISSING_PARAMETER', 'azure uri missing "AZURE_ACCOUNT_NAME" parameter');
   }
-  const env = ENVIRONMENTS[environment];
-  if (!env) {
-    throw new StrongroomError(
-      'INVALID_PARAMETER',
-      `unknown AZURE_ENVIRONMENT ${JSON.stringify(environment)}`,
-      {
-        hint: `one of ${Object.keys(ENVIRONMENTS).join(', ')}`,
-      },
-    );
-  }
-  const clientParams = [clientId, clientSecret, tenantId].filter((v) => v !== undefined).length;
-  let auth: AzureConfig['auth'];
-  if (mode === 'implicit') {
-    if (accountKey || clientParams > 0) {
-      throw new StrongroomError(
-        'INVALID_PARAMETER',
-        'implicit azure auth does not take "AZURE_ACCOUNT_KEY", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET" or "AZURE_TENANT_ID"',
-      );
-    }
-    auth = { kind: 'implicit' };
-  } else if (accountKey && clientParams === 0) {
-    auth = { kind: 'key', accountKey };
-  } else if (!accountKey && clientParams === 3) {
-    auth = { kind: 'client', clientId: clientId!, clientSecret: clientSecret!, tenantId: tenantId! };
-  } else {
-    throw new StrongroomError(
-      'MISSING_PARAMETER',
-      'explicit azure uri requires exactly one authentication method: "AZURE_ACCOUNT_KEY" OR all three of "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", and "AZURE_TENANT_ID"',
-    );
-  }
-  const serviceUrl = endpointRaw
-    ? endpointUrl(u, 'AZURE_BLOB_ENDPOINT', endpointRaw)
-    : `https://${accountName}.blob.${env.suffix}`;
+  const auth = consumeAzureAuth(u, 'azure', ctx, { accountKey: true });
+  u.params.rejectLeftovers('azure');
   if (!/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])?$/.test(container) && container !== '$root') {
     throw invalidUri(u, `invalid container name ${JSON.stringify(container)}`);
   }
@@ -106,8 +55,7 @@ export function parseAzureUri(uri: string, ctx: StorageContext = {}): AzureConfi
     accountName,
     auth,
     environment,
-    serviceUrl,
-    authority: env.authority,
+    serviceUrl: endpoint ?? `https://${accountName}.blob.${environment.blobSuffix}`,
     redacted: u.redacted,
   };
 }
@@ -116,20 +64,10 @@ async function containerClient(cfg: AzureConfig): Promise<ContainerClient> {
   const blob = await import('@azure/storage-blob');
   // Retries belong to strongroom's wrapper, which names the object and reason of each.
   const options = { retryOptions: { maxTries: 1 } };
-  let credential:
-    | import('@azure/core-auth').TokenCredential
-    | InstanceType<typeof blob.StorageSharedKeyCredential>;
-  if (cfg.auth.kind === 'key') {
-    credential = new blob.StorageSharedKeyCredential(cfg.accountName, cfg.auth.accountKey);
-  } else {
-    const identity = await import('@azure/identity');
-    credential =
-      cfg.auth.kind === 'client'
-        ? new identity.ClientSecretCredential(cfg.auth.tenantId, cfg.auth.clientId, cfg.auth.clientSecret, {
-            authorityHost: cfg.authority,
-          })
-        : new identity.DefaultAzureCredential({ authorityHost: cfg.authority });
-  }
+  const credential =
+    cfg.auth.kind === 'key'
+      ? new blob.StorageSharedKeyCredential(cfg.accountName, cfg.auth.accountKey)
+      : await azureTokenCredential(cfg.auth, cfg.environment);
   return new blob.BlobServiceClient(cfg.serviceUrl, credential, options).getContainerClient(cfg.container);
 }
 
@@ -138,7 +76,7 @@ export class AzureObjectClient implements ObjectClient {
 
   async head(key: string, signal?: AbortSignal): Promise<number | undefined> {
     try {
-      const p = await this.container.getBlobClient(key).getProperties(signal ? { abortSignal: signal } : {});
+      const p = await this.container.getBlobClient(key).getProperties({ abortSignal: signal });
       return p.contentLength ?? 0;
     } catch (err) {
       if (httpStatusOf(err) === 404) return undefined;
@@ -147,16 +85,14 @@ export class AzureObjectClient implements ObjectClient {
   }
 
   async *get(key: string, start: number, end: number, signal?: AbortSignal): AsyncIterable<Uint8Array> {
-    const r = await this.container
-      .getBlobClient(key)
-      .download(start, end - start, signal ? { abortSignal: signal } : {});
+    const r = await this.container.getBlobClient(key).download(start, end - start, { abortSignal: signal });
     yield* r.readableStreamBody as AsyncIterable<Uint8Array>;
   }
 
   async putOnce(key: string, body: Buffer, signal?: AbortSignal): Promise<void> {
     await this.container.getBlockBlobClient(key).upload(body, body.length, {
       conditions: { ifNoneMatch: '*' },
-      ...(signal ? { abortSignal: signal } : {}),
+      abortSignal: signal,
     });
   }
 
@@ -169,7 +105,7 @@ export class AzureObjectClient implements ObjectClient {
     const blob = this.container.getBlockBlobClient(key);
     const writer = randomBytes(12).toString('hex');
     const ids: string[] = [];
-    const opts = signal ? { abortSignal: signal } : {};
+    const opts = { abortSignal: signal };
     for await (const body of parts) {
       // Ids are base64 of equal-length strings; the writer tag keeps concurrent uploads apart.
       const id = Buffer.from(`${writer}-${String(ids.length).padStart(8, '0')}`).toString('base64');
@@ -182,7 +118,7 @@ export class AzureObjectClient implements ObjectClient {
   }
 
   async *list(prefix: string, delimiter: string | undefined, signal?: AbortSignal): AsyncIterable<string[]> {
-    const opts = { prefix, ...(signal ? { abortSignal: signal } : {}) };
+    const opts = { prefix, abortSignal: signal };
     if (delimiter) {
       for await (const page of this.container.listBlobsByHierarchy(delimiter, opts).byPage()) {
         const seg = page.segment;
@@ -196,17 +132,13 @@ export class AzureObjectClient implements ObjectClient {
   }
 
   async delete(key: string, signal?: AbortSignal): Promise<void> {
-    await this.container.getBlobClient(key).deleteIfExists(signal ? { abortSignal: signal } : {});
+    await this.container.getBlobClient(key).deleteIfExists({ abortSignal: signal });
   }
 }
 
-export const azureStorageProvider: StorageProvider = {
+export const azureStorageProvider = objectStoreProvider({
   schemes: ['azure-blob', 'azure', 'azure-storage'],
   secretParams: AZURE_SECRET_PARAMS,
-  validate: (uri) => void parseAzureUri(uri),
-  async open(uri: string, ctx: StorageContext): Promise<ExternalStorage> {
-    const cfg = parseAzureUri(uri, ctx);
-    const client = new AzureObjectClient(await containerClient(cfg));
-    return withCloudRetries(new ObjectStoreStorage(client, cfg.prefix, cfg.redacted, ctx), ctx);
-  },
-};
+  parse: parseAzureUri,
+  client: async (cfg) => new AzureObjectClient(await containerClient(cfg)),
+});

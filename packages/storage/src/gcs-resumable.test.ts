@@ -57,63 +57,82 @@ class FakeGcs {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks);
     const url = new URL(req.url!, this.endpoint);
-    const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(value));
-    };
-    const error = (status: number, reason: string) =>
-      json(status, { error: { code: status, errors: [{ reason }] } });
+    const reply = replier(res);
     const meta = /^\/storage\/v1\/b\/bkt\/o\/(.+)$/.exec(url.pathname);
     if (req.method === 'GET' && meta) {
       const obj = this.objects.get(decodeURIComponent(meta[1]!));
-      return obj ? json(200, { name: meta[1], size: String(obj.length) }) : error(404, 'notFound');
+      return obj
+        ? reply.json(200, { name: meta[1], size: String(obj.length) })
+        : reply.error(404, 'notFound');
     }
-    if (url.pathname !== '/upload/storage/v1/b/bkt/o') return error(400, 'unexpected');
+    if (url.pathname !== '/upload/storage/v1/b/bkt/o') return void reply.error(400, 'unexpected');
     this.auth.push(req.headers.authorization);
-    if (req.method === 'POST') {
-      this.initQuery = url.searchParams;
-      const id = String(this.sessions.size + 1);
-      this.sessions.set(id, { name: url.searchParams.get('name')!, data: [], size: 0 });
-      return json(200, {}, { location: `${this.endpoint}/upload/storage/v1/b/bkt/o?upload_id=${id}` });
-    }
+    if (req.method === 'POST') return this.#start(url, reply);
     const id = url.searchParams.get('upload_id')!;
-    const s = this.sessions.get(id);
     if (req.method === 'DELETE') {
       this.deleted.push(id);
       this.sessions.delete(id);
       return void res.writeHead(499).end();
     }
-    if (!s) return error(404, 'notFound');
-    const range = req.headers['content-range']!;
+    this.#put(id, req.headers['content-range']!, Buffer.concat(chunks), res, reply);
+  }
+
+  /** POST: a new session, at a Location of its own. */
+  #start(url: URL, reply: Replier): void {
+    this.initQuery = url.searchParams;
+    const id = String(this.sessions.size + 1);
+    this.sessions.set(id, { name: url.searchParams.get('name')!, data: [], size: 0 });
+    reply.json(200, {}, { location: `${this.endpoint}/upload/storage/v1/b/bkt/o?upload_id=${id}` });
+  }
+
+  /** PUT: bytes for session `id` (or a status query), with the planted fault of this request, if any. */
+  #put(id: string, range: string, body: Buffer, res: ServerResponse, reply: Replier): void {
+    const s = this.sessions.get(id);
+    if (!s) return void reply.error(404, 'notFound');
     this.ranges.push(range);
     const n = ++this.puts;
     this.beforePut?.(n);
     const fault = this.faults.get(n);
-    if (fault?.kind === 'status') return error(fault.status, fault.reason);
+    if (fault?.kind === 'status') return void reply.error(fault.status, fault.reason);
     const incomplete = () =>
       s.size === 0 ? res.writeHead(308).end() : res.writeHead(308, { range: `bytes=0-${s.size - 1}` }).end();
     const m = /^bytes (?:(\d+)-(\d+)|\*)\/(\d+|\*)$/.exec(range);
-    if (!m) return error(400, 'badRange');
+    if (!m) return void reply.error(400, 'badRange');
     if (m[1] !== undefined) {
       // GCS wants the next byte it lacks; a client resending from elsewhere has a bug.
-      if (Number(m[1]) !== s.size) return error(400, 'badOffset');
+      if (Number(m[1]) !== s.size) return void reply.error(400, 'badOffset');
       const kept = fault?.kind === 'persist' ? body.subarray(0, fault.bytes) : body;
       s.data.push(kept);
       s.size += kept.length;
-      if (fault?.kind === 'drop') {
-        res.socket?.destroy();
-        return;
-      }
+      if (fault?.kind === 'drop') return void res.socket?.destroy();
       if (fault?.kind === 'persist') return void incomplete();
     }
     if (m[3] === '*' || Number(m[3]) !== s.size) return void incomplete();
-    this.sessions.delete(id);
-    if (this.objects.has(s.name)) return error(412, 'conditionNotMet');
-    this.objects.set(s.name, Buffer.concat(s.data));
-    json(200, { name: s.name, size: String(s.size) });
+    this.#finish(id, s, reply);
   }
+
+  /** The last bytes arrived: the object is created, unless one of its name exists (ifGenerationMatch=0). */
+  #finish(id: string, s: Session, reply: Replier): void {
+    this.sessions.delete(id);
+    if (this.objects.has(s.name)) return void reply.error(412, 'conditionNotMet');
+    this.objects.set(s.name, Buffer.concat(s.data));
+    reply.json(200, { name: s.name, size: String(s.size) });
+  }
+}
+
+interface Replier {
+  json(status: number, value: unknown, headers?: Record<string, string>): void;
+  error(status: number, reason: string): void;
+}
+
+/** JSON replies, and errors shaped as GCS's (`errors[0].reason`). */
+function replier(res: ServerResponse): Replier {
+  const json = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(value));
+  };
+  return { json, error: (status, reason) => json(status, { error: { code: status, errors: [{ reason }] } }) };
 }
 
 async function* chunks(data: Buffer, size = 100_000): AsyncGenerator<Uint8Array> {

@@ -18,7 +18,7 @@ export interface GcsUploadTarget {
   headers(url: string): Promise<Record<string, string>>;
 }
 
-/** An HTTP failure shaped as cloudError reads SDK errors: status plus the service's reason. */
+/** An HTTP failure shaped as storageError reads SDK errors: status plus the service's reason. */
 export class GcsHttpError extends Error {
   constructor(
     readonly status: number,
@@ -66,7 +66,7 @@ export function send(
   const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, {
     method,
     headers: { ...headers, 'content-length': String(body?.length ?? 0) },
-    ...(signal ? { signal } : {}),
+    signal,
   });
   return new Promise<Reply>((resolve, reject) => {
     req.on('error', reject);
@@ -164,19 +164,10 @@ export async function resumableUpload(
       const total = next.done ? start + body.length : undefined;
       let asked = false;
       await retry(`upload part ${n}`, async () => {
-        let have = start;
-        if (asked) {
-          // The last attempt may have got part of the way: ask the session, resend the rest.
-          const s = await put('bytes */*', undefined);
-          if (done(s.status)) {
-            if (total !== undefined) return;
-            throw new StrongroomError('STORAGE_IO', `the upload finished early, at part ${n}`);
-          }
-          if (s.status !== 308) throw sessionFailure(s);
-          have = persistedOf(s);
-        }
+        // The last attempt may have got part of the way: ask the session, resend the rest.
+        const have = asked ? progressOf(await put('bytes */*', undefined), total, n) : start;
         asked = true;
-        await sendPart(put, body, start, have, total, n);
+        if (have !== 'complete') await sendPart(put, body, start, have, total, n);
       });
       start += body.length;
       cur = next;
@@ -205,25 +196,42 @@ async function sendPart(
 ): Promise<void> {
   const end = start + body.length;
   for (;;) {
-    if (have < start || have > end) {
-      throw new StrongroomError(
-        'STORAGE_IO',
-        `the upload session holds ${have} bytes while part ${n} covers ${start}..${end}`,
-      );
-    }
+    checkHeld(have, start, end, n);
     if (have === end && total === undefined) return;
     const range = have === end ? `bytes */${total}` : `bytes ${have}-${end - 1}/${total ?? '*'}`;
-    const r = await put(range, have === end ? undefined : body.subarray(have - start));
-    if (done(r.status)) {
-      if (total !== undefined) return;
-      throw new StrongroomError('STORAGE_IO', `the upload finished early, at part ${n}`);
-    }
-    if (r.status !== 308) throw sessionFailure(r);
-    const now = persistedOf(r);
+    const now = progressOf(
+      await put(range, have === end ? undefined : body.subarray(have - start)),
+      total,
+      n,
+    );
+    if (now === 'complete') return;
     // No progress on a 308 is a server that drops what it gets: let the retry wait and ask again.
     if (now <= have) throw new GcsHttpError(503, 'noProgress');
     have = now;
   }
+}
+
+/** A session must hold all parts before `n` and none after it: anything else is another upload's state. */
+function checkHeld(have: number, start: number, end: number, n: number): void {
+  if (have < start || have > end) {
+    throw new StrongroomError(
+      'STORAGE_IO',
+      `the upload session holds ${have} bytes while part ${n} covers ${start}..${end}`,
+    );
+  }
+}
+
+/**
+ * What the session holds after a reply to part `n`: the bytes persisted (308), or 'complete' when the
+ * object was created — an error unless this is the last part (`total` known).
+ */
+function progressOf(r: Reply, total: number | undefined, n: number): number | 'complete' {
+  if (done(r.status)) {
+    if (total !== undefined) return 'complete';
+    throw new StrongroomError('STORAGE_IO', `the upload finished early, at part ${n}`);
+  }
+  if (r.status !== 308) throw sessionFailure(r);
+  return persistedOf(r);
 }
 
 /** 404/410 on a session URI mean it expired or was canceled, not that an object is missing. */

@@ -4,136 +4,64 @@
 // strongroom with backoff and reported naming the object). The client never looks for ambient Google credentials unless
 // AUTH=implicit, and even then only in GOOGLE_APPLICATION_CREDENTIALS: no metadata-server probe.
 import type { Storage, StorageOptions } from '@google-cloud/storage';
-import { StrongroomError } from '@strongroom/errors';
-import { parseExternalUri } from '@strongroom/uri';
-import { httpStatusOf } from './cloud-errors.js';
-import { bucketOf, consumeAuth, endpointUrl } from './cloud-uri.js';
-import { type GcsUploadTarget, plainHeaders, resumableUpload } from './gcs-resumable.js';
 import {
-  type ObjectClient,
-  ObjectStoreStorage,
-  type Retry,
-  rootPrefix,
-  withCloudRetries,
-} from './object-store.js';
-import type { ExternalStorage, StorageContext, StorageProvider } from './types.js';
+  consumeEndpoint,
+  consumeGcpCredentials,
+  GCP_SECRET_PARAMS,
+  type GcpCredentialsConfig,
+  gcpAuthClient,
+  httpStatusOf,
+} from '@strongroom/cloud';
+import { parseExternalUri } from '@strongroom/uri';
+import { bucketOf } from './cloud-uri.js';
+import { type GcsUploadTarget, plainHeaders, resumableUpload } from './gcs-resumable.js';
+import { type ObjectClient, objectStoreProvider, type Retry, rootPrefix } from './object-store.js';
+import type { StorageContext } from './types.js';
 
-export const GCS_SECRET_PARAMS = ['CREDENTIALS', 'BEARER_TOKEN'] as const;
+export const GCS_SECRET_PARAMS = GCP_SECRET_PARAMS;
+const SCOPE = 'https://www.googleapis.com/auth/devstorage.read_write';
 
-export interface GcsConfig {
+export interface GcsConfig extends GcpCredentialsConfig {
   readonly bucket: string;
   readonly prefix: string;
-  readonly auth: 'specified' | 'implicit';
-  /** Decoded service-account JSON. */
-  readonly credentials?: Record<string, unknown>;
-  readonly bearerToken?: string;
-  /** Service accounts to impersonate: delegates first, the target last. */
-  readonly assumeRole: readonly string[];
   readonly billingProject?: string;
   readonly endpoint?: string;
-  /** For AUTH=implicit: the key file from GOOGLE_APPLICATION_CREDENTIALS. */
-  readonly keyFilename?: string;
   readonly redacted: string;
 }
 
 export function parseGcsUri(uri: string, ctx: StorageContext = {}): GcsConfig {
   const u = parseExternalUri(uri, GCS_SECRET_PARAMS);
   const bucket = bucketOf(u, 'gs', 'bucket');
-  const p = u.params;
-  const auth = consumeAuth(u, 'gs', ctx.disableImplicitCredentials);
-  const rawCreds = p.consume('CREDENTIALS') || undefined;
-  const bearerToken = p.consume('BEARER_TOKEN') || undefined;
-  const assumeRole = (p.consume('ASSUME_ROLE') ?? '').split(',').filter((r) => r !== '');
-  const billingProject = p.consume('GOOGLE_BILLING_PROJECT') || undefined;
-  const endpointRaw = p.consume('GCS_ENDPOINT') || undefined;
-  const endpoint = endpointRaw === undefined ? undefined : endpointUrl(u, 'GCS_ENDPOINT', endpointRaw);
-  p.rejectLeftovers('gs');
-  let credentials: Record<string, unknown> | undefined;
-  if (rawCreds !== undefined) {
-    try {
-      credentials = JSON.parse(Buffer.from(rawCreds, 'base64').toString('utf8')) as Record<string, unknown>;
-    } catch {
-      // Never echo the value: it is a private key.
-      throw new StrongroomError(
-        'INVALID_PARAMETER',
-        'CREDENTIALS must be the base64 encoding of a JSON key file',
-      );
-    }
-  }
-  let keyFilename: string | undefined;
-  if (auth === 'specified') {
-    // Emulators take no credentials; real GCS needs one of the two (CockroachDB's rule).
-    if (!credentials && !bearerToken && !endpoint) {
-      throw new StrongroomError(
-        'MISSING_PARAMETER',
-        'CREDENTIALS or BEARER_TOKEN must be set if "AUTH" is "specified"',
-      );
-    }
-  } else {
-    if (credentials || bearerToken) {
-      throw new StrongroomError(
-        'INVALID_PARAMETER',
-        'AUTH=implicit does not take CREDENTIALS or BEARER_TOKEN',
-      );
-    }
-    keyFilename = (ctx.env ?? process.env).GOOGLE_APPLICATION_CREDENTIALS || undefined;
-    if (!keyFilename) {
-      throw new StrongroomError(
-        'MISSING_PARAMETER',
-        'AUTH=implicit for gs needs GOOGLE_APPLICATION_CREDENTIALS (a key file); strongroom never queries the metadata server',
-      );
-    }
-  }
+  const billingProject = u.params.consume('GOOGLE_BILLING_PROJECT') || undefined;
+  const endpoint = consumeEndpoint(u, 'GCS_ENDPOINT');
+  // An emulator at GCS_ENDPOINT takes anonymous requests; real GCS needs credentials (CockroachDB's rule).
+  const credentials = consumeGcpCredentials(u, 'gs', ctx, { anonymousAllowed: endpoint !== undefined });
+  u.params.rejectLeftovers('gs');
   return {
     bucket,
     prefix: rootPrefix(u.path),
-    auth,
-    ...(credentials ? { credentials } : {}),
-    ...(bearerToken ? { bearerToken } : {}),
-    assumeRole,
-    ...(billingProject ? { billingProject } : {}),
-    ...(endpoint ? { endpoint } : {}),
-    ...(keyFilename ? { keyFilename } : {}),
+    ...credentials,
+    billingProject,
+    endpoint,
     redacted: u.redacted,
   };
 }
 
+/**
+ * The Storage client's options. A token or a role chain needs an auth client of ours; plain
+ * credentials or a key file are given to the client as they are. (SDK options: no undefined keys.)
+ */
 async function storageOptions(cfg: GcsConfig): Promise<StorageOptions> {
   const opts: Record<string, unknown> = {
     // A fixed project id keeps the client from discovering one (which can probe the metadata server).
     projectId: (cfg.credentials?.project_id as string | undefined) ?? cfg.billingProject ?? 'strongroom',
-    ...(cfg.endpoint ? { apiEndpoint: cfg.endpoint } : {}),
     retryOptions: { autoRetry: false },
   };
+  if (cfg.endpoint) opts.apiEndpoint = cfg.endpoint;
   if (cfg.credentials) opts.credentials = cfg.credentials;
   if (cfg.keyFilename) opts.keyFilename = cfg.keyFilename;
-  if (cfg.bearerToken || cfg.assumeRole.length > 0) {
-    const gal = await import('google-auth-library');
-    let client: InstanceType<typeof gal.OAuth2Client> | InstanceType<typeof gal.Impersonated>;
-    if (cfg.bearerToken) {
-      client = new gal.OAuth2Client();
-      client.setCredentials({ access_token: cfg.bearerToken });
-    } else {
-      const auth = new gal.GoogleAuth({
-        ...(cfg.credentials ? { credentials: cfg.credentials } : {}),
-        ...(cfg.keyFilename ? { keyFilename: cfg.keyFilename } : {}),
-        scopes: ['https://www.googleapis.com/auth/cloud-platform'],
-      });
-      client = (await auth.getClient()) as InstanceType<typeof gal.OAuth2Client>;
-    }
-    if (cfg.assumeRole.length > 0) {
-      client = new gal.Impersonated({
-        sourceClient: client as InstanceType<typeof gal.OAuth2Client>,
-        targetPrincipal: cfg.assumeRole[cfg.assumeRole.length - 1]!,
-        delegates: cfg.assumeRole.slice(0, -1),
-        targetScopes: ['https://www.googleapis.com/auth/devstorage.read_write'],
-      });
-    }
-    opts.authClient = client;
-    if (cfg.endpoint) opts.useAuthWithCustomEndpoint = true;
-  } else if (cfg.endpoint && cfg.credentials) {
-    opts.useAuthWithCustomEndpoint = true;
-  }
+  if (cfg.bearerToken || cfg.assumeRole.length > 0) opts.authClient = await gcpAuthClient(cfg, [SCOPE]);
+  if (cfg.endpoint && (cfg.credentials || opts.authClient)) opts.useAuthWithCustomEndpoint = true;
   return opts as StorageOptions;
 }
 
@@ -202,7 +130,7 @@ export class GcsObjectClient implements ObjectClient {
     return {
       apiEndpoint: storage.apiEndpoint,
       bucket: this.cfg.bucket,
-      ...(this.cfg.billingProject ? { userProject: this.cfg.billingProject } : {}),
+      userProject: this.cfg.billingProject,
       headers: async (url) => (authed ? plainHeaders(await storage.authClient.getRequestHeaders(url)) : {}),
     };
   }
@@ -214,6 +142,7 @@ export class GcsObjectClient implements ObjectClient {
     );
     let pageToken: string | undefined;
     do {
+      // An SDK option object: keys are left out, not set to undefined, so the SDK's defaults apply.
       const [files, next, resp] = await bucket.getFiles({
         prefix,
         autoPaginate: false,
@@ -231,15 +160,13 @@ export class GcsObjectClient implements ObjectClient {
   }
 }
 
-export const gcsStorageProvider: StorageProvider = {
+export const gcsStorageProvider = objectStoreProvider({
   schemes: ['gs'],
   secretParams: GCS_SECRET_PARAMS,
-  validate: (uri) => void parseGcsUri(uri),
-  async open(uri: string, ctx: StorageContext): Promise<ExternalStorage> {
-    const cfg = parseGcsUri(uri, ctx);
+  parse: parseGcsUri,
+  async client(cfg) {
     const sdk = await import('@google-cloud/storage');
     const options = await storageOptions(cfg);
-    const client = new GcsObjectClient(new sdk.Storage(options), options, cfg);
-    return withCloudRetries(new ObjectStoreStorage(client, cfg.prefix, cfg.redacted, ctx), ctx);
+    return new GcsObjectClient(new sdk.Storage(options), options, cfg);
   },
-};
+});

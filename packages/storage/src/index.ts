@@ -1,5 +1,4 @@
 export { type AzureConfig, azureStorageProvider, parseAzureUri } from './azure-storage.js';
-export { cloudError } from './cloud-errors.js';
 export { type GcsConfig, gcsStorageProvider, parseGcsUri } from './gcs-storage.js';
 export {
   fileStorageProvider,

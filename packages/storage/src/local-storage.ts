@@ -107,10 +107,8 @@ export class LocalFileStorage implements ExternalStorage {
     const file = this.#file(path);
     const { signal } = options;
     const offset = options.offset ?? 0;
-    if (!Number.isSafeInteger(offset) || offset < 0) throw badRange(path, options);
-    if (options.length !== undefined && (!Number.isSafeInteger(options.length) || options.length < 0)) {
-      throw badRange(path, options);
-    }
+    const isCount = (n: number | undefined) => n === undefined || (Number.isSafeInteger(n) && n >= 0);
+    if (!isCount(offset) || !isCount(options.length)) throw badRange(path, options);
     await this.#checkConfined(file, path);
     let handle: FileHandle;
     try {
@@ -127,24 +125,34 @@ export class LocalFileStorage implements ExternalStorage {
           `cannot read bytes ${offset}..${end} of ${path} in ${this.redactedUri}: the object has ${size} bytes`,
         );
       }
-      let pos = offset;
-      while (pos < end) {
-        if (signal?.aborted) throw aborted('read', path, this.redactedUri, signal.reason);
-        const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, end - pos));
-        const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
-        if (bytesRead === 0) {
-          throw new StrongroomError(
-            'STORAGE_IO',
-            `object ${path} in ${this.redactedUri} shrank while being read`,
-          );
-        }
-        pos += bytesRead;
-        yield buf.subarray(0, bytesRead);
-      }
+      yield* this.#readRange(handle, path, offset, end, signal);
     } catch (err) {
       throw fsError(err, 'read', path, this.redactedUri);
     } finally {
       await handle.close().catch(() => {});
+    }
+  }
+
+  /** Bytes [pos, end) of an open file, in chunks of at most READ_CHUNK. */
+  async *#readRange(
+    handle: FileHandle,
+    path: string,
+    pos: number,
+    end: number,
+    signal: AbortSignal | undefined,
+  ): AsyncIterable<Uint8Array> {
+    while (pos < end) {
+      if (signal?.aborted) throw aborted('read', path, this.redactedUri, signal.reason);
+      const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, end - pos));
+      const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) {
+        throw new StrongroomError(
+          'STORAGE_IO',
+          `object ${path} in ${this.redactedUri} shrank while being read`,
+        );
+      }
+      pos += bytesRead;
+      yield buf.subarray(0, bytesRead);
     }
   }
 
@@ -208,22 +216,8 @@ export class LocalFileStorage implements ExternalStorage {
       for (const e of entries) {
         const p = join(dir, e.name);
         if (e.isDirectory()) await visit(p);
-        else if (e.isFile() && e.name.startsWith(TEMP_PREFIX)) {
-          const pid = Number(/^\D*(\d+)-/.exec(e.name.slice(TEMP_PREFIX.length))?.[1] ?? Number.NaN);
-          const dead = Number.isSafeInteger(pid) && pid > 0 && !processAlive(pid);
-          const old = await stat(p).then(
-            (st) => Date.now() - st.mtimeMs > maxAgeMs,
-            () => false,
-          );
-          if (
-            (dead || old) &&
-            (await unlink(p).then(
-              () => true,
-              () => false,
-            ))
-          )
-            removed++;
-        }
+        else if (e.isFile() && e.name.startsWith(TEMP_PREFIX) && (await removeIfStale(p, e.name, maxAgeMs)))
+          removed++;
       }
     };
     await this.#checkConfined(this.root, '/');
@@ -277,6 +271,24 @@ async function syncDir(dir: string): Promise<void> {
 /** True when `child` is `root` or inside it. */
 export function isInside(root: string, child: string): boolean {
   return child === root || child.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/**
+ * Removes the temporary file `p` (named `name`) when no write will finish it: its writing process (in
+ * the name) is gone, or it is older than `maxAgeMs`. Whether it was removed.
+ */
+async function removeIfStale(p: string, name: string, maxAgeMs: number): Promise<boolean> {
+  const pid = Number(/^\D*(\d+)-/.exec(name.slice(TEMP_PREFIX.length))?.[1] ?? Number.NaN);
+  const dead = Number.isSafeInteger(pid) && pid > 0 && !processAlive(pid);
+  const old = await stat(p).then(
+    (st) => Date.now() - st.mtimeMs > maxAgeMs,
+    () => false,
+  );
+  if (!dead && !old) return false;
+  return unlink(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 function processAlive(pid: number): boolean {

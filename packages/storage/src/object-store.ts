@@ -2,11 +2,19 @@
 // `<root prefix><path>`; this class owns what the three share — path checks, conditional create
 // with a fail-fast existence probe, part streaming, exact byte ranges, sorted relative listings
 // with delimiter roll-up, error mapping and per-request retries of writes.
+
+import { storageError } from '@strongroom/cloud';
 import { StrongroomError } from '@strongroom/errors';
-import { cloudError } from './cloud-errors.js';
 import { checkObjectPath, checkPrefix, compareNames } from './object-path.js';
 import { partsOf } from './parts.js';
-import type { ExternalStorage, ListOptions, ReadOptions, StorageContext, WriteOptions } from './types.js';
+import type {
+  ExternalStorage,
+  ListOptions,
+  ReadOptions,
+  StorageContext,
+  StorageProvider,
+  WriteOptions,
+} from './types.js';
 import { describeRetry, type RetryOptions, retryCall, withRetries } from './with-retries.js';
 
 /** Runs one request of an upload with retries; `what` names the request in messages. */
@@ -76,7 +84,7 @@ export class ObjectStoreStorage implements ExternalStorage {
     const retry: Retry = (what, fn) =>
       retryCall(this.redactedUri, what, path, this.#retry, signal, () =>
         fn().catch((err) => {
-          throw cloudError(err, what, path, this.redactedUri, true);
+          throw storageError(err, what, path, this.redactedUri, true);
         }),
       );
     try {
@@ -99,7 +107,7 @@ export class ObjectStoreStorage implements ExternalStorage {
       if (signal?.aborted && !(err instanceof StrongroomError && err.code === 'STORAGE_ALREADY_EXISTS')) {
         throw canceled();
       }
-      throw cloudError(err, 'write', path, this.redactedUri, true);
+      throw storageError(err, 'write', path, this.redactedUri, true);
     } finally {
       await parts.return?.(undefined).catch(() => {});
     }
@@ -131,7 +139,7 @@ export class ObjectStoreStorage implements ExternalStorage {
         yield chunk;
       }
     } catch (err) {
-      throw cloudError(err, 'read', path, this.redactedUri);
+      throw storageError(err, 'read', path, this.redactedUri);
     }
     if (got !== end - offset) {
       // A short body is a dropped connection; withRetries resumes from where it stopped.
@@ -153,7 +161,7 @@ export class ObjectStoreStorage implements ExternalStorage {
     try {
       return await this.client.head(key, signal);
     } catch (err) {
-      throw cloudError(err, 'stat', path, this.redactedUri);
+      throw storageError(err, 'stat', path, this.redactedUri);
     }
   }
 
@@ -164,7 +172,7 @@ export class ObjectStoreStorage implements ExternalStorage {
         for (const name of [...page].sort(compareNames)) yield name.slice(this.root.length);
       }
     } catch (err) {
-      throw cloudError(err, 'list', prefix === '' ? '/' : prefix, this.redactedUri);
+      throw storageError(err, 'list', prefix === '' ? '/' : prefix, this.redactedUri);
     }
   }
 
@@ -173,7 +181,7 @@ export class ObjectStoreStorage implements ExternalStorage {
     try {
       await this.client.delete(key, signal);
     } catch (err) {
-      const e = cloudError(err, 'delete', path, this.redactedUri);
+      const e = storageError(err, 'delete', path, this.redactedUri);
       if (e.code !== 'STORAGE_NOT_FOUND') throw e;
     }
   }
@@ -202,11 +210,46 @@ function badRange(path: string, options: ReadOptions): StrongroomError {
   );
 }
 
-/** The storage every cloud provider returns: reads, listings, stats and deletes retried here; writes retry per request inside. */
-export function withCloudRetries(storage: ObjectStoreStorage, ctx: StorageContext): ExternalStorage {
+/** What every cloud provider's parsed URI has: the key prefix, and the URI redacted for messages. */
+interface ObjectStoreConfig {
+  readonly prefix: string;
+  readonly redacted: string;
+}
+
+/**
+ * The storage every cloud provider returns for `client` under `cfg.prefix`: reads, listings, stats and
+ * deletes retried here; writes retry per request inside.
+ */
+export function openObjectStore(
+  client: ObjectClient,
+  cfg: ObjectStoreConfig,
+  ctx: StorageContext,
+): ExternalStorage {
+  const storage = new ObjectStoreStorage(client, cfg.prefix, cfg.redacted, ctx);
   return withRetries(storage, {
     ...ctx.retry,
     retryWrites: false,
     onRetry: (info) => ctx.onRetry?.(describeRetry(storage.redactedUri, info)),
   });
+}
+
+/**
+ * A cloud storage provider: `parse` checks a URI strictly (also for `validate`, without I/O), `client`
+ * makes the SDK's object client for it (importing the SDK only then).
+ */
+export function objectStoreProvider<C extends ObjectStoreConfig>(provider: {
+  readonly schemes: readonly string[];
+  readonly secretParams: readonly string[];
+  readonly parse: (uri: string, ctx?: StorageContext) => C;
+  readonly client: (cfg: C) => Promise<ObjectClient>;
+}): StorageProvider {
+  return {
+    schemes: provider.schemes,
+    secretParams: provider.secretParams,
+    validate: (uri) => void provider.parse(uri),
+    async open(uri, ctx) {
+      const cfg = provider.parse(uri, ctx);
+      return openObjectStore(await provider.client(cfg), cfg, ctx);
+    },
+  };
 }

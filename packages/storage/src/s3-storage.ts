@@ -3,34 +3,27 @@
 // CompleteMultipartUpload); streams go up as multipart uploads of `partSize` parts, one in flight;
 // a failed upload is aborted so nothing becomes visible. The SDK's own retries are off: each request
 // is retried by ObjectStoreStorage/withRetries with backoff, jitter and messages naming the object.
-import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { StrongroomError } from '@strongroom/errors';
-import { parseExternalUri } from '@strongroom/uri';
-import { httpStatusOf } from './cloud-errors.js';
-import { bucketOf, consumeAuth, endpointUrl, missingCredential } from './cloud-uri.js';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
-  type ObjectClient,
-  ObjectStoreStorage,
-  type Retry,
-  rootPrefix,
-  withCloudRetries,
-} from './object-store.js';
-import type { ExternalStorage, StorageContext, StorageProvider } from './types.js';
+  AWS_SECRET_PARAMS,
+  type AwsCredentialsConfig,
+  awsCredentials,
+  consumeAwsCredentials,
+  httpStatusOf,
+} from '@strongroom/cloud';
+import { StrongroomError } from '@strongroom/errors';
+import { type ExternalUri, parseExternalUri } from '@strongroom/uri';
+import { bucketOf } from './cloud-uri.js';
+import { type ObjectClient, objectStoreProvider, type Retry, rootPrefix } from './object-store.js';
+import type { StorageContext } from './types.js';
 
-export const S3_SECRET_PARAMS = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
+export const S3_SECRET_PARAMS = AWS_SECRET_PARAMS;
 
-export interface S3Config {
+export interface S3Config extends AwsCredentialsConfig {
   readonly bucket: string;
   readonly prefix: string;
-  readonly auth: 'specified' | 'implicit';
-  readonly accessKeyId?: string;
-  readonly secretAccessKey?: string;
-  readonly sessionToken?: string;
   readonly region?: string;
-  readonly endpoint?: string;
   readonly pathStyle: boolean;
-  /** Role chain: delegates first, the role finally assumed last. */
-  readonly assumeRole: readonly { readonly arn: string; readonly externalId?: string }[];
   readonly storageClass?: string;
   readonly serverEncMode?: 'AES256' | 'aws:kms';
   readonly serverKmsId?: string;
@@ -38,48 +31,10 @@ export interface S3Config {
   readonly redacted: string;
 }
 
-/** Parses an `s3://` URI strictly (COCKROACH_LOCALITY already stripped or ignored). */
-export function parseS3Uri(uri: string, ctx: StorageContext = {}): S3Config {
-  const u = parseExternalUri(uri, S3_SECRET_PARAMS);
-  const bucket = bucketOf(u, 's3', 'bucket');
-  const p = u.params;
-  const auth = consumeAuth(u, 's3', ctx.disableImplicitCredentials);
-  const accessKeyId = p.consume('AWS_ACCESS_KEY_ID') || undefined;
-  // Form decoding turns '+' into ' ' in some tools; AWS secrets never contain spaces.
-  const secretAccessKey = p.consume('AWS_SECRET_ACCESS_KEY')?.replaceAll(' ', '+') || undefined;
-  const sessionToken = p.consume('AWS_SESSION_TOKEN') || undefined;
-  if (auth === 'specified') {
-    if (!accessKeyId) throw missingCredential('AWS_ACCESS_KEY_ID');
-    if (!secretAccessKey) throw missingCredential('AWS_SECRET_ACCESS_KEY');
-  }
-  const endpointRaw = p.consume('AWS_ENDPOINT') || undefined;
-  const endpoint = endpointRaw === undefined ? undefined : endpointUrl(u, 'AWS_ENDPOINT', endpointRaw);
-  const region = p.consume('AWS_REGION') || (endpoint ? 'default-region' : undefined);
-  const pathStyle = p.consumeBool('AWS_USE_PATH_STYLE') ?? false;
-  const assumeRole = (p.consume('ASSUME_ROLE') ?? '')
-    .split(',')
-    .filter((r) => r !== '')
-    .map((r) => {
-      const [arn, ...opts] = r.split(';');
-      let externalId: string | undefined;
-      for (const o of opts) {
-        const [k, v] = o.split('=');
-        if (k !== 'external_id' || !v) {
-          throw new StrongroomError(
-            'INVALID_PARAMETER',
-            `ASSUME_ROLE: unknown role option ${JSON.stringify(k)}`,
-            {
-              hint: 'write role-arn;external_id=ID, roles separated by commas',
-            },
-          );
-        }
-        externalId = v;
-      }
-      return externalId === undefined ? { arn: arn! } : { arn: arn!, externalId };
-    });
-  const storageClass = p.consume('S3_STORAGE_CLASS') || undefined;
-  const mode = p.consume('AWS_SERVER_ENC_MODE') || undefined;
-  const serverKmsId = p.consume('AWS_SERVER_KMS_ID') || undefined;
+/** AWS_SERVER_ENC_MODE and AWS_SERVER_KMS_ID: S3's server-side encryption, CockroachDB's rules. */
+function consumeServerEncryption(u: ExternalUri): Pick<S3Config, 'serverEncMode' | 'serverKmsId'> {
+  const mode = u.params.consume('AWS_SERVER_ENC_MODE') || undefined;
+  const serverKmsId = u.params.consume('AWS_SERVER_KMS_ID') || undefined;
   if (mode !== undefined && mode !== 'AES256' && mode !== 'aws:kms') {
     throw new StrongroomError(
       'INVALID_PARAMETER',
@@ -92,22 +47,29 @@ export function parseS3Uri(uri: string, ctx: StorageContext = {}): S3Config {
       'AWS_SERVER_KMS_ID param must be set when using aws:kms server side encryption mode.',
     );
   }
+  return { serverEncMode: mode, serverKmsId };
+}
+
+/** Parses an `s3://` URI strictly (COCKROACH_LOCALITY already stripped or ignored). */
+export function parseS3Uri(uri: string, ctx: StorageContext = {}): S3Config {
+  const u = parseExternalUri(uri, S3_SECRET_PARAMS);
+  const bucket = bucketOf(u, 's3', 'bucket');
+  const p = u.params;
+  const credentials = consumeAwsCredentials(u, 's3', ctx);
+  const region = p.consume('AWS_REGION') || (credentials.endpoint ? 'default-region' : undefined);
+  const pathStyle = p.consumeBool('AWS_USE_PATH_STYLE') ?? false;
+  const storageClass = p.consume('S3_STORAGE_CLASS') || undefined;
+  const encryption = consumeServerEncryption(u);
   const skipChecksum = p.consumeBool('AWS_SKIP_CHECKSUM') ?? false;
   p.rejectLeftovers('S3');
   return {
     bucket,
     prefix: rootPrefix(u.path),
-    auth,
-    ...(accessKeyId ? { accessKeyId } : {}),
-    ...(secretAccessKey ? { secretAccessKey } : {}),
-    ...(sessionToken ? { sessionToken } : {}),
-    ...(region ? { region } : {}),
-    ...(endpoint ? { endpoint } : {}),
+    ...credentials,
+    region,
     pathStyle,
-    assumeRole,
-    ...(storageClass ? { storageClass } : {}),
-    ...(mode ? { serverEncMode: mode } : {}),
-    ...(serverKmsId ? { serverKmsId } : {}),
+    storageClass,
+    ...encryption,
     skipChecksum,
     redacted: u.redacted,
   };
@@ -115,31 +77,10 @@ export function parseS3Uri(uri: string, ctx: StorageContext = {}): S3Config {
 
 async function makeClient(cfg: S3Config): Promise<S3Client> {
   const { S3Client } = await import('@aws-sdk/client-s3');
-  const region = cfg.region ?? 'us-east-1';
-  let credentials: S3ClientConfig['credentials'] =
-    cfg.auth === 'specified'
-      ? {
-          accessKeyId: cfg.accessKeyId!,
-          secretAccessKey: cfg.secretAccessKey!,
-          ...(cfg.sessionToken ? { sessionToken: cfg.sessionToken } : {}),
-        }
-      : undefined;
-  if (cfg.assumeRole.length > 0) {
-    const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
-    for (const [i, role] of cfg.assumeRole.entries()) {
-      credentials = fromTemporaryCredentials({
-        params: {
-          RoleArn: role.arn,
-          RoleSessionName: `strongroom-${i}`,
-          ...(role.externalId ? { ExternalId: role.externalId } : {}),
-        },
-        ...(credentials ? { masterCredentials: credentials } : {}),
-        clientConfig: { region, ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}) },
-      });
-    }
-  }
+  const credentials = await awsCredentials(cfg, cfg.region ?? 'us-east-1');
+  // An SDK option object: keys present but undefined would override the SDK's defaults.
   return new S3Client({
-    region,
+    region: cfg.region ?? 'us-east-1',
     ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
     forcePathStyle: cfg.pathStyle,
     followRegionRedirects: cfg.region === undefined,
@@ -159,6 +100,7 @@ export class S3ObjectClient implements ObjectClient {
     readonly sdk: typeof import('@aws-sdk/client-s3'),
   ) {}
 
+  // SDK command inputs keep their conditional spreads: a present-but-undefined member is still a member.
   #putExtras() {
     const c = this.cfg;
     return {
@@ -171,7 +113,7 @@ export class S3ObjectClient implements ObjectClient {
   async head(key: string, signal?: AbortSignal): Promise<number | undefined> {
     try {
       const r = await this.s3.send(new this.sdk.HeadObjectCommand({ Bucket: this.cfg.bucket, Key: key }), {
-        ...(signal ? { abortSignal: signal } : {}),
+        abortSignal: signal,
       });
       return r.ContentLength ?? 0;
     } catch (err) {
@@ -187,7 +129,7 @@ export class S3ObjectClient implements ObjectClient {
         Key: key,
         Range: `bytes=${start}-${end - 1}`,
       }),
-      { ...(signal ? { abortSignal: signal } : {}) },
+      { abortSignal: signal },
     );
     yield* r.Body as AsyncIterable<Uint8Array>;
   }
@@ -202,7 +144,7 @@ export class S3ObjectClient implements ObjectClient {
         IfNoneMatch: '*',
         ...this.#putExtras(),
       }),
-      { ...(signal ? { abortSignal: signal } : {}) },
+      { abortSignal: signal },
     );
   }
 
@@ -212,7 +154,7 @@ export class S3ObjectClient implements ObjectClient {
     retry: Retry,
     signal?: AbortSignal,
   ): Promise<void> {
-    const opts = signal ? { abortSignal: signal } : {};
+    const opts = { abortSignal: signal };
     const Bucket = this.cfg.bucket;
     const created = await retry('start multipart upload', () =>
       this.s3.send(
@@ -263,7 +205,7 @@ export class S3ObjectClient implements ObjectClient {
           ...(delimiter ? { Delimiter: delimiter } : {}),
           ...(ContinuationToken ? { ContinuationToken } : {}),
         }),
-        { ...(signal ? { abortSignal: signal } : {}) },
+        { abortSignal: signal },
       );
       yield [...(r.Contents ?? []).map((o) => o.Key!), ...(r.CommonPrefixes ?? []).map((o) => o.Prefix!)];
       ContinuationToken = r.IsTruncated ? r.NextContinuationToken : undefined;
@@ -272,7 +214,7 @@ export class S3ObjectClient implements ObjectClient {
 
   async delete(key: string, signal?: AbortSignal): Promise<void> {
     await this.s3.send(new this.sdk.DeleteObjectCommand({ Bucket: this.cfg.bucket, Key: key }), {
-      ...(signal ? { abortSignal: signal } : {}),
+      abortSignal: signal,
     });
   }
 
@@ -281,19 +223,9 @@ export class S3ObjectClient implements ObjectClient {
   }
 }
 
-export const s3StorageProvider: StorageProvider = {
+export const s3StorageProvider = objectStoreProvider({
   schemes: ['s3'],
   secretParams: S3_SECRET_PARAMS,
-  validate: (uri) => void parseS3Uri(uri),
-  async open(uri: string, ctx: StorageContext): Promise<ExternalStorage> {
-    const cfg = parseS3Uri(uri, ctx);
-    const sdk = await import('@aws-sdk/client-s3');
-    const storage = new ObjectStoreStorage(
-      new S3ObjectClient(await makeClient(cfg), cfg, sdk),
-      cfg.prefix,
-      cfg.redacted,
-      ctx,
-    );
-    return withCloudRetries(storage, ctx);
-  },
-};
+  parse: parseS3Uri,
+  client: async (cfg) => new S3ObjectClient(await makeClient(cfg), cfg, await import('@aws-sdk/client-s3')),
+});

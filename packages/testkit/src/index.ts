@@ -24,4 +24,5 @@ export {
   tableChecksums,
 } from './emulators/postgres.js';
 export { type KmsFixture, runKmsConformance } from './kms-conformance.js';
+export { runSourceConformance, type SourceFixture } from './source-conformance.js';
 export { type MakeStorage, runStorageConformance } from './storage-conformance.js';

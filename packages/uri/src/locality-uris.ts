@@ -19,15 +19,20 @@ const invalid = (message: string): StrongroomError => new StrongroomError('INVAL
 
 export function parseLocalityUris(uris: readonly string[]): LocalityUris {
   if (uris.length === 0) throw new StrongroomError('INVALID_URI', 'no backup location given');
-  if (uris.length === 1) {
-    const uri = uris[0]!;
-    const locality = localityOf(uri);
-    if (locality !== '' && locality !== DEFAULT_LOCALITY) {
-      throw invalid(`${LOCALITY_PARAM} ${locality} is invalid for a single BACKUP location`);
-    }
-    return { defaultUri: stripUriParam(uri, LOCALITY_PARAM), byLocality: new Map(), localityAware: false };
-  }
+  return uris.length === 1 ? singleLocation(uris[0]!) : partitionedLocations(uris);
+}
 
+/** One URI: the default location, with COCKROACH_LOCALITY absent or `default`. */
+function singleLocation(uri: string): LocalityUris {
+  const locality = localityOf(uri);
+  if (locality !== '' && locality !== DEFAULT_LOCALITY) {
+    throw invalid(`${LOCALITY_PARAM} ${locality} is invalid for a single BACKUP location`);
+  }
+  return { defaultUri: stripUriParam(uri, LOCALITY_PARAM), byLocality: new Map(), localityAware: false };
+}
+
+/** Several URIs: each names its locality, exactly one is the default, no locality twice. */
+function partitionedLocations(uris: readonly string[]): LocalityUris {
   let defaultUri: string | undefined;
   const byLocality = new Map<string, string>();
   for (const uri of uris) {

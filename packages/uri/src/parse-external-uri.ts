@@ -23,10 +23,12 @@ export interface ExternalUri {
   readonly redacted: string;
 }
 
+type Bad = (why: string) => StrongroomError;
+
 /** Parses `uri`; `extraSecretParams` only widen the redaction of the error messages and `redacted`. */
 export function parseExternalUri(uri: string, extraSecretParams: readonly string[] = []): ExternalUri {
   const redacted = redactUri(uri, extraSecretParams);
-  const bad = (why: string): StrongroomError =>
+  const bad: Bad = (why) =>
     new StrongroomError('INVALID_URI', `invalid URI ${JSON.stringify(redacted)}: ${why}`);
 
   if (uri === '') throw bad('empty');
@@ -35,50 +37,48 @@ export function parseExternalUri(uri: string, extraSecretParams: readonly string
   const raw = splitUri(uri);
   if (!raw) throw bad('expected scheme://host/path');
   if (raw.fragment !== undefined) throw bad("a '#' must be percent-encoded as %23");
-
-  let host = '';
-  let username: string | undefined;
-  let password: string | undefined;
-  if (raw.authority !== undefined) {
-    const at = raw.authority.lastIndexOf('@');
-    const hostRaw = raw.authority.slice(at + 1);
-    const decodedHost = decodeComponent(hostRaw);
-    if (decodedHost === undefined) throw bad('invalid percent-encoding in host');
-    host = decodedHost;
-    if (at >= 0) {
-      const userinfo = raw.authority.slice(0, at);
-      const colon = userinfo.indexOf(':');
-      const u = decodeComponent(colon < 0 ? userinfo : userinfo.slice(0, colon));
-      const p = colon < 0 ? undefined : decodeComponent(userinfo.slice(colon + 1));
-      if (u === undefined || (colon >= 0 && p === undefined))
-        throw bad('invalid percent-encoding in user info');
-      username = u;
-      password = p;
-    }
-  }
-
   const path = decodeComponent(raw.path);
   if (path === undefined) throw bad('invalid percent-encoding in path');
+  return {
+    scheme: raw.scheme.toLowerCase(),
+    ...authorityOf(raw.authority, bad),
+    path,
+    params: new UriParams(queryOf(raw.query ?? '', bad)),
+    redacted,
+  };
+}
 
+/** Host and user info of `[user[:password]@]host[:port]`, decoded; '' host when there is no authority. */
+function authorityOf(
+  authority: string | undefined,
+  bad: Bad,
+): Pick<ExternalUri, 'host' | 'username' | 'password'> {
+  if (authority === undefined) return { host: '', username: undefined, password: undefined };
+  const at = authority.lastIndexOf('@');
+  const host = decodeComponent(authority.slice(at + 1));
+  if (host === undefined) throw bad('invalid percent-encoding in host');
+  if (at < 0) return { host, username: undefined, password: undefined };
+  const userinfo = authority.slice(0, at);
+  const colon = userinfo.indexOf(':');
+  const username = decodeComponent(colon < 0 ? userinfo : userinfo.slice(0, colon));
+  const password = colon < 0 ? undefined : decodeComponent(userinfo.slice(colon + 1));
+  if (username === undefined || (colon >= 0 && password === undefined))
+    throw bad('invalid percent-encoding in user info');
+  return { host, username, password };
+}
+
+/** The decoded `name=value` pairs of a query, each name once. */
+function queryOf(query: string, bad: Bad): Map<string, string> {
   const values = new Map<string, string>();
-  for (const pair of splitQuery(raw.query ?? '')) {
+  for (const pair of splitQuery(query)) {
     if (pair.raw === '') continue;
-    const name = decodeComponent(pair.rawName);
-    const value = decodeComponent(pair.rawValue ?? '');
     if (pair.rawValue === undefined) throw bad('query parameters must be written name=value');
+    const name = decodeComponent(pair.rawName);
+    const value = decodeComponent(pair.rawValue);
     if (name === undefined || value === undefined) throw bad('invalid percent-encoding in query');
     if (name === '') throw bad('empty query parameter name');
     if (values.has(name)) throw bad(`query parameter ${name} is given more than once`);
     values.set(name, value);
   }
-
-  return {
-    scheme: raw.scheme.toLowerCase(),
-    host,
-    username,
-    password,
-    path,
-    params: new UriParams(values),
-    redacted,
-  };
+  return values;
 }

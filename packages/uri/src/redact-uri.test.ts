@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'vitest';
+import fc from 'fast-check';
+import { describe, it, test } from 'vitest';
 import { redactUri } from './redact-uri.js';
 import { SECRET_URI_PARAMS } from './secret-params.js';
 
@@ -17,8 +18,19 @@ describe('redactUri', () => {
   });
 
   it('redacts extra secret parameters declared by providers', () => {
-    assert.equal(redactUri('x://h/p?TOKEN=abc&A=1', ['TOKEN']), 'x://h/p?TOKEN=redacted&A=1');
-    assert.equal(redactUri('x://h/p?TOKEN=abc&A=1'), 'x://h/p?TOKEN=abc&A=1');
+    assert.equal(redactUri('x://h/p?SIG=abc&A=1', ['SIG']), 'x://h/p?SIG=redacted&A=1');
+    assert.equal(redactUri('x://h/p?SIG=abc&A=1'), 'x://h/p?SIG=abc&A=1');
+  });
+
+  it('redacts any parameter whose name says it holds a secret, keeps public ids', () => {
+    assert.equal(
+      redactUri('x://h/p?my_secret=1&api_token=2&Password=3&sas_key=4&keep=5'),
+      'x://h/p?my_secret=redacted&api_token=redacted&Password=redacted&sas_key=redacted&keep=5',
+    );
+    assert.equal(
+      redactUri('s3://b?AWS_ACCESS_KEY_ID=AKIA&AZURE_ACCOUNT_NAME=acct&KMS_KEY_ID=k'),
+      's3://b?AWS_ACCESS_KEY_ID=AKIA&AZURE_ACCOUNT_NAME=acct&KMS_KEY_ID=k',
+    );
   });
 
   it('redacts the password of user:password@ and keeps the user', () => {
@@ -68,4 +80,20 @@ describe('redactUri', () => {
     assert.equal(redactUri('bad uri://u:pw@h/p'), 'bad uri://u:redacted@h/p');
     assert.equal(redactUri(undefined as unknown as string), 'undefined');
   });
+});
+
+test('never throws and never leaks a listed secret value', () => {
+  fc.assert(
+    fc.property(
+      fc.string(),
+      fc.constantFrom(...SECRET_URI_PARAMS),
+      fc.stringMatching(/^[A-Za-z0-9]{12}$/),
+      (junk, p, v) => {
+        assert.equal(typeof redactUri(junk), 'string');
+        assert.ok(!redactUri(`s3://b/${junk.replace(/[?#&]/g, '')}?${p}=${v}`).includes(v));
+      },
+    ),
+    { numRuns: 500 },
+  );
+  assert.equal(redactUri('%%%://@@@?=&&=%zz'), '%%%://@@@?redacted');
 });

@@ -1,14 +1,16 @@
 // Replaces every secret in a URI with `redacted`: values of secret query parameters (matched without
-// regard to case) and the password of `user:password@`. Never throws: on text that is not a URI it
+// regard to case: SECRET_URI_PARAMS, a provider's own, and any name that says it holds a secret — see
+// isSecretParam) and the password of `user:password@`. Never throws: on text that is not a URI it
 // still hides everything after '?' and any `user:password@`, so garbage never leaks a secret.
-import { SECRET_URI_PARAMS } from './secret-params.js';
+import { isSecretParam } from './secret-params.js';
 import { joinUri, splitQuery, splitUri } from './split-uri.js';
 
 export const REDACTED = 'redacted';
 
 export function redactUri(uri: string, extraSecretParams: readonly string[] = []): string {
   try {
-    const secrets = new Set([...SECRET_URI_PARAMS, ...extraSecretParams].map((p) => p.toUpperCase()));
+    const extra = new Set(extraSecretParams.map((p) => p.toUpperCase()));
+    const isSecret = (name: string) => extra.has(name.toUpperCase()) || isSecretParam(name);
     const raw = splitUri(uri);
     if (!raw) return redactGarbage(uri);
     // `user:pa/ss@host`: an unescaped '/', '?' or '#' in a password ends the authority early.
@@ -24,7 +26,7 @@ export function redactUri(uri: string, extraSecretParams: readonly string[] = []
             .map((p) => {
               // A pair without '=' is no parameter of ours: most likely the tail of a secret.
               if (p.rawValue === undefined) return p.raw === '' ? '' : REDACTED;
-              return secrets.has(safeDecode(p.rawName).toUpperCase()) ? `${p.rawName}=${REDACTED}` : p.raw;
+              return isSecret(safeDecode(p.rawName)) ? `${p.rawName}=${REDACTED}` : p.raw;
             })
             .join('&');
     // A fragment is never meaningful to a provider; it is most often an unescaped '#' inside a secret.

@@ -1,4 +1,4 @@
-// A registry of providers by URI scheme, shared by KMS, storage and sources:
+// A registry of providers by URI scheme, shared by KMS, storage and sources (ProviderRegistry):
 // built explicitly, nothing registers itself on import; a duplicate scheme throws; an unknown scheme
 // fails with UNKNOWN_SCHEME naming it. Providers may load their SDKs lazily inside `open`.
 import { StrongroomError } from '@strongroom/errors';
@@ -73,5 +73,30 @@ export class SchemeRegistry<P extends SchemeProvider> {
   /** `uri` with the secrets of every registered provider (and SECRET_URI_PARAMS) redacted. */
   redact(uri: string): string {
     return redactUri(uri, this.secretParams);
+  }
+}
+
+/** A provider that opens what its URIs name: a KMS key, a storage root, a source. */
+export interface OpeningProvider<T, C> extends SchemeProvider {
+  /** Parses strictly and opens; `ctx` is what the provider needs from its environment. */
+  open(uri: string, ctx: C): Promise<T>;
+  /** Throws what `open` would for the URI itself, without I/O (a provider without it is checked when opened). */
+  validate?(uri: string): void;
+}
+
+/** A SchemeRegistry whose providers open their URIs: the KMS, storage and source registries. */
+export class ProviderRegistry<
+  T,
+  C,
+  P extends OpeningProvider<T, C> = OpeningProvider<T, C>,
+> extends SchemeRegistry<P> {
+  /** Opens `uri` with its scheme's provider; an unregistered scheme fails with UNKNOWN_SCHEME naming it. */
+  async open(uri: string, ctx: C): Promise<T> {
+    return this.providerFor(uri).open(uri, ctx);
+  }
+
+  /** Throws what `open` would for the URI itself (scheme, syntax, parameters), without I/O or credentials. */
+  validate(uri: string): void {
+    this.providerFor(uri).validate?.(uri);
   }
 }

@@ -1,8 +1,9 @@
 // Off-main-thread decoding of stored spans for restores: a small pool of worker threads
-// (decode-worker.ts), each decrypting and decompressing one span at a time into slots of the shared chunk
-// arena that this side grants it (up to GRANTS held by a worker, one more for each frame received). Only for spans whose
-// decoded size is bounded (SQLite page windows, a few MiB): a span's whole output is held until it is
-// consumed, so memory is (spans in flight) × (decoded span size).
+// (decode-worker.ts), each decrypting and decompressing one span at a time, either into slots of the shared
+// chunk arena that this side grants it (up to GRANTS held by a worker, one more for each frame received), or,
+// for page spans restored into a file (writePageSpans), writing the pages into that file itself. Only for
+// spans whose decoded size is bounded (SQLite page windows, a few MiB): in the first mode a span's whole
+// output is held until it is consumed, so memory is (spans in flight) × (decoded span size).
 import { Worker } from 'node:worker_threads';
 import { compiledEntry, type ErrorCode, StrongroomError } from '@strongroom/errors';
 import {
@@ -11,6 +12,7 @@ import {
   chunkSlotOf,
   freeChunkSlots,
   giveChunkSlot,
+  type PageFileTarget,
   releaseChunk,
   takeChunkBuffer,
 } from '@strongroom/sources';
@@ -27,6 +29,8 @@ export type ToDecoder =
       readonly key: Uint8Array | null;
       readonly path: string;
       readonly compression: Compression | undefined;
+      /** Write the decoded page runs into this file instead of sending them back. */
+      readonly pages: PageFileTarget | null;
     }
   | { readonly t: 'data'; readonly buf: Uint8Array }
   | { readonly t: 'grant'; readonly slot: number }
@@ -36,7 +40,8 @@ export type FromDecoder =
   /** A decoded frame: in a granted arena slot, or a buffer of its own. */
   | { readonly t: 'out'; readonly slot: number; readonly length: number }
   | { readonly t: 'out'; readonly buf: Uint8Array }
-  | { readonly t: 'done' }
+  /** The span is decoded and authenticated; `pages`: the pages written (page mode). */
+  | { readonly t: 'done'; readonly pages: number }
   | { readonly t: 'error'; readonly code: string; readonly message: string };
 
 /** Decoder threads: the cores a restore has besides the main thread's. */
@@ -70,14 +75,28 @@ function topUp(worker: Worker): void {
 let started = 0;
 const waiting: ((w: Worker) => void)[] = [];
 
+function newDecoder(): Worker {
+  started++;
+  const workerData: DecoderSetup = { arena: chunkArena(), slotBytes: CHUNK_BUFFER_BYTES };
+  return new Worker(compiledEntry(import.meta.url, './decode-worker.js'), { workerData });
+}
+
+/**
+ * Starts the decoder threads ahead of need (each takes ~0.1 s to load its modules), so a restore's first
+ * spans do not wait for them; they wait idle, not keeping the process alive.
+ */
+export function prewarmDecoders(): void {
+  while (started < THREADS) {
+    const worker = newDecoder();
+    worker.unref();
+    idle.push(worker);
+  }
+}
+
 async function acquire(): Promise<Worker> {
   const w = idle.pop();
   if (w) return w;
-  if (started < THREADS) {
-    started++;
-    const workerData: DecoderSetup = { arena: chunkArena(), slotBytes: CHUNK_BUFFER_BYTES };
-    return new Worker(compiledEntry(import.meta.url, './decode-worker.js'), { workerData });
-  }
+  if (started < THREADS) return newDecoder();
   return new Promise((resolve) => waiting.push(resolve));
 }
 
@@ -119,7 +138,7 @@ export async function decodeSpan(
       worker.once('error', reject);
     });
     topUp(worker);
-    worker.postMessage({ t: 'start', key: key ?? null, path, compression } satisfies ToDecoder);
+    worker.postMessage({ t: 'start', key: key ?? null, path, compression, pages: null } satisfies ToDecoder);
     // The stored bytes are small (compressed): read ahead without waiting for the decoder.
     const reading = (async () => {
       for await (const chunk of raw) {
@@ -136,16 +155,105 @@ export async function decodeSpan(
     worker.removeAllListeners('error');
     if (clean) release(worker, true);
     else {
-      // Its slots and frames are reused only once it has stopped writing into them.
-      const slots = [...(lentTo.get(worker) ?? [])];
       for (const c of out) releaseChunk(c);
-      started--;
-      void worker.terminate().finally(() => {
-        for (const slot of slots) giveChunkSlot(slot);
-      });
-      const next = waiting.shift();
-      if (next) void acquire().then(next);
+      void retire(worker);
     }
+  }
+}
+
+/**
+ * Stops a worker that failed or was abandoned mid-span; settles once it is gone. Its slots are reused only
+ * then, once it has stopped writing into them (and so are the files it was writing pages into).
+ */
+function retire(worker: Worker): Promise<void> {
+  const slots = [...(lentTo.get(worker) ?? [])];
+  started--;
+  const gone = worker.terminate().then(
+    () => undefined,
+    () => undefined,
+  );
+  const next = waiting.shift();
+  if (next) void acquire().then(next);
+  return gone.finally(() => {
+    for (const slot of slots) giveChunkSlot(slot);
+  });
+}
+
+/** A stored page span: its file read whole (it is small, compressed), and how to decode it. */
+export interface StoredPageSpan {
+  readonly read: () => AsyncIterable<Uint8Array>;
+  readonly key: Uint8Array | undefined;
+  readonly path: string;
+  readonly compression: Compression | undefined;
+}
+
+/**
+ * Writes the pages of `spans` into `target` (PageFileTarget in @strongroom/sources): each span decoded on a
+ * decoder thread that writes its pages at their places itself, so the main thread only reads the stored
+ * files. One span more than there are threads is read ahead, so a thread that finishes a span is handed
+ * the next one's bytes at once. Resolves with the pages written; on the first failure no further span is
+ * started, and the promise rejects only once no thread writes into the file any more.
+ */
+export async function writePageSpans(
+  spans: readonly StoredPageSpan[],
+  target: PageFileTarget,
+): Promise<number> {
+  let next = 0;
+  let pages = 0;
+  let failure: { readonly err: unknown } | undefined;
+  const lane = async (): Promise<void> => {
+    while (failure === undefined && next < spans.length) {
+      const span = spans[next++] as StoredPageSpan;
+      try {
+        const stored: Uint8Array[] = [];
+        // A copy with its own ArrayBuffer (a Buffer slice is a view), transferred to the thread.
+        for await (const chunk of span.read()) stored.push(new Uint8Array(chunk));
+        if (failure === undefined) pages += await writeSpanPages(stored, span, target);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(THREADS + 1, spans.length) }, lane));
+  if (failure !== undefined) throw failure.err;
+  return pages;
+}
+
+async function writeSpanPages(
+  stored: readonly Uint8Array[],
+  span: StoredPageSpan,
+  target: PageFileTarget,
+): Promise<number> {
+  const worker = await acquire();
+  worker.ref();
+  let clean = false;
+  try {
+    const finished = new Promise<number>((resolve, reject) => {
+      worker.on('message', (m: FromDecoder) => {
+        if (m.t === 'done') resolve(m.pages);
+        else if (m.t === 'error') reject(new StrongroomError(m.code as ErrorCode, m.message));
+      });
+      worker.once('error', reject);
+    });
+    const { key, path, compression } = span;
+    worker.postMessage({
+      t: 'start',
+      key: key ?? null,
+      path,
+      compression,
+      pages: target,
+    } satisfies ToDecoder);
+    for (const buf of stored)
+      worker.postMessage({ t: 'data', buf } satisfies ToDecoder, [buf.buffer as ArrayBuffer]);
+    worker.postMessage({ t: 'end' } satisfies ToDecoder);
+    const pages = await finished;
+    clean = true;
+    return pages;
+  } finally {
+    worker.removeAllListeners('message');
+    worker.removeAllListeners('error');
+    if (clean) release(worker, true);
+    else await retire(worker);
   }
 }
 

@@ -102,6 +102,17 @@ export interface SchedulePlan {
   readonly ignoreExistingBackups: boolean;
 }
 
+/**
+ * The full backups' crontab, or `always` (full backups only). CockroachDB's default: daily under hourly
+ * incrementals, weekly under daily ones, only fulls under anything rarer.
+ */
+function fullCadence(s: CreateScheduleStatement, recurring: string, now: number): string {
+  if (s.fullBackup !== undefined)
+    return s.fullBackup.kind === 'always' ? 'always' : str(s.fullBackup as StringValue);
+  const p = period(recurring, now);
+  return p <= HOUR ? '@daily' : p <= DAY ? '@weekly' : 'always';
+}
+
 /** The schedule records a bound CREATE SCHEDULE makes, with ids from `newId`. */
 export function planSchedules(
   s: CreateScheduleStatement,
@@ -117,12 +128,7 @@ export function planSchedules(
     return o?.value === undefined ? undefined : str(o.value);
   };
   const recurring = str(s.recurring as StringValue);
-  // CockroachDB's default cadence of full backups: daily under hourly incrementals, weekly under daily ones.
-  let full: string | 'always';
-  if (s.fullBackup === undefined) {
-    const p = period(recurring, now);
-    full = p <= HOUR ? '@daily' : p <= DAY ? '@weekly' : 'always';
-  } else full = s.fullBackup.kind === 'always' ? 'always' : str(s.fullBackup as StringValue);
+  const full = fullCadence(s, recurring, now);
   const base: Omit<ScheduleDetails, 'onPreviousRunning'> = {
     onExecutionFailure: (value('on_execution_failure')?.toLowerCase() ?? 'reschedule') as OnFailure,
     ...(value('keep_full') === undefined ? {} : { keepFull: Number(value('keep_full')) }),

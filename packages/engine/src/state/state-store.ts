@@ -199,25 +199,7 @@ export class StateStore {
   /** Inserts schedules together (a full and incremental pair in one transaction). */
   async insertSchedules(rows: readonly ScheduleRecord[]): Promise<void> {
     await this.backend.transaction(async (tx) => {
-      for (const s of rows)
-        await tx.run(
-          `INSERT INTO schedules (id, label, owner, status, state, recurrence, next_run, created, command, backup_type,
-             details, dependent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [
-            s.id,
-            s.label,
-            s.owner,
-            s.status,
-            s.state,
-            s.recurrence,
-            s.nextRun,
-            s.created.toISOString(),
-            s.command,
-            s.backupType,
-            JSON.stringify(s.details),
-            s.dependentId,
-          ],
-        );
+      for (const s of rows) await insertSchedule(tx, s);
     });
   }
 
@@ -291,6 +273,37 @@ export class StateStore {
 
   async deleteSchedule(id: bigint): Promise<boolean> {
     return (await this.backend.run('DELETE FROM schedules WHERE id = ?', [id])) === 1;
+  }
+
+  /**
+   * ALTER BACKUP SCHEDULE's changes in one transaction: schedules rewritten (their pairing too), one created
+   * (SET FULL BACKUP '<cron>' on a full-only schedule) or one dropped (SET FULL BACKUP ALWAYS on a pair).
+   */
+  async alterSchedules(change: {
+    readonly replace: readonly ScheduleRecord[];
+    readonly insert: readonly ScheduleRecord[];
+    readonly remove: readonly bigint[];
+  }): Promise<void> {
+    await this.backend.transaction(async (tx) => {
+      for (const id of change.remove) await tx.run('DELETE FROM schedules WHERE id = ?', [id]);
+      for (const s of change.insert) await insertSchedule(tx, s);
+      for (const r of change.replace)
+        await tx.run(
+          `UPDATE schedules SET label = ?, status = ?, state = ?, recurrence = ?, next_run = ?, command = ?, details = ?,
+             dependent_id = ? WHERE id = ?`,
+          [
+            r.label,
+            r.status,
+            r.state,
+            r.recurrence,
+            r.nextRun,
+            r.command,
+            JSON.stringify(r.details),
+            r.dependentId,
+            r.id,
+          ],
+        );
+    });
   }
 
   /** Active schedules whose next run is at or before `now`. */
@@ -390,6 +403,27 @@ export class StateStore {
   async close(): Promise<void> {
     await this.backend.close();
   }
+}
+
+async function insertSchedule(b: SqlBackend, s: ScheduleRecord): Promise<void> {
+  await b.run(
+    `INSERT INTO schedules (id, label, owner, status, state, recurrence, next_run, created, command, backup_type,
+       details, dependent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      s.id,
+      s.label,
+      s.owner,
+      s.status,
+      s.state,
+      s.recurrence,
+      s.nextRun,
+      s.created.toISOString(),
+      s.command,
+      s.backupType,
+      JSON.stringify(s.details),
+      s.dependentId,
+    ],
+  );
 }
 
 function toConnection(r: SqlRow): ConnectionRecord {

@@ -2,14 +2,14 @@
 // targets against its manifest, check nothing would be overwritten, then let the source create the
 // schema and load each table's spans, wherever in the chain and in whichever locality they live.
 import { StrongroomError } from '@strongroom/errors';
-import { type RestoreTable, releaseChunk, type SchemaObject } from '@strongroom/sources';
+import { type PageFileTarget, type RestoreTable, releaseChunk, type SchemaObject } from '@strongroom/sources';
 import { format, type RestoreStatement } from '@strongroom/sql';
 import type { Manifest, TableEntry } from '../collection/manifest.js';
 import { type OpenedBackup, openBackup, storeForFile } from '../collection/open-backup.js';
 import { readSpanFile } from '../collection/spans.js';
 import type { EngineContext } from '../context.js';
 import type { JobHandle } from '../jobs/job-runner.js';
-import { decodeSpan, decodeSpansAhead } from '../pipeline/decode-pool.js';
+import { decodeSpan, decodeSpansAhead, writePageSpans } from '../pipeline/decode-pool.js';
 import { checkForeignKeys, requireEmptyHome } from './restore-checks.js';
 import { selectTargets } from './targets.js';
 import { bool, evalTime, str, strs } from './values.js';
@@ -237,6 +237,28 @@ export async function runRestore(
           );
         }
       };
+    // Page spans are written into the source's file by the decoder threads themselves.
+    const pagesWriter = (t: TableEntry) =>
+      t.attributes.spans === 'pages'
+        ? {
+            writePages: (target: PageFileTarget) =>
+              writePageSpans(
+                t.spans.flatMap((s) => {
+                  const file = s.file;
+                  if (!file) return [];
+                  return [
+                    {
+                      read: () => storeForFile(backup, file).read(file.path, { signal: job.signal }),
+                      key: backup.key.key,
+                      path: file.path,
+                      compression: file.compression,
+                    },
+                  ];
+                }),
+                target,
+              ),
+          }
+        : {};
     const tables: RestoreTable[] = u.tables.map((t) => ({
       table: {
         database: u.targetDb,
@@ -253,6 +275,7 @@ export async function runRestore(
         { rows: 0, bytes: 0 },
       ),
       data: (options?: { readonly slots?: boolean }) => spansOf(t, options?.slots === true)(),
+      ...pagesWriter(t),
     }));
     // A schema-only restore needs no pages: the tables are created from their statements.
     const pages =
@@ -262,6 +285,7 @@ export async function runRestore(
               attributes: u.pages.attributes,
               data: (options?: { readonly slots?: boolean }) =>
                 spansOf(u.pages as TableEntry, options?.slots === true)(),
+              ...pagesWriter(u.pages),
             },
           }
         : {};

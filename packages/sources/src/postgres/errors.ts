@@ -32,6 +32,20 @@ export function toPgError(err: unknown, context?: string): StrongroomError {
   });
 }
 
+/**
+ * A failed COPY FROM STDIN of a restore. Its data is a backup's span stream, never a user's file, so data
+ * the server cannot read as COPY (22P04 bad_copy_file_format: cut short, garbled) is a corrupted backup,
+ * as the SQLite source reports it; rows the server rejects (constraints, types) stay SOURCE_ERROR.
+ */
+export function toLoadError(err: unknown, context: string): StrongroomError {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === '22P04') {
+    const message = `${context}: the backup's data is not valid COPY data (${String((err as Error).message)})`;
+    return new StrongroomError('CORRUPTED', message, { cause: err, detail: code });
+  }
+  return toPgError(err, context);
+}
+
 /** Runs `fn`, rethrowing anything as a StrongroomError. */
 export async function pgCall<T>(fn: () => Promise<T>, context?: string): Promise<T> {
   try {

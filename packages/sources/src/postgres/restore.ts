@@ -26,7 +26,7 @@ import {
 } from './connect.js';
 import { copyIn } from './copy-in.js';
 import { BINARY_HEADER, BINARY_TRAILER, BinaryRowCounter } from './copy-out.js';
-import { checkAborted, pgCall, toPgError } from './errors.js';
+import { checkAborted, pgCall, toLoadError, toPgError } from './errors.js';
 import { checkNoClash, checkRoles, renameWhenFree, tableAttr, temporaryDatabase } from './restore-checks.js';
 import { objectSection, type Section } from './schema.js';
 import type { PgConnection } from './uri.js';
@@ -311,7 +311,7 @@ async function loadTable(
   try {
     return await copyIn(client, sql, counted());
   } catch (err) {
-    throw toPgError(err, `loading ${t.table.name}`);
+    throw toLoadError(err, `loading ${t.table.name}`);
   }
 }
 

@@ -72,6 +72,80 @@ export interface PageClaims {
 
 export const UNSEEN = -1;
 
+/** A b-tree page: its kind and where its cell pointers start. */
+interface BtreePage {
+  readonly buf: Buffer;
+  /** Offset of the page header (100 on page 1, after the file header). */
+  readonly h: number;
+  readonly cells: number;
+  readonly interior: boolean;
+  /** A table b-tree (else an index b-tree). */
+  readonly table: boolean;
+  readonly ptrs: number;
+}
+
+function btreePage(reader: PageReader, p: number): BtreePage {
+  const buf = reader.page(p);
+  const h = p === 1 ? 100 : 0;
+  const type = buf[h] as number;
+  if (type !== 0x02 && type !== 0x05 && type !== 0x0a && type !== 0x0d)
+    throw corrupt(`page ${p} is not a b-tree page`);
+  const interior = type === 0x02 || type === 0x05;
+  return {
+    buf,
+    h,
+    cells: buf.readUInt16BE(h + 3),
+    interior,
+    table: type === 0x05 || type === 0x0d,
+    ptrs: h + (interior ? 12 : 8),
+  };
+}
+
+/**
+ * The first overflow page of the payload starting at `at` (0 when it all fits on the page). `x` and `m`:
+ * the page kind's overflow thresholds (file format §1.6), max and min local payload.
+ */
+function firstOverflow(
+  buf: Buffer,
+  at: number,
+  table: boolean,
+  usable: number,
+  x: number,
+  m: number,
+): number {
+  // Most payload sizes are one- or two-byte varints, below the overflow threshold: no full decode.
+  const b0 = buf[at] as number;
+  if (b0 < 0x80 && b0 <= x) return 0;
+  const b1 = buf[at + 1] as number;
+  if (b0 >= 0x80 && b1 < 0x80 && ((b0 & 0x7f) << 7) + b1 <= x) return 0;
+  const [payload, n] = varint(buf, at);
+  if (payload <= x) return 0;
+  const key = table ? varint(buf, at + n)[1] : 0;
+  const k = m + ((payload - m) % (usable - 4));
+  return buf.readUInt32BE(at + n + key + (k <= x ? k : m));
+}
+
+/** The child pages (left to right) and first overflow pages a b-tree page points to. */
+function links(page: BtreePage, usable: number): { children: number[]; overflows: number[] } {
+  const { buf, interior, table } = page;
+  const x = table ? usable - 35 : Math.floor(((usable - 12) * 64) / 255) - 23;
+  const m = Math.floor(((usable - 12) * 32) / 255) - 23;
+  const overflows: number[] = [];
+  const children: number[] = [];
+  for (let i = 0; i < page.cells; i++) {
+    let at = buf.readUInt16BE(page.ptrs + 2 * i);
+    if (interior) {
+      children.push(buf.readUInt32BE(at));
+      at += 4;
+    }
+    // An interior table cell is a child and a key, no payload.
+    const first = interior && table ? 0 : firstOverflow(buf, at, table, usable, x, m);
+    if (first !== 0) overflows.push(first);
+  }
+  if (interior) children.push(buf.readUInt32BE(page.h + 8));
+  return { children, overflows };
+}
+
 /**
  * Claims for `owner` every page of the b-tree rooted at `root` (b-tree and overflow pages). With
  * `countRows` (a table's own b-tree) it records the rows on each page: leaf cells of a table b-tree,
@@ -95,42 +169,9 @@ export function walkBtree(
   while (stack.length > 0) {
     const p = stack.pop() as number;
     claim(p);
-    const buf = reader.page(p);
-    const h = p === 1 ? 100 : 0;
-    const type = buf[h] as number;
-    if (type !== 0x02 && type !== 0x05 && type !== 0x0a && type !== 0x0d)
-      throw corrupt(`page ${p} is not a b-tree page`);
-    const cells = buf.readUInt16BE(h + 3);
-    const interior = type === 0x02 || type === 0x05;
-    const table = type === 0x05 || type === 0x0d;
-    const ptrs = h + (interior ? 12 : 8);
-    // Overflow thresholds (file format §1.6): max local payload X, min local M.
-    const x = table ? usable - 35 : Math.floor(((usable - 12) * 64) / 255) - 23;
-    const m = Math.floor(((usable - 12) * 32) / 255) - 23;
-    const overflows: number[] = [];
-    const children: number[] = [];
-    for (let i = 0; i < cells; i++) {
-      let at = buf.readUInt16BE(ptrs + 2 * i);
-      if (interior) {
-        children.push(buf.readUInt32BE(at));
-        at += 4;
-        // An interior table cell is a child and a key, no payload.
-        if (table) continue;
-      }
-      // Most payload sizes are one- or two-byte varints, below the overflow threshold: no full decode.
-      const b0 = buf[at] as number;
-      if (b0 < 0x80 && b0 <= x) continue;
-      const b1 = buf[at + 1] as number;
-      if (b0 >= 0x80 && b1 < 0x80 && ((b0 & 0x7f) << 7) + b1 <= x) continue;
-      const [payload, n] = varint(buf, at);
-      at += n;
-      if (payload <= x) continue;
-      if (table) at += varint(buf, at)[1];
-      const k = m + ((payload - m) % (usable - 4));
-      overflows.push(buf.readUInt32BE(at + (k <= x ? k : m)));
-    }
-    if (countRows && !(table && interior)) claims.rows[p - 1] = cells;
-    if (interior) children.push(buf.readUInt32BE(h + 8));
+    const page = btreePage(reader, p);
+    const { children, overflows } = links(page, usable);
+    if (countRows && !(page.table && page.interior)) claims.rows[p - 1] = page.cells;
     // Left to right: a b-tree filled in key order lies in ascending pages, read block by block.
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as number);
     for (let next of overflows)

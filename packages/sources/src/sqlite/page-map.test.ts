@@ -85,6 +85,24 @@ test('the b-tree walk finds the pages dbstat names, and the rows of each table',
   }
 });
 
+/** The page numbers a span's page runs hold, each run checked to be whole. */
+async function pagesOfSpan(
+  map: PageMap,
+  file: string,
+  owner: number,
+  lo: string | null,
+  hi: string | null,
+): Promise<number[]> {
+  const seen: number[] = [];
+  for await (const c of map.read(file, owner, { lo, hi })) {
+    const first = Buffer.from(c.data).readUInt32BE(0);
+    const count = Buffer.from(c.data).readUInt32BE(4);
+    assert.equal(c.data.length, 8 + count * map.pageSize);
+    for (let p = first; p < first + count; p++) seen.push(p);
+  }
+  return seen;
+}
+
 test('page windows: every page of an owner lies in exactly one of its spans', async () => {
   const t = await tempSource();
   try {
@@ -99,12 +117,7 @@ test('page windows: every page of an owner lies in exactly one of its spans', as
           const edges = [null, ...map.boundaries(owner), null];
           const seen: number[] = [];
           for (let i = 0; i + 1 < edges.length; i++)
-            for await (const c of map.read(file, owner, { lo: edges[i] ?? null, hi: edges[i + 1] ?? null })) {
-              const first = Buffer.from(c.data).readUInt32BE(0);
-              const count = Buffer.from(c.data).readUInt32BE(4);
-              assert.equal(c.data.length, 8 + count * map.pageSize);
-              for (let p = first; p < first + count; p++) seen.push(p);
-            }
+            seen.push(...(await pagesOfSpan(map, file, owner, edges[i] ?? null, edges[i + 1] ?? null)));
           const want: number[] = [];
           for (let p = 1; p <= map.pageCount; p++) if (map.ownerOfPage(p) === owner) want.push(p);
           assert.deepEqual(seen, want);

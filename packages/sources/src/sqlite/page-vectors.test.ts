@@ -48,6 +48,72 @@ function pages(ranges: string): number[] {
   });
 }
 
+interface SpanFigures {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly sha: string | undefined;
+}
+
+/** A `span` line of the vectors: `"name" [lo,hi): rows r, bytes b[, sha256 h]`. */
+function spanLine(
+  line: string,
+): SpanFigures & { readonly name: string; readonly lo: string; readonly hi: string } {
+  const m = /^"?([^" ]*)"? \[(\d+),(\d+)\): rows (\d+), bytes (\d+)(?:, sha256 ([0-9a-f]{64}))?$/.exec(line);
+  if (!m) throw new Error(`bad span line ${line}`);
+  return {
+    name: m[1] ?? '',
+    lo: m[2] ?? '',
+    hi: m[3] ?? '',
+    rows: Number(m[4]),
+    bytes: Number(m[5]),
+    sha: m[6],
+  };
+}
+
+async function readSpan(
+  map: PageMap,
+  file: string,
+  owner: number,
+  lo: string | null,
+  hi: string | null,
+): Promise<SpanFigures> {
+  const hash = createHash('sha256');
+  let rows = 0;
+  let bytes = 0;
+  for await (const c of map.read(file, owner, { lo, hi })) {
+    hash.update(c.data);
+    rows += c.rows;
+    bytes += c.data.length;
+  }
+  return { rows, bytes, sha: hash.digest('hex') };
+}
+
+function assertSpan(got: SpanFigures, want: SpanFigures, what: string): void {
+  assert.equal(got.rows, want.rows, `rows of ${what}`);
+  assert.equal(got.bytes, want.bytes, `bytes of ${what}`);
+  if (want.sha) assert.equal(got.sha, want.sha, `sha256 of ${what}`);
+}
+
+/** Each owner's spans between its boundaries hold what the vectors' `span` lines say (or nothing). */
+async function checkSpans(
+  map: PageMap,
+  file: string,
+  owners: readonly (readonly [string, number])[],
+  spans: readonly ReturnType<typeof spanLine>[],
+): Promise<void> {
+  for (const [name, owner] of owners) {
+    const edges = [null, ...map.boundaries(owner), null];
+    for (let i = 0; i + 1 < edges.length; i++) {
+      const lo = edges[i] ?? null;
+      const hi = edges[i + 1] ?? null;
+      const got = await readSpan(map, file, owner, lo, hi);
+      const want = spans.find((s) => s.name === name && s.lo === lo && s.hi === hi);
+      if (want === undefined) assert.equal(got.bytes, 0, `span "${name}" [${lo},${hi}) is empty`);
+      else assertSpan(got, want, `"${name}" [${lo},${hi})`);
+    }
+  }
+}
+
 describe('FORMAT.md SQLite page vectors', () => {
   const vectors = readVectors();
 
@@ -107,42 +173,12 @@ describe('FORMAT.md SQLite page vectors', () => {
           for (const p of pages(list)) assert.equal(map.ownerOfPage(p), ownerIndex(name), `page ${p}`);
         for (const [name, list] of (v.get('bounds') ?? []).map(named))
           assert.deepEqual(map.boundaries(ownerIndex(name)), list.split(','), `bounds of "${name}"`);
-        const spans = (v.get('span') ?? []).map((line) => {
-          const m =
-            /^"?([^" ]*)"? \[(\d+),(\d+)\): rows (\d+), bytes (\d+)(?:, sha256 ([0-9a-f]{64}))?$/.exec(line);
-          if (!m) throw new Error(`bad span line ${line}`);
-          return {
-            name: m[1] ?? '',
-            lo: m[2] ?? '',
-            hi: m[3] ?? '',
-            rows: Number(m[4]),
-            bytes: Number(m[5]),
-            sha: m[6],
-          };
-        });
-        for (const [name] of owners) {
-          const edges = [null, ...map.boundaries(ownerIndex(name)), null];
-          for (let i = 0; i + 1 < edges.length; i++) {
-            const lo = edges[i] ?? null;
-            const hi = edges[i + 1] ?? null;
-            const hash = createHash('sha256');
-            let rows = 0;
-            let bytes = 0;
-            for await (const c of map.read(file, ownerIndex(name), { lo, hi })) {
-              hash.update(c.data);
-              rows += c.rows;
-              bytes += c.data.length;
-            }
-            const want = spans.find((s) => s.name === name && s.lo === lo && s.hi === hi);
-            if (want === undefined) {
-              assert.equal(bytes, 0, `span "${name}" [${lo},${hi}) is empty`);
-              continue;
-            }
-            assert.equal(rows, want.rows, `rows of "${name}" [${lo},${hi})`);
-            assert.equal(bytes, want.bytes, `bytes of "${name}" [${lo},${hi})`);
-            if (want.sha) assert.equal(hash.digest('hex'), want.sha, `sha256 of "${name}" [${lo},${hi})`);
-          }
-        }
+        await checkSpans(
+          map,
+          file,
+          owners.map(([name]) => [name, ownerIndex(name)] as const),
+          (v.get('span') ?? []).map(spanLine),
+        );
       } finally {
         snap.close();
       }

@@ -66,6 +66,31 @@ function referencedColumnTypes(text: string, columnsOf: ColumnTypes): (ref: stri
   };
 }
 
+/** INSERT … VALUES (…): each `$n` value takes its column's type. */
+function insertParamTypes(
+  text: string,
+  columnsOf: ColumnTypes,
+  set: (n: string | undefined, type: string | undefined) => void,
+): void {
+  const insert = INSERT.exec(text);
+  if (!insert) return;
+  const [schema, table] =
+    insert[2] === undefined ? [undefined, unquote(insert[1]!)] : [unquote(insert[1]!), unquote(insert[2])];
+  const cols = columnsOf(schema, table);
+  // Without a column list, the values go to the table's columns in order.
+  const names =
+    insert[3] === undefined
+      ? [...(cols?.keys() ?? [])]
+      : splitTop(insert[3]).map((c) => unquote(c).toLowerCase());
+  for (const tuple of (insert[4] ?? '').matchAll(/\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)) {
+    splitTop(tuple[1]!).forEach((value, i) => {
+      const p = /^\$(\d+)$/.exec(value);
+      const col = names[i];
+      if (p && col !== undefined) set(p[1], cols?.get(col));
+    });
+  }
+}
+
 export function inferParamTypes(sql: string, count: number, columnsOf: ColumnTypes): (string | null)[] {
   const types: (string | null)[] = Array.from({ length: count }, () => null);
   const set = (n: string | undefined, type: string | undefined): void => {
@@ -75,24 +100,7 @@ export function inferParamTypes(sql: string, count: number, columnsOf: ColumnTyp
   // Strip string literals so their contents are never matched.
   const text = sql.replace(/'(?:[^']|'')*'/g, "''");
   const columnType = referencedColumnTypes(text, columnsOf);
-  const insert = INSERT.exec(text);
-  if (insert) {
-    const [schema, table] =
-      insert[2] === undefined ? [undefined, unquote(insert[1]!)] : [unquote(insert[1]!), unquote(insert[2])];
-    const cols = columnsOf(schema, table);
-    // Without a column list, the values go to the table's columns in order.
-    const names =
-      insert[3] === undefined
-        ? [...(cols?.keys() ?? [])]
-        : splitTop(insert[3]).map((c) => unquote(c).toLowerCase());
-    for (const tuple of (insert[4] ?? '').matchAll(/\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)) {
-      splitTop(tuple[1]!).forEach((value, i) => {
-        const p = /^\$(\d+)$/.exec(value);
-        const col = names[i];
-        if (p && col !== undefined) set(p[1], cols?.get(col));
-      });
-    }
-  }
+  insertParamTypes(text, columnsOf, set);
   for (const m of text.matchAll(COL_OP_PARAM)) set(m[2], columnType(m[1]!));
   for (const m of text.matchAll(PARAM_OP_COL)) set(m[1], columnType(m[2]!));
   for (const m of text.matchAll(LIMIT)) set(m[1], 'INTEGER');
@@ -100,38 +108,48 @@ export function inferParamTypes(sql: string, count: number, columnsOf: ColumnTyp
   return types;
 }
 
-/** The items of a SELECT's result list (the first one at nesting depth 0), or undefined. */
-function selectItems(text: string): string[] | undefined {
-  let depth = 0;
-  let start = -1;
-  const items: string[] = [];
-  let itemStart = 0;
-  const word = (i: number, w: string): boolean =>
+/** Whether the keyword `w` stands at i as a word of its own. */
+function wordAt(text: string, i: number, w: string): boolean {
+  return (
     text.slice(i, i + w.length).toUpperCase() === w &&
     !/[\w$]/.test(text[i - 1] ?? ' ') &&
-    !/[\w$]/.test(text[i + w.length] ?? ' ');
+    !/[\w$]/.test(text[i + w.length] ?? ' ')
+  );
+}
+
+const AFTER_ITEMS = ['FROM', 'WHERE', 'GROUP', 'ORDER', 'LIMIT', 'UNION', 'EXCEPT', 'INTERSECT', 'WINDOW'];
+
+/** Just past the first SELECT at nesting depth 0, or -1. */
+function selectStart(text: string): number {
+  let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '(') depth++;
     else if (c === ')') depth--;
-    else if (depth === 0 && start < 0 && word(i, 'SELECT')) {
-      start = i + 6;
-      itemStart = start;
-    } else if (depth === 0 && start >= 0) {
-      if (c === ',') {
-        items.push(text.slice(itemStart, i));
-        itemStart = i + 1;
-      } else if (
-        ['FROM', 'WHERE', 'GROUP', 'ORDER', 'LIMIT', 'UNION', 'EXCEPT', 'INTERSECT', 'WINDOW'].some((w) =>
-          word(i, w),
-        )
-      ) {
-        items.push(text.slice(itemStart, i));
-        return items.map((s) => s.trim());
-      }
+    else if (depth === 0 && wordAt(text, i, 'SELECT')) return i + 6;
+  }
+  return -1;
+}
+
+/** The items of a SELECT's result list (the first one at nesting depth 0), or undefined. */
+function selectItems(text: string): string[] | undefined {
+  const start = selectStart(text);
+  if (start < 0) return undefined;
+  let depth = 0;
+  const items: string[] = [];
+  let itemStart = start;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (depth === 0 && c === ',') {
+      items.push(text.slice(itemStart, i));
+      itemStart = i + 1;
+    } else if (depth === 0 && AFTER_ITEMS.some((w) => wordAt(text, i, w))) {
+      items.push(text.slice(itemStart, i));
+      return items.map((s) => s.trim());
     }
   }
-  if (start < 0) return undefined;
   items.push(text.slice(itemStart));
   return items.map((s) => s.trim().replace(/;$/, '').trim());
 }
@@ -149,30 +167,32 @@ export function expressionTypes(sql: string, count: number, columnsOf: ColumnTyp
   const text = sql.replace(/'(?:[^']|'')*'/g, "''");
   const items = selectItems(text);
   if (items === undefined || items.length !== count || items.some((i) => /(^|\.)\*$/.test(i))) return none;
-  const lookUp = referencedColumnTypes(text, columnsOf);
-  const columnType = (ref: string): string | null => lookUp(ref) ?? null;
-  return items.map((item) => {
-    const e = item
-      .replace(/\s+AS\s+("(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*)$/iu, '')
-      .trim()
-      .toLowerCase();
-    const cast = /^cast\s*\(.*\s+as\s+([a-z_][a-z_ ]*?(?:\([^)]*\))?)\s*\)$/s.exec(e);
-    if (cast) return cast[1]!.toUpperCase();
-    if (
-      /^count\s*\(/.test(e) ||
-      /^(length|instr|unicode|changes|total_changes|last_insert_rowid|random)\s*\(/.test(e)
-    )
-      return 'INTEGER';
-    if (/^(avg|total)\s*\(/.test(e)) return 'REAL';
-    const agg =
-      /^(sum|max|min)\s*\(\s*((?:"(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*))*)\s*\)$/u.exec(
-        e,
-      );
-    if (agg) return columnType(agg[2]!);
-    if (TEXT_FUNCTIONS.test(e) || /^''$/.test(e)) return 'TEXT';
-    if (/^-?\d+$/.test(e)) return 'INTEGER';
-    if (/^-?(\d+\.\d*|\.\d+)(e[-+]?\d+)?$/.test(e)) return 'REAL';
-    if (/^x''$/.test(e)) return 'BLOB';
-    return null;
-  });
+  const columnType = referencedColumnTypes(text, columnsOf);
+  return items.map((item) => expressionType(item, columnType));
+}
+
+const AGGREGATE_OF_COLUMN =
+  /^(sum|max|min)\s*\(\s*((?:"(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*))*)\s*\)$/u;
+
+/** The type one result item's expression gives, or null where nothing tells. */
+function expressionType(item: string, columnType: (ref: string) => string | undefined): string | null {
+  const e = item
+    .replace(/\s+AS\s+("(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*)$/iu, '')
+    .trim()
+    .toLowerCase();
+  const cast = /^cast\s*\(.*\s+as\s+([a-z_][a-z_ ]*?(?:\([^)]*\))?)\s*\)$/s.exec(e);
+  if (cast) return cast[1]!.toUpperCase();
+  if (
+    /^count\s*\(/.test(e) ||
+    /^(length|instr|unicode|changes|total_changes|last_insert_rowid|random)\s*\(/.test(e)
+  )
+    return 'INTEGER';
+  if (/^(avg|total)\s*\(/.test(e)) return 'REAL';
+  const agg = AGGREGATE_OF_COLUMN.exec(e);
+  if (agg) return columnType(agg[2]!) ?? null;
+  if (TEXT_FUNCTIONS.test(e) || /^''$/.test(e)) return 'TEXT';
+  if (/^-?\d+$/.test(e)) return 'INTEGER';
+  if (/^-?(\d+\.\d*|\.\d+)(e[-+]?\d+)?$/.test(e)) return 'REAL';
+  if (/^x''$/.test(e)) return 'BLOB';
+  return null;
 }

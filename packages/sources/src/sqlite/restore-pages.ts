@@ -2,11 +2,11 @@
 // which makes a copy of the backed-up database (with only the backed-up tables' pages filled in). When the
 // restore asks for exactly what that file holds, in a new database, the file itself is published under
 // the database's name; otherwise the chosen tables' rows are copied from it like any row restore.
-import { closeSync, existsSync, ftruncateSync, openSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StrongroomError } from '@strongroom/errors';
 import { releaseChunk } from '../chunk-buffers.js';
-import type { RestoreRequest } from '../types.js';
+import type { PageFileTarget, RestoreRequest, RestoreTable } from '../types.js';
 import { openDatabase, type SqliteDatabase } from './driver.js';
 import { checkAborted, sqliteCall, toSourceError } from './errors.js';
 import { nameKey } from './names.js';
@@ -29,6 +29,61 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
   return x.length === y.length && x.every((n, i) => n === y[i]);
 }
 
+type PageStream = Pick<RestoreTable, 'data' | 'writePages'>;
+
+/** Writes every stream's pages into a new file at `path`. */
+async function assemble(
+  path: string,
+  size: Omit<PageFileTarget, 'fd'>,
+  streams: readonly PageStream[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const fd = openSync(path, 'wx');
+  try {
+    ftruncateSync(fd, size.pageSize * size.pageCount);
+    for (const stream of streams) {
+      checkAborted(signal);
+      if (stream.writePages) await stream.writePages({ fd, ...size });
+      else await writeChunks(fd, size, stream, signal);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * One fsync of a file about to be published, after its last page: the name then never points at pages
+ * that are only in the page cache (a crash or power loss leaves the database absent or complete).
+ */
+function syncFile(path: string): void {
+  const fd = openSync(path, 'r+');
+  try {
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The pages of a stream whose decoded bytes come to this thread. */
+async function writeChunks(
+  fd: number,
+  size: Omit<PageFileTarget, 'fd'>,
+  stream: PageStream,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const writer = new PageRunWriter(fd, size.pageSize, size.pageCount);
+  // Chunks in the shared arena are written out at once and given back: no allocation per chunk.
+  for await (const chunk of stream.data({ slots: true })) {
+    try {
+      checkAborted(signal);
+      writer.write(chunk);
+    } finally {
+      releaseChunk(chunk);
+    }
+  }
+  writer.end();
+}
+
 export async function restoreFromPages(
   file: string,
   create: boolean,
@@ -46,25 +101,7 @@ export async function restoreFromPages(
   let db: SqliteDatabase | undefined;
   try {
     let rows = 0;
-    const fd = openSync(assembled, 'wx');
-    try {
-      ftruncateSync(fd, pageSize * pageCount);
-      for (const stream of [pages, ...request.tables]) {
-        const writer = new PageRunWriter(fd, pageSize, pageCount);
-        // Chunks in the shared arena are written out at once and given back: no allocation per chunk.
-        for await (const chunk of stream.data({ slots: true })) {
-          try {
-            checkAborted(request.signal);
-            writer.write(chunk);
-          } finally {
-            releaseChunk(chunk);
-          }
-        }
-        writer.end();
-      }
-    } finally {
-      closeSync(fd);
-    }
+    await assemble(assembled, { pageSize, pageCount }, [pages, ...request.tables], request.signal);
     for (const t of request.tables) {
       rows += t.expected?.rows ?? 0;
       request.onRows?.(t.expected?.rows ?? 0, t.expected?.bytes ?? 0);
@@ -87,6 +124,7 @@ export async function restoreFromPages(
       // Closing the last connection leaves no WAL behind: the file is complete in itself.
       snapshot.close();
       db = undefined;
+      syncFile(assembled);
       publish(assembled, file, request.database);
       return rows;
     }

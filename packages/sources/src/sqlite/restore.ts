@@ -34,32 +34,39 @@ export async function restoreIntoFile(
     db.exec('PRAGMA foreign_keys = OFF');
     checkNoClash(db, request);
     db.exec('BEGIN IMMEDIATE');
-    let rows = 0;
-    for (const table of request.tables) {
-      db.exec(table.table.createSql);
-      if (!request.schemaOnly) {
-        const loaded = await loadRows(db, table, request);
-        rows += loaded;
-      }
-      restoreSequence(db, table);
-    }
-    for (const object of request.objects) {
-      checkAborted(request.signal);
-      db.exec(object.sql);
-    }
+    const rows = await createAndLoad(db, request);
     db.exec('COMMIT');
     db.close();
     if (create) publish(target, file, request.database);
     return rows;
   } catch (err) {
-    try {
-      if (db?.inTransaction) db.exec('ROLLBACK');
-      db?.close();
-    } catch {
-      // The original error is what matters; the connection is gone either way.
-    }
+    closeAfterFailure(db);
     if (create) removeTemporary(target);
     throw toSourceError(err);
+  }
+}
+
+/** Tables created and loaded, then the objects on them; the rows loaded. */
+async function createAndLoad(db: SqliteDatabase, request: RestoreRequest): Promise<number> {
+  let rows = 0;
+  for (const table of request.tables) {
+    db.exec(table.table.createSql);
+    if (!request.schemaOnly) rows += await loadRows(db, table, request);
+    restoreSequence(db, table);
+  }
+  for (const object of request.objects) {
+    checkAborted(request.signal);
+    db.exec(object.sql);
+  }
+  return rows;
+}
+
+function closeAfterFailure(db: SqliteDatabase | undefined): void {
+  try {
+    if (db?.inTransaction) db.exec('ROLLBACK');
+    db?.close();
+  } catch {
+    // The original error is what matters; the connection is gone either way.
   }
 }
 

@@ -60,29 +60,27 @@ export function declaredType(declared: string | null): string {
   return 'text';
 }
 
+/**
+ * A result column's type: a declared type wins (as Describe reports it before any row exists); an
+ * expression takes its values' kind when the values agree, text when they do not.
+ */
+function resultType(c: ColumnDescription, rows: readonly (readonly ResultValue[])[], i: number): string {
+  if (c.type !== null) return declaredType(c.type);
+  const kinds = new Set<string>();
+  for (const row of rows) {
+    const v = row[i];
+    if (v !== null && v !== undefined) kinds.add(valueType(v));
+  }
+  const [only] = kinds;
+  if (kinds.size === 1 && only !== undefined) return only;
+  return kinds.size > 1 ? 'text' : declaredType(c.type);
+}
+
 export function toResultSet(
   columns: readonly ColumnDescription[],
   rows: readonly (readonly ResultValue[])[],
   tag: string,
 ): ResultSet {
-  const result: ResultColumn[] = columns.map((c, i) => {
-    const kinds = new Set<string>();
-    for (const row of rows) {
-      const v = row[i];
-      if (v !== null && v !== undefined) kinds.add(valueType(v));
-    }
-    const [only] = kinds;
-    // A declared type wins (as Describe reports it before any row exists); expressions take their
-    // values' kind when the values agree.
-    const type =
-      c.type !== null
-        ? declaredType(c.type)
-        : kinds.size === 1 && only !== undefined
-          ? only
-          : kinds.size > 1
-            ? 'text'
-            : declaredType(c.type);
-    return { name: c.name, type };
-  });
+  const result: ResultColumn[] = columns.map((c, i) => ({ name: c.name, type: resultType(c, rows, i) }));
   return { columns: result, rows, tag };
 }

@@ -37,29 +37,29 @@ const OBJECT_ORDER: Record<SchemaObject['type'], number> = {
   trigger: 3,
 };
 
+type Listed = { name: string; type: string; wr: bigint; strict: bigint };
+
+/** The AUTOINCREMENT counters, by table. */
+function readSequences(db: SqliteDatabase, kinds: ReadonlyMap<string, Listed>): Map<string, bigint> {
+  const sequences = new Map<string, bigint>();
+  if (!kinds.has('sqlite_sequence')) return sequences;
+  for (const r of db.prepare('SELECT name, seq FROM main.sqlite_sequence').all() as {
+    name: string;
+    seq: bigint;
+  }[])
+    sequences.set(nameKey(r.name), r.seq);
+  return sequences;
+}
+
 export function readSchema(db: SqliteDatabase, database: string): SchemaWithLayouts {
   const listed = db
     .prepare("SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main'")
-    .all() as {
-    name: string;
-    type: string;
-    wr: bigint;
-    strict: bigint;
-  }[];
+    .all() as Listed[];
   const kinds = new Map(listed.map((t) => [nameKey(t.name), t]));
   const master = db
     .prepare('SELECT type, name, tbl_name, sql FROM main.sqlite_master ORDER BY rowid')
     .all() as MasterRow[];
-  const sequences = new Map<string, bigint>();
-  if (kinds.has('sqlite_sequence')) {
-    for (const r of db.prepare('SELECT name, seq FROM main.sqlite_sequence').all() as {
-      name: string;
-      seq: bigint;
-    }[]) {
-      sequences.set(nameKey(r.name), r.seq);
-    }
-  }
-
+  const sequences = readSequences(db, kinds);
   const tables: TableInfo[] = [];
   const objects: SchemaObject[] = [];
   const layouts = new Map<string, TableLayout>();
@@ -69,25 +69,28 @@ export function readSchema(db: SqliteDatabase, database: string): SchemaWithLayo
     nameKey(name).startsWith('sqlite_') || kinds.get(nameKey(name))?.type === 'shadow';
   for (const row of master) {
     if (row.sql === null || skipped(row.name) || (row.type !== 'table' && skipped(row.tbl_name))) continue;
-    if (row.type === 'table' && kinds.get(nameKey(row.name))?.type === 'virtual') {
-      // Known limit: a virtual table is recreated empty (its module owns the data format).
-      objects.push({ type: 'other', name: row.name, table: '', sql: row.sql });
-    } else if (row.type === 'table') {
-      const layout = tableLayout(db, database, row, kinds.get(nameKey(row.name))!, sequences);
+    const kind = kinds.get(nameKey(row.name));
+    if (row.type === 'table' && kind?.type !== 'virtual') {
+      const layout = tableLayout(db, database, row, kind!, sequences);
       tables.push(layout.info);
       layouts.set(nameKey(row.name), layout);
-    } else if (row.type === 'index' || row.type === 'view' || row.type === 'trigger') {
-      objects.push({
-        type: row.type,
-        name: row.name,
-        table: row.type === 'view' ? '' : row.tbl_name,
-        sql: row.sql,
-      });
+    } else {
+      const object = schemaObject(row, row.sql, kind);
+      if (object !== undefined) objects.push(object);
     }
   }
   // Stable sort: within a kind, sqlite_master order (creation order) is kept, so a view on a view works.
   objects.sort((a, b) => OBJECT_ORDER[a.type] - OBJECT_ORDER[b.type]);
   return { schema: { database, tables, objects }, layouts };
+}
+
+/** A secondary object (index, view, trigger) or a virtual table; undefined for anything else. */
+function schemaObject(row: MasterRow, sql: string, kind: Listed | undefined): SchemaObject | undefined {
+  // Known limit: a virtual table is recreated empty (its module owns the data format).
+  if (row.type === 'table' && kind?.type === 'virtual')
+    return { type: 'other', name: row.name, table: '', sql };
+  if (row.type !== 'index' && row.type !== 'view' && row.type !== 'trigger') return undefined;
+  return { type: row.type, name: row.name, table: row.type === 'view' ? '' : row.tbl_name, sql };
 }
 
 function tableLayout(

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { compiledEntry, StrongroomError } from '@strongroom/errors';
 import type { ResultSet, ResultValue } from '../types.js';
 import type { ColumnDescription } from './driver.js';
-import type { HostReply, HostRequest } from './host-protocol.js';
+import type { HostError, HostReply, HostRequest } from './host-protocol.js';
 import type { SqliteLocation } from './location.js';
 import { declaredType, toResultSet } from './result-set.js';
 
@@ -115,20 +115,8 @@ export class SqliteSessionClient {
     return run;
   }
 
-  /**
-   * Runs a statement; rows come through `onColumns`/`onRows` batch by batch (the next batch is asked for
-   * once `onRows` resolves). Returns the command tag.
-   */
-  stream(
-    sql: string,
-    params: readonly unknown[],
-    handlers: {
-      readonly onColumns: (columns: readonly ColumnDescription[]) => void;
-      readonly onRows: (rows: readonly ResultValue[][]) => Promise<boolean | undefined> | boolean | undefined;
-      readonly onResult?: (result: ResultSet) => void;
-    },
-    signal?: AbortSignal,
-  ): Promise<string> {
+  /** Runs `fn` on the host process, after every earlier request, with a new request id. */
+  #request<T>(fn: (channel: Channel, id: number) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return this.#serial(async () => {
       if (this.#closed) throw new StrongroomError('SOURCE_UNAVAILABLE', 'the source is closed');
       if (signal?.aborted) throw canceled(signal);
@@ -136,44 +124,62 @@ export class SqliteSessionClient {
       const id = this.#nextId++;
       this.#busy(channel);
       try {
-        this.#send(channel, { op: 'execute', id, sql, params, batchRows: BATCH_ROWS });
-        for (;;) {
-          const r = await this.#next(channel, signal);
-          if (r.id !== id) continue;
-          switch (r.type) {
-            case 'result':
-              handlers.onResult?.(r.result);
-              return r.result.tag;
-            case 'columns':
-              handlers.onColumns(r.columns);
-              break;
-            case 'rows': {
-              const stop = await handlers.onRows(r.rows);
-              if (signal?.aborted) throw canceled(signal);
-              if (stop === false) {
-                this.#send(channel, { op: 'stop', id });
-                return '';
-              }
-              this.#send(channel, { op: 'more', id });
-              break;
-            }
-            case 'end':
-              return r.tag;
-            case 'error':
-              throw new StrongroomError(r.error.code as 'SOURCE_ERROR', r.error.message, {
-                ...(r.error.sqlstate === undefined ? {} : { sqlstate: r.error.sqlstate }),
-                ...(r.error.detail === undefined ? {} : { detail: r.error.detail }),
-                ...(r.error.hint === undefined ? {} : { hint: r.error.hint }),
-                ...(r.error.offset === undefined ? {} : { position: positionAt(sql, r.error.offset) }),
-              });
-            case 'described':
-              break;
-          }
-        }
+        return await fn(channel, id);
       } finally {
         if (!channel.dead) this.#idle(channel);
       }
     });
+  }
+
+  /**
+   * Runs a statement; rows come through `onColumns`/`onRows` batch by batch (the next batch is asked for
+   * once `onRows` resolves). Returns the command tag.
+   */
+  stream(
+    sql: string,
+    params: readonly unknown[],
+    handlers: StreamHandlers,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    return this.#request(async (channel, id) => {
+      this.#send(channel, { op: 'execute', id, sql, params, batchRows: BATCH_ROWS });
+      for (;;) {
+        const r = await this.#next(channel, signal);
+        if (r.id !== id) continue;
+        const tag = await this.#streamed(channel, sql, r, handlers, signal);
+        if (tag !== undefined) return tag;
+      }
+    }, signal);
+  }
+
+  /** Hands one reply of a streamed statement on; its command tag once the statement is over. */
+  async #streamed(
+    channel: Channel,
+    sql: string,
+    r: HostReply,
+    handlers: StreamHandlers,
+    signal: AbortSignal | undefined,
+  ): Promise<string | undefined> {
+    switch (r.type) {
+      case 'result':
+        handlers.onResult?.(r.result);
+        return r.result.tag;
+      case 'columns':
+        handlers.onColumns(r.columns);
+        return undefined;
+      case 'rows': {
+        const stop = await handlers.onRows(r.rows);
+        if (signal?.aborted) throw canceled(signal);
+        this.#send(channel, { op: stop === false ? 'stop' : 'more', id: r.id });
+        return stop === false ? '' : undefined;
+      }
+      case 'end':
+        return r.tag;
+      case 'error':
+        throw hostError(sql, r.error);
+      case 'described':
+        return undefined;
+    }
   }
 
   /** Runs a statement and collects its rows; column types from the values (result-set.ts). */
@@ -203,31 +209,17 @@ export class SqliteSessionClient {
 
   /** Result columns (by declared type) and parameter types of a statement, without running it. */
   describe(sql: string): Promise<Described> {
-    return this.#serial(async () => {
-      const channel = this.#spawn();
-      const id = this.#nextId++;
-      this.#busy(channel);
-      try {
-        this.#send(channel, { op: 'describe', id, sql });
-        for (;;) {
-          const r = await this.#next(channel, undefined);
-          if (r.id !== id) continue;
-          if (r.type === 'error') {
-            throw new StrongroomError(r.error.code as 'SOURCE_ERROR', r.error.message, {
-              ...(r.error.sqlstate === undefined ? {} : { sqlstate: r.error.sqlstate }),
-              ...(r.error.detail === undefined ? {} : { detail: r.error.detail }),
-              ...(r.error.offset === undefined ? {} : { position: positionAt(sql, r.error.offset) }),
-            });
-          }
-          if (r.type === 'described') {
-            return {
-              columns: r.columns.map((c) => ({ name: c.name, type: declaredType(c.type) })),
-              paramTypes: r.paramTypes.map((t) => (t === null ? null : declaredType(t))),
-            };
-          }
-        }
-      } finally {
-        if (!channel.dead) this.#idle(channel);
+    return this.#request(async (channel, id) => {
+      this.#send(channel, { op: 'describe', id, sql });
+      for (;;) {
+        const r = await this.#next(channel, undefined);
+        if (r.id !== id) continue;
+        if (r.type === 'error') throw hostError(sql, r.error);
+        if (r.type === 'described')
+          return {
+            columns: r.columns.map((c) => ({ name: c.name, type: declaredType(c.type) })),
+            paramTypes: r.paramTypes.map((t) => (t === null ? null : declaredType(t))),
+          };
       }
     });
   }
@@ -243,6 +235,22 @@ export class SqliteSessionClient {
     channel.child.disconnect();
     await exited;
   }
+}
+
+interface StreamHandlers {
+  readonly onColumns: (columns: readonly ColumnDescription[]) => void;
+  readonly onRows: (rows: readonly ResultValue[][]) => Promise<boolean | undefined> | boolean | undefined;
+  readonly onResult?: (result: ResultSet) => void;
+}
+
+/** The host's error as the caller's, its offset turned into a position in the statement. */
+function hostError(sql: string, e: HostError): StrongroomError {
+  return new StrongroomError(e.code as 'SOURCE_ERROR', e.message, {
+    ...(e.sqlstate === undefined ? {} : { sqlstate: e.sqlstate }),
+    ...(e.detail === undefined ? {} : { detail: e.detail }),
+    ...(e.hint === undefined ? {} : { hint: e.hint }),
+    ...(e.offset === undefined ? {} : { position: positionAt(sql, e.offset) }),
+  });
 }
 
 function canceled(signal: AbortSignal | undefined): StrongroomError {

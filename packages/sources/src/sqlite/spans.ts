@@ -38,6 +38,46 @@ function parseBound(bound: string | null): bigint | null {
   return BigInt(bound);
 }
 
+/** The SELECT of a span's rows in key order, and its bound parameters. */
+function spanQuery(layout: TableLayout, bounds: SpanBounds): { sql: string; params: bigint[] } {
+  const lo = parseBound(bounds.lo);
+  const hi = parseBound(bounds.hi);
+  if (layout.rowid === null && (lo !== null || hi !== null))
+    throw new StrongroomError('INVALID_PARAMETER', `table ${layout.info.name} has no rowid spans`);
+  const params: bigint[] = [];
+  const where: string[] = [];
+  if (lo !== null) {
+    where.push(`${layout.rowid} >= ?`);
+    params.push(lo);
+  }
+  if (hi !== null) {
+    where.push(`${layout.rowid} < ?`);
+    params.push(hi);
+  }
+  const select = [layout.rowid, ...layout.columns].filter((c) => c !== null).join(', ');
+  const sql =
+    `SELECT ${select} FROM ${quoteIdent(layout.info.name)}` +
+    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+    (layout.orderBy !== '' ? ` ORDER BY ${layout.orderBy}` : '');
+  return { sql, params };
+}
+
+/**
+ * The next frame, filled synchronously (memory stays at one frame); `last` once the rows are exhausted
+ * (its frame is then the encoder's remainder, if any).
+ */
+function nextFrame(
+  rows: IterableIterator<Row>,
+  encoder: RowFrameEncoder,
+): { frame: SpanChunk | undefined; last: boolean } {
+  for (;;) {
+    const next = sqliteCall(() => rows.next());
+    if (next.done) return { frame: encoder.flush(), last: true };
+    const frame = encoder.add(next.value);
+    if (frame !== undefined) return { frame, last: false };
+  }
+}
+
 /**
  * The span's rows in key order as frames. The statement is prepared per call, and read statements may
  * interleave on one connection, so several spans of one snapshot can be read concurrently.
@@ -48,28 +88,7 @@ export async function* readTableSpan(
   bounds: SpanBounds,
   signal?: AbortSignal,
 ): AsyncGenerator<SpanChunk> {
-  const table = quoteIdent(layout.info.name);
-  const lo = parseBound(bounds.lo);
-  const hi = parseBound(bounds.hi);
-  const params: bigint[] = [];
-  const where: string[] = [];
-  if (layout.rowid !== null) {
-    if (lo !== null) {
-      where.push(`${layout.rowid} >= ?`);
-      params.push(lo);
-    }
-    if (hi !== null) {
-      where.push(`${layout.rowid} < ?`);
-      params.push(hi);
-    }
-  } else if (lo !== null || hi !== null) {
-    throw new StrongroomError('INVALID_PARAMETER', `table ${layout.info.name} has no rowid spans`);
-  }
-  const select = [layout.rowid, ...layout.columns].filter((c) => c !== null).join(', ');
-  const sql =
-    `SELECT ${select} FROM ${table}` +
-    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-    (layout.orderBy !== '' ? ` ORDER BY ${layout.orderBy}` : '');
+  const { sql, params } = spanQuery(layout, bounds);
   const rows = sqliteCall(() =>
     db
       .prepare(sql)
@@ -80,20 +99,9 @@ export async function* readTableSpan(
   try {
     for (;;) {
       checkAborted(signal);
-      let frame: SpanChunk | undefined;
-      let done = false;
-      // Fill one frame synchronously, then hand it over: memory stays at one frame.
-      while (frame === undefined) {
-        const next = sqliteCall(() => rows.next());
-        if (next.done) {
-          done = true;
-          frame = encoder.flush();
-          break;
-        }
-        frame = encoder.add(next.value);
-      }
+      const { frame, last } = nextFrame(rows, encoder);
       if (frame !== undefined) yield frame;
-      if (done) return;
+      if (last) return;
     }
   } finally {
     rows.return?.();

@@ -1,9 +1,8 @@
 // Azurite (npm, blob service only) on loopback. `--skipApiVersionCheck` because @azure/storage-blob
 // 12.32 sends a newer x-ms-version than Azurite 3.35 knows; `--disableTelemetry` keeps it offline.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, type Launched, launch } from './launch.js';
+import { type Launched, launchInTempDir } from './launch.js';
 import { REPO_ROOT } from './moto.js';
 
 /** Azurite's well-known development account (public, documented test credentials). */
@@ -27,35 +26,21 @@ export function azuriteInstalled(): boolean {
 
 /** `onDisk`: keep blobs in a temporary directory instead of memory (for very large objects). */
 export async function startAzurite(onDisk = false): Promise<Azurite> {
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
-  const dir = mkdtempSync(join(tmpdir(), 'strongroom-azurite-'));
-  const l = await launch(
+  const endpointOf = (port: number) => `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+  const l = await launchInTempDir(
+    'azurite',
     azuriteBinary(),
-    [
-      '--blobHost',
-      '127.0.0.1',
-      '--blobPort',
-      String(port),
+    (dir, port) => [
+      ...['--blobHost', '127.0.0.1', '--blobPort', String(port)],
       ...(onDisk ? ['--location', dir] : ['--inMemoryPersistence']),
-      '--skipApiVersionCheck',
-      '--disableTelemetry',
-      '--silent',
+      ...['--skipApiVersionCheck', '--disableTelemetry', '--silent'],
     ],
-    {
-      port,
-      name: 'azurite',
-      cwd: dir,
-      ready: async () => (await fetch(`${endpoint}?comp=list`)).status < 500,
-    },
+    async (port) => (await fetch(`${endpointOf(port)}?comp=list`)).status < 500,
   );
+  const endpoint = endpointOf(l.port);
   return {
     ...l,
     endpoint,
-    stop: async () => {
-      await l.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
     createContainer: async (name) => {
       const { BlobServiceClient, StorageSharedKeyCredential } = await import('@azure/storage-blob');
       const svc = new BlobServiceClient(

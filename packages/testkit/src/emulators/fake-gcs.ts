@@ -1,10 +1,9 @@
 // fake-gcs-server (scripts/setup/fake-gcs-server.sh builds it into .tools/bin): the GCS JSON API on
 // loopback, in memory. `-external-url` must be the address clients use, or resumable uploads follow
 // a wrong Location.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, type Launched, launch } from './launch.js';
+import { type Launched, launchInTempDir } from './launch.js';
 import { REPO_ROOT } from './moto.js';
 
 export interface FakeGcs extends Launched {
@@ -23,43 +22,21 @@ export function fakeGcsInstalled(): boolean {
 
 /** `backend`: 'memory' (default) or 'filesystem' (objects on disk, for very large objects). */
 export async function startFakeGcs(backend: 'memory' | 'filesystem' = 'memory'): Promise<FakeGcs> {
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const dir = mkdtempSync(join(tmpdir(), 'strongroom-fake-gcs-'));
-  const l = await launch(
+  const endpointOf = (port: number) => `http://127.0.0.1:${port}`;
+  const l = await launchInTempDir(
+    'fake-gcs-server',
     fakeGcsBinary(),
-    [
-      '-scheme',
-      'http',
-      '-host',
-      '127.0.0.1',
-      '-port',
-      String(port),
-      '-backend',
-      backend,
-      '-filesystem-root',
-      join(dir, 'storage'),
-      '-public-host',
-      `127.0.0.1:${port}`,
-      '-external-url',
-      endpoint,
-      '-log-level',
-      'error',
+    (dir, port) => [
+      ...['-scheme', 'http', '-host', '127.0.0.1', '-port', String(port)],
+      ...['-backend', backend, '-filesystem-root', join(dir, 'storage')],
+      ...['-public-host', `127.0.0.1:${port}`, '-external-url', endpointOf(port), '-log-level', 'error'],
     ],
-    {
-      port,
-      name: 'fake-gcs-server',
-      cwd: dir,
-      ready: async () => (await fetch(`${endpoint}/storage/v1/b`)).ok,
-    },
+    async (port) => (await fetch(`${endpointOf(port)}/storage/v1/b`)).ok,
   );
+  const endpoint = endpointOf(l.port);
   return {
     ...l,
     endpoint,
-    stop: async () => {
-      await l.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
     createBucket: async (name) => {
       const res = await fetch(`${endpoint}/storage/v1/b?project=test`, {
         method: 'POST',

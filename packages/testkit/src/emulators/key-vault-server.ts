@@ -51,7 +51,76 @@ const send = (res: ServerResponse, status: number, obj: unknown) => {
   res.end(JSON.stringify(obj));
 };
 const error = (res: ServerResponse, status: number, code: string, message: string, inner?: string) =>
-  send(res, status, { error: { code, message, ...(inner ? { innererror: { code: inner } } : {}) } });
+  send(res, status, { error: { code, message, innererror: inner ? { code: inner } : undefined } });
+
+/** Key Vault's answer to a request without a bearer token: the challenge naming tenant and resource. */
+function challenge(res: ServerResponse): void {
+  res.writeHead(401, {
+    'www-authenticate': `Bearer authorization="https://login.microsoftonline.com/${TENANT}", resource="https://vault.azure.net"`,
+  });
+  res.end();
+}
+
+/** `GET /keys/{name}[/{version}]` and `POST /keys/{name}/{version}/{operation}`, with Key Vault's errors. */
+async function handleVault(
+  req: IncomingMessage,
+  res: ServerResponse,
+  keys: Map<string, Version[]>,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', `https://${req.headers.host}`);
+  if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) return challenge(res);
+  if (!url.searchParams.get('api-version')) return error(res, 400, 'BadParameter', 'api-version missing');
+  const b = await body(req);
+  const p = url.pathname.replace(/\/+$/, '').split('/').slice(1).map(decodeURIComponent);
+  const notImplemented = () => error(res, 404, 'NotFound', `not implemented: ${req.method} ${url.pathname}`);
+  if (p[0] !== 'keys' || !p[1]) return notImplemented();
+  const name = p[1];
+  const versions = keys.get(name);
+  const v = versions && (p[2] ? versions.find((x) => x.version === p[2]) : versions[versions.length - 1]);
+  if (!v)
+    return error(res, 404, 'KeyNotFound', `A key with (name/id) ${name} was not found in this key vault.`);
+  const kid = `https://${req.headers.host}/keys/${name}/${v.version}`;
+  if (req.method === 'GET' && p.length <= 3) return sendKey(res, kid, v);
+  const op = p[3] ?? '';
+  if (req.method !== 'POST' || !['encrypt', 'decrypt', 'wrapkey', 'unwrapkey'].includes(op))
+    return notImplemented();
+  keyOperation(res, kid, v, op, b);
+}
+
+function sendKey(res: ServerResponse, kid: string, v: Version): void {
+  send(res, 200, {
+    key: { kid, kty: 'RSA', key_ops: ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'], n: v.jwk.n, e: v.jwk.e },
+    attributes: { enabled: v.enabled },
+  });
+}
+
+/** RSA-OAEP encrypt/wrapkey with the public key, decrypt/unwrapkey with the private one. */
+function keyOperation(
+  res: ServerResponse,
+  kid: string,
+  v: Version,
+  op: string,
+  b: Record<string, unknown>,
+): void {
+  if (!v.enabled) {
+    error(res, 403, 'Forbidden', `Operation ${op} is not allowed on a disabled key.`, 'KeyDisabled');
+    return;
+  }
+  const hash = OAEP[String(b.alg)];
+  if (!hash) {
+    error(res, 400, 'BadParameter', `unsupported algorithm ${String(b.alg)}`);
+    return;
+  }
+  const opts = { key: v.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash };
+  try {
+    const value = Buffer.from(String(b.value ?? ''), 'base64url');
+    const out =
+      op === 'encrypt' || op === 'wrapkey' ? publicEncrypt(opts, value) : privateDecrypt(opts, value);
+    send(res, 200, { kid, value: out.toString('base64url') });
+  } catch {
+    error(res, 400, 'BadParameter', 'Bad Request');
+  }
+}
 
 export async function startKeyVaultServer(): Promise<KeyVaultServer> {
   const dir = mkdtempSync(join(tmpdir(), 'strongroom-keyvault-'));
@@ -67,66 +136,7 @@ export async function startKeyVaultServer(): Promise<KeyVaultServer> {
   };
 
   const server = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', `https://${req.headers.host}`);
-      const base = `https://${req.headers.host}`;
-      if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) {
-        res.writeHead(401, {
-          'www-authenticate': `Bearer authorization="https://login.microsoftonline.com/${TENANT}", resource="https://vault.azure.net"`,
-        });
-        res.end();
-        return;
-      }
-      if (!url.searchParams.get('api-version')) return error(res, 400, 'BadParameter', 'api-version missing');
-      const b = await body(req);
-      const p = url.pathname.replace(/\/+$/, '').split('/').slice(1).map(decodeURIComponent);
-      if (p[0] !== 'keys' || !p[1])
-        return error(res, 404, 'NotFound', `not implemented: ${req.method} ${url.pathname}`);
-      const name = p[1];
-      const versions = keys.get(name);
-      const v = versions && (p[2] ? versions.find((x) => x.version === p[2]) : versions[versions.length - 1]);
-      const kid = (x: Version) => `${base}/keys/${name}/${x.version}`;
-      if (!v)
-        return error(
-          res,
-          404,
-          'KeyNotFound',
-          `A key with (name/id) ${name} was not found in this key vault.`,
-        );
-      if (req.method === 'GET' && p.length <= 3)
-        return send(res, 200, {
-          key: {
-            kid: kid(v),
-            kty: 'RSA',
-            key_ops: ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'],
-            n: v.jwk.n,
-            e: v.jwk.e,
-          },
-          attributes: { enabled: v.enabled },
-        });
-      const op = p[3] ?? '';
-      if (req.method !== 'POST' || !['encrypt', 'decrypt', 'wrapkey', 'unwrapkey'].includes(op))
-        return error(res, 404, 'NotFound', `not implemented: ${req.method} ${url.pathname}`);
-      if (!v.enabled)
-        return error(
-          res,
-          403,
-          'Forbidden',
-          `Operation ${op} is not allowed on a disabled key.`,
-          'KeyDisabled',
-        );
-      const hash = OAEP[String(b.alg)];
-      if (!hash) return error(res, 400, 'BadParameter', `unsupported algorithm ${String(b.alg)}`);
-      const opts = { key: v.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash };
-      try {
-        const value = Buffer.from(String(b.value ?? ''), 'base64url');
-        const out =
-          op === 'encrypt' || op === 'wrapkey' ? publicEncrypt(opts, value) : privateDecrypt(opts, value);
-        return send(res, 200, { kid: kid(v), value: out.toString('base64url') });
-      } catch {
-        return error(res, 400, 'BadParameter', 'Bad Request');
-      }
-    })().catch((e: unknown) => error(res, 500, 'InternalError', String(e)));
+    handleVault(req, res, keys).catch((e: unknown) => error(res, 500, 'InternalError', String(e)));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;

@@ -1,7 +1,10 @@
 // Starting and stopping test servers on loopback: a free port, a child process, a readiness probe,
 // and the CI rule — when a server cannot be started, CI fails instead of skipping.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface Launched {
   readonly port: number;
@@ -9,6 +12,29 @@ export interface Launched {
   /** Recent output of the process, for error messages. */
   output(): string;
   stop(): Promise<void>;
+}
+
+/**
+ * `launch` in a fresh temporary directory (its working directory, handed to `args` for data paths), on
+ * a free port; `stop()` also removes the directory.
+ */
+export async function launchInTempDir(
+  name: string,
+  command: string,
+  args: (dir: string, port: number) => readonly string[],
+  ready: (port: number) => Promise<boolean>,
+): Promise<Launched & { readonly dir: string }> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), `strongroom-${name}-`));
+  const launched = await launch(command, args(dir, port), { port, name, cwd: dir, ready: () => ready(port) });
+  return {
+    ...launched,
+    dir,
+    stop: async () => {
+      await launched.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A port that was free a moment ago on 127.0.0.1. */

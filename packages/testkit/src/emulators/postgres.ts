@@ -63,6 +63,33 @@ export interface StartPostgresOptions {
   readonly tls?: boolean;
 }
 
+/** initdb of a cluster in `<dataDir>/data`: trust auth, UTF-8, no fsync. */
+function initCluster(binDir: string, dataDir: string, ids: { uid?: number; gid?: number }): void {
+  const args = ['-D', join(dataDir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8'];
+  try {
+    execFileSync(join(binDir, 'initdb'), [...args, '--locale=C.UTF-8', '--no-sync'], {
+      ...ids,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: dataDir,
+    });
+  } catch (err) {
+    const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';
+    throw new Error(`initdb failed: ${(err as Error).message}\n${stderr}`);
+  }
+}
+
+/** Server settings for TLS with a throwaway self-signed certificate the server (maybe `user`) owns. */
+function tlsSettings(
+  dataDir: string,
+  user: { uid: number; gid: number } | undefined,
+): Record<string, string> {
+  const cert = selfSignedCertificate(dataDir);
+  // The server refuses a key file that others can read, or that it does not own.
+  chmodSync(cert.keyFile, 0o600);
+  if (user) for (const f of [cert.keyFile, cert.certFile]) chownSync(f, user.uid, user.gid);
+  return { ssl: 'on', ssl_cert_file: cert.certFile, ssl_key_file: cert.keyFile };
+}
+
 /** Starts a fresh cluster. */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresCluster> {
   const binDir = postgresBinDir();
@@ -73,34 +100,12 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const ids = user ? { uid: user.uid, gid: user.gid } : {};
   const cleanup = (): void => rmSync(dataDir, { recursive: true, force: true });
   try {
-    execFileSync(
-      join(binDir, 'initdb'),
-      [
-        '-D',
-        join(dataDir, 'data'),
-        '-U',
-        'postgres',
-        '--auth=trust',
-        '-E',
-        'UTF8',
-        '--locale=C.UTF-8',
-        '--no-sync',
-      ],
-      { ...ids, stdio: ['ignore', 'pipe', 'pipe'], cwd: dataDir },
-    );
+    initCluster(binDir, dataDir, ids);
   } catch (err) {
     cleanup();
-    const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';
-    throw new Error(`initdb failed: ${(err as Error).message}\n${stderr}`);
+    throw err;
   }
-  const tls: Record<string, string> = {};
-  if (options.tls) {
-    const cert = selfSignedCertificate(dataDir);
-    // The server refuses a key file that others can read, or that it does not own.
-    chmodSync(cert.keyFile, 0o600);
-    if (user) for (const f of [cert.keyFile, cert.certFile]) chownSync(f, user.uid, user.gid);
-    Object.assign(tls, { ssl: 'on', ssl_cert_file: cert.certFile, ssl_key_file: cert.keyFile });
-  }
+  const tls = options.tls ? tlsSettings(dataDir, user) : {};
   const port = await freePort();
   const settings: Record<string, string> = {
     ...tls,
