@@ -72,8 +72,8 @@ Options:
   --require-tls           refuse sessions that do not use TLS
   --users FILE            users file (default <home>/users)
   --add-user NAME         add or replace NAME in the users file, password from stdin, then exit
-  --scheduler-only        run due schedules (CREATE SCHEDULE) without listening for clients
-  --no-scheduler          listen for clients without running schedules
+  --scheduler-only        run due schedules (CREATE SCHEDULE) and jobs without listening for clients
+  --no-scheduler          listen for clients and run jobs, without running schedules
   --schedule-interval S   seconds between scheduler passes (default 15)
   -h, --help              show this help
 
