@@ -44,6 +44,28 @@ async function demo(f: Fixture): Promise<void> {
   await f.run(`CREATE EXTERNAL CONNECTION k AS '${f.key('k')}'`);
 }
 
+/** What the pass due while the first backup still runs did, under each on_previous_running policy. */
+function assertSecondOccurrence(
+  policy: 'wait' | 'skip' | 'start',
+  second: Awaited<ReturnType<typeof pass>>,
+  id: bigint,
+  schedule: readonly unknown[] | undefined,
+): void {
+  if (policy === 'wait') {
+    assert.deepEqual([second.started, second.waiting], [[], [id]]);
+    assert.equal(ms(schedule?.[3]), T0 + 2 * HOUR, 'still due');
+  } else if (policy === 'skip') {
+    assert.deepEqual(
+      second.skipped.map((x) => x.scheduledFor),
+      [T0 + 2 * HOUR],
+    );
+    assert.equal(ms(schedule?.[3]), T0 + 3 * HOUR);
+  } else {
+    assert.equal(second.started.length, 1, 'started beside the running one');
+    assert.equal(schedule?.[6], 2n, 'two jobs running');
+  }
+}
+
 describe('backup schedules', () => {
   it('CREATE SCHEDULE makes the full and incremental pair; each fires on time; SHOW and JOBS FOR SCHEDULE', async () => {
     let now = T0 + 10 * MIN;
@@ -245,19 +267,8 @@ describe('backup schedules', () => {
         for (let i = 0; i < 200 && gate.waiting === 0; i++) await new Promise((res) => setTimeout(res, 10));
         assert.ok(gate.waiting > 0, 'the first backup is held at the gate, still running');
         const second = await pass(f.engine, T0 + 2 * HOUR);
-        if (policy === 'wait') {
-          assert.deepEqual([second.started, second.waiting], [[], [id]]);
-          assert.equal(ms((await f.run(`SHOW SCHEDULE ${id}`)).rows[0]?.[3]), T0 + 2 * HOUR, 'still due');
-        } else if (policy === 'skip') {
-          assert.deepEqual(
-            second.skipped.map((x) => x.scheduledFor),
-            [T0 + 2 * HOUR],
-          );
-          assert.equal(ms((await f.run(`SHOW SCHEDULE ${id}`)).rows[0]?.[3]), T0 + 3 * HOUR);
-        } else {
-          assert.equal(second.started.length, 1, 'started beside the running one');
-          assert.equal((await f.run(`SHOW SCHEDULE ${id}`)).rows[0]?.[6], 2n, 'two jobs running');
-        }
+        const schedule = (await f.run(`SHOW SCHEDULE ${id}`)).rows[0];
+        assertSecondOccurrence(policy, second, id, schedule);
         gate.open();
         await jobsDone(f);
         const after = await pass(f.engine, T0 + 2 * HOUR + 30 * MIN);

@@ -57,7 +57,7 @@ export function installReverseSearch(
 
   /** Edits the search for a key; false when the key ends the search (the caller finishes it). */
   const searchKey = (cur: Search, s: string | undefined, key: Key | undefined): boolean => {
-    if (key?.ctrl && key.name === 'r') {
+    if (isCtrl(key, 'r')) {
       const next = find(cur, cur.index + 1);
       if (next >= 0) cur.index = next;
     } else if (key?.name === 'backspace') {
@@ -71,20 +71,27 @@ export function installReverseSearch(
     return true;
   };
 
-  r._ttyWrite = (s, key) => {
-    const cur = search;
-    if (cur === undefined) {
-      if (!(key?.ctrl && key.name === 'r')) return original(s, key);
-      search = { query: '', index: -1, savedLine: r.line, savedCursor: r.cursor };
-      render(search);
-      return;
-    }
-    if (key?.ctrl && (key.name === 'g' || key.name === 'c')) return end(cur.savedLine, cur.savedCursor);
-    if (searchKey(cur, s, key)) return;
+  const begin = (): void => {
+    search = { query: '', index: -1, savedLine: r.line, savedCursor: r.cursor };
+    render(search);
+  };
+  /** Ends the search with its match on the line; the key then does what it does (Esc: nothing). */
+  const accept = (cur: Search, s: string | undefined, key: Key | undefined): void => {
     const match = cur.index < 0 ? cur.savedLine : (r.history[cur.index] ?? '');
     end(match, match.length);
     if (key?.name !== 'escape') original(s, key);
   };
+
+  r._ttyWrite = (s, key) => {
+    const cur = search;
+    if (cur === undefined) return isCtrl(key, 'r') ? begin() : original(s, key);
+    if (isCtrl(key, 'g', 'c')) return end(cur.savedLine, cur.savedCursor);
+    if (!searchKey(cur, s, key)) accept(cur, s, key);
+  };
+}
+
+function isCtrl(key: Key | undefined, ...names: string[]): boolean {
+  return key?.ctrl === true && names.includes(key.name ?? '');
 }
 
 function isPrintable(s: string | undefined, key: Key | undefined): s is string {

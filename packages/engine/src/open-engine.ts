@@ -51,10 +51,10 @@ import {
 import { runDueSchedules, type TickReport } from './schedules/scheduler.js';
 import { openState, stateUri } from './state/open-state.js';
 import { planAlter, runAlter } from './statements/alter.js';
-import { planBackup, runBackup, SPAN_CONCURRENCY } from './statements/backup.js';
+import { planBackup, runBackup, SPAN_CONCURRENCY } from './statements/backup/index.js';
 import { describeStatement, JOB_RESULT } from './statements/describe.js';
 import { explain } from './statements/explain.js';
-import { planRestore, restoreCheckpoint, runRestore } from './statements/restore.js';
+import { planRestore, restoreCheckpoint, runRestore } from './statements/restore/index.js';
 import { showBackup, showBackups } from './statements/show.js';
 import { showDatabases, showTables } from './statements/show-catalog.js';
 import { checkStatement } from './statements/statement-check.js';
@@ -137,7 +137,7 @@ class StrongroomEngine implements Engine {
           await this.runRecord(job, job.claims);
         },
         retain: (command, keepFull) => retainChains(this.ctx, command, keepFull, this.now()),
-        ...(this.log ? { log: this.log } : {}),
+        log: this.log,
       },
       now,
     );
@@ -245,7 +245,7 @@ class StrongroomEngine implements Engine {
     const st = typeof statement === 'string' ? toScriptStatement(statement) : statement;
     if (st.kind === 'forward') {
       const source = this.ctx.source;
-      const o = options.signal ? { signal: options.signal } : {};
+      const o = { signal: options.signal };
       if (options.sink && source.stream) {
         const sink = options.sink;
         let columns: readonly ResultColumn[] = [];
@@ -290,10 +290,7 @@ class StrongroomEngine implements Engine {
   private async run(ast: Statement, o: ExecuteOptions): Promise<ResultSet> {
     const ctx = this.ctx;
     checkStatement(ast);
-    const common = {
-      ...(o.signal ? { signal: o.signal } : {}),
-      ...(o.onNotice ? { onNotice: o.onNotice } : {}),
-    };
+    const common = { signal: o.signal, onNotice: o.onNotice };
     switch (ast.kind) {
       case 'backup': {
         // The encoder threads load while the backup is planned.
@@ -572,7 +569,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
       storageCtx: {
         externalIoDir,
         env,
-        ...(options.onStorageRetry ? { onRetry: options.onStorageRetry } : {}),
+        onRetry: options.onStorageRetry,
       },
       jobs,
       host,

@@ -86,7 +86,7 @@ export interface Engine {
 }
 
 export interface EngineOptions {
-  /** Source database URI (`sqlite:///abs/dir/`, `sqlite:///abs/file.db`, later `postgres://…`); default: `<home>/data/`. */
+  /** Source database URI (`sqlite:///abs/dir/`, `sqlite:///abs/file.db`, `postgres://…`); default: `<home>/data/`. */
   readonly source?: string;
   /** Who runs the statements (SHOW JOBS user_name); default root. */
   readonly user?: string;

@@ -36,7 +36,6 @@ export type FrontendMessage =
 
 export type MessageKind = FrontendMessage['kind'];
 
-export const PROTOCOL_3_0 = 196608;
 export const SSL_REQUEST_CODE = 80877103;
 export const GSSENC_REQUEST_CODE = 80877104;
 export const CANCEL_REQUEST_CODE = 80877102;

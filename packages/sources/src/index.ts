@@ -32,3 +32,4 @@ export {
 } from './row-codec.js';
 export { SqliteSource, type SqliteSourceOptions } from './sqlite/sqlite-source.js';
 export type * from './types.js';
+export { forEachPooled, type PoolOptions, type PoolTask, runPool } from './work-pool.js';

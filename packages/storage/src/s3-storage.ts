@@ -1,5 +1,5 @@
-// S3 (and S3-compatible) storage: `s3://bucket/prefix?…` with CockroachDB's parameters (reference
-// §7.3). Objects are created conditionally (`If-None-Match: *` on PutObject and on
+// S3 (and S3-compatible) storage: `s3://bucket/prefix?…` with CockroachDB's parameters
+// (https://www.cockroachlabs.com/docs/stable/use-cloud-storage). Objects are created conditionally (`If-None-Match: *` on PutObject and on
 // CompleteMultipartUpload); streams go up as multipart uploads of `partSize` parts, one in flight;
 // a failed upload is aborted so nothing becomes visible. The SDK's own retries are off: each request
 // is retried by ObjectStoreStorage/withRetries with backoff, jitter and messages naming the object.

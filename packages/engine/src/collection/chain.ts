@@ -31,7 +31,7 @@ export interface Layer {
 /** Every name under `prefix` (rolled up at `delimiter` when given). */
 export async function listAll(store: ExternalStorage, prefix: string, delimiter?: string): Promise<string[]> {
   const out: string[] = [];
-  for await (const n of store.list(prefix, delimiter ? { delimiter } : {})) out.push(n);
+  for await (const n of store.list(prefix, { delimiter })) out.push(n);
   return out;
 }
 
@@ -86,17 +86,29 @@ export async function resolveFullDir(store: ExternalStorage, from: string): Prom
 /** Full backups of a collection, oldest first: `YYYY/MM/DD-HHMMSS.cc` directories holding a manifest. */
 export async function listFullBackups(store: ExternalStorage): Promise<string[]> {
   const out: string[] = [];
+  for (const dir of await listFullDirs(store)) if (await exists(store, `${dir}/${MANIFEST}`)) out.push(dir);
+  return out.sort();
+}
+
+/** Every full backup directory of a collection, complete (with a manifest) or not, in listing order. */
+export async function listFullDirs(store: ExternalStorage): Promise<string[]> {
+  const out: string[] = [];
   for (const y of await listAll(store, '', '/')) {
     if (!/^\d{4}\/$/.test(y)) continue;
-    for (const m of await listAll(store, y, '/')) {
-      if (!/^\d{4}\/\d{2}\/$/.test(m)) continue;
-      for (const d of await listAll(store, m, '/')) {
-        const dir = normaliseFullSubdir(d);
-        if (dir && (await exists(store, `${dir}/${MANIFEST}`))) out.push(dir);
-      }
-    }
+    for (const m of await listAll(store, y, '/'))
+      if (/^\d{4}\/\d{2}\/$/.test(m)) out.push(...(await fullDirsIn(store, m)));
   }
-  return out.sort();
+  return out;
+}
+
+/** The full backup directories of one month's prefix (`YYYY/MM/`). */
+async function fullDirsIn(store: ExternalStorage, month: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await listAll(store, month, '/')) {
+    const dir = normaliseFullSubdir(d);
+    if (dir) out.push(dir);
+  }
+  return out;
 }
 
 /** The chain's layer directories: the full, then its completed incrementals in time order. */
@@ -170,34 +182,42 @@ function missing(store: ExternalStorage, dir: string, why: string): StrongroomEr
 
 /** Each incremental must build on the layer listed before it (same directory, id and manifest bytes). */
 function checkLinks(store: ExternalStorage, layers: readonly Layer[]): void {
-  for (const [i, l] of layers.entries()) {
-    const m = l.manifest;
-    if (i === 0) {
-      if (m.backupType !== 'full' || (m.seq !== undefined && m.seq !== 1))
-        throw new StrongroomError('CORRUPTED', `/${l.dir} is not the full backup of its chain`);
-      continue;
-    }
-    if (m.backupType !== 'incremental' || m.fullDir !== layers[0]?.dir)
-      throw new StrongroomError('CORRUPTED', `layer /${l.dir} does not belong to this chain`);
-    const prev = layers[i - 1] as Layer;
-    const link = m.previous;
-    if (link === undefined) continue; // written before chain authentication
-    if (link === null || link.dir !== prev.dir) {
-      if (link && !layers.some((x) => x.dir === link.dir))
-        throw missing(store, link.dir, `layer /${l.dir} builds on it`);
-      throw new StrongroomError(
-        'CORRUPTED',
-        `layer /${l.dir} does not build on /${prev.dir}, the layer before it: the chain has been tampered with`,
-      );
-    }
-    if (link.checksum !== prev.checksum || link.id !== prev.manifest.id)
-      throw new StrongroomError(
-        'CORRUPTED',
-        `the manifest of layer /${prev.dir} is not the one layer /${l.dir} was built on: it has been replaced`,
-      );
-    if (m.seq !== undefined && m.seq !== i + 1)
-      throw new StrongroomError('CORRUPTED', `layer /${l.dir} is out of order in its chain`);
+  const [first, ...rest] = layers;
+  if (!first) return;
+  const m = first.manifest;
+  if (m.backupType !== 'full' || (m.seq !== undefined && m.seq !== 1))
+    throw new StrongroomError('CORRUPTED', `/${first.dir} is not the full backup of its chain`);
+  for (const [i, l] of rest.entries()) checkLink(store, layers, l, layers[i] as Layer, i + 2);
+}
+
+/** Layer `l`, number `seq` of the chain, builds on `prev`. */
+function checkLink(
+  store: ExternalStorage,
+  layers: readonly Layer[],
+  l: Layer,
+  prev: Layer,
+  seq: number,
+): void {
+  const m = l.manifest;
+  if (m.backupType !== 'incremental' || m.fullDir !== layers[0]?.dir)
+    throw new StrongroomError('CORRUPTED', `layer /${l.dir} does not belong to this chain`);
+  const link = m.previous;
+  if (link === undefined) return; // written before chain authentication
+  if (link === null || link.dir !== prev.dir) {
+    if (link && !layers.some((x) => x.dir === link.dir))
+      throw missing(store, link.dir, `layer /${l.dir} builds on it`);
+    throw new StrongroomError(
+      'CORRUPTED',
+      `layer /${l.dir} does not build on /${prev.dir}, the layer before it: the chain has been tampered with`,
+    );
   }
+  if (link.checksum !== prev.checksum || link.id !== prev.manifest.id)
+    throw new StrongroomError(
+      'CORRUPTED',
+      `the manifest of layer /${prev.dir} is not the one layer /${l.dir} was built on: it has been replaced`,
+    );
+  if (m.seq !== undefined && m.seq !== seq)
+    throw new StrongroomError('CORRUPTED', `layer /${l.dir} is out of order in its chain`);
 }
 
 /** Every sealed chain record must match a listed layer: a record without its layer is a removed layer. */
@@ -209,18 +229,7 @@ async function checkRecords(
 ): Promise<void> {
   for (const path of await listAll(store, `${fullDir}/${CHAIN_RECORD}`)) {
     if (!/\/CHAIN-\d{6}$/.test(path)) continue;
-    let r: ChainRecord;
-    try {
-      r = openJson<ChainRecord>(await store.readAll(path), key, path);
-    } catch (err) {
-      if (isStrongroomError(err, 'CORRUPTED') || isStrongroomError(err, 'WRONG_KEY'))
-        throw new StrongroomError(
-          'CORRUPTED',
-          `chain record ${path} is corrupted or has been tampered with`,
-          { cause: err },
-        );
-      throw err;
-    }
+    const r = await readChainRecord(store, path, key);
     if (r.version !== 1 || path !== `${fullDir}/${CHAIN_RECORD}${String(r.seq).padStart(6, '0')}`)
       throw new StrongroomError('CORRUPTED', `chain record ${path} does not describe its layer`);
     const layer = layers.find((l) => l.dir === r.dir);
@@ -230,5 +239,21 @@ async function checkRecords(
         'CORRUPTED',
         `layer /${r.dir} is not the layer recorded in ${path}: the chain has been tampered with`,
       );
+  }
+}
+
+async function readChainRecord(
+  store: ExternalStorage,
+  path: string,
+  key: Uint8Array | undefined,
+): Promise<ChainRecord> {
+  try {
+    return openJson<ChainRecord>(await store.readAll(path), key, path);
+  } catch (err) {
+    if (isStrongroomError(err, 'CORRUPTED') || isStrongroomError(err, 'WRONG_KEY'))
+      throw new StrongroomError('CORRUPTED', `chain record ${path} is corrupted or has been tampered with`, {
+        cause: err,
+      });
+    throw err;
   }
 }

@@ -6,8 +6,8 @@
 import type { ExternalStorage } from '@strongroom/storage';
 import type { EngineContext } from '../context.js';
 import { collectionName } from './anchor.js';
-import { exists, listAll } from './chain.js';
-import { INCREMENTALS, isIncrementalName, MANIFEST, normaliseFullSubdir } from './layout.js';
+import { exists, listAll, listFullDirs } from './chain.js';
+import { INCREMENTALS, isIncrementalName, MANIFEST } from './layout.js';
 
 /** How old an incomplete layer written by another host (or an older strongroom) must be to be removed. */
 export const ORPHAN_GRACE_MS = 24 * 3600_000;
@@ -24,23 +24,21 @@ function dirTime(dir: string): number | undefined {
 
 /** Every layer directory of a collection, complete or not: full backups and incremental layers. */
 async function layerDirs(store: ExternalStorage): Promise<string[]> {
+  const fulls = await listFullDirs(store);
+  const incrementals: string[] = [];
+  for (const full of fulls) incrementals.push(...(await incrementalDirsOf(store, full)));
+  return [...fulls, ...incrementals];
+}
+
+/** The incremental layer directories of one full backup, complete or not. */
+async function incrementalDirsOf(store: ExternalStorage, full: string): Promise<string[]> {
+  const base = `${INCREMENTALS}/${full}/`;
   const out: string[] = [];
-  for (const y of await listAll(store, '', '/')) {
-    if (!/^\d{4}\/$/.test(y)) continue;
-    for (const m of await listAll(store, y, '/'))
-      for (const d of await listAll(store, m, '/')) {
-        const dir = normaliseFullSubdir(d);
-        if (dir) out.push(dir);
-      }
-  }
-  for (const full of [...out]) {
-    const base = `${INCREMENTALS}/${full}/`;
-    for (const day of await listAll(store, base, '/'))
-      for (const l of await listAll(store, day, '/')) {
-        const rel = l.slice(base.length).replace(/\/$/, '');
-        if (isIncrementalName(rel)) out.push(`${base}${rel}`);
-      }
-  }
+  for (const day of await listAll(store, base, '/'))
+    for (const l of await listAll(store, day, '/')) {
+      const rel = l.slice(base.length).replace(/\/$/, '');
+      if (isIncrementalName(rel)) out.push(`${base}${rel}`);
+    }
   return out;
 }
 
@@ -55,6 +53,24 @@ export interface CleanupResult {
  * locality store may be shared with other collections, so there a directory is removed only when a job of
  * this host wrote it and ended, never by age. Best effort per object: what is not removed now is later.
  */
+/**
+ * An incomplete layer directory no live writer can still be filling: its job on this host ended, or (in
+ * the default store only) no job of this host wrote it and its snapshot time is older than the grace.
+ */
+function isAbandoned(writer: string | undefined, dir: string, isDefault: boolean, now: number): boolean {
+  if (writer === 'dead') return true;
+  const t = dirTime(dir);
+  return isDefault && writer === undefined && t !== undefined && now - t > ORPHAN_GRACE_MS;
+}
+
+/** Local storage's hidden temporary files of dead writers (other stores have none). */
+async function removeStaleTemporaries(store: ExternalStorage): Promise<number> {
+  const local = store as ExternalStorage & { removeStaleTemporaries?: (maxAgeMs: number) => Promise<number> };
+  return typeof local.removeStaleTemporaries === 'function'
+    ? local.removeStaleTemporaries(ORPHAN_GRACE_MS)
+    : 0;
+}
+
 export async function cleanupCollection(
   ctx: EngineContext,
   stores: readonly ExternalStorage[],
@@ -67,21 +83,15 @@ export async function cleanupCollection(
   if (!defaultStore) return { removedDirs, removedTemporaries };
   for (const [i, store] of stores.entries()) {
     const name = collectionName(store);
+    const isDefault = i === 0;
     for (const dir of await layerDirs(store)) {
       opts.signal?.throwIfAborted();
       if (dir === opts.keep || (await exists(defaultStore, `${dir}/${MANIFEST}`))) continue;
-      const writer = await targetWriter(ctx, name, dir);
-      const t = dirTime(dir);
-      const old = i === 0 && writer === undefined && t !== undefined && now - t > ORPHAN_GRACE_MS;
-      if (writer !== 'dead' && !old) continue;
+      if (!isAbandoned(await targetWriter(ctx, name, dir), dir, isDefault, now)) continue;
       for (const path of await listAll(store, `${dir}/`)) await store.delete(path).catch(() => undefined);
       removedDirs.push(`${name}/${dir}`);
     }
-    const local = store as ExternalStorage & {
-      removeStaleTemporaries?: (maxAgeMs: number) => Promise<number>;
-    };
-    if (typeof local.removeStaleTemporaries === 'function')
-      removedTemporaries += await local.removeStaleTemporaries(ORPHAN_GRACE_MS);
+    removedTemporaries += await removeStaleTemporaries(store);
   }
   return { removedDirs, removedTemporaries };
 }

@@ -1,5 +1,6 @@
-// Opens the stores of a collection: for writing, the locality URI list with every rule of reference
-// §5.1; for reading, the default store first and the others probed for partition descriptors.
+// Opens the stores of a collection: for writing, the locality URI list with every rule of its syntax
+// (one default URI, one URI per locality: parseLocalityUris; docs/ARCHITECTURE.md, "Locality URI lists");
+// for reading, the default store first and the others probed for partition descriptors.
 import type { ExternalStorage } from '@strongroom/storage';
 import { matchLocality, parseLocalityUris } from '@strongroom/uri';
 import type { EngineContext } from '../context.js';

@@ -64,6 +64,7 @@ export async function newChainKey(
     version: 1,
     scheme: 'aes-256-gcm-chunked-v1',
     kms,
+    // Written to ENCRYPTION-INFO: a backup without a passphrase has no `passphrase` field at all.
     ...(passphrase ? { passphrase } : {}),
   };
   return { chain: { key, mode: modeOf(o), masterKeyIds: kms.map((e) => e.masterKeyId) }, info };
@@ -127,7 +128,7 @@ export async function writeInfo(
   signal?: AbortSignal,
 ): Promise<string> {
   const name = encryptionInfoName(n);
-  await store.write(`${fullDir}/${name}`, encodeEncryptionInfo(info), signal ? { signal } : {});
+  await store.write(`${fullDir}/${name}`, encodeEncryptionInfo(info), { signal });
   return name;
 }
 
@@ -143,65 +144,30 @@ export async function unlockChain(
   o: KeyOptions,
   options: { sameFile?: boolean; signal?: AbortSignal; onNotice?: (m: string) => void } = {},
 ): Promise<ChainKey> {
-  const files = await readInfoFiles(store, fullDir);
-  const infos = files.infos;
-  for (const d of files.damaged)
-    options.onNotice?.(`${d.error.message}; it was skipped, the other ENCRYPTION-INFO files are used`);
-  if (infos.length === 0 && files.damaged.length > 0) throw files.damaged[0]?.error;
-  if (infos.length === 0) {
-    if (hasKeys(o))
-      throw new StrongroomError(
-        'NOT_ENCRYPTED',
-        `backup ${fullDir} is not encrypted, but an encryption option was given`,
-        { hint: 'remove the kms and encryption_passphrase options' },
-      );
-    return NO_KEY;
-  }
+  const infos = await usableInfos(store, fullDir, options.onNotice);
+  if (infos.length === 0) return unencrypted(fullDir, o);
   if (!hasKeys(o))
     throw new StrongroomError(
       'ENCRYPTION_REQUIRED',
       'file appears encrypted -- try specifying one of "encryption_passphrase" or "kms"',
       { hint: `backup /${fullDir} is encrypted` },
     );
-  const allIds = infos.flatMap((f) => f.info.kms.map((e) => e.masterKeyId));
   const kmsList = await openAll(ctx, o.kms);
-  if (options.sameFile && kmsList.length > 0) {
-    const ok = infos.some((f) =>
-      kmsList.every((k) => f.info.kms.some((e) => e.masterKeyId === k.masterKeyId)),
-    );
-    if (!ok)
-      throw new StrongroomError(
-        'KMS_KEY_MISMATCH',
-        'one of the provided URIs was not used when encrypting the base BACKUP',
-        {
-          hint: 'an incremental backup must use keys of the full backup; add keys with ALTER BACKUP … ADD NEW_KMS',
-        },
-      );
-  }
-  let lastError: StrongroomError | undefined;
-  for (const k of kmsList) {
-    for (const f of infos) {
-      const entry = f.info.kms.find((e) => e.masterKeyId === k.masterKeyId);
-      if (!entry) continue;
-      try {
-        const key = Buffer.from(await k.decrypt(entry.wrappedKey, options.signal));
-        return { key, mode: modeOf(o), masterKeyIds: [...new Set(allIds)] };
-      } catch (err) {
-        lastError = wrapKmsError(err, `cannot unwrap the data key with KMS ${k.redactedUri}`);
-      }
-    }
-  }
+  if (options.sameFile) requireOneFile(infos, kmsList);
+  const chainKey = (key: Buffer): ChainKey => ({
+    key,
+    mode: modeOf(o),
+    masterKeyIds: [...new Set(infos.flatMap((f) => f.info.kms.map((e) => e.masterKeyId)))],
+  });
+  const viaKms = await unwrapWithKms(infos, kmsList, options.signal);
+  if (viaKms.key) return chainKey(viaKms.key);
+  let lastError = viaKms.lastError;
   if (o.passphrase !== undefined) {
-    const f = infos.find((x) => x.info.passphrase !== undefined);
-    if (!f?.info.passphrase) {
-      if (!lastError)
-        lastError = new StrongroomError('WRONG_KEY', 'this backup was not encrypted with a passphrase', {
-          hint: 'use one of its KMS keys',
-        });
-    } else {
-      const key = await unwrapWithPassphrase(f.info.passphrase, o.passphrase);
-      return { key, mode: modeOf(o), masterKeyIds: [...new Set(allIds)] };
-    }
+    const wrapped = infos.find((x) => x.info.passphrase !== undefined)?.info.passphrase;
+    if (wrapped) return chainKey(await unwrapWithPassphrase(wrapped, o.passphrase));
+    lastError ??= new StrongroomError('WRONG_KEY', 'this backup was not encrypted with a passphrase', {
+      hint: 'use one of its KMS keys',
+    });
   }
   if (lastError) throw lastError;
   throw new StrongroomError(
@@ -209,6 +175,72 @@ export async function unlockChain(
     `none of the provided KMS URIs was used to encrypt backup ${fullDir}: ${kmsList.map((k) => k.redactedUri).join(', ')}`,
     { hint: 'give a KMS URI the backup was encrypted with (ALTER BACKUP … ADD NEW_KMS adds one)' },
   );
+}
+
+/**
+ * The readable ENCRYPTION-INFO files; each damaged one is noticed and skipped, and when all are damaged,
+ * the first one's error is thrown. None at all: an unencrypted backup.
+ */
+async function usableInfos(
+  store: ExternalStorage,
+  fullDir: string,
+  onNotice: ((m: string) => void) | undefined,
+): Promise<InfoFile[]> {
+  const files = await readInfoFiles(store, fullDir);
+  for (const d of files.damaged)
+    onNotice?.(`${d.error.message}; it was skipped, the other ENCRYPTION-INFO files are used`);
+  if (files.infos.length === 0 && files.damaged.length > 0) throw files.damaged[0]?.error;
+  return files.infos;
+}
+
+/** An unencrypted backup takes no key options. */
+function unencrypted(fullDir: string, o: KeyOptions): ChainKey {
+  if (hasKeys(o))
+    throw new StrongroomError(
+      'NOT_ENCRYPTED',
+      `backup ${fullDir} is not encrypted, but an encryption option was given`,
+      {
+        hint: 'remove the kms and encryption_passphrase options',
+      },
+    );
+  return NO_KEY;
+}
+
+/** Every KMS key given must be in one ENCRYPTION-INFO file (an incremental's rule). */
+function requireOneFile(infos: readonly InfoFile[], kmsList: readonly Kms[]): void {
+  if (kmsList.length === 0) return;
+  const ok = infos.some((f) => kmsList.every((k) => f.info.kms.some((e) => e.masterKeyId === k.masterKeyId)));
+  if (!ok)
+    throw new StrongroomError(
+      'KMS_KEY_MISMATCH',
+      'one of the provided URIs was not used when encrypting the base BACKUP',
+      {
+        hint: 'an incremental backup must use keys of the full backup; add keys with ALTER BACKUP … ADD NEW_KMS',
+      },
+    );
+}
+
+/** Each file's entry (its first) wrapped under `k`, oldest file first. */
+function entriesFor(infos: readonly InfoFile[], k: Kms): EncryptionInfo['kms'][number][] {
+  return infos.flatMap((f) => f.info.kms.find((e) => e.masterKeyId === k.masterKeyId) ?? []);
+}
+
+/** The data key from the first KMS key (in the order given) that unwraps an entry; else the last error. */
+async function unwrapWithKms(
+  infos: readonly InfoFile[],
+  kmsList: readonly Kms[],
+  signal: AbortSignal | undefined,
+): Promise<{ key?: Buffer; lastError?: StrongroomError }> {
+  let lastError: StrongroomError | undefined;
+  for (const k of kmsList)
+    for (const entry of entriesFor(infos, k)) {
+      try {
+        return { key: Buffer.from(await k.decrypt(entry.wrappedKey, signal)) };
+      } catch (err) {
+        lastError = wrapKmsError(err, `cannot unwrap the data key with KMS ${k.redactedUri}`);
+      }
+    }
+  return { lastError };
 }
 
 /** ALTER BACKUP … ADD NEW_KMS: wraps the data key under the new keys, in a new ENCRYPTION-INFO-n. */

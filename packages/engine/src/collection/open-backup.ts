@@ -36,36 +36,39 @@ export async function openBackup(
   const collection = await openForRead(ctx, uris);
   const store = collection.defaultStore;
   const fullDir = await resolveFullDir(store, from);
-  const key = await unlockChain(ctx, store, fullDir, keys, {
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.onNotice ? { onNotice: opts.onNotice } : {}),
-  });
+  const key = await unlockChain(ctx, store, fullDir, keys, { signal: opts.signal, onNotice: opts.onNotice });
   const layers = await readChain(store, fullDir, key.key);
   checkAnchor(ctx, store, layers, {
     latest: from.toLowerCase() === 'latest',
     skip: opts.skipRollbackCheck === true,
     onNotice: opts.onNotice,
   });
-  const stores = new Map<string, ExternalStorage>([['default', store]]);
+  const { stores, missing } = await locateLocalities(collection, layers, key, opts.requireLocalities);
+  if (missing.length > 0)
+    opts.onNotice?.(
+      `The backup contains ${missing.length + stores.size} localities; however, the command contains URIs for only ${stores.size}: missing ${missing.join(', ')}`,
+    );
+  return { collection, fullDir, key, layers, stores, missingLocalities: missing };
+}
+
+/**
+ * Each locality's store: the URI given whose store holds the layer's partition descriptor for it (checked
+ * to name this backup). A locality no URI holds is missing, or refused with `requireLocalities`.
+ */
+async function locateLocalities(
+  collection: ReadCollection,
+  layers: readonly Layer[],
+  key: ChainKey,
+  requireLocalities: boolean,
+): Promise<{ stores: Map<string, ExternalStorage>; missing: string[] }> {
+  const stores = new Map<string, ExternalStorage>([['default', collection.defaultStore]]);
   const missing: string[] = [];
-  for (const layer of layers) {
+  for (const layer of layers)
     for (const p of layer.manifest.partitions) {
-      let found: ExternalStorage | undefined;
-      for (const s of collection.all) {
-        const path = `${layer.dir}/${p.name}`;
-        if (!(await exists(s, path))) continue;
-        const desc = openJson<PartitionDescriptor>(await s.readAll(path), key.key, path);
-        if (desc.backupId !== layer.manifest.id)
-          throw new StrongroomError(
-            'CORRUPTED',
-            `${path} in ${s.redactedUri} belongs to another backup (id ${desc.backupId}, expected ${layer.manifest.id})`,
-          );
-        found = s;
-        break;
-      }
+      const found = await partitionStore(collection, layer, p.name, key);
       if (found) stores.set(p.locality, found);
       else if (!missing.includes(p.locality)) {
-        if (opts.requireLocalities)
+        if (requireLocalities)
           throw new StrongroomError(
             'LOCALITY_MISSING',
             `expected manifest ${p.name} of locality ${p.locality} not found in backup locations`,
@@ -74,12 +77,28 @@ export async function openBackup(
         missing.push(p.locality);
       }
     }
+  return { stores, missing };
+}
+
+/** The first store of the collection holding the layer's partition descriptor `name`. */
+async function partitionStore(
+  collection: ReadCollection,
+  layer: Layer,
+  name: string,
+  key: ChainKey,
+): Promise<ExternalStorage | undefined> {
+  const path = `${layer.dir}/${name}`;
+  for (const s of collection.all) {
+    if (!(await exists(s, path))) continue;
+    const desc = openJson<PartitionDescriptor>(await s.readAll(path), key.key, path);
+    if (desc.backupId !== layer.manifest.id)
+      throw new StrongroomError(
+        'CORRUPTED',
+        `${path} in ${s.redactedUri} belongs to another backup (id ${desc.backupId}, expected ${layer.manifest.id})`,
+      );
+    return s;
   }
-  if (missing.length > 0)
-    opts.onNotice?.(
-      `The backup contains ${missing.length + stores.size} localities; however, the command contains URIs for only ${stores.size}: missing ${missing.join(', ')}`,
-    );
-  return { collection, fullDir, key, layers, stores, missingLocalities: missing };
+  return undefined;
 }
 
 export function storeForFile(b: OpenedBackup, f: FileRef): ExternalStorage {

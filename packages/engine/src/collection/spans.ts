@@ -30,7 +30,7 @@ export async function writeSpan(
 ): Promise<SpanWritten> {
   // Compressed (zstd frames), fingerprinted and encrypted on a worker thread (compress-pool.ts).
   const enc = encodeSpan(key, path, chunks, onChunk);
-  const storedBytes = await store.write(path, enc.output, signal ? { signal } : {});
+  const storedBytes = await store.write(path, enc.output, { signal });
   return { ...enc.result(), storedBytes, compression: SPAN_COMPRESSION };
 }
 
@@ -50,7 +50,7 @@ export function readSpanFile(
   compression?: Compression,
   slots = false,
 ): AsyncIterable<Uint8Array> {
-  const raw = store.read(path, signal ? { signal } : {});
+  const raw = store.read(path, { signal });
   return decompressOf(
     key ? decryptStream(key, path, raw) : raw,
     compression,

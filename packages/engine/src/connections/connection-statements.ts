@@ -155,9 +155,9 @@ export async function showBackupConnection(
     const store = await ctx.storage.open(uri, ctx.storageCtx);
     try {
       const t0 = Date.now();
-      await store.write(name, data, signal ? { signal } : {});
+      await store.write(name, data, { signal });
       const t1 = Date.now();
-      const back = await store.readAll(name, signal ? { signal } : {});
+      const back = await store.readAll(name, { signal });
       const t2 = Date.now();
       if (!Buffer.from(back).equals(data))
         throw new StrongroomError('CORRUPTED', 'the object read back differs from the one written');

@@ -106,6 +106,7 @@ export function externalStorageProvider(
         size: (p, sig) => s.size(p, sig),
         list: (p, o) => s.list(p, o),
         delete: (p, sig) => s.delete(p, sig),
+        // `close` is optional in ExternalStorage: present only when the opened store has one.
         ...(s.close ? { close: () => s.close!() } : {}),
       };
       return out;

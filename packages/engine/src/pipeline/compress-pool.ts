@@ -116,106 +116,161 @@ function encode(
   keepOutput: boolean,
 ): EncodedSpan {
   let fingerprint: string | undefined;
-  let rows = 0;
-  let logicalBytes = 0;
-  async function* output(): AsyncGenerator<Uint8Array> {
-    const worker = idle.pop() ?? newWorker();
-    worker.ref();
-    const out: Uint8Array[] = [];
-    let inflight = 0;
-    // Arena slots the worker may still read: given back on their ack, or once a stopped worker is gone.
-    const lent = new Set<number>();
-    let failure: Error | undefined;
-    let finished = false;
-    let wake: (() => void) | undefined;
-    const onMessage = (m: ToMain): void => {
-      if (m.t === 'ack') {
-        inflight--;
-        if (m.slot !== undefined && lent.delete(m.slot)) giveChunkSlot(m.slot);
-      } else if (m.t === 'out') out.push(m.buf);
-      else if (m.t === 'done') {
-        fingerprint = m.fingerprint;
-        finished = true;
-      } else failure = new StrongroomError('INTERNAL', `encoding ${path}: ${m.message}`);
-      wake?.();
-    };
-    const onError = (err: Error): void => {
-      failure = err;
-      wake?.();
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    const it = chunks[Symbol.asyncIterator]();
-    let sourceDone = false;
-    let clean = false;
-    try {
-      worker.postMessage({ t: 'start', key: key ?? null, path, output: keepOutput } satisfies ToWorker);
-      for (;;) {
-        if (failure) throw failure;
-        const piece = out.shift();
-        if (piece !== undefined) {
-          yield piece;
-          continue;
-        }
-        if (finished) break;
-        if (!sourceDone && inflight < CREDITS) {
-          const r = await it.next();
-          if (r.done) {
-            sourceDone = true;
-            worker.postMessage({ t: 'end' } satisfies ToWorker);
-            continue;
-          }
-          const c = r.value;
-          const length = c.data.length;
-          rows += c.rows;
-          logicalBytes += length;
-          // Handed to the worker before anything else can throw: from then on its slot (or buffer) comes
-          // back with the ack, or once a stopped worker is gone.
-          const slot = c.owned === true ? chunkSlotOf(c.data) : -1;
-          if (length === 0) releaseChunk(c.data);
-          else if (slot >= 0) {
-            inflight++;
-            lent.add(slot);
-            worker.postMessage({ t: 'data', slot, length } satisfies ToWorker);
-          } else {
-            inflight++;
-            // A chunk that does not own its whole ArrayBuffer is copied before its buffer is transferred: a
-            // Buffer's \`slice\` is a view, and transferring a shared pool would detach every Buffer in it (Node
-            // 22 refuses to, with a DataCloneError).
-            const buf = c.owned === true || owns(c.data) ? c.data : new Uint8Array(c.data);
-            worker.postMessage({ t: 'data', buf } satisfies ToWorker, [buf.buffer as ArrayBuffer]);
-          }
-          onChunk(c.rows, length);
-          continue;
-        }
-        await new Promise<void>((r) => (wake = r));
-        wake = undefined;
-      }
-      clean = true;
-    } finally {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      if (!sourceDone) await it.return?.();
-      // A worker stopped mid-span has state; only a clean one is reused.
-      if (clean && idle.length < KEEP_IDLE) {
-        worker.unref();
-        idle.push(worker);
-      } else if (clean) void worker.terminate();
-      else {
-        // Slots it was still reading are reused only once it has stopped.
-        const slots = [...lent];
-        lent.clear();
-        void worker.terminate().finally(() => {
-          for (const slot of slots) giveChunkSlot(slot);
-        });
-      }
-    }
-  }
+  const tally = { rows: 0, logicalBytes: 0 };
+  const start: ToWorker = { t: 'start', key: key ?? null, path, output: keepOutput };
   return {
-    output: output(),
+    output: encodeOnThread(start, chunks, tally, onChunk, (f) => {
+      fingerprint = f;
+    }),
     result: () => {
       if (fingerprint === undefined) throw new StrongroomError('INTERNAL', `${path}: span not encoded`);
-      return { fingerprint, rows, logicalBytes };
+      return { fingerprint, ...tally };
     },
   };
+}
+
+/** The span's encoded output from a worker thread; `done` gets its fingerprint once it is complete. */
+async function* encodeOnThread(
+  start: ToWorker & { readonly t: 'start' },
+  chunks: AsyncIterable<SpanChunk>,
+  tally: { rows: number; logicalBytes: number },
+  onChunk: (rows: number, bytes: number) => void,
+  done: (fingerprint: string) => void,
+): AsyncGenerator<Uint8Array> {
+  const thread = new EncoderThread(start.path);
+  const it = chunks[Symbol.asyncIterator]();
+  let sourceDone = false;
+  let clean = false;
+  try {
+    thread.post(start);
+    for (;;) {
+      thread.throwIfFailed();
+      const piece = thread.out.shift();
+      if (piece !== undefined) yield piece;
+      else if (thread.fingerprint !== undefined) break;
+      else if (!sourceDone && thread.inflight < CREDITS) sourceDone = await feed(it, thread, tally, onChunk);
+      else await thread.changed();
+    }
+    done(thread.fingerprint);
+    clean = true;
+  } finally {
+    thread.detach();
+    if (!sourceDone) await it.return?.();
+    thread.release(clean);
+  }
+}
+
+/** Sends the source's next chunk (or its end) to the worker, counting it; true at the end. */
+async function feed(
+  it: AsyncIterator<SpanChunk>,
+  thread: EncoderThread,
+  tally: { rows: number; logicalBytes: number },
+  onChunk: (rows: number, bytes: number) => void,
+): Promise<boolean> {
+  const r = await it.next();
+  if (r.done) {
+    thread.post({ t: 'end' });
+    return true;
+  }
+  // Read before the chunk is sent: a transferred buffer is detached (length 0) afterwards.
+  const { rows, data } = r.value;
+  const length = data.length;
+  tally.rows += rows;
+  tally.logicalBytes += length;
+  thread.send(r.value);
+  onChunk(rows, length);
+  return false;
+}
+
+/** One span's use of a worker thread: what is sent to it, what came back, and its return to the pool. */
+class EncoderThread {
+  readonly #worker = idle.pop() ?? newWorker();
+  readonly #path: string;
+  /** Encoded output not yet yielded. */
+  readonly out: Uint8Array[] = [];
+  /** Data messages the worker has not acknowledged. */
+  inflight = 0;
+  /** Set when the worker is done with the span. */
+  fingerprint: string | undefined;
+  // Arena slots the worker may still read: given back on their ack, or once a stopped worker is gone.
+  readonly #lent = new Set<number>();
+  #failure: Error | undefined;
+  #wake: (() => void) | undefined;
+  readonly #onMessage = (m: ToMain): void => {
+    if (m.t === 'ack') {
+      this.inflight--;
+      if (m.slot !== undefined && this.#lent.delete(m.slot)) giveChunkSlot(m.slot);
+    } else if (m.t === 'out') this.out.push(m.buf);
+    else if (m.t === 'done') this.fingerprint = m.fingerprint;
+    else this.#failure = new StrongroomError('INTERNAL', `encoding ${this.#path}: ${m.message}`);
+    this.#wake?.();
+  };
+  readonly #onError = (err: Error): void => {
+    this.#failure = err;
+    this.#wake?.();
+  };
+
+  constructor(path: string) {
+    this.#path = path;
+    this.#worker.ref();
+    this.#worker.on('message', this.#onMessage);
+    this.#worker.on('error', this.#onError);
+  }
+
+  post(m: ToWorker, transfer?: ArrayBuffer[]): void {
+    this.#worker.postMessage(m, transfer);
+  }
+
+  throwIfFailed(): void {
+    if (this.#failure) throw this.#failure;
+  }
+
+  /** Resolves on the worker's next message or error. */
+  async changed(): Promise<void> {
+    await new Promise<void>((r) => (this.#wake = r));
+    this.#wake = undefined;
+  }
+
+  /**
+   * Hands one chunk to the worker before anything else can throw: from then on its slot (or buffer) comes
+   * back with the ack, or once a stopped worker is gone.
+   */
+  send(c: SpanChunk): void {
+    const slot = c.owned === true ? chunkSlotOf(c.data) : -1;
+    if (c.data.length === 0) releaseChunk(c.data);
+    else if (slot >= 0) {
+      this.inflight++;
+      this.#lent.add(slot);
+      this.post({ t: 'data', slot, length: c.data.length });
+    } else {
+      this.inflight++;
+      // A chunk that does not own its whole ArrayBuffer is copied before its buffer is transferred: a
+      // Buffer's `slice` is a view, and transferring a shared pool would detach every Buffer in it (Node
+      // 22 refuses to, with a DataCloneError).
+      const buf = c.owned === true || owns(c.data) ? c.data : new Uint8Array(c.data);
+      this.post({ t: 'data', buf }, [buf.buffer as ArrayBuffer]);
+    }
+  }
+
+  detach(): void {
+    this.#worker.off('message', this.#onMessage);
+    this.#worker.off('error', this.#onError);
+  }
+
+  /** A worker stopped mid-span has state; only a clean one is reused. */
+  release(clean: boolean): void {
+    const worker = this.#worker;
+    if (clean && idle.length < KEEP_IDLE) {
+      worker.unref();
+      idle.push(worker);
+    } else if (clean) void worker.terminate();
+    else {
+      // Slots it was still reading are reused only once it has stopped.
+      const slots = [...this.#lent];
+      this.#lent.clear();
+      void worker.terminate().finally(() => {
+        for (const slot of slots) giveChunkSlot(slot);
+      });
+    }
+  }
 }

@@ -37,37 +37,6 @@ port.on('message', (m: ToWorker) => {
 async function run(key: Uint8Array | null, path: string, output: boolean): Promise<void> {
   queue = [];
   const hash = createHash('sha256');
-  // An arena slot that is a frame of its own (isOwnFrame) is compressed before the next chunk is asked
-  // for, so the slot goes back to the main thread with the ack of that moment. A smaller piece may wait in
-  // regroup: a slot's is copied first, so its slot goes back at once.
-  async function* source(): AsyncGenerator<Uint8Array> {
-    let lent = -1;
-    try {
-      for (;;) {
-        if (lent >= 0) {
-          post({ t: 'ack', slot: lent });
-          lent = -1;
-        }
-        while (queue.length === 0) await new Promise<void>((r) => (wake = r));
-        const piece = queue.shift() as Piece | null;
-        if (piece === null) return;
-        if (piece.slot < 0) {
-          post({ t: 'ack' });
-          yield piece.buf;
-        } else if (isOwnFrame(piece.buf)) {
-          lent = piece.slot;
-          yield piece.buf;
-        } else {
-          const copy = Buffer.from(piece.buf);
-          post({ t: 'ack', slot: piece.slot });
-          yield copy;
-        }
-      }
-    } finally {
-      // Stopped early: the slot is no longer read.
-      if (lent >= 0) post({ t: 'ack', slot: lent });
-    }
-  }
   async function* frames(): AsyncGenerator<Uint8Array> {
     for await (const frame of zstdFrames(source())) {
       hash.update(frame);
@@ -79,32 +48,78 @@ async function run(key: Uint8Array | null, path: string, output: boolean): Promi
       for await (const _ of frames()) {
         // fingerprint only
       }
-    } else {
-      const out = key ? encryptStream(key, path, frames()) : frames();
-      let batch: Uint8Array[] = [];
-      let size = 0;
-      const flush = (): void => {
-        if (size === 0) return;
-        // A buffer of its own, transferred rather than copied to the main thread.
-        const buf = Buffer.allocUnsafeSlow(size);
-        let at = 0;
-        for (const piece of batch) {
-          buf.set(piece, at);
-          at += piece.length;
-        }
-        post({ t: 'out', buf }, [buf.buffer as ArrayBuffer]);
-        batch = [];
-        size = 0;
-      };
-      for await (const piece of out) {
-        batch.push(piece);
-        size += piece.length;
-        if (size >= BATCH_BYTES) flush();
-      }
-      flush();
-    }
+    } else await sendBatched(key ? encryptStream(key, path, frames()) : frames());
     post({ t: 'done', fingerprint: `${FINGERPRINT_PREFIX}${hash.digest('hex')}` });
   } catch (err) {
     post({ t: 'error', message: err instanceof Error ? err.message : String(err) });
   }
+}
+
+/**
+ * The queued row bytes, acknowledged as they are taken. An arena slot that is a frame of its own
+ * (isOwnFrame) is compressed before the next chunk is asked for, so the slot goes back to the main thread
+ * with the ack of that moment. A smaller piece may wait in regroup: a slot's is copied first, so its slot
+ * goes back at once.
+ */
+async function* source(): AsyncGenerator<Uint8Array> {
+  let lent = -1;
+  try {
+    for (;;) {
+      if (lent >= 0) {
+        post({ t: 'ack', slot: lent });
+        lent = -1;
+      }
+      const piece = await nextPiece();
+      if (piece === null) return;
+      if (piece.slot >= 0 && isOwnFrame(piece.buf)) lent = piece.slot;
+      yield taken(piece);
+    }
+  } finally {
+    // Stopped early: the slot is no longer read.
+    if (lent >= 0) post({ t: 'ack', slot: lent });
+  }
+}
+
+async function nextPiece(): Promise<Piece | null> {
+  while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+  return queue.shift() as Piece | null;
+}
+
+/**
+ * A piece's bytes, acknowledged unless it is a slot kept until compressed (`lent`): a buffer of this
+ * thread's own is acked at once, a slot too small for a frame of its own is copied and its slot acked.
+ */
+function taken(piece: Piece): Buffer {
+  if (piece.slot < 0) {
+    post({ t: 'ack' });
+    return piece.buf;
+  }
+  if (isOwnFrame(piece.buf)) return piece.buf;
+  const copy = Buffer.from(piece.buf);
+  post({ t: 'ack', slot: piece.slot });
+  return copy;
+}
+
+/** Output to the main thread in batches of about BATCH_BYTES, each a buffer of its own, transferred. */
+async function sendBatched(out: AsyncIterable<Uint8Array>): Promise<void> {
+  let batch: Uint8Array[] = [];
+  let size = 0;
+  const flush = (): void => {
+    if (size === 0) return;
+    const buf = Buffer.allocUnsafeSlow(size);
+    let at = 0;
+    for (const piece of batch) {
+      buf.set(piece, at);
+      at += piece.length;
+    }
+    post({ t: 'out', buf }, [buf.buffer as ArrayBuffer]);
+    batch = [];
+    size = 0;
+  };
+  for await (const piece of out) {
+    batch.push(piece);
+    size += piece.length;
+    if (size >= BATCH_BYTES) flush();
+  }
+  flush();
 }

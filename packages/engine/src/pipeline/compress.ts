@@ -91,30 +91,41 @@ const ZSTD_SKIPPABLE = 0x184d2a50; // …0x184d2a5f: skippable frames
  */
 export function zstdFrameSize(buf: Uint8Array): number | undefined {
   if (buf.length < 8) return undefined;
-  const magic =
-    (buf[0] as number) | ((buf[1] as number) << 8) | ((buf[2] as number) << 16) | ((buf[3] as number) << 24);
+  const magic = uint32le(buf, 0);
   if ((magic & 0xfffffff0) >>> 0 === ZSTD_SKIPPABLE) {
-    const size =
-      8 +
-      ((buf[4] as number) | ((buf[5] as number) << 8) | ((buf[6] as number) << 16)) +
-      (buf[7] as number) * 2 ** 24;
+    const size = 8 + uint32le(buf, 4);
     return size <= buf.length ? size : undefined;
   }
-  if (magic >>> 0 !== 0xfd2fb528) throw new Error('not a zstd frame');
+  if (magic !== 0xfd2fb528) throw new Error('not a zstd frame');
   const fhd = buf[4] as number;
   const singleSegment = (fhd >> 5) & 1;
   const fcsBytes = [singleSegment ? 1 : 0, 2, 4, 8][fhd >> 6] as number;
-  let pos = 5 + (singleSegment ? 0 : 1) + ([0, 1, 2, 4][fhd & 3] as number) + fcsBytes;
+  const blocks = 5 + (singleSegment ? 0 : 1) + ([0, 1, 2, 4][fhd & 3] as number) + fcsBytes;
+  const end = zstdBlocksEnd(buf, blocks);
+  if (end === undefined) return undefined;
+  const size = end + ((fhd >> 2) & 1 ? 4 : 0);
+  return size <= buf.length ? size : undefined;
+}
+
+/** Little-endian unsigned 32-bit integer at `at`. */
+function uint32le(buf: Uint8Array, at: number): number {
+  return (
+    ((buf[at] as number) | ((buf[at + 1] as number) << 8) | ((buf[at + 2] as number) << 16)) +
+    (buf[at + 3] as number) * 2 ** 24
+  );
+}
+
+/** Where a frame's blocks starting at `pos` end (after the last block), or undefined while incomplete. */
+function zstdBlocksEnd(buf: Uint8Array, start: number): number | undefined {
+  let pos = start;
   for (;;) {
     if (pos + 3 > buf.length) return undefined;
     const header = (buf[pos] as number) | ((buf[pos + 1] as number) << 8) | ((buf[pos + 2] as number) << 16);
     const type = (header >> 1) & 3;
     if (type === 3) throw new Error('reserved zstd block type');
     pos += 3 + (type === 1 ? 1 : header >>> 3);
-    if (header & 1) break;
+    if (header & 1) return pos;
   }
-  pos += (fhd >> 2) & 1 ? 4 : 0;
-  return pos <= buf.length ? pos : undefined;
 }
 
 /** Reusable output buffers for decoding (the shared chunk arena, from @strongroom/sources). */
@@ -136,17 +147,40 @@ async function* zstdDecode(
   what: string,
   buffers: OutputBuffers | undefined,
 ): AsyncGenerator<Uint8Array> {
+  const decode = frameDecoder(buffers);
+  const corrupt = (err?: unknown): StrongroomError =>
+    new StrongroomError('CORRUPTED', `${what}: cannot decompress (zstd)`, { cause: err });
+  const pending = new PendingBytes();
+  /** The next complete frame's content, or undefined while it is incomplete. */
+  const nextFrame = (): Uint8Array | undefined => {
+    try {
+      const size = zstdFrameSize(pending.bytes());
+      if (size === undefined) return undefined;
+      const out = decode(pending.bytes().subarray(0, size));
+      pending.consume(size);
+      return out;
+    } catch (err) {
+      throw corrupt(err);
+    }
+  };
+  for await (const piece of src) {
+    pending.append(piece);
+    for (let out = nextFrame(); out !== undefined; out = nextFrame()) {
+      if (out.length > 0) yield out;
+      else buffers?.give(out);
+    }
+  }
+  if (pending.bytes().length > 0) throw corrupt();
+}
+
+/**
+ * One whole frame's content, decompressed in one call: into one of `buffers` when given and the frame's
+ * content size (from its header) fits, else into a buffer of its own.
+ */
+function frameDecoder(buffers: OutputBuffers | undefined): (frame: Buffer) => Uint8Array {
   const d = new Decompressor();
   const dctx = new zstd.DCtx();
-  // Bytes not yet decoded live in buf[head, tail): each piece is copied in once (the source may reuse its
-  // buffers), and the buffer doubles when a frame outgrows it, so any cutting of the input costs linear time.
-  let buf = Buffer.allocUnsafe(1024 * 1024);
-  let head = 0;
-  let tail = 0;
-  const corrupt = (err?: unknown): StrongroomError =>
-    new StrongroomError('CORRUPTED', `${what}: cannot decompress (zstd)`, err ? { cause: err } : {});
-  /** One whole frame's content. */
-  const decode = (frame: Buffer): Uint8Array => {
+  return (frame) => {
     const size = buffers === undefined ? null : zstd.getFrameContentSize(frame);
     if (buffers === undefined || size === null || size > buffers.bytes) return d.decompress(frame);
     const out = buffers.take();
@@ -157,36 +191,43 @@ async function* zstdDecode(
       throw err;
     }
   };
-  for await (const piece of src) {
-    if (tail + piece.length > buf.length) {
-      const live = tail - head;
-      if (live + piece.length > buf.length / 2) {
-        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, live + piece.length));
-        buf.copy(bigger, 0, head, tail);
-        buf = bigger;
-      } else buf.copyWithin(0, head, tail);
-      head = 0;
-      tail = live;
-    }
-    buf.set(piece, tail);
-    tail += piece.length;
-    for (;;) {
-      let out: Uint8Array | undefined;
-      let size: number | undefined;
-      try {
-        size = zstdFrameSize(buf.subarray(head, tail));
-        if (size !== undefined) out = decode(buf.subarray(head, head + size));
-      } catch (err) {
-        throw corrupt(err);
-      }
-      if (size === undefined || out === undefined) break;
-      head += size;
-      if (out.length > 0) yield out;
-      else buffers?.give(out);
-    }
-    if (head === tail) head = tail = 0;
+}
+
+/**
+ * Bytes not yet decoded, in buf[head, tail): each piece is copied in once (the source may reuse its
+ * buffers), and the buffer doubles when a frame outgrows it, so any cutting of the input costs linear time.
+ */
+class PendingBytes {
+  #buf = Buffer.allocUnsafe(1024 * 1024);
+  #head = 0;
+  #tail = 0;
+
+  append(piece: Uint8Array): void {
+    if (this.#tail + piece.length > this.#buf.length) this.#makeRoom(piece.length);
+    this.#buf.set(piece, this.#tail);
+    this.#tail += piece.length;
   }
-  if (tail > head) throw corrupt();
+
+  /** The pending bytes (a view, valid until the next append). */
+  bytes(): Buffer {
+    return this.#buf.subarray(this.#head, this.#tail);
+  }
+
+  consume(n: number): void {
+    this.#head += n;
+    if (this.#head === this.#tail) this.#head = this.#tail = 0;
+  }
+
+  #makeRoom(incoming: number): void {
+    const live = this.#tail - this.#head;
+    if (live + incoming > this.#buf.length / 2) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, live + incoming));
+      this.#buf.copy(bigger, 0, this.#head, this.#tail);
+      this.#buf = bigger;
+    } else this.#buf.copyWithin(0, this.#head, this.#tail);
+    this.#head = 0;
+    this.#tail = live;
+  }
 }
 
 function startsWith(buf: Uint8Array, magic: Buffer): boolean {

@@ -15,7 +15,7 @@ import type { ResultColumn, ResultSet } from '@strongroom/sources';
 import { type ExpireBackupsStatement, parseStatement } from '@strongroom/sql';
 import type { ExternalStorage } from '@strongroom/storage';
 import { collectionName } from '../collection/anchor.js';
-import { listFullBackups } from '../collection/chain.js';
+import { listAll, listFullBackups, listFullDirs } from '../collection/chain.js';
 import { openForRead } from '../collection/collection.js';
 import {
   fullSubdir,
@@ -24,7 +24,6 @@ import {
   latestMarkerTime,
   MANIFEST,
   MANIFEST_CHECKSUM,
-  normaliseFullSubdir,
 } from '../collection/layout.js';
 import type { EngineContext } from '../context.js';
 import { isTerminal } from '../jobs/jobs-store.js';
@@ -36,12 +35,6 @@ export const EXPIRE_COLUMNS: readonly ResultColumn[] = [
   { name: 'layers', type: 'int8' },
   { name: 'end_time', type: 'timestamptz' },
 ];
-
-async function listAll(store: ExternalStorage, prefix: string, delimiter?: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const n of store.list(prefix, delimiter ? { delimiter } : {})) out.push(n);
-  return out;
-}
 
 /** The end time a full backup's directory encodes. */
 export function fullDirTime(dir: string): number {
@@ -105,13 +98,8 @@ async function removeChain(
 async function leftovers(store: ExternalStorage, oldest: string | undefined): Promise<string[]> {
   if (oldest === undefined) return [];
   const out: string[] = [];
-  for (const y of await listAll(store, '', '/'))
-    for (const m of /^\d{4}\/$/.test(y) ? await listAll(store, y, '/') : [])
-      for (const d of /^\d{4}\/\d{2}\/$/.test(m) ? await listAll(store, m, '/') : []) {
-        const dir = normaliseFullSubdir(d);
-        if (dir !== undefined && dir < oldest && (await store.size(`${dir}/${MANIFEST}`)) === undefined)
-          out.push(dir);
-      }
+  for (const dir of await listFullDirs(store))
+    if (dir < oldest && (await store.size(`${dir}/${MANIFEST}`)) === undefined) out.push(dir);
   return out;
 }
 

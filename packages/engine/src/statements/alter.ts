@@ -33,8 +33,7 @@ export async function runAlter(ctx: EngineContext, plan: AlterPlan, signal?: Abo
   for (const c of plan.commands) {
     let key: Buffer | undefined;
     try {
-      key = (await unlockChain(ctx, plan.store, plan.fullDir, { kms: c.oldKms }, signal ? { signal } : {}))
-        .key;
+      key = (await unlockChain(ctx, plan.store, plan.fullDir, { kms: c.oldKms }, { signal })).key;
     } catch (err) {
       if ((err as StrongroomError).code === 'KMS_KEY_MISMATCH')
         throw new StrongroomError(

@@ -3,11 +3,16 @@
 // "runs nothing"): what depends on the collection (which full backup LATEST is, which spans changed) is
 // named as resolved at run time.
 import type { ResultSet } from '@strongroom/sources';
-import { type ExplainableStatement, format } from '@strongroom/sql';
+import {
+  type BackupStatement,
+  type ExplainableStatement,
+  format,
+  type RestoreStatement,
+} from '@strongroom/sql';
 import { matchLocality, parseLocalityUris, redactUri } from '@strongroom/uri';
 import { localityOf } from '../config.js';
 import type { EngineContext } from '../context.js';
-import { selectTargets } from './targets.js';
+import { openTargetSnapshot, selectFromSnapshot } from './backup/plan-tables.js';
 import { str, strs } from './values.js';
 
 function keyMode(o: { kms?: readonly unknown[]; encryptionPassphrase?: unknown }): string {
@@ -23,82 +28,12 @@ export async function explain(
 ): Promise<ResultSet> {
   const lines: string[] = [`statement: ${format(stmt, { redact: true })}`];
   switch (stmt.kind) {
-    case 'backup': {
-      const dest = stmt.destination;
-      const uris = parseLocalityUris(strs(dest.uris));
-      const incremental = dest.kind !== 'collection';
-      lines.push(
-        `job: BACKUP (${incremental ? 'incremental' : 'full'}${stmt.options.detached ? ', detached' : ''})`,
-      );
-      lines.push(`collection: ${redactUri(uris.defaultUri)}`);
-      lines.push(
-        dest.kind === 'collection'
-          ? 'directory: a new full backup, named after the snapshot time'
-          : dest.kind === 'latest'
-            ? 'directory: a new incremental on the newest full backup (resolved at run time)'
-            : `directory: a new incremental on /${str(dest.subdir).replace(/^\/+/, '')}`,
-      );
-      lines.push(`encryption: ${keyMode(stmt.options)}`);
-      lines.push(`locality default: ${redactUri(uris.defaultUri)}`);
-      for (const [loc, u] of [...uris.byLocality].sort()) lines.push(`locality ${loc}: ${redactUri(u)}`);
-      const dbNames = await ctx.source.listDatabases();
-      const wanted =
-        stmt.targets?.kind === 'databases' ? stmt.targets.names.filter((n) => dbNames.includes(n)) : dbNames;
-      const snapshot = await ctx.source.openSnapshot(wanted);
-      try {
-        const catalog = [];
-        for (const name of wanted) {
-          const schema = await snapshot.schema(name);
-          catalog.push({ name, tables: schema.tables.map((t) => t.name) });
-        }
-        const selection = selectTargets(catalog, stmt.targets, '');
-        for (const [db, tables] of selection.databases)
-          for (const t of tables) {
-            const tiers = localityOf(ctx.domicile, db, t, ctx.locality);
-            const uri =
-              uris.localityAware && tiers !== '' ? matchLocality(tiers, uris.byLocality) : uris.defaultUri;
-            const loc =
-              uri === undefined
-                ? 'none (no URI matches)'
-                : ([...uris.byLocality].find(([, u]) => u === uri)?.[0] ?? 'default');
-            lines.push(
-              `table ${db}.${t} → locality ${loc}${incremental ? ' (unchanged spans skipped)' : ''}`,
-            );
-          }
-      } finally {
-        await snapshot.close();
-      }
-      const writes = ['data/*.rows'];
-      if (!incremental && keyMode(stmt.options) !== 'none') writes.unshift('ENCRYPTION-INFO');
-      if (uris.localityAware) writes.push('BACKUP_PART_* (per non-default locality)');
-      writes.push('BACKUP_MANIFEST-CHECKSUM', 'BACKUP_MANIFEST');
-      writes.push(incremental ? 'CHAIN-n (in the full backup)' : 'metadata/latest/LATEST-*');
-      lines.push(`writes (in order): ${writes.join(', ')}`);
+    case 'backup':
+      lines.push(...(await explainBackup(ctx, stmt)));
       break;
-    }
-    case 'restore': {
-      const o = stmt.options;
-      lines.push(`job: RESTORE${o.detached ? ' (detached)' : ''}${o.schemaOnly ? ' (schema only)' : ''}`);
-      const from = str(stmt.from);
-      lines.push(
-        `backup: ${from.toLowerCase() === 'latest' ? 'the newest full backup (resolved at run time)' : `/${from.replace(/^\/+/, '')}`} in ${strs(
-          stmt.uris,
-        )
-          .map((u) => redactUri(u))
-          .join(', ')}`,
-      );
-      lines.push(
-        `layer: ${stmt.asOf ? 'the layer ending at the AS OF SYSTEM TIME' : 'the newest of the chain'}`,
-      );
-      lines.push(`encryption: ${keyMode(o)}`);
-      const t = stmt.targets;
-      lines.push(
-        `targets: ${t === undefined ? 'everything in the backup' : t.kind === 'databases' ? `database(s) ${t.names.join(', ')}` : `table(s) ${t.tables.map((p) => [...p.parts, ...(p.star ? ['*'] : [])].join('.')).join(', ')}`}`,
-      );
-      if (o.newDbName) lines.push(`new database: ${str(o.newDbName)}`);
-      if (o.intoDb) lines.push(`into database: ${str(o.intoDb)}`);
+    case 'restore':
+      lines.push(...explainRestore(stmt));
       break;
-    }
     case 'alter_backup': {
       lines.push(
         `job: ALTER BACKUP on ${
@@ -114,4 +49,84 @@ export async function explain(
       lines.push('runs at once; reads only');
   }
   return { columns: [{ name: 'info', type: 'text' }], rows: lines.map((l) => [l]), tag: 'EXPLAIN' };
+}
+
+type LocalityUris = ReturnType<typeof parseLocalityUris>;
+
+async function explainBackup(ctx: EngineContext, stmt: BackupStatement): Promise<string[]> {
+  const dest = stmt.destination;
+  const uris = parseLocalityUris(strs(dest.uris));
+  const incremental = dest.kind !== 'collection';
+  const lines = [
+    `job: BACKUP (${incremental ? 'incremental' : 'full'}${stmt.options.detached ? ', detached' : ''})`,
+    `collection: ${redactUri(uris.defaultUri)}`,
+    backupDirectory(dest),
+    `encryption: ${keyMode(stmt.options)}`,
+    `locality default: ${redactUri(uris.defaultUri)}`,
+  ];
+  for (const [loc, u] of [...uris.byLocality].sort()) lines.push(`locality ${loc}: ${redactUri(u)}`);
+  const { snapshot, databases } = await openTargetSnapshot(ctx.source, stmt.targets);
+  try {
+    const { selection } = await selectFromSnapshot(snapshot, databases, stmt.targets);
+    for (const [db, tables] of selection.databases)
+      for (const t of tables)
+        lines.push(
+          `table ${db}.${t} → locality ${tableLocality(ctx, uris, db, t)}${incremental ? ' (unchanged spans skipped)' : ''}`,
+        );
+  } finally {
+    await snapshot.close();
+  }
+  lines.push(`writes (in order): ${backupWrites(stmt, uris, incremental).join(', ')}`);
+  return lines;
+}
+
+function backupDirectory(dest: BackupStatement['destination']): string {
+  if (dest.kind === 'collection') return 'directory: a new full backup, named after the snapshot time';
+  if (dest.kind === 'latest')
+    return 'directory: a new incremental on the newest full backup (resolved at run time)';
+  return `directory: a new incremental on /${str(dest.subdir).replace(/^\/+/, '')}`;
+}
+
+/** The locality whose URI a table's spans go to, as the plan would place them. */
+function tableLocality(ctx: EngineContext, uris: LocalityUris, db: string, table: string): string {
+  const tiers = localityOf(ctx.domicile, db, table, ctx.locality);
+  const uri = uris.localityAware && tiers !== '' ? matchLocality(tiers, uris.byLocality) : uris.defaultUri;
+  if (uri === undefined) return 'none (no URI matches)';
+  return [...uris.byLocality].find(([, u]) => u === uri)?.[0] ?? 'default';
+}
+
+function backupWrites(stmt: BackupStatement, uris: LocalityUris, incremental: boolean): string[] {
+  const writes = ['data/*.rows'];
+  if (!incremental && keyMode(stmt.options) !== 'none') writes.unshift('ENCRYPTION-INFO');
+  if (uris.localityAware) writes.push('BACKUP_PART_* (per non-default locality)');
+  writes.push('BACKUP_MANIFEST-CHECKSUM', 'BACKUP_MANIFEST');
+  writes.push(incremental ? 'CHAIN-n (in the full backup)' : 'metadata/latest/LATEST-*');
+  return writes;
+}
+
+function explainRestore(stmt: RestoreStatement): string[] {
+  const o = stmt.options;
+  const from = str(stmt.from);
+  const backup =
+    from.toLowerCase() === 'latest'
+      ? 'the newest full backup (resolved at run time)'
+      : `/${from.replace(/^\/+/, '')}`;
+  const lines = [
+    `job: RESTORE${o.detached ? ' (detached)' : ''}${o.schemaOnly ? ' (schema only)' : ''}`,
+    `backup: ${backup} in ${strs(stmt.uris)
+      .map((u) => redactUri(u))
+      .join(', ')}`,
+    `layer: ${stmt.asOf ? 'the layer ending at the AS OF SYSTEM TIME' : 'the newest of the chain'}`,
+    `encryption: ${keyMode(o)}`,
+    `targets: ${restoreTargets(stmt.targets)}`,
+  ];
+  if (o.newDbName) lines.push(`new database: ${str(o.newDbName)}`);
+  if (o.intoDb) lines.push(`into database: ${str(o.intoDb)}`);
+  return lines;
+}
+
+function restoreTargets(t: RestoreStatement['targets']): string {
+  if (t === undefined) return 'everything in the backup';
+  if (t.kind === 'databases') return `database(s) ${t.names.join(', ')}`;
+  return `table(s) ${t.tables.map((p) => [...p.parts, ...(p.star ? ['*'] : [])].join('.')).join(', ')}`;
 }

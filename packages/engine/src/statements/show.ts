@@ -6,11 +6,18 @@ import type { ResultColumn, ResultSet, ResultValue } from '@strongroom/sources';
 import type { ShowBackupStatement, ShowBackupsStatement } from '@strongroom/sql';
 import { listFullBackups } from '../collection/chain.js';
 import { openForRead } from '../collection/collection.js';
-import { type FileRef, filesOf, type Manifest } from '../collection/manifest.js';
+import {
+  type DatabaseEntry,
+  type FileRef,
+  filesOf,
+  type Manifest,
+  type SpanEntry,
+  type TableEntry,
+} from '../collection/manifest.js';
 import { type OpenedBackup, openBackup, storeForFile } from '../collection/open-backup.js';
 import { readSpanFile } from '../collection/spans.js';
 import type { EngineContext } from '../context.js';
-import { str, strs } from './values.js';
+import { keyOptionsOf, str, strs } from './values.js';
 
 const col = (name: string, type: string): ResultColumn => ({ name, type });
 
@@ -105,17 +112,46 @@ function layerRows(
     out.push(extra([null, null, db.name, ...common('database'), null, null, full, null]));
     out.push(extra([db.name, null, 'public', ...common('schema'), null, null, full, null]));
     for (const t of db.tables) {
-      const mine = t.spans.filter((s) => s.file?.path.startsWith(`${m.dir}/`));
-      // WITH skip size: CockroachDB computes no sizes and shows 0 for both.
-      const size = skipSize ? 0 : mine.reduce((n, s) => n + (s.file?.logicalBytes ?? 0), 0);
-      const rows = skipSize ? 0 : mine.reduce((n, s) => n + s.rows, 0);
-      const row: ResultValue[] = [db.name, 'public', t.name, ...common('table'), size, rows, full, null];
+      const row: ResultValue[] = [
+        db.name,
+        'public',
+        t.name,
+        ...common('table'),
+        ...tableSize(m, t, skipSize),
+        full,
+        null,
+      ];
       if (schemas) row.push(t.createSql.endsWith(';') ? t.createSql : `${t.createSql};`);
-      if (fileBytes) row.push(mine.reduce((n, s) => n + (fileBytes.get(s.file?.path ?? '') ?? 0), 0));
+      if (fileBytes)
+        row.push(layerFiles(m, t).reduce((n, s) => n + (fileBytes.get(s.file?.path ?? '') ?? 0), 0));
       out.push(row);
     }
   }
   return out;
+}
+
+/** The spans of `t` whose files this layer wrote (not an earlier layer's, reused). */
+function layerFiles(m: Manifest, t: TableEntry): SpanEntry[] {
+  return t.spans.filter((s) => s.file?.path.startsWith(`${m.dir}/`));
+}
+
+/** A table's size and rows in this layer; WITH skip size: CockroachDB computes no sizes and shows 0 for both. */
+function tableSize(m: Manifest, t: TableEntry, skipSize: boolean): [number, number] {
+  if (skipSize) return [0, 0];
+  const mine = layerFiles(m, t);
+  return [mine.reduce((n, s) => n + (s.file?.logicalBytes ?? 0), 0), mine.reduce((n, s) => n + s.rows, 0)];
+}
+
+/** Every span of a layer's manifest, with its database and table (the database's own pages last). */
+function* manifestSpans(m: Manifest): Generator<{ db: DatabaseEntry; t: TableEntry; s: SpanEntry }> {
+  for (const db of m.databases)
+    for (const t of db.pages ? [...db.tables, db.pages] : db.tables)
+      for (const s of t.spans) yield { db, t, s };
+}
+
+/** A span's bounds as SHOW BACKUP prints them: `/db/table/lo`, `/db/table/hi`. */
+function spanBounds(db: DatabaseEntry, t: TableEntry, s: SpanEntry): [string, string] {
+  return [`/${db.name}/${t.name}/${pretty(s.lo, 'Min')}`, `/${db.name}/${t.name}/${pretty(s.hi, 'Max')}`];
 }
 
 export async function showBackup(
@@ -124,17 +160,12 @@ export async function showBackup(
   opts: { signal?: AbortSignal; onNotice?: (m: string) => void },
 ): Promise<ResultSet> {
   const o = stmt.options;
-  const b = await openBackup(
-    ctx,
-    strs(stmt.uris),
-    str(stmt.from),
-    { kms: strs(o.kms), ...(o.encryptionPassphrase ? { passphrase: str(o.encryptionPassphrase) } : {}) },
-    { requireLocalities: o.checkFiles === true, skipRollbackCheck: o.skipRollbackCheck === true, ...opts },
-  );
-  let fileBytes: Map<string, number> | undefined;
-  if (o.checkFiles) {
-    fileBytes = await checkFiles(b, opts.signal);
-  }
+  const b = await openBackup(ctx, strs(stmt.uris), str(stmt.from), keyOptionsOf(o), {
+    requireLocalities: o.checkFiles === true,
+    skipRollbackCheck: o.skipRollbackCheck === true,
+    ...opts,
+  });
+  const fileBytes = o.checkFiles ? await checkFiles(b, opts.signal) : undefined;
   if (o.asJson) {
     return {
       columns: [col('manifest', 'jsonb')],
@@ -143,24 +174,7 @@ export async function showBackup(
     };
   }
   if (stmt.details === 'files') return showFiles(b, fileBytes);
-  if (stmt.details === 'ranges') {
-    const rows: ResultValue[][] = [];
-    for (const l of b.layers)
-      for (const db of l.manifest.databases)
-        for (const t of db.pages ? [...db.tables, db.pages] : db.tables)
-          for (const s of t.spans)
-            rows.push([
-              `/${db.name}/${t.name}/${pretty(s.lo, 'Min')}`,
-              `/${db.name}/${t.name}/${pretty(s.hi, 'Max')}`,
-            ]);
-    // start_key/end_key: the bytes of the same bounds (strongroom's keys are these texts), as in FILES.
-    for (const r of rows) r.push(Buffer.from(String(r[0])), Buffer.from(String(r[1])));
-    return {
-      columns: RANGES_COLUMNS,
-      rows,
-      tag: `SHOW ${rows.length}`,
-    };
-  }
+  if (stmt.details === 'ranges') return showRanges(b);
   const schemas = stmt.details === 'schemas';
   const columns = [...BASE_COLUMNS];
   if (schemas) columns.push(col('create_statement', 'text'));
@@ -189,31 +203,38 @@ export const FILES_COLUMNS = [
   col('file_bytes', 'int8'),
 ];
 
+function showRanges(b: OpenedBackup): ResultSet {
+  const rows: ResultValue[][] = [];
+  for (const l of b.layers)
+    for (const { db, t, s } of manifestSpans(l.manifest)) {
+      const [lo, hi] = spanBounds(db, t, s);
+      // start_key/end_key: the bytes of the same bounds (strongroom's keys are these texts), as in FILES.
+      rows.push([lo, hi, Buffer.from(lo), Buffer.from(hi)]);
+    }
+  return { columns: RANGES_COLUMNS, rows, tag: `SHOW ${rows.length}` };
+}
+
 function showFiles(b: OpenedBackup, fileBytes: Map<string, number> | undefined): ResultSet {
-  const columns = FILES_COLUMNS;
   const rows: ResultValue[][] = [];
   for (const l of b.layers) {
     const m = l.manifest;
     const aware = m.localities.length > 1;
-    for (const db of m.databases)
-      for (const t of db.pages ? [...db.tables, db.pages] : db.tables)
-        for (const s of t.spans) {
-          if (!s.file?.path.startsWith(`${m.dir}/`)) continue;
-          const lo = `/${db.name}/${t.name}/${pretty(s.lo, 'Min')}`;
-          const hi = `/${db.name}/${t.name}/${pretty(s.hi, 'Max')}`;
-          rows.push([
-            `/${s.file.path}`,
-            m.backupType,
-            lo,
-            hi,
-            Buffer.from(lo),
-            Buffer.from(hi),
-            s.file.logicalBytes,
-            s.rows,
-            aware ? s.file.locality : 'NULL',
-            fileBytes?.get(s.file.path) ?? -1,
-          ]);
-        }
+    for (const { db, t, s } of manifestSpans(m)) {
+      if (!s.file?.path.startsWith(`${m.dir}/`)) continue;
+      const [lo, hi] = spanBounds(db, t, s);
+      rows.push([
+        `/${s.file.path}`,
+        m.backupType,
+        lo,
+        hi,
+        Buffer.from(lo),
+        Buffer.from(hi),
+        s.file.logicalBytes,
+        s.rows,
+        aware ? s.file.locality : 'NULL',
+        fileBytes?.get(s.file.path) ?? -1,
+      ]);
+    }
   }
-  return { columns, rows, tag: `SHOW ${rows.length}` };
+  return { columns: FILES_COLUMNS, rows, tag: `SHOW ${rows.length}` };
 }

@@ -5,10 +5,14 @@
 import { StrongroomError } from '@strongroom/errors';
 import { defaultKmsRegistry } from '@strongroom/kms';
 import {
+  type AlterBackupStatement,
+  type BackupStatement,
   type CreateScheduleStatement,
   type ExplainableStatement,
   type JobSelector,
+  type RestoreStatement,
   redactionMarkers,
+  type ShowBackupStatement,
   type Statement,
   type StringValue,
 } from '@strongroom/sql';
@@ -20,7 +24,7 @@ import { checkScheduleOptions, checkScheduleSecrets } from '../schedules/schedul
 import { checkSchedulesQuery } from '../state/state-store.js';
 
 const refuse = (message: string, hint?: string): StrongroomError =>
-  new StrongroomError('UNSUPPORTED_STATEMENT', message, hint === undefined ? {} : { hint });
+  new StrongroomError('UNSUPPORTED_STATEMENT', message, { hint });
 
 const invalid = (message: string): StrongroomError => new StrongroomError('INVALID_OPTION', message);
 
@@ -81,59 +85,12 @@ function checkJobs(j: JobSelector): void {
 
 function checkExplainable(s: ExplainableStatement): void {
   switch (s.kind) {
-    case 'backup': {
-      const o = s.options;
-      checkStorageUris(s.destination.uris, true);
-      checkKmsUris(o.kms);
-      if (s.asOf)
-        throw refuse(
-          'AS OF SYSTEM TIME is not supported on BACKUP',
-          'a backup always captures a consistent snapshot of the present',
-        );
-      if (isTrue(o.revisionHistory)) throw refuse('revision_history is not supported yet');
-      if (o.incrementalLocation)
-        throw refuse('incremental_location is not supported (removed in CockroachDB v26.2)');
-      if (isTrue(o.includeAllVirtualClusters))
-        throw refuse(
-          'include_all_virtual_clusters is not supported: SQLite and PostgreSQL sources have no virtual clusters',
-        );
-      if (isTrue(o.updatesClusterMonitoringMetrics))
-        throw refuse(
-          'updates_cluster_monitoring_metrics is not supported: strongroom exports no cluster metrics',
-          'watch SHOW JOBS, or the exit status of strongroom, instead',
-        );
+    case 'backup':
+      checkBackup(s);
       return;
-    }
-    case 'restore': {
-      const o = s.options;
-      checkStorageUris(s.uris);
-      checkKmsUris(o.kms);
-      if (o.verifyBackupTableData && !o.schemaOnly)
-        throw invalid('to set the verify_backup_table_data option, the schema_only option must be set');
-      if (o.incrementalLocation)
-        throw refuse('incremental_location is not supported (removed in CockroachDB v26.2)');
-      if (o.intoDb && s.targets?.kind !== 'tables')
-        throw invalid('cannot use "into_db" option when restoring database(s)');
-      if (o.newDbName && (s.targets?.kind !== 'databases' || s.targets.names.length !== 1))
-        throw invalid('new_db_name can only be used for RESTORE DATABASE with a single target database');
-      if (o.skipMissingSequenceOwners)
-        throw refuse('skip_missing_sequence_owners is not supported: a sequence is restored with its table');
-      if (o.skipMissingUdfs)
-        throw refuse(
-          'skip_missing_udfs is not supported: strongroom does not restore user-defined functions',
-        );
-      if (o.removeRegions)
-        throw refuse('remove_regions is not supported: SQLite and PostgreSQL sources have no regions');
-      if (o.unsafeRestoreIncompatibleVersion)
-        throw refuse(
-          'unsafe_restore_incompatible_version is not supported: a backup of a format this version cannot read is refused',
-        );
-      if (o.experimentalCopy)
-        throw refuse(
-          `experimental ${o.experimentalCopy} (online restore) is not supported: a restore copies every row before it ends`,
-        );
+    case 'restore':
+      checkRestore(s);
       return;
-    }
     case 'show_backups':
       checkStorageUris(s.uris);
       if (s.options.index)
@@ -141,42 +98,12 @@ function checkExplainable(s: ExplainableStatement): void {
           'SHOW BACKUPS … WITH index is not supported: strongroom keeps no backup index; SHOW BACKUPS lists the full backups it finds',
         );
       return;
-    case 'show_backup': {
-      const o = s.options;
-      checkStorageUris(s.uris);
-      checkKmsUris(o.kms);
-      if (o.incrementalLocation)
-        throw refuse('incremental_location is not supported (removed in CockroachDB v26.2)');
-      if (o.encryptionInfoDir)
-        throw refuse(
-          'encryption_info_dir is not supported: it only served incremental backups of the removed BACKUP TO syntax (removed in CockroachDB v26.2)',
-        );
-      if (o.privileges)
-        throw refuse('privileges is not supported: strongroom backups do not record privileges yet');
-      if (o.debugIds) throw refuse('debug_ids is not supported: strongroom backups have no descriptor IDs');
+    case 'show_backup':
+      checkShowBackup(s);
       return;
-    }
-    case 'alter_backup': {
-      const target = literal(s.backup);
-      if (
-        s.collection === undefined &&
-        target !== undefined &&
-        target !== 'latest' &&
-        !target.includes('://')
-      )
-        throw new StrongroomError(
-          'INVALID_URI',
-          `ALTER BACKUP ${JSON.stringify(target)} without IN needs the backup's URI, not a subdirectory`,
-          { hint: `write ALTER BACKUP '${target}' IN '<collection URI>' …` },
-        );
-      if (s.collection !== undefined) checkStorageUris([s.collection]);
-      else if (target !== undefined && target !== 'latest') checkStorageUris([s.backup]);
-      for (const c of s.commands) {
-        checkKmsUris(c.newKms);
-        checkKmsUris(c.oldKms);
-      }
+    case 'alter_backup':
+      checkAlterBackup(s);
       return;
-    }
     case 'show_jobs':
       if (s.jobs !== undefined) checkJobs(s.jobs);
       return;
@@ -192,6 +119,101 @@ function checkExplainable(s: ExplainableStatement): void {
     case 'show_databases':
     case 'show_tables':
       return;
+  }
+}
+
+/** Refuses the first option set among `options` (in order), with its message and hint. */
+function refuseSet(options: readonly (readonly [set: unknown, message: string, hint?: string])[]): void {
+  for (const [set, message, hint] of options) if (set) throw refuse(message, hint);
+}
+
+const NO_INCREMENTAL_LOCATION = 'incremental_location is not supported (removed in CockroachDB v26.2)';
+
+function checkBackup(s: BackupStatement): void {
+  const o = s.options;
+  checkStorageUris(s.destination.uris, true);
+  checkKmsUris(o.kms);
+  refuseSet([
+    [
+      s.asOf,
+      'AS OF SYSTEM TIME is not supported on BACKUP',
+      'a backup always captures a consistent snapshot of the present',
+    ],
+    [isTrue(o.revisionHistory), 'revision_history is not supported yet'],
+    [o.incrementalLocation, NO_INCREMENTAL_LOCATION],
+    [
+      isTrue(o.includeAllVirtualClusters),
+      'include_all_virtual_clusters is not supported: SQLite and PostgreSQL sources have no virtual clusters',
+    ],
+    [
+      isTrue(o.updatesClusterMonitoringMetrics),
+      'updates_cluster_monitoring_metrics is not supported: strongroom exports no cluster metrics',
+      'watch SHOW JOBS, or the exit status of strongroom, instead',
+    ],
+  ]);
+}
+
+function checkRestore(s: RestoreStatement): void {
+  const o = s.options;
+  checkStorageUris(s.uris);
+  checkKmsUris(o.kms);
+  if (o.verifyBackupTableData && !o.schemaOnly)
+    throw invalid('to set the verify_backup_table_data option, the schema_only option must be set');
+  if (o.incrementalLocation) throw refuse(NO_INCREMENTAL_LOCATION);
+  if (o.intoDb && s.targets?.kind !== 'tables')
+    throw invalid('cannot use "into_db" option when restoring database(s)');
+  if (o.newDbName && (s.targets?.kind !== 'databases' || s.targets.names.length !== 1))
+    throw invalid('new_db_name can only be used for RESTORE DATABASE with a single target database');
+  refuseSet([
+    [
+      o.skipMissingSequenceOwners,
+      'skip_missing_sequence_owners is not supported: a sequence is restored with its table',
+    ],
+    [
+      o.skipMissingUdfs,
+      'skip_missing_udfs is not supported: strongroom does not restore user-defined functions',
+    ],
+    [o.removeRegions, 'remove_regions is not supported: SQLite and PostgreSQL sources have no regions'],
+    [
+      o.unsafeRestoreIncompatibleVersion,
+      'unsafe_restore_incompatible_version is not supported: a backup of a format this version cannot read is refused',
+    ],
+    [
+      o.experimentalCopy,
+      `experimental ${o.experimentalCopy} (online restore) is not supported: a restore copies every row before it ends`,
+    ],
+  ]);
+}
+
+function checkShowBackup(s: ShowBackupStatement): void {
+  const o = s.options;
+  checkStorageUris(s.uris);
+  checkKmsUris(o.kms);
+  refuseSet([
+    [o.incrementalLocation, NO_INCREMENTAL_LOCATION],
+    [
+      o.encryptionInfoDir,
+      'encryption_info_dir is not supported: it only served incremental backups of the removed BACKUP TO syntax (removed in CockroachDB v26.2)',
+    ],
+    [o.privileges, 'privileges is not supported: strongroom backups do not record privileges yet'],
+    [o.debugIds, 'debug_ids is not supported: strongroom backups have no descriptor IDs'],
+  ]);
+}
+
+function checkAlterBackup(s: AlterBackupStatement): void {
+  const target = literal(s.backup);
+  const named = target !== undefined && target !== 'latest';
+  if (s.collection === undefined && named && !target.includes('://'))
+    throw new StrongroomError(
+      'INVALID_URI',
+      `ALTER BACKUP ${JSON.stringify(target)} without IN needs the backup's URI, not a subdirectory`,
+      { hint: `write ALTER BACKUP '${target}' IN '<collection URI>' …` },
+    );
+  if (s.collection !== undefined) checkStorageUris([s.collection]);
+  else if (named) checkStorageUris([s.backup]);
+  for (const c of s.commands) {
+    checkKmsUris(c.newKms);
+    checkKmsUris(c.oldKms);
   }
 }
 

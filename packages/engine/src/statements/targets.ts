@@ -25,66 +25,86 @@ export function selectTargets(
   targets: Targets | undefined,
   what: string,
 ): Selection {
-  const out = new Map<string, string[]>();
-  if (!targets) {
-    for (const db of catalog) out.set(db.name, [...db.tables]);
-    return { coverage: 'all', databases: out };
-  }
+  if (!targets)
+    return { coverage: 'all', databases: new Map(catalog.map((db) => [db.name, [...db.tables]])) };
   if (targets.kind === 'databases') {
+    const out = new Map<string, string[]>();
     for (const name of targets.names) {
-      const db = catalog.find((d) => d.name === name);
-      if (!db) throw new StrongroomError('DATABASE_NOT_FOUND', `database "${name}" does not exist${what}`);
+      const db = findDatabase(catalog, name, what);
       out.set(db.name, [...db.tables]);
     }
     return { coverage: 'databases', databases: out };
   }
-  const add = (db: CatalogDb, tables: readonly string[]): void => {
+  const out = new Map<string, string[]>();
+  for (const p of targets.tables) {
+    const { db, tables } = resolvePattern(catalog, p, what);
+    // Each table once, in catalogue order within one pattern, in pattern order across patterns.
     const cur = out.get(db.name) ?? [];
     for (const t of db.tables) if (tables.includes(t) && !cur.includes(t)) cur.push(t);
     out.set(db.name, cur);
-  };
-  for (const p of targets.tables) {
-    const parts = [...p.parts];
-    // Tables outside the default schema are catalogued as `schema.table` (PostgreSQL sources).
-    let schema: string | undefined;
-    if (parts.length === 3 || (p.star && parts.length === 2)) {
-      const given = parts.splice(1, 1)[0] ?? '';
-      if (!SCHEMAS.has(given)) schema = given;
-    }
-    if (p.star) {
-      const db = catalog.find((d) => d.name === parts[0]);
-      if (!db)
-        throw new StrongroomError('DATABASE_NOT_FOUND', `database "${parts[0]}" does not exist${what}`);
-      const inSchema = db.tables.filter((t) => (schema ? t.startsWith(`${schema}.`) : !t.includes('.')));
-      if (schema && inSchema.length === 0)
-        throw new StrongroomError(
-          'TARGET_NOT_FOUND',
-          `schema "${schema}" does not exist${what} (${show(p)})`,
-        );
-      add(db, schema || p.parts.length === 2 ? inSchema : db.tables);
-      continue;
-    }
-    if (schema) parts[1] = `${schema}.${parts[1]}`;
-    if (parts.length === 2) {
-      const db = catalog.find((d) => d.name === parts[0]);
-      if (!db?.tables.includes(parts[1] ?? ''))
-        throw new StrongroomError('TARGET_NOT_FOUND', `table "${show(p)}" does not exist${what}`);
-      add(db, [parts[1] ?? '']);
-      continue;
-    }
-    const name = parts[0] ?? '';
-    const hits = catalog.filter((d) => d.tables.includes(name));
-    const pick = hits.length === 1 ? hits[0] : hits.find((d) => d.name === 'defaultdb');
-    if (!pick) {
-      if (hits.length > 1)
-        throw new StrongroomError(
-          'TARGET_NOT_FOUND',
-          `table name "${name}" is ambiguous${what}: it exists in ${hits.map((d) => d.name).join(', ')}`,
-          { hint: 'qualify it with its database: db.table' },
-        );
-      throw new StrongroomError('TARGET_NOT_FOUND', `table "${name}" does not exist${what}`);
-    }
-    add(pick, [name]);
   }
   return { coverage: 'tables', databases: out };
+}
+
+function findDatabase(catalog: readonly CatalogDb[], name: string | undefined, what: string): CatalogDb {
+  const db = catalog.find((d) => d.name === name);
+  if (!db) throw new StrongroomError('DATABASE_NOT_FOUND', `database "${name}" does not exist${what}`);
+  return db;
+}
+
+/** A pattern's parts without its schema, and the schema when it is not the default (public, main). */
+function splitSchema(p: TablePattern): { parts: string[]; schema: string | undefined } {
+  const parts = [...p.parts];
+  if (!(parts.length === 3 || (p.star && parts.length === 2))) return { parts, schema: undefined };
+  const given = parts.splice(1, 1)[0] ?? '';
+  return { parts, schema: SCHEMAS.has(given) ? undefined : given };
+}
+
+/** The database a pattern names and the tables it selects there. */
+function resolvePattern(
+  catalog: readonly CatalogDb[],
+  p: TablePattern,
+  what: string,
+): { db: CatalogDb; tables: readonly string[] } {
+  // Tables outside the default schema are catalogued as `schema.table` (PostgreSQL sources).
+  const { parts, schema } = splitSchema(p);
+  if (p.star) return resolveStar(catalog, p, parts[0], schema, what);
+  if (schema) parts[1] = `${schema}.${parts[1]}`;
+  if (parts.length === 2) {
+    const db = catalog.find((d) => d.name === parts[0]);
+    if (!db?.tables.includes(parts[1] ?? ''))
+      throw new StrongroomError('TARGET_NOT_FOUND', `table "${show(p)}" does not exist${what}`);
+    return { db, tables: [parts[1] ?? ''] };
+  }
+  const name = parts[0] ?? '';
+  return { db: databaseOfTable(catalog, name, what), tables: [name] };
+}
+
+/** `db.*` (every table), `db.public.*` (the default schema's), `db.schema.*` (that schema's). */
+function resolveStar(
+  catalog: readonly CatalogDb[],
+  p: TablePattern,
+  dbName: string | undefined,
+  schema: string | undefined,
+  what: string,
+): { db: CatalogDb; tables: readonly string[] } {
+  const db = findDatabase(catalog, dbName, what);
+  const inSchema = db.tables.filter((t) => (schema ? t.startsWith(`${schema}.`) : !t.includes('.')));
+  if (schema && inSchema.length === 0)
+    throw new StrongroomError('TARGET_NOT_FOUND', `schema "${schema}" does not exist${what} (${show(p)})`);
+  return { db, tables: schema || p.parts.length === 2 ? inSchema : db.tables };
+}
+
+/** An unqualified table: the one database that has it, else defaultdb if it is one of them, else an error. */
+function databaseOfTable(catalog: readonly CatalogDb[], name: string, what: string): CatalogDb {
+  const hits = catalog.filter((d) => d.tables.includes(name));
+  const pick = hits.length === 1 ? hits[0] : hits.find((d) => d.name === 'defaultdb');
+  if (pick) return pick;
+  if (hits.length > 1)
+    throw new StrongroomError(
+      'TARGET_NOT_FOUND',
+      `table name "${name}" is ambiguous${what}: it exists in ${hits.map((d) => d.name).join(', ')}`,
+      { hint: 'qualify it with its database: db.table' },
+    );
+  throw new StrongroomError('TARGET_NOT_FOUND', `table "${name}" does not exist${what}`);
 }

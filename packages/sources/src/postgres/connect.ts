@@ -10,7 +10,11 @@ export type PgClient = pg.Client;
 /** Values stay exactly as the server wrote them: no Date (µs), no JSON.parse (duplicate keys), no Buffer. */
 const RAW_TYPES = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
 
-/** Canonical text output for backups and exact comparison (ecosystem notes §4.2). */
+/**
+ * Canonical text output for backups and exact comparison, whatever the server's or the role's defaults:
+ * ISO dates, UTC times, PostgreSQL-style intervals, floats that round-trip exactly, hex bytea, UTF-8; and
+ * sequential scans that start at the first page (so a span's rows come in the same order every time).
+ */
 export const CANONICAL_SETTINGS =
   "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET IntervalStyle = 'postgres'; " +
   'SET extra_float_digits = 1; SET bytea_output = hex; SET synchronize_seqscans = off; ' +
@@ -21,7 +25,7 @@ export async function connect(conn: PgConnection, database: string): Promise<PgC
     host: conn.host,
     port: conn.port,
     user: conn.user,
-    ...(conn.password !== undefined ? { password: conn.password } : {}),
+    password: conn.password,
     database,
     application_name: conn.applicationName,
     types: RAW_TYPES,

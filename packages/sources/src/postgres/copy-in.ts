@@ -61,52 +61,62 @@ export async function copyIn(
   while (!q.ready && q.error === undefined && !q.finished) await q.wait();
   if (!q.ready && q.error === undefined)
     throw new StrongroomError('SOURCE_ERROR', 'the server did not start the COPY FROM STDIN');
-  const connection = q.connection as PgProtocolConnection;
-  const socket = connection.stream;
-  let failure: unknown;
-  if (q.error === undefined) {
-    const it = chunks[Symbol.asyncIterator]();
-    let exhausted = false;
-    try {
-      for (;;) {
-        const r = await it.next();
-        if (r.done) {
-          exhausted = true;
-          break;
-        }
-        const data = r.value;
-        if (q.error !== undefined) {
-          release(data);
-          break;
-        }
-        if (data.length === 0) {
-          release(data);
-          continue;
-        }
-        const head = Buffer.allocUnsafe(5);
-        head[0] = MSG_COPY_DATA;
-        head.writeUInt32BE(data.length + 4, 1);
-        socket.write(head);
-        const more = socket.write(data, () => release(data));
-        if (!more) await drained(socket);
-      }
-    } catch (err) {
-      failure = err;
-    } finally {
-      // Stopped early (the server's error, or ours): the source closes its files and connections now.
-      if (!exhausted) await it.return?.()?.catch(() => undefined);
-    }
-    if (failure !== undefined || q.error !== undefined) {
-      // CopyFail rolls the COPY back; the server answers with an error, then ReadyForQuery.
-      if (q.error === undefined)
-        connection.sendCopyFail(failure instanceof Error ? failure.message : 'the data source failed');
-    } else socket.write(COPY_DONE);
-  }
+  const failure = q.error === undefined ? await sendData(q, chunks) : undefined;
   // A failed COPY need not wait for its ReadyForQuery: node-postgres holds the next query until then.
   while (!q.finished && q.error === undefined && failure === undefined) await q.wait();
   if (failure !== undefined) throw failure;
   if (q.error !== undefined) throw q.error;
   return q.rowCount;
+}
+
+/**
+ * Writes the chunks as CopyData messages, then CopyDone; or, when the data source fails, CopyFail (which
+ * rolls the COPY back: the server answers with an error, then ReadyForQuery). Returns the source's failure.
+ */
+async function sendData(q: CopyInQuery, chunks: AsyncIterable<Uint8Array>): Promise<unknown> {
+  const connection = q.connection as PgProtocolConnection;
+  const socket = connection.stream;
+  const it = chunks[Symbol.asyncIterator]();
+  let exhausted = false;
+  let failure: unknown;
+  try {
+    exhausted = await writeChunks(q, it, socket);
+  } catch (err) {
+    failure = err;
+  } finally {
+    // Stopped early (the server's error, or ours): the source closes its files and connections now.
+    if (!exhausted) await it.return?.()?.catch(() => undefined);
+  }
+  if (failure === undefined && q.error === undefined) socket.write(COPY_DONE);
+  else if (q.error === undefined)
+    connection.sendCopyFail(failure instanceof Error ? failure.message : 'the data source failed');
+  return failure;
+}
+
+/** Writes each chunk (giving its slot back once written) until the source ends (true) or the server fails. */
+async function writeChunks(
+  q: CopyInQuery,
+  it: AsyncIterator<Uint8Array>,
+  socket: WritableSocket,
+): Promise<boolean> {
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return true;
+    const data = r.value;
+    if (q.error !== undefined) {
+      release(data);
+      return false;
+    }
+    if (data.length === 0) {
+      release(data);
+      continue;
+    }
+    const head = Buffer.allocUnsafe(5);
+    head[0] = MSG_COPY_DATA;
+    head.writeUInt32BE(data.length + 4, 1);
+    socket.write(head);
+    if (!socket.write(data, () => release(data))) await drained(socket);
+  }
 }
 
 /** Resolves when the socket can take more, or has closed (the next write or the query reports why). */

@@ -126,6 +126,49 @@ function fakeClient(
   return client as unknown as PgClient;
 }
 
+/** Whole rows: a chunk parses to exactly its row count; only the 3000-byte row makes one larger. */
+function assertWholeRows(c: SpanChunk, binary: boolean, what: string): void {
+  assert.equal(c.owned, true, what);
+  const n = binary
+    ? new BinaryRowCounter().feed(c.data)
+    : Buffer.from(c.data).toString().split('\n').length - 1;
+  assert.equal(n, c.rows, what);
+  assert.ok(c.data.length <= 900 || c.rows === 1, what);
+}
+
+/**
+ * Reads a COPY through a DirectReadSocket connected to `port`, giving each arena chunk back at once, by a
+ * consumer that waits after the first chunk (checking the socket paused meanwhile) and, with `stopEarly`,
+ * stops after the third. The chunks' bytes and rows.
+ */
+async function readSlowly(
+  bytes: Buffer,
+  port: number,
+  stopEarly: boolean,
+): Promise<{ got: Buffer[]; rows: number; socket: DirectReadSocket; ended: Promise<void> }> {
+  const socket = new DirectReadSocket();
+  const client = fakeClient(bytes, 0, socket);
+  const ended = new Promise<void>((r) => socket.on('end', r));
+  socket.connect(port, '127.0.0.1');
+  const got: Buffer[] = [];
+  let rows = 0;
+  for await (const c of copyOut(client, 'COPY t TO STDOUT', { binary: true, columns: 2 })) {
+    const slot = chunkSlotOf(c.data);
+    assert.ok(slot >= 0, 'an arena chunk');
+    assert.ok(c.data.length <= CHUNK_BUFFER_BYTES);
+    got.push(Buffer.from(c.data));
+    rows += c.rows;
+    giveChunkSlot(slot);
+    if (got.length === 1) {
+      // While chunks wait, the socket stops reading: a few MiB read, not all 45.
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(socket.bytesRead < 6 * 1024 * 1024, `${socket.bytesRead} bytes read ahead`);
+    }
+    if (stopEarly && got.length === 3) break;
+  }
+  return { got, rows, socket, ended };
+}
+
 describe('copyOut', () => {
   const binaryRows = [
     encode([[Buffer.from('a'), null]]),
@@ -152,15 +195,7 @@ describe('copyOut', () => {
           rows.length,
           what,
         );
-        for (const c of chunks) {
-          assert.equal(c.owned, true, what);
-          // Whole rows: a chunk parses to exactly its row count; only the 3000-byte row makes one larger.
-          const n = binary
-            ? new BinaryRowCounter().feed(c.data)
-            : Buffer.from(c.data).toString().split('\n').length - 1;
-          assert.equal(n, c.rows, what);
-          assert.ok(c.data.length <= 900 || c.rows === 1, what);
-        }
+        for (const c of chunks) assertWholeRows(c, binary, what);
       }
     });
   }
@@ -196,26 +231,8 @@ describe('copyOut', () => {
     const freeBefore = freeChunkSlots();
     try {
       for (const stopEarly of [false, true]) {
-        const socket = new DirectReadSocket();
-        const client = fakeClient(bytes, 0, socket);
-        const ended = new Promise<void>((r) => socket.on('end', r));
-        socket.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-        const got: Buffer[] = [];
-        let n = 0;
-        for await (const c of copyOut(client, 'COPY t TO STDOUT', { binary: true, columns: 2 })) {
-          const slot = chunkSlotOf(c.data);
-          assert.ok(slot >= 0, 'an arena chunk');
-          assert.ok(c.data.length <= CHUNK_BUFFER_BYTES);
-          got.push(Buffer.from(c.data));
-          n += c.rows;
-          giveChunkSlot(slot);
-          if (got.length === 1) {
-            // While chunks wait, the socket stops reading: a few MiB read, not all 45.
-            await new Promise((r) => setTimeout(r, 100));
-            assert.ok(socket.bytesRead < 6 * 1024 * 1024, `${socket.bytesRead} bytes read ahead`);
-          }
-          if (stopEarly && got.length === 3) break;
-        }
+        const port = (server.address() as net.AddressInfo).port;
+        const { got, rows: n, socket, ended } = await readSlowly(bytes, port, stopEarly);
         if (stopEarly) {
           assert.equal(got.length, 3);
           socket.destroy();

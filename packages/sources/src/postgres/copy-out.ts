@@ -118,103 +118,135 @@ class CopyOutParser {
   }
 
   #feed(buf: Buffer): void {
-    const { binary, columns } = this.format;
-    const chunkBytes = this.chunkBytes;
     let i = 0;
     while (i < buf.length) {
       if (this.#remaining < 0 && this.#headLen === 0 && !this.#first) {
-        // Fast path: the whole CopyData rows at i are moved together in place (dropping their 5-byte
-        // message headers), then copied into the chunk at once.
-        const start = i;
-        let w = i;
-        let n = 0;
-        let more = 0;
-        const room = chunkBytes - this.#pos;
-        while (i + 5 <= buf.length && buf[i] === MSG_COPY_DATA) {
-          n = buf.readUInt32BE(i + 1) - 4;
-          if (i + 5 + n > buf.length || w - start + n > room) break;
-          if (binary) {
-            if (n < 2 || buf.readInt16BE(i + 5) !== columns) break; // the trailer, or an error below
-          } else if (n < 1 || buf[i + 4 + n] !== 0x0a) break;
-          buf.copyWithin(w, i + 5, i + 5 + n);
-          w += n;
-          i += 5 + n;
-          more++;
-        }
-        if (more > 0) {
-          buf.copy(this.#out, this.#pos, start, w);
-          this.#pos += w - start;
-          this.#rows += more;
-          if (this.#pos >= chunkBytes) this.#emit();
-          if (i >= buf.length) break;
-        }
+        i = this.#copyWholeRows(buf, i);
+        if (i >= buf.length) break;
       }
       if (this.#remaining < 0) {
-        // A new message: code and length.
-        let msgStart = i;
-        if (this.#headLen === 0 && buf.length - i >= 5) {
-          this.#code = buf[i] as number;
-          this.#remaining = buf.readUInt32BE(i + 1) - 4;
-          i += 5;
-        } else {
-          const n = Math.min(5 - this.#headLen, buf.length - i);
-          buf.copy(this.#head, this.#headLen, i, i + n);
-          this.#headLen += n;
-          i += n;
-          if (this.#headLen < 5) break;
-          this.#headLen = 0;
-          msgStart = -1;
-          this.#code = this.#head[0] as number;
-          this.#remaining = this.#head.readUInt32BE(1) - 4;
-        }
-        if (this.#code === MSG_ERROR || this.#code === MSG_COPY_DONE) {
-          // node-postgres reads the error or the command's end from here on.
-          this.rest = Buffer.concat([
-            msgStart >= 0 ? Buffer.alloc(0) : this.#head,
-            buf.subarray(msgStart >= 0 ? msgStart : i),
-          ]);
-          return;
-        }
-        if (this.#code === MSG_COPY_DATA) {
-          if (this.#pos > 0 && this.#pos + this.#remaining > this.#out.length) this.#emit(this.#remaining);
-          else if (this.#remaining > this.#out.length) {
-            releaseChunk(this.#out);
-            this.#out = Buffer.allocUnsafeSlow(this.#remaining);
-          }
-          this.#rowStart = this.#pos;
-        }
+        i = this.#readMessageHead(buf, i);
+        if (i < 0) return;
       }
-      const n = Math.min(this.#remaining, buf.length - i);
-      if (this.#code === MSG_COPY_DATA) {
-        buf.copy(this.#out, this.#pos, i, i + n);
-        this.#pos += n;
-      }
-      i += n;
-      this.#remaining -= n;
-      if (this.#remaining > 0) continue;
-      this.#remaining = -1;
-      if (this.#code !== MSG_COPY_DATA) continue; // CopyOutResponse, notices, parameter status
-      const out = this.#out;
-      const rowStart = this.#rowStart;
-      if (binary) {
-        if (this.#first) {
-          this.#pos = stripHeader(out, rowStart, this.#pos);
-          this.#first = false;
-          if (this.#pos === rowStart) continue;
-        }
-        const fields = out.readInt16BE(rowStart);
-        if (fields === -1 && this.#pos - rowStart === 2) {
-          this.#pos = rowStart; // the trailer
-          continue;
-        }
-        if (fields !== columns || this.#pos - rowStart < 2)
-          throw new StrongroomError('SOURCE_ERROR', `COPY sent a row of ${fields} fields, not ${columns}`);
-      } else if (out[this.#pos - 1] !== 0x0a) {
-        throw new StrongroomError('SOURCE_ERROR', 'COPY sent a message that is not one whole row');
-      }
-      this.#rows++;
-      if (this.#pos >= chunkBytes) this.#emit();
+      i = this.#readPayload(buf, i);
     }
+  }
+
+  /** The current message's payload bytes at `i` (CopyData's into the chunk; others skipped); the new `i`. */
+  #readPayload(buf: Buffer, i: number): number {
+    const n = Math.min(this.#remaining, buf.length - i);
+    if (this.#code === MSG_COPY_DATA) {
+      buf.copy(this.#out, this.#pos, i, i + n);
+      this.#pos += n;
+    }
+    this.#remaining -= n;
+    if (this.#remaining > 0) return i + n;
+    this.#remaining = -1;
+    // Other messages (CopyOutResponse, notices, parameter status) are skipped.
+    if (this.#code === MSG_COPY_DATA) this.#endRow();
+    return i + n;
+  }
+
+  /**
+   * The fast path, at a message boundary: the whole CopyData rows at `i` are moved together in place
+   * (dropping their 5-byte message headers), then copied into the chunk at once. Returns where it stopped:
+   * at a row split across reads, a row that does not fit the chunk, or another message.
+   */
+  #copyWholeRows(buf: Buffer, i: number): number {
+    const { binary, columns } = this.format;
+    const start = i;
+    let at = i;
+    let w = i;
+    let more = 0;
+    const room = this.chunkBytes - this.#pos;
+    while (at + 5 <= buf.length && buf[at] === MSG_COPY_DATA) {
+      const n = buf.readUInt32BE(at + 1) - 4;
+      if (at + 5 + n > buf.length || w - start + n > room) break;
+      // Not a plain row (binary: the trailer, or a row the slow path reports): left to the slow path.
+      const plain = binary
+        ? n >= 2 && buf.readInt16BE(at + 5) === columns
+        : n >= 1 && buf[at + 4 + n] === 0x0a;
+      if (!plain) break;
+      buf.copyWithin(w, at + 5, at + 5 + n);
+      w += n;
+      at += 5 + n;
+      more++;
+    }
+    if (more === 0) return i;
+    buf.copy(this.#out, this.#pos, start, w);
+    this.#pos += w - start;
+    this.#rows += more;
+    if (this.#pos >= this.chunkBytes) this.#emit();
+    return at;
+  }
+
+  /**
+   * A new message's code and length at `i` (or completing a header split across reads); where its payload
+   * starts, or -1 when the header is still incomplete or the COPY data has ended (then `rest` is set).
+   */
+  #readMessageHead(buf: Buffer, i: number): number {
+    // Where the message starts in `buf`, or -1 when its header began in an earlier read (in #head).
+    let msgStart = i;
+    let next: number;
+    if (this.#headLen === 0 && buf.length - i >= 5) {
+      this.#code = buf[i] as number;
+      this.#remaining = buf.readUInt32BE(i + 1) - 4;
+      next = i + 5;
+    } else {
+      const n = Math.min(5 - this.#headLen, buf.length - i);
+      buf.copy(this.#head, this.#headLen, i, i + n);
+      this.#headLen += n;
+      if (this.#headLen < 5) return -1;
+      this.#headLen = 0;
+      this.#code = this.#head[0] as number;
+      this.#remaining = this.#head.readUInt32BE(1) - 4;
+      msgStart = -1;
+      next = i + n;
+    }
+    if (this.#code === MSG_ERROR || this.#code === MSG_COPY_DONE) {
+      // node-postgres reads the error or the command's end from here on (a copy: `buf` may be reused).
+      this.rest = Buffer.concat(msgStart >= 0 ? [buf.subarray(msgStart)] : [this.#head, buf.subarray(next)]);
+      return -1;
+    }
+    if (this.#code === MSG_COPY_DATA) this.#startRow();
+    return next;
+  }
+
+  /** Room in the chunk for a row of `#remaining` bytes: a fresh chunk when it does not fit, or a larger one. */
+  #startRow(): void {
+    if (this.#pos > 0 && this.#pos + this.#remaining > this.#out.length) this.#emit(this.#remaining);
+    else if (this.#remaining > this.#out.length) {
+      releaseChunk(this.#out);
+      this.#out = Buffer.allocUnsafeSlow(this.#remaining);
+    }
+    this.#rowStart = this.#pos;
+  }
+
+  /** A CopyData message is complete: checked as one whole row (the binary header and trailer dropped). */
+  #endRow(): void {
+    const out = this.#out;
+    const rowStart = this.#rowStart;
+    if (this.format.binary) {
+      if (this.#first) {
+        this.#pos = stripHeader(out, rowStart, this.#pos);
+        this.#first = false;
+        if (this.#pos === rowStart) return;
+      }
+      const fields = out.readInt16BE(rowStart);
+      if (fields === -1 && this.#pos - rowStart === 2) {
+        this.#pos = rowStart; // the trailer
+        return;
+      }
+      if (fields !== this.format.columns || this.#pos - rowStart < 2)
+        throw new StrongroomError(
+          'SOURCE_ERROR',
+          `COPY sent a row of ${fields} fields, not ${this.format.columns}`,
+        );
+    } else if (out[this.#pos - 1] !== 0x0a) {
+      throw new StrongroomError('SOURCE_ERROR', 'COPY sent a message that is not one whole row');
+    }
+    this.#rows++;
+    if (this.#pos >= this.chunkBytes) this.#emit();
   }
 }
 
@@ -349,6 +381,7 @@ export class BinaryRowCounter {
   #fields = 0; // fields left in the current row
   readonly #part = Buffer.alloc(4);
   #partLen = 0;
+  #value = 0; // the count or length last read
 
   /** Rows that end in `buf`. */
   feed(buf: Uint8Array): number {
@@ -362,37 +395,44 @@ export class BinaryRowCounter {
         i += n;
         continue;
       }
-      const width = this.#need === 'count' ? 2 : 4;
-      let v: number;
-      if (this.#partLen === 0 && b.length - i >= width) {
-        v = width === 2 ? b.readInt16BE(i) : b.readInt32BE(i);
-        i += width;
-      } else {
-        const n = Math.min(width - this.#partLen, b.length - i);
-        b.copy(this.#part, this.#partLen, i, i + n);
-        this.#partLen += n;
-        i += n;
-        if (this.#partLen < width) break;
-        this.#partLen = 0;
-        v = width === 2 ? this.#part.readInt16BE(0) : this.#part.readInt32BE(0);
-      }
-      if (this.#need === 'count') {
-        if (v <= 0) {
-          if (v === 0) rows++;
-          continue;
-        }
-        this.#fields = v;
-        this.#need = 'length';
-      } else {
-        if (v > 0) this.#skip = v;
-        if (--this.#fields === 0) {
-          this.#need = 'count';
-          // The row ends after its last field's bytes, which may lie in a later chunk; count it now.
-          rows++;
-        }
-      }
+      i = this.#readField(b, i);
+      if (i < 0) break;
+      if (this.#fieldEnds()) rows++;
     }
     return rows;
+  }
+
+  /** The int16 field count or int32 field length at `i` (or completing one split across chunks) into #value. */
+  #readField(b: Buffer, i: number): number {
+    const width = this.#need === 'count' ? 2 : 4;
+    if (this.#partLen === 0 && b.length - i >= width) {
+      this.#value = width === 2 ? b.readInt16BE(i) : b.readInt32BE(i);
+      return i + width;
+    }
+    const n = Math.min(width - this.#partLen, b.length - i);
+    b.copy(this.#part, this.#partLen, i, i + n);
+    this.#partLen += n;
+    if (this.#partLen < width) return -1;
+    this.#partLen = 0;
+    this.#value = width === 2 ? this.#part.readInt16BE(0) : this.#part.readInt32BE(0);
+    return i + n;
+  }
+
+  /** Takes the value read; whether a row ends with it. */
+  #fieldEnds(): boolean {
+    const v = this.#value;
+    if (this.#need === 'count') {
+      // -1 is the trailer; a row of no fields ends at once.
+      if (v <= 0) return v === 0;
+      this.#fields = v;
+      this.#need = 'length';
+      return false;
+    }
+    if (v > 0) this.#skip = v;
+    if (--this.#fields > 0) return false;
+    // The row ends after its last field's bytes, which may lie in a later chunk; counted now.
+    this.#need = 'count';
+    return true;
   }
 }
 

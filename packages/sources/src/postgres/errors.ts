@@ -19,13 +19,14 @@ export function toPgError(err: unknown, context?: string): StrongroomError {
   )
     return new StrongroomError('SOURCE_UNAVAILABLE', message, {
       cause: err,
-      ...(code ? { detail: code } : {}),
+      detail: code,
     });
   // The server's own SQLSTATE (and position) reach the client unchanged.
   const position = Number((err as { position?: unknown } | null)?.position);
   return new StrongroomError('SOURCE_ERROR', message, {
     cause: err,
-    ...(code ? { detail: code, sqlstate: code } : {}),
+    detail: code,
+    sqlstate: code,
     ...(Number.isInteger(position) && position > 0
       ? { position: { offset: position - 1, line: 0, column: 0 } }
       : {}),

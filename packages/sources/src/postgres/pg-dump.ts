@@ -79,7 +79,7 @@ export async function dumpSchema(
         env: pgToolEnv(conn, database),
         maxBuffer: 512 * 1024 * 1024,
         encoding: 'utf8',
-        ...(signal ? { signal } : {}),
+        signal,
       },
       (err, stdout, stderr) => {
         if (err) {

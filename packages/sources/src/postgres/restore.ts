@@ -16,6 +16,7 @@
 import { StrongroomError } from '@strongroom/errors';
 import { releaseChunk } from '../chunk-buffers.js';
 import type { RestoreRequest, RestoreTable, SchemaObject } from '../types.js';
+import { type PoolTask, runPool } from '../work-pool.js';
 import {
   CANONICAL_SETTINGS,
   closeQuietly,
@@ -31,9 +32,6 @@ import { checkNoClash, checkRoles, renameWhenFree, tableAttr, temporaryDatabase 
 import { objectSection, type Section } from './schema.js';
 import type { PgConnection } from './uri.js';
 
-/** Not yet part of RestoreRequest: the engine passes RESTORE's skip_missing_foreign_keys here. */
-export type PgRestoreRequest = RestoreRequest & { readonly skipMissingForeignKeys?: boolean };
-
 const RESTORE_SETTINGS =
   "SELECT pg_catalog.set_config('search_path', '', false); SET check_function_bodies = false; " +
   'SET client_min_messages = warning; SET standard_conforming_strings = on; SET row_security = off';
@@ -41,9 +39,9 @@ const RESTORE_SETTINGS =
 export async function restoreDatabase(
   conn: PgConnection,
   admin: PgClient,
-  full: PgRestoreRequest,
+  full: RestoreRequest,
 ): Promise<number> {
-  const request: PgRestoreRequest = {
+  const request: RestoreRequest = {
     ...full,
     objects: full.objects.filter(
       (o) =>
@@ -80,7 +78,7 @@ const restoring = new Set<string>();
 async function restoreNewDatabase(
   conn: PgConnection,
   admin: PgClient,
-  request: PgRestoreRequest,
+  request: RestoreRequest,
 ): Promise<number> {
   const { database } = request;
   const temporary = temporaryDatabase(database);
@@ -116,7 +114,7 @@ async function restoreNewDatabase(
 async function restoreUnderTemporary(
   conn: PgConnection,
   admin: PgClient,
-  request: PgRestoreRequest,
+  request: RestoreRequest,
   temporary: string,
 ): Promise<number> {
   const { database } = request;
@@ -164,7 +162,7 @@ const RANK: Record<Section, number> = {
   final: 6,
 };
 
-async function restoreInTransaction(client: PgClient, request: PgRestoreRequest): Promise<number> {
+async function restoreInTransaction(client: PgClient, request: RestoreRequest): Promise<number> {
   type Step = { rank: number; order: number; run: () => Promise<void> };
   const steps: Step[] = [];
   let rows = 0;
@@ -213,35 +211,53 @@ async function runObject(
   client: PgClient,
   o: SchemaObject,
   existingSchemas: Set<string>,
-  request: PgRestoreRequest,
+  request: RestoreRequest,
 ): Promise<void> {
-  // Schemas the target already has (public, or one an earlier restore created) are kept as they are; in
-  // an existing database that includes their owner (a new database's public takes the source's).
-  const schema = /^SCHEMA (.+)$/.exec(o.name)?.[1];
-  if (schema !== undefined && existingSchemas.has(schema)) return;
-  const owned = /^OWNER SCHEMA (.+)$/.exec(o.name)?.[1];
-  if (owned !== undefined && existingSchemas.has(owned) && !request.createDatabase) return;
-  if (o.name.startsWith('FK CONSTRAINT ')) {
-    const target = FK_TARGET.exec(o.sql)?.[1];
-    if (target !== undefined) {
-      const r = await client.query<{ t: string | null }>('SELECT pg_catalog.to_regclass($1)::text AS t', [
-        target,
-      ]);
-      if (r.rows[0]?.t == null) {
-        if (request.skipMissingForeignKeys) return;
-        throw new StrongroomError(
-          'TARGET_NOT_FOUND',
-          `cannot restore ${o.name.slice('FK CONSTRAINT '.length)}: the referenced table ${target} is not restored and does not exist`,
-          { hint: 'restore it too, or use WITH skip_missing_foreign_keys' },
-        );
-      }
-    }
-  }
+  if (keepsExistingSchema(o, existingSchemas, request)) return;
+  if (o.name.startsWith('FK CONSTRAINT ') && !(await foreignKeyTargetExists(client, o, request))) return;
   // A refresh runs as the view's owner; with row_security off, a policy that applies to that owner would
   // fail the refresh instead of filtering its rows as it did in the source.
   if (objectSection(o.sql).section === 'refresh')
     await exec(client, `SET row_security = on; ${o.sql}; SET row_security = off`, `creating ${o.name}`);
   else await exec(client, o.sql, `creating ${o.name}`);
+}
+
+/**
+ * Schemas the target already has (public, or one an earlier restore created) are kept as they are; in
+ * an existing database that includes their owner (a new database's public takes the source's).
+ */
+function keepsExistingSchema(
+  o: SchemaObject,
+  existingSchemas: Set<string>,
+  request: RestoreRequest,
+): boolean {
+  const schema = /^SCHEMA (.+)$/.exec(o.name)?.[1];
+  if (schema !== undefined && existingSchemas.has(schema)) return true;
+  const owned = /^OWNER SCHEMA (.+)$/.exec(o.name)?.[1];
+  return owned !== undefined && existingSchemas.has(owned) && !request.createDatabase;
+}
+
+/**
+ * Whether a foreign key's referenced table exists in the target: false when it does not and
+ * skip_missing_foreign_keys leaves the key out; an error when it does not otherwise.
+ */
+async function foreignKeyTargetExists(
+  client: PgClient,
+  o: SchemaObject,
+  request: RestoreRequest,
+): Promise<boolean> {
+  const target = FK_TARGET.exec(o.sql)?.[1];
+  if (target === undefined) return true;
+  const r = await client.query<{ t: string | null }>('SELECT pg_catalog.to_regclass($1)::text AS t', [
+    target,
+  ]);
+  if (r.rows[0]?.t != null) return true;
+  if (request.skipMissingForeignKeys) return false;
+  throw new StrongroomError(
+    'TARGET_NOT_FOUND',
+    `cannot restore ${o.name.slice('FK CONSTRAINT '.length)}: the referenced table ${target} is not restored and does not exist`,
+    { hint: 'restore it too, or use WITH skip_missing_foreign_keys' },
+  );
 }
 
 /** Large objects' pieces go through a temporary table into lo_put (their LARGE OBJECT entries made them). */
@@ -326,10 +342,47 @@ function tableLocal(o: SchemaObject, loadable: ReadonlyMap<string, RestoreTable>
   return t !== undefined && objectSection(o.sql).section === 'post-data';
 }
 
+interface ParallelSteps {
+  /** Pre-data and data objects and the tables' CREATE statements, in dump order: one transaction, first. */
+  readonly early: readonly { rank: number; order: number; run: (c: PgClient) => Promise<void> }[];
+  /** Table-local post-data by table name: run as soon as that table's rows are in. */
+  readonly local: ReadonlyMap<string, readonly SchemaObject[]>;
+  /** The remaining post-data, in dump order, on one connection, last. */
+  readonly tail: readonly SchemaObject[];
+}
+
+/** Sorts the request's tables and objects into the three phases of a parallel restore. */
+function parallelSteps(
+  request: RestoreRequest,
+  loadable: ReadonlyMap<string, RestoreTable>,
+  existingSchemas: Set<string>,
+): ParallelSteps {
+  const early = request.tables
+    .filter((t) => t.table.attributes.kind !== 'lo' && t.table.attributes.extensionConfig !== true)
+    .map((t) => ({
+      rank: 0,
+      order: Number(t.table.attributes.order ?? 0),
+      run: (c: PgClient) => exec(c, t.table.createSql, `creating ${t.table.name}`),
+    }));
+  const local = new Map<string, SchemaObject[]>();
+  const tail: { rank: number; order: number; o: SchemaObject }[] = [];
+  for (const o of request.objects) {
+    const { section, order } = objectSection(o.sql);
+    if (section === 'refresh' && request.schemaOnly) continue;
+    if (section === 'pre-data' || section === 'data')
+      early.push({ rank: RANK[section], order, run: (c) => runObject(c, o, existingSchemas, request) });
+    else if (tableLocal(o, loadable)) local.set(o.table, [...(local.get(o.table) ?? []), o]);
+    else tail.push({ rank: RANK[section], order, o });
+  }
+  early.sort((a, b) => a.rank - b.rank || a.order - b.order);
+  tail.sort((a, b) => a.rank - b.rank || a.order - b.order);
+  return { early, local, tail: tail.map((x) => x.o) };
+}
+
 async function restoreParallel(
   conn: PgConnection,
   first: PgClient,
-  request: PgRestoreRequest,
+  request: RestoreRequest,
 ): Promise<number> {
   const existingSchemas = new Set(
     (await first.query<{ n: string }>('SELECT nspname AS n FROM pg_catalog.pg_namespace')).rows.map(
@@ -343,24 +396,7 @@ async function restoreParallel(
       .filter((t) => t.table.attributes.kind === 'r' || t.table.attributes.kind === 'lo')
       .map((t) => [t.table.name, t]),
   );
-  const early: { rank: number; order: number; run: (c: PgClient) => Promise<void> }[] = [];
-  const local = new Map<string, SchemaObject[]>();
-  const tail: { rank: number; order: number; o: SchemaObject }[] = [];
-  for (const t of request.tables) {
-    if (t.table.attributes.kind === 'lo' || t.table.attributes.extensionConfig === true) continue;
-    const order = Number(t.table.attributes.order ?? 0);
-    early.push({ rank: 0, order, run: (c) => exec(c, t.table.createSql, `creating ${t.table.name}`) });
-  }
-  for (const o of request.objects) {
-    const { section, order } = objectSection(o.sql);
-    if (section === 'refresh' && request.schemaOnly) continue;
-    if (section === 'pre-data' || section === 'data')
-      early.push({ rank: RANK[section], order, run: (c) => runObject(c, o, existingSchemas, request) });
-    else if (tableLocal(o, loadable)) local.set(o.table, [...(local.get(o.table) ?? []), o]);
-    else tail.push({ rank: RANK[section], order, o });
-  }
-  early.sort((a, b) => a.rank - b.rank || a.order - b.order);
-  tail.sort((a, b) => a.rank - b.rank || a.order - b.order);
+  const { early, local, tail } = parallelSteps(request, loadable, existingSchemas);
 
   // 1. Types, tables, sequences... committed, on the first connection; the others connect meanwhile.
   const others = Array.from({ length: LOAD_CONNECTIONS - 1 }, () =>
@@ -380,69 +416,12 @@ async function restoreParallel(
     }
 
     // 2. Rows and table-local post-data, largest tables first, on every connection.
-    type Task = { readonly run: (c: PgClient) => Promise<void> };
-    const loads: RestoreTable[] = request.schemaOnly
-      ? []
-      : [...loadable.values()].sort(
-          (a, b) =>
-            Number(b.table.attributes.estimatedRows ?? 0) - Number(a.table.attributes.estimatedRows ?? 0),
-        );
-    const ready: Task[] = [];
-    // Tables without rows to load have their indexes ready at once.
-    for (const [table, objs] of local)
-      if (!loads.some((t) => t.table.name === table))
-        for (const o of objs) ready.push({ run: (c) => runObject(c, o, existingSchemas, request) });
-    let rows = 0;
-    const pendingLoads = [...loads];
-    const next = (): Task | undefined => {
-      const r = ready.shift();
-      if (r) return r;
-      const t = pendingLoads.shift();
-      if (t === undefined) return undefined;
-      return {
-        run: async (c) => {
-          // Not `rows += await …`: that reads `rows` before the load, losing the other loader's rows.
-          const loaded = await loadFrozen(c, t, request);
-          rows += loaded;
-          for (const o of local.get(t.table.name) ?? [])
-            ready.push({ run: (cc) => runObject(cc, o, existingSchemas, request) });
-        },
-      };
-    };
-    const failed = new AbortController();
-    const worker = async (c: PgClient): Promise<void> => {
-      // A worker with nothing ready waits while another may still make work (its table's indexes).
-      for (;;) {
-        if (failed.signal.aborted) return;
-        const task = next();
-        if (task === undefined) {
-          if (busy === 0) return;
-          await new Promise<void>((resolve) => idle.push(resolve));
-          continue;
-        }
-        busy++;
-        try {
-          checkAborted(request.signal);
-          await task.run(c);
-        } catch (err) {
-          failed.abort(err);
-          throw err;
-        } finally {
-          busy--;
-          for (const wake of idle.splice(0)) wake();
-        }
-      }
-    };
-    let busy = 0;
-    const idle: (() => void)[] = [];
-    const results = await Promise.allSettled(clients.map(worker));
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) throw failure.reason;
+    const rows = await loadTablesAndIndexes(clients, loadable, local, existingSchemas, request);
 
     // 3. Foreign keys, triggers, attachments, comments, refreshes: in dump order, on one connection.
-    for (const s of tail) {
+    for (const o of tail) {
       checkAborted(request.signal);
-      await runObject(first, s.o, existingSchemas, request);
+      await runObject(first, o, existingSchemas, request);
     }
     return rows;
   } finally {
@@ -450,6 +429,52 @@ async function restoreParallel(
     for (const r of await Promise.allSettled(others))
       if (r.status === 'fulfilled' && !clients.includes(r.value)) await closeQuietly(r.value);
   }
+}
+
+/**
+ * Loads the tables, largest first, on every connection; as soon as a table's rows are in, its table-local
+ * post-data is ready for the next free connection (a worker with nothing ready waits for those).
+ */
+async function loadTablesAndIndexes(
+  clients: readonly PgClient[],
+  loadable: ReadonlyMap<string, RestoreTable>,
+  local: ReadonlyMap<string, readonly SchemaObject[]>,
+  existingSchemas: Set<string>,
+  request: RestoreRequest,
+): Promise<number> {
+  const loads: RestoreTable[] = request.schemaOnly
+    ? []
+    : [...loadable.values()].sort(
+        (a, b) =>
+          Number(b.table.attributes.estimatedRows ?? 0) - Number(a.table.attributes.estimatedRows ?? 0),
+      );
+  const objectTask =
+    (o: SchemaObject): PoolTask<PgClient> =>
+    (c) =>
+      runObject(c, o, existingSchemas, request);
+  // Tables without rows to load have their indexes ready at once.
+  const ready: PoolTask<PgClient>[] = [];
+  for (const [table, objs] of local)
+    if (!loads.some((t) => t.table.name === table)) ready.push(...objs.map(objectTask));
+  let rows = 0;
+  const loadTask =
+    (t: RestoreTable): PoolTask<PgClient> =>
+    async (c) => {
+      // Not `rows += await …`: that reads `rows` before the load, losing the other loader's rows.
+      const loaded = await loadFrozen(c, t, request);
+      rows += loaded;
+      ready.push(...(local.get(t.table.name) ?? []).map(objectTask));
+    };
+  const next = (): PoolTask<PgClient> | undefined => {
+    const task = ready.shift() ?? (loads.length > 0 ? loadTask(loads.shift() as RestoreTable) : undefined);
+    if (task === undefined) return undefined;
+    return (c, signal) => {
+      checkAborted(request.signal);
+      return task(c, signal);
+    };
+  };
+  await runPool(clients, next);
+  return rows;
 }
 
 /** Loads one table in its own transaction; truncating it first lets COPY write the rows frozen. */

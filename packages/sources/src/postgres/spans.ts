@@ -51,15 +51,23 @@ export async function planSpans(client: PgClient, layout: TableLayout): Promise<
   );
   const version = Number(info.rows[0]?.version ?? 0);
   const pages = Number(info.rows[0]?.pages ?? 0);
-  if (version >= 140000) {
-    const byRows = table.estimatedRows >= SPAN_ROWS * 1.5 ? Math.ceil(table.estimatedRows / SPAN_ROWS) : 1;
-    const spans = Math.min(Math.max(byRows, Math.ceil(pages / SPAN_PAGES_MAX)), pages);
-    if (spans <= 1) return [];
-    const step = Math.ceil(pages / spans);
-    const out: string[] = [];
-    for (let p = step; p < pages; p += step) out.push(pageBoundary(p));
-    return out;
-  }
+  if (version >= 140000) return pageSpans(table.estimatedRows, pages);
+  return keySpans(client, table);
+}
+
+/** Boundaries of page spans: about SPAN_ROWS rows each by the estimate, at most SPAN_PAGES_MAX pages. */
+export function pageSpans(estimatedRows: number, pages: number): string[] {
+  const byRows = estimatedRows >= SPAN_ROWS * 1.5 ? Math.ceil(estimatedRows / SPAN_ROWS) : 1;
+  const spans = Math.min(Math.max(byRows, Math.ceil(pages / SPAN_PAGES_MAX)), pages);
+  if (spans <= 1) return [];
+  const step = Math.ceil(pages / spans);
+  const out: string[] = [];
+  for (let p = step; p < pages; p += step) out.push(pageBoundary(p));
+  return out;
+}
+
+/** Before PostgreSQL 14: boundaries on the key's first column, at the planner's histogram bounds. */
+async function keySpans(client: PgClient, table: TableLayout['table']): Promise<string[]> {
   const first = table.primaryKey[0];
   if (first === undefined || table.estimatedRows < SPAN_ROWS * 1.5) return [];
   const stats = await client.query<{ bounds: string[] | null }>(
@@ -70,13 +78,7 @@ export async function planSpans(client: PgClient, layout: TableLayout): Promise<
   const raw = stats.rows[0]?.bounds;
   // The driver leaves arrays as text; parse the text[] literal.
   const bounds = typeof raw === 'string' ? parseTextArray(raw) : (raw ?? []);
-  const inner = bounds.slice(1, -1);
-  const wanted = Math.min(Math.ceil(table.estimatedRows / SPAN_ROWS) - 1, inner.length);
-  const picked: string[] = [];
-  for (let i = 1; i <= wanted; i++) {
-    const b = inner[Math.floor((i * inner.length) / (wanted + 1))];
-    if (b !== undefined) picked.push(b);
-  }
+  const picked = pickBounds(bounds.slice(1, -1), Math.ceil(table.estimatedRows / SPAN_ROWS) - 1);
   if (picked.length === 0) return [];
   // Spans are only disjoint and complete if the bounds increase by the column's own comparison: let the
   // server sort and deduplicate them as values of the key's type (and give their canonical text).
@@ -88,43 +90,54 @@ export async function planSpans(client: PgClient, layout: TableLayout): Promise<
   return sorted.rows.map((r) => r.v);
 }
 
+/** Up to `wanted` of `inner`, evenly spaced. */
+function pickBounds(inner: readonly string[], wanted: number): string[] {
+  const n = Math.min(wanted, inner.length);
+  const picked: string[] = [];
+  for (let i = 1; i <= n; i++) {
+    const b = inner[Math.floor((i * inner.length) / (n + 1))];
+    if (b !== undefined) picked.push(b);
+  }
+  return picked;
+}
+
 /** Parses a one-dimensional text[] literal such as {a,"b c",NULL} (NULLs are dropped). */
 export function parseTextArray(literal: string): string[] {
   const out: string[] = [];
   const body = literal.slice(1, -1);
   let i = 0;
   while (i < body.length) {
-    let value = '';
-    let quoted = false;
-    if (body[i] === '"') {
-      quoted = true;
-      i++;
-      while (i < body.length && body[i] !== '"') {
-        if (body[i] === '\\') i++;
-        value += body[i] ?? '';
-        i++;
-      }
-      i++;
-    } else {
-      while (i < body.length && body[i] !== ',') value += body[i++];
-    }
+    const quoted = body[i] === '"';
+    const [value, end] = quoted ? quotedElement(body, i) : bareElement(body, i);
     if (quoted || value !== 'NULL') out.push(value);
-    i++; // the comma
+    i = end + 1; // the comma
   }
   return out;
+}
+
+/** The quoted element starting at `i` (its backslash escapes undone), and where it ends. */
+function quotedElement(body: string, start: number): [string, number] {
+  let value = '';
+  let i = start + 1;
+  while (i < body.length && body[i] !== '"') {
+    if (body[i] === '\\') i++;
+    value += body[i] ?? '';
+    i++;
+  }
+  return [value, i + 1];
+}
+
+/** The unquoted element starting at `i`, and where it ends. */
+function bareElement(body: string, start: number): [string, number] {
+  const comma = body.indexOf(',', start);
+  const end = comma < 0 ? body.length : comma;
+  return [body.slice(start, end), end];
 }
 
 /** The COPY statement of one span. Bounds are our own values, embedded as literals (COPY takes no parameters). */
 export function spanCopySql(layout: TableLayout, bounds: SpanBounds): string {
   const { table } = layout;
-  // Large objects, one span: each object's size from a read-only descriptor (INV_READ, 0x40000, which
-  // reads as of the transaction's snapshot), then its bytes in pieces.
-  if (table.kind === 'lo')
-    return `COPY (SELECT m.oid::int8, p.off, pg_catalog.lo_get(m.oid, p.off, ${LO_PIECE})
-        FROM pg_catalog.pg_largeobject_metadata m
-        CROSS JOIN LATERAL generate_series(0::int8,
-          pg_catalog.lo_lseek64(pg_catalog.lo_open(m.oid, 262144), 0, 2) - 1, ${LO_PIECE}) AS p(off)
-       ORDER BY m.oid, p.off) TO STDOUT (FORMAT binary)`;
+  if (table.kind === 'lo') return LARGE_OBJECTS_COPY;
   const name = qualified(table.schema, table.name);
   const cols = layout.copyColumns.map(quoteIdent).join(', ');
   const opts = layout.binary ? ' (FORMAT binary)' : '';
@@ -132,14 +145,35 @@ export function spanCopySql(layout: TableLayout, bounds: SpanBounds): string {
   if (typeof condition === 'string' && condition.trim() !== '')
     return `COPY (SELECT ${cols} FROM ONLY ${name} ${condition}) TO STDOUT${opts}`;
   if (bounds.lo === null && bounds.hi === null) return `COPY ${name} (${cols}) TO STDOUT${opts}`;
+  const pages = pageRange(bounds);
+  if (pages !== undefined) return `COPY (SELECT ${cols} FROM ONLY ${name} WHERE ${pages}) TO STDOUT${opts}`;
+  return `COPY (SELECT ${cols} FROM ONLY ${name}${keyRange(layout, bounds)}) TO STDOUT${opts}`;
+}
+
+/**
+ * Large objects, one span: each object's size from a read-only descriptor (INV_READ, 0x40000, which
+ * reads as of the transaction's snapshot), then its bytes in pieces.
+ */
+const LARGE_OBJECTS_COPY = `COPY (SELECT m.oid::int8, p.off, pg_catalog.lo_get(m.oid, p.off, ${LO_PIECE})
+        FROM pg_catalog.pg_largeobject_metadata m
+        CROSS JOIN LATERAL generate_series(0::int8,
+          pg_catalog.lo_lseek64(pg_catalog.lo_open(m.oid, 262144), 0, 2) - 1, ${LO_PIECE}) AS p(off)
+       ORDER BY m.oid, p.off) TO STDOUT (FORMAT binary)`;
+
+/** The TID range condition of a page span; undefined for a key span. */
+function pageRange(bounds: SpanBounds): string | undefined {
   const loPage = pageOf(bounds.lo);
   const hiPage = pageOf(bounds.hi);
-  if (loPage !== undefined || hiPage !== undefined) {
-    const where: string[] = [];
-    if (loPage !== undefined) where.push(`ctid >= '(${loPage},0)'::tid`);
-    if (hiPage !== undefined) where.push(`ctid < '(${hiPage},0)'::tid`);
-    return `COPY (SELECT ${cols} FROM ONLY ${name} WHERE ${where.join(' AND ')}) TO STDOUT${opts}`;
-  }
+  if (loPage === undefined && hiPage === undefined) return undefined;
+  const where: string[] = [];
+  if (loPage !== undefined) where.push(`ctid >= '(${loPage},0)'::tid`);
+  if (hiPage !== undefined) where.push(`ctid < '(${hiPage},0)'::tid`);
+  return where.join(' AND ');
+}
+
+/** A key span's condition on the key's first column and its order (` WHERE … ORDER BY …`). */
+function keyRange(layout: TableLayout, bounds: SpanBounds): string {
+  const { table } = layout;
   const first = table.primaryKey[0];
   if (first === undefined)
     throw new StrongroomError('INVALID_PARAMETER', `table ${layout.info.name} has no key spans`);
@@ -148,9 +182,8 @@ export function spanCopySql(layout: TableLayout, bounds: SpanBounds): string {
   if (bounds.lo !== null) where.push(`${quoteIdent(first)} >= ${quoteLiteral(bounds.lo)}::${type}`);
   if (bounds.hi !== null) where.push(`${quoteIdent(first)} < ${quoteLiteral(bounds.hi)}::${type}`);
   return (
-    `COPY (SELECT ${cols} FROM ONLY ${name}` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-    ` ORDER BY ${table.primaryKey.map(quoteIdent).join(', ')}) TO STDOUT${opts}`
+    ` ORDER BY ${table.primaryKey.map(quoteIdent).join(', ')}`
   );
 }
 

@@ -1,5 +1,5 @@
 // Finds every page of one SQLite b-tree by walking it from its root page in the database file (SQLite's
-// file format, §1.6 b-tree pages and §1.7 overflow pages): interior pages name their children, cells whose
+// file format, https://www.sqlite.org/fileformat.html §1.6 b-tree pages and §1.7 overflow pages): interior pages name their children, cells whose
 // payload spills name their first overflow page, and each overflow page the next. dbstat does the same,
 // but also measures every cell, which is several times slower for a backup that needs only the pages.
 import { closeSync, openSync, readSync } from 'node:fs';

@@ -67,8 +67,8 @@ export function toSourceError(err: unknown, sql?: string): StrongroomError {
   const offset = sql === undefined || sqlstate !== '42601' ? undefined : errorOffset(sql, message);
   return new StrongroomError('SOURCE_ERROR', message, {
     cause: err,
-    ...(detail === undefined ? {} : { detail }),
-    ...(sqlstate === undefined ? {} : { sqlstate }),
+    detail,
+    sqlstate,
     ...(offset === undefined ? {} : { position: positionAt(sql ?? '', offset) }),
   });
 }

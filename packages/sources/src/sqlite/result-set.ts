@@ -45,7 +45,7 @@ function valueType(value: ResultValue): string {
 }
 
 /**
- * SQLite's affinity rules (datatype3.html §3.1) applied to a declared type, after the names PostgreSQL
+ * SQLite's affinity rules (https://www.sqlite.org/datatype3.html §3.1) applied to a declared type, after the names PostgreSQL
  * drivers know a value kind for (BOOLEAN, TIMESTAMP, DATE).
  */
 export function declaredType(declared: string | null): string {

@@ -31,6 +31,7 @@ function errorOf(err: unknown, sql?: string): HostError {
     code: e.code,
     message: e.message,
     sqlstate: e.sqlstate,
+    // A message to the session client's process: absent fields rather than undefined ones.
     ...(e.detail === undefined ? {} : { detail: e.detail }),
     ...(e.hint === undefined ? {} : { hint: e.hint }),
     ...(e.position === undefined ? {} : { offset: e.position.offset }),

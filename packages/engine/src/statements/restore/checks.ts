@@ -3,8 +3,8 @@
 // skip_missing_foreign_keys drops those keys. PostgreSQL sources keep foreign keys apart from CREATE
 // TABLE (their source checks them as it creates them); SQLite writes them inline, checked here.
 import { StrongroomError } from '@strongroom/errors';
-import type { TableEntry } from '../collection/manifest.js';
-import type { EngineContext } from '../context.js';
+import type { TableEntry } from '../../collection/manifest.js';
+import type { EngineContext } from '../../context.js';
 
 /** Table names per database, read through a snapshot (so PostgreSQL's view is consistent). */
 async function tablesOf(
