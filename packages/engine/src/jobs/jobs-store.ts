@@ -143,6 +143,7 @@ export class JobsStore {
     env: Readonly<Record<string, string | undefined>> = process.env,
   ): Promise<JobsStore> {
     const s = new JobsStore(backend, source, env);
+    await s.measureSkew();
     await s.createTables();
     await s.register(false);
     await s.failOrphans();
@@ -167,9 +168,30 @@ export class JobsStore {
     return this.node;
   }
 
+  /**
+   * The time leases are written and judged in: this host's clock, corrected (on a PostgreSQL store) by its
+   * offset from the database server's clock, so nodes whose clocks disagree still agree on when a lease
+   * runs out. Measured at open and at each heartbeat.
+   */
+  now(): number {
+    return Date.now() + this.skew;
+  }
+
+  private skew = 0;
+
+  private async measureSkew(): Promise<void> {
+    if (this.backend.dialect !== 'postgres') return;
+    const before = Date.now();
+    const rows = await this.backend.query(
+      'SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS ms',
+    );
+    const after = Date.now();
+    this.skew = Number(rows[0]?.ms) - Math.round((before + after) / 2);
+  }
+
   /** Registers this process as a node (a daemon runs other processes' jobs); ids are small and increasing. */
   async register(daemon: boolean): Promise<number> {
-    const now = Date.now();
+    const now = this.now();
     for (let attempt = 0; ; attempt++) {
       try {
         const next = await this.backend.query('SELECT COALESCE(MAX(id), 0) + 1 AS id FROM nodes');
@@ -194,7 +216,8 @@ export class JobsStore {
 
   /** Renews this node's liveness (daemons are found by it). */
   async heartbeat(): Promise<void> {
-    await this.backend.run('UPDATE nodes SET heartbeat = ? WHERE id = ?', [Date.now(), this.node]);
+    await this.measureSkew();
+    await this.backend.run('UPDATE nodes SET heartbeat = ? WHERE id = ?', [this.now(), this.node]);
   }
 
   /** Marks this node stopped (a clean exit): clients stop counting on it at once. */
@@ -206,7 +229,7 @@ export class JobsStore {
   }
 
   /** Live daemons that run jobs of this store's source. */
-  async liveDaemons(now = Date.now()): Promise<NodeRecord[]> {
+  async liveDaemons(now = this.now()): Promise<NodeRecord[]> {
     const rows = await this.backend.query(
       'SELECT * FROM nodes WHERE daemon = 1 AND stopped IS NULL AND source = ? AND heartbeat >= ?',
       [this.source, now - this.leaseMs],
@@ -251,7 +274,7 @@ export class JobsStore {
         running ? this.node : 0,
         job.payload,
         this.source,
-        running ? Date.now() + this.leaseMs : 0,
+        running ? this.now() + this.leaseMs : 0,
         running ? 1 : 0,
         job.schedule?.id ?? null,
         job.schedule?.scheduledFor ?? null,
@@ -273,7 +296,7 @@ export class JobsStore {
    * Claims a job for this node: a pending one, or one whose lease expired (its node died). One conditional
    * UPDATE on the claim counter read with it: true only for the one caller whose UPDATE changed the row.
    */
-  async claim(job: JobRecord, now = Date.now()): Promise<boolean> {
+  async claim(job: JobRecord, now = this.now()): Promise<boolean> {
     const changed = await this.backend.run(
       `UPDATE jobs SET coordinator_id = ?, lease_expires = ?, claims = claims + 1, modified = ?,
          status = CASE WHEN status = 'pending' THEN 'running' ELSE status END, started = COALESCE(started, ?)
@@ -291,7 +314,7 @@ export class JobsStore {
   }
 
   /** Whether the job's lease has run out (or its node, on this host, is gone). */
-  async leaseExpired(job: JobRecord, now = Date.now()): Promise<boolean> {
+  async leaseExpired(job: JobRecord, now = this.now()): Promise<boolean> {
     if (job.status === 'pending') return true;
     if (job.leaseExpires < now) return true;
     const rows = await this.backend.query('SELECT host, pid FROM nodes WHERE id = ?', [job.coordinatorId]);
@@ -303,7 +326,7 @@ export class JobsStore {
    * Jobs another node may have to take over: pending, or unfinished with an expired lease (checked by the
    * caller with `leaseExpired`), of this store's source, oldest first.
    */
-  async claimable(now = Date.now()): Promise<JobRecord[]> {
+  async claimable(now = this.now()): Promise<JobRecord[]> {
     const rows = await this.backend.query(
       `SELECT * FROM jobs WHERE source = ? AND payload IS NOT NULL AND finished IS NULL
          AND (status = 'pending' OR lease_expires < ? OR coordinator_id <> ?) ORDER BY id`,
@@ -321,7 +344,7 @@ export class JobsStore {
    * Renews this node's lease on a job; false when it was lost (the lease expired and another node claimed
    * the job), and the caller must stop working on it.
    */
-  async renew(id: bigint, claims: number, now = Date.now()): Promise<boolean> {
+  async renew(id: bigint, claims: number, now = this.now()): Promise<boolean> {
     return (
       (await this.backend.run(
         'UPDATE jobs SET lease_expires = ? WHERE id = ? AND claims = ? AND coordinator_id = ? AND finished IS NULL',
@@ -444,7 +467,7 @@ export class JobsStore {
    * Jobs no node can finish: unfinished, without a payload (only their submitting process could run them),
    * and whose lease ran out. Marked failed (their status survives).
    */
-  async failOrphans(now = Date.now()): Promise<void> {
+  async failOrphans(now = this.now()): Promise<void> {
     const rows = await this.backend.query(
       `SELECT * FROM jobs WHERE finished IS NULL AND payload IS NULL AND coordinator_id <> ?`,
       [this.node],
@@ -464,7 +487,7 @@ export class JobsStore {
    * Whether a job is being worked on: unfinished and its lease held by a live node ('live'), or not ('dead':
    * ended, or its node is gone). For cleanup, which must not remove a live writer's files.
    */
-  async liveness(id: bigint, now = Date.now()): Promise<'live' | 'dead'> {
+  async liveness(id: bigint, now = this.now()): Promise<'live' | 'dead'> {
     const j = await this.find(id);
     if (j === undefined || isTerminal(j.status)) return 'dead';
     return (await this.leaseExpired(j, now)) ? 'dead' : 'live';
