@@ -77,8 +77,6 @@ export const ERROR_CATALOGUE = {
   CANCELED: user('57014'),
   // the state store (jobs, schedules, connections) could not be reached
   STATE_STORE_UNAVAILABLE: system('08006', true),
-  // a detached job that no daemon can run, refused instead of dying with its client
-  NO_JOB_DAEMON: user('55000'),
   // external connections and schedules
   CONNECTION_NOT_FOUND: user('42704'),
   CONNECTION_EXISTS: user('42710'),
