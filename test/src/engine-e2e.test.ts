@@ -142,6 +142,9 @@ describe('BACKUP / RESTORE on the embedded SQLite source', () => {
       const added = [...after.keys()].filter((p) => !before.has(p));
       assert.equal(added.length, 1);
       assert.match(added[0] ?? '', /ENCRYPTION-INFO-2$/);
+      // Idempotent: the same ALTER again (a job retried after a crash) writes nothing more.
+      await f.run(`ALTER BACKUP LATEST IN 'nodelocal://1/c' ADD NEW_KMS = '${b}' WITH OLD_KMS = '${a}'`);
+      assert.deepEqual([...snapshotFiles(join(f.extern, 'c')).keys()].sort(), [...after.keys()].sort());
       await f
         .run(`RESTORE TABLE accounts FROM LATEST IN 'nodelocal://1/c' WITH kms = '${b}', into_db = 'n1'`)
         .catch(async (err) => {

@@ -480,7 +480,7 @@ describe('backup schedules', () => {
     }
   });
 
-  it('a scheduled job whose daemon was killed is failed by a running scheduler and its policy applies', async () => {
+  it('a scheduled job whose daemon was killed is adopted by a live node, and its occurrence settles once', async () => {
     const { registry } = gatedRegistry();
     const f = await fixture({ now: () => T0, storage: registry });
     try {
@@ -506,20 +506,25 @@ describe('backup schedules', () => {
         'running',
         'the orphan still reads running',
       );
-      // This scheduler (its jobs store opened before the kill) fails the orphan and retries.
+      // The occurrence is claimed by its job: a scheduler pass neither runs it again nor fails it.
       const p = await pass(f.engine, T0 + MIN);
-      assert.deepEqual(
-        p.settled.map((x) => x.outcome.split(':')[0]),
-        ['failed'],
-      );
-      assert.equal((await f.run(`SHOW JOB ${started}`)).rows[0]?.[5], 'failed');
-      const row = (await f.run(`SHOW SCHEDULE ${id}`)).rows[0]!;
-      assert.match(String(row[4]), /^retrying: the process running this job exited/);
-      assert.equal(ms(row[3]), T0 + MIN + 60_000);
-      const retried = await pass(f.engine, T0 + 2 * MIN);
-      assert.equal(retried.started.length, 1);
+      assert.deepEqual([p.started, p.settled, p.failed], [[], [], []]);
+      // A live node adopts the job (its node is gone) and finishes it under the same job id.
+      assert.deepEqual(await f.engine.runClaimableJobs!(), [BigInt(started)]);
       await jobsDone(f);
-      assert.equal((await f.run(`SHOW JOBS FOR SCHEDULE ${id}`)).rows.at(-1)?.[5], 'succeeded');
+      assert.equal((await f.run(`SHOW JOB ${started}`)).rows[0]?.[5], 'succeeded');
+      const settled = await pass(f.engine, T0 + 2 * MIN);
+      assert.deepEqual(
+        settled.settled.map((x) => [x.scheduleId, x.outcome]),
+        [[id, 'succeeded']],
+      );
+      assert.equal(settled.started.length, 0, 'the occurrence ran once');
+      const jobs = await f.run(`SHOW JOBS FOR SCHEDULE ${id}`);
+      assert.deepEqual(
+        jobs.rows.map((j) => [String(j[0]), j[5]]),
+        [[started, 'succeeded']],
+      );
+      assert.equal((await f.run(`SHOW BACKUPS IN 'external://slow'`)).rows.length, 1);
     } finally {
       await f.engine.close();
     }

@@ -17,6 +17,8 @@ export interface EngineFlags {
   readonly locality?: string;
   readonly configPath?: string;
   readonly externalIoDir?: string;
+  /** `--state URL`: the state store (default: SQLite files in the home; `$STRONGROOM_STATE` likewise). */
+  readonly state?: string;
 }
 
 export interface SqlCommand extends EngineFlags {
@@ -128,6 +130,7 @@ const ENGINE_FLAGS = {
   locality: { type: 'string' },
   config: { type: 'string' },
   'external-io-dir': { type: 'string' },
+  state: { type: 'string' },
 } as const;
 
 /** The EngineFlags among parsed `values` (`--url` is another name for `--source`). */
@@ -140,7 +143,9 @@ function engineFlags(values: Parsed['values'], command: 'sql' | 'serve'): Engine
   const locality = str('locality');
   const configPath = str('config');
   const externalIoDir = str('external-io-dir');
+  const state = str('state');
   return {
+    ...(state === undefined ? {} : { state }),
     ...(source === undefined ? {} : { source }),
     ...(home === undefined ? {} : { home }),
     ...(locality === undefined ? {} : { locality }),

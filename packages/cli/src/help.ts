@@ -26,6 +26,8 @@ Options:
   --locality TIERS        this engine's locality, e.g. region=us-east,zone=a
   --config FILE           configuration file (domicile rules)
   --external-io-dir DIR   root of nodelocal:// URIs (default <home>/extern)
+  --state URL             state store shared with daemons: postgres://… (default: SQLite files in the
+                          home; or $STRONGROOM_STATE, which keeps a password out of the process list)
   -e, --execute STMT      statements to run (repeatable; one may hold several)
   -f, --file FILE         statement file to run (repeatable; - = stdin)
   --format FORMAT         table | tsv | csv | json (default: table on a terminal, else tsv)
@@ -51,8 +53,10 @@ export const SERVE_USAGE = `Usage: strongroom serve [options]
 Speaks the PostgreSQL v3 wire protocol, so psql and PostgreSQL drivers send strongroom statements (and
 $1 parameters, e.g. the passphrase); statements strongroom does not own go to the session's own source
 connection. Clients authenticate with SCRAM-SHA-256 against the users file (salted verifiers only).
-Also runs due backup schedules (any number of serve processes may share a state directory: each
-occurrence runs once). Stops on SIGINT/SIGTERM, after the scheduled jobs it started have ended.
+Also runs due backup schedules (any number of serve processes may share a state store: each
+occurrence runs once) and detached jobs that clients submitted (strongroom sql, the REPL, wire sessions),
+and adopts the jobs of a node that died (its lease expired). Stops on SIGINT/SIGTERM, after the jobs it
+runs have ended.
 
 Options:
   --listen HOST:PORT      address to listen on (default 127.0.0.1:26257)
@@ -61,13 +65,15 @@ Options:
   --locality TIERS        this engine's locality
   --config FILE           configuration file (domicile rules)
   --external-io-dir DIR   root of nodelocal:// URIs (default <home>/extern)
+  --state URL             state store (jobs, schedules, connections) shared by several serve nodes:
+                          postgres://… (default: SQLite files in the home; or $STRONGROOM_STATE)
   --tls-cert FILE         PEM certificate (chain) for TLS; with --tls-key
   --tls-key FILE          PEM private key
   --require-tls           refuse sessions that do not use TLS
   --users FILE            users file (default <home>/users)
   --add-user NAME         add or replace NAME in the users file, password from stdin, then exit
-  --scheduler-only        run due schedules (CREATE SCHEDULE) without listening for clients
-  --no-scheduler          listen for clients without running schedules
+  --scheduler-only        run due schedules (CREATE SCHEDULE) and jobs without listening for clients
+  --no-scheduler          listen for clients and run jobs, without running schedules
   --schedule-interval S   seconds between scheduler passes (default 15)
   -h, --help              show this help
 

@@ -98,6 +98,8 @@ export async function runRepl(base: Session, signals: StatementSignals, io: Repl
     },
     onDetachedJob: (id) => {
       const end = endedEarly.get(id);
+      // A job handed to a daemon runs there: quitting this shell does not touch it.
+      if (end === undefined && session.engine.runsJobHere?.(id) === false) return;
       if (end === undefined) detached.add(id);
       else notify(jobEndNotice(end));
     },

@@ -24,7 +24,7 @@ export interface Settings {
 }
 
 export interface Session {
-  readonly engine: Pick<Engine, 'execute' | 'source'>;
+  readonly engine: Pick<Engine, 'execute' | 'source' | 'runsJobHere'>;
   readonly sql: SqlApi;
   readonly stdout: OutStream;
   readonly stderr: ProgressStream;

@@ -4,6 +4,7 @@ import type { KmsContext, KmsRegistry } from '@strongroom/kms';
 import type { Source } from '@strongroom/sources';
 import type { StorageContext, StorageRegistry } from '@strongroom/storage';
 import type { DomicileRules } from './config.js';
+import type { HostStore } from './jobs/host-store.js';
 import type { JobsStore } from './jobs/jobs-store.js';
 import type { StateStore } from './state/state-store.js';
 
@@ -13,8 +14,11 @@ export interface EngineContext {
   readonly storage: StorageRegistry;
   readonly kmsCtx: KmsContext;
   readonly storageCtx: StorageContext;
+  /** Job records and nodes: the state store's (`<home>/jobs.db`, or the shared PostgreSQL database). */
   readonly jobs: JobsStore;
-  /** External connections and schedules (`<home>/state.db`). */
+  /** What this host remembers of the backups it wrote: rollback anchor, layer directories' writers. */
+  readonly host: HostStore;
+  /** External connections and schedules (`<home>/state.db`, or the shared PostgreSQL database). */
   readonly state: StateStore;
   /** This engine's locality tiers, e.g. 'region=us-east,zone=a' ('' when not set). */
   readonly locality: string;

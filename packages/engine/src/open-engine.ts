@@ -10,12 +10,14 @@ import {
   type BackupStatement,
   bindParameters,
   type ExplainableStatement,
+  format,
   type JobControlStatement,
   type JobSelector,
   parseScriptOrThrow,
   parseStatement,
   placeholderCount,
   placeholderTypes,
+  type RestoreStatement,
   type ScriptStatement,
   type Statement,
 } from '@strongroom/sql';
@@ -29,11 +31,12 @@ import {
 } from './connections/connection-statements.js';
 import { externalKmsProvider, externalStorageProvider } from './connections/external-uri.js';
 import type { EngineContext } from './context.js';
+import { HostStore } from './jobs/host-store.js';
 import { jobDescription } from './jobs/job-description.js';
-import { JobRunner } from './jobs/job-runner.js';
+import { checkpointOf, type JobHandle, JobRunner } from './jobs/job-runner.js';
 import { jobIdsOf, runJobsQuery } from './jobs/jobs-query.js';
 import type { JobRecord, JobType } from './jobs/jobs-store.js';
-import { isTerminal, JobsStore } from './jobs/jobs-store.js';
+import { isTerminal } from './jobs/jobs-store.js';
 import { showJobsFull, showJobsListing } from './jobs/show-jobs.js';
 import { prewarmEncoders } from './pipeline/compress-pool.js';
 import { prewarmDecoders } from './pipeline/decode-pool.js';
@@ -46,12 +49,12 @@ import {
   showSchedules,
 } from './schedules/schedule-statements.js';
 import { runDueSchedules, type TickReport } from './schedules/scheduler.js';
-import { StateStore } from './state/state-store.js';
+import { openState, stateUri } from './state/open-state.js';
 import { planAlter, runAlter } from './statements/alter.js';
 import { planBackup, runBackup, SPAN_CONCURRENCY } from './statements/backup/index.js';
 import { describeStatement, JOB_RESULT } from './statements/describe.js';
 import { explain } from './statements/explain.js';
-import { planRestore, runRestore } from './statements/restore/index.js';
+import { planRestore, restoreCheckpoint, runRestore } from './statements/restore/index.js';
 import { showBackup, showBackups } from './statements/show.js';
 import { showDatabases, showTables } from './statements/show-catalog.js';
 import { checkStatement } from './statements/statement-check.js';
@@ -80,11 +83,29 @@ function toScriptStatement(text: string): ScriptStatement {
 class StrongroomEngine implements Engine {
   private readonly runner: JobRunner;
 
+  private heartbeat: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly now: () => number = Date.now,
+    private readonly jobOptions: {
+      readonly daemon: boolean;
+      readonly withoutDaemon: 'in-process' | 'attached';
+      /** How many jobs a daemon runs at once (`STRONGROOM_JOBS_PER_NODE`, default 2). */
+      readonly maxJobs: number;
+    } = { daemon: false, withoutDaemon: 'in-process', maxJobs: 2 },
   ) {
     this.runner = new JobRunner(ctx.jobs, ctx.user);
+    // Every node renews its liveness, so clients know a daemon is there and leases of its jobs are trusted.
+    this.heartbeat = setInterval(
+      () => void ctx.jobs.heartbeat().catch(() => undefined),
+      Math.max(Math.floor(ctx.jobs.leaseMs / 3), 50),
+    );
+    this.heartbeat.unref();
+  }
+
+  get activeJobs(): number {
+    return this.runner.active;
   }
 
   get source(): Engine['source'] {
@@ -97,21 +118,124 @@ class StrongroomEngine implements Engine {
       {
         state: this.ctx.state,
         jobs: this.ctx.jobs,
-        start: async (command) => {
+        claimJob: async (command, scheduleId, scheduledFor) => {
           const ast = parseStatement(command);
           if (ast.kind !== 'backup') throw new StrongroomError('INTERNAL', 'a schedule holds a BACKUP');
-          const detached: BackupStatement = {
-            ...ast,
-            options: { ...ast.options, detached: { kind: 'bool', value: true } },
-          };
-          const r = await this.run(detached, {});
-          return r.rows[0]?.[0] as bigint;
+          const description = jobDescription(ast);
+          // The job record is the occurrence's claim: (schedule, occurrence) is unique in the jobs store.
+          return this.ctx.jobs.create({
+            type: 'BACKUP',
+            description,
+            userName: this.ctx.user,
+            payload: command,
+            status: 'running',
+            schedule: { id: scheduleId, scheduledFor },
+          });
+        },
+        start: async (jobId) => {
+          const job = await this.ctx.jobs.get(jobId);
+          await this.runRecord(job, job.claims);
         },
         retain: (command, keepFull) => retainChains(this.ctx, command, keepFull, this.now()),
         log: this.log,
       },
       now,
     );
+  }
+
+  /** A daemon's pass over the jobs it may run: see Engine.runClaimableJobs. */
+  async runClaimableJobs(): Promise<bigint[]> {
+    const jobs = this.ctx.jobs;
+    await jobs.heartbeat();
+    await jobs.failOrphans();
+    const started: bigint[] = [];
+    for (const job of await jobs.claimable()) {
+      // Leave the rest to other nodes (or to this one's next pass) once this node runs its share.
+      if (this.runner.active >= this.jobOptions.maxJobs) break;
+      if (this.runner.runs(job.id)) continue;
+      if (job.status === 'cancel-requested') {
+        await jobs.setStatus(job.id, 'canceled', `job ${job.id} was canceled`);
+        continue;
+      }
+      // A paused job stays paused until someone resumes it; then it is adopted.
+      if (job.status === 'paused' || job.status === 'pause-requested') continue;
+      if (!(await jobs.claim(job))) continue;
+      const adopted = job.status !== 'pending';
+      this.log?.(
+        adopted
+          ? `adopted job ${job.id} (${job.type}) from node ${job.coordinatorId}, whose lease expired`
+          : `started job ${job.id} (${job.type})`,
+      );
+      started.push(job.id);
+      await this.runRecord(job, job.claims + 1).catch((err: unknown) => {
+        this.log?.(`job ${job.id} failed to start: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    }
+    return started;
+  }
+
+  /**
+   * Runs a job record this node has claimed, detached: its payload is planned afresh (a BACKUP gets a fresh
+   * snapshot) and run under the record, from its last checkpoint. A plan that fails fails the job.
+   */
+  private async runRecord(job: JobRecord, claims: number): Promise<void> {
+    const fail = async (err: unknown): Promise<never> => {
+      const message = err instanceof Error ? err.message : String(err);
+      await this.ctx.jobs.setStatus(job.id, 'failed', message, claims);
+      throw err;
+    };
+    if (job.payload === null) return fail(new StrongroomError('INTERNAL', `job ${job.id} has no statement`));
+    const resumeFrom = checkpointOf(job);
+    const opts = { detached: true, payload: job.payload };
+    let ast: Statement;
+    try {
+      ast = parseStatement(job.payload);
+      checkStatement(ast);
+    } catch (err) {
+      return fail(err);
+    }
+    switch (ast.kind) {
+      case 'backup': {
+        prewarmEncoders(SPAN_CONCURRENCY);
+        const plan = await planBackup(this.ctx, ast).catch(fail);
+        await this.runner.runClaimed(
+          job.id,
+          'BACKUP',
+          claims,
+          resumeFrom,
+          async (h) => (await runBackup(this.ctx, plan, h)).rows,
+          opts,
+        );
+        return;
+      }
+      case 'restore': {
+        const resume = restoreCheckpoint(resumeFrom);
+        const plan = await planRestore(this.ctx, ast, resume ? { resume } : {}).catch(fail);
+        await this.runner.runClaimed(
+          job.id,
+          'RESTORE',
+          claims,
+          resumeFrom,
+          async (h) => (await runRestore(this.ctx, plan, h)).rows,
+          opts,
+        );
+        return;
+      }
+      case 'alter_backup': {
+        const plan = await planAlter(this.ctx, ast).catch(fail);
+        await this.runner.runClaimed(
+          job.id,
+          'ALTER BACKUP',
+          claims,
+          resumeFrom,
+          async (h) => runAlter(this.ctx, plan, h.signal),
+          opts,
+        );
+        return;
+      }
+      default:
+        return fail(new StrongroomError('INTERNAL', `job ${job.id} holds a ${ast.kind} statement`));
+    }
   }
 
   /** Where the scheduler reports what it does. */
@@ -172,7 +296,7 @@ class StrongroomEngine implements Engine {
         // The encoder threads load while the backup is planned.
         prewarmEncoders(SPAN_CONCURRENCY);
         const plan = await planBackup(ctx, ast, o.signal);
-        return this.job('BACKUP', jobDescription(ast, plan.fullDir), plan.detached, o, async (job) => {
+        return this.job('BACKUP', jobDescription(ast, plan.fullDir), ast, plan.detached, o, async (job) => {
           const r = await runBackup(ctx, plan, job);
           return r.rows;
         });
@@ -181,7 +305,7 @@ class StrongroomEngine implements Engine {
         // SQLite restores decode page spans on these threads: they load while the restore is planned.
         if (ctx.source.kind === 'sqlite') prewarmDecoders();
         const plan = await planRestore(ctx, ast, common);
-        return this.job('RESTORE', jobDescription(ast), plan.detached, o, async (job) => {
+        return this.job('RESTORE', jobDescription(ast), ast, plan.detached, o, async (job) => {
           const r = await runRestore(ctx, plan, job);
           return r.rows;
         });
@@ -192,7 +316,7 @@ class StrongroomEngine implements Engine {
           'ALTER BACKUP',
           jobDescription(ast),
           async (job) => runAlter(ctx, plan, job.signal),
-          { detached: false, signal: o.signal },
+          { detached: false, payload: payloadOf(ast), ...(o.signal ? { signal: o.signal } : {}) },
         );
         return { columns: [], rows: [], tag: 'ALTER BACKUP' };
       }
@@ -201,22 +325,28 @@ class StrongroomEngine implements Engine {
       case 'show_backup':
         return showBackup(ctx, ast, common);
       case 'show_jobs': {
-        if (ast.jobs === undefined) return showJobsListing(ctx.jobs.list());
-        const ids = this.jobIds(ast.jobs);
+        if (ast.jobs === undefined) return showJobsListing(await ctx.jobs.list());
+        const ids = await this.jobIds(ast.jobs);
         if (ast.whenComplete) await this.whenComplete(ids, o.signal);
-        return showJobsFull(this.records(ids));
+        return showJobsFull(await this.records(ids));
       }
       case 'show_job': {
         const ids = [int(ast.jobId)];
         if (ast.whenComplete) await this.whenComplete(ids, o.signal);
-        return showJobsFull(this.records(ids));
+        return showJobsFull(await this.records(ids));
       }
       case 'pause_job':
       case 'resume_job':
       case 'cancel_job':
         return this.control(ast);
-      case 'select_jobs':
-        return runJobsQuery(ctx.jobs.database, ast.query.text);
+      case 'select_jobs': {
+        const db = await ctx.jobs.queryDatabase();
+        try {
+          return runJobsQuery(db, ast.query.text);
+        } finally {
+          db.close();
+        }
+      }
       case 'show_databases':
         return showDatabases(ctx);
       case 'show_tables':
@@ -251,31 +381,46 @@ class StrongroomEngine implements Engine {
   }
 
   /** The IDs a job statement names (a query's first column; `ALL <type> JOBS`: that type's unfinished jobs). */
-  private jobIds(j: JobSelector): bigint[] {
+  private async jobIds(j: JobSelector): Promise<bigint[]> {
     switch (j.kind) {
       case 'job':
         return [int(j.jobId)];
-      case 'query':
-        return jobIdsOf(this.ctx.jobs.database, j.text);
+      case 'query': {
+        const db = await this.ctx.jobs.queryDatabase();
+        try {
+          return jobIdsOf(db, j.text);
+        } finally {
+          db.close();
+        }
+      }
       case 'all':
         return this.ctx.jobs.unfinished(j.jobType.toUpperCase() as JobType);
       case 'schedule':
         return this.ctx.state.jobsOf(int(j.scheduleId));
-      case 'schedules':
-        return this.ctx.state.scheduleIdsOf(j.query.text).flatMap((id) => this.ctx.state.jobsOf(id));
+      case 'schedules': {
+        const out: bigint[] = [];
+        for (const id of await this.ctx.state.scheduleIdsOf(j.query.text))
+          out.push(...(await this.ctx.state.jobsOf(id)));
+        return out;
+      }
       default:
         return assertNever(j, 'job selector');
     }
   }
 
-  private records(ids: readonly bigint[]): JobRecord[] {
-    return ids.map((id) => this.ctx.jobs.find(id)).filter((j): j is JobRecord => j !== undefined);
+  private async records(ids: readonly bigint[]): Promise<JobRecord[]> {
+    const out: JobRecord[] = [];
+    for (const id of ids) {
+      const j = await this.ctx.jobs.find(id);
+      if (j !== undefined) out.push(j);
+    }
+    return out;
   }
 
   /** Waits until every named job has ended (SHOW JOB[S] WHEN COMPLETE); IDs without a job are skipped. */
   private async whenComplete(ids: readonly bigint[], signal?: AbortSignal): Promise<void> {
     for (;;) {
-      if (this.records(ids).every((j) => isTerminal(j.status))) return;
+      if ((await this.records(ids)).every((j) => isTerminal(j.status))) return;
       if (signal?.aborted)
         throw new StrongroomError('CANCELED', 'canceled while waiting for jobs to complete');
       await new Promise((r) => setTimeout(r, 200));
@@ -283,13 +428,13 @@ class StrongroomEngine implements Engine {
   }
 
   /** PAUSE/RESUME/CANCEL of one job or several; a job already in the requested state is left alone. */
-  private control(ast: JobControlStatement): ResultSet {
-    const ids = this.jobIds(ast.jobs);
+  private async control(ast: JobControlStatement): Promise<ResultSet> {
+    const ids = await this.jobIds(ast.jobs);
     const reason = ast.reason === undefined ? undefined : str(ast.reason);
     for (const id of ids) {
-      if (ast.kind === 'pause_job') this.runner.pause(id, reason);
-      else if (ast.kind === 'resume_job') this.runner.resume(id);
-      else this.runner.cancel(id);
+      if (ast.kind === 'pause_job') await this.runner.pause(id, reason);
+      else if (ast.kind === 'resume_job') await this.runner.resume(id);
+      else await this.runner.cancel(id);
     }
     const verb = ast.kind.slice(0, -4).toUpperCase();
     return {
@@ -302,17 +447,32 @@ class StrongroomEngine implements Engine {
   private async job(
     type: 'BACKUP' | 'RESTORE',
     description: string,
+    ast: BackupStatement | RestoreStatement,
     detached: boolean,
     o: ExecuteOptions,
-    fn: Parameters<JobRunner['start']>[2],
+    fn: (job: JobHandle) => Promise<unknown>,
   ): Promise<ResultSet> {
+    let payload = payloadOf(ast);
+    let attached = !detached;
+    if (!this.jobOptions.daemon) {
+      const daemons = await this.ctx.jobs.liveDaemons();
+      if (detached) {
+        const handOff = await this.handOff(type, description, payload, daemons.length, o);
+        if (handOff !== undefined) return { columns: [JOB_RESULT[0]!], rows: [[handOff]], tag: type };
+        attached = this.jobOptions.withoutDaemon === 'attached';
+      }
+      // A job this process runs can be adopted if it dies only where a daemon could adopt it; without one it
+      // is failed once its lease runs out (as before daemons), not left running until some daemon appears.
+      if (daemons.length === 0) payload = null;
+    }
     const r = await this.runner.start(type, description, fn, {
-      detached,
-      signal: o.signal,
-      onProgress: o.onProgress,
-      onEnd: o.onJobEnd,
+      detached: !attached,
+      payload,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      ...(o.onJobEnd ? { onEnd: o.onJobEnd } : {}),
     });
-    if (detached) return { columns: [JOB_RESULT[0]!], rows: [[r.id]], tag: type };
+    if (!attached) return { columns: [JOB_RESULT[0]!], rows: [[r.id]], tag: type };
     return {
       columns: [...JOB_RESULT],
       rows: [[r.id, 'succeeded', 1, BigInt(Number(r.result ?? 0))]],
@@ -320,10 +480,59 @@ class StrongroomEngine implements Engine {
     };
   }
 
+  /**
+   * A detached job submitted where a daemon serves this state and source: recorded pending for the daemon
+   * to run (it outlives this client). Undefined when it stays here — no live daemon, or a statement with a
+   * secret (which no record may hold) — after a notice saying plainly what happens to it.
+   */
+  private async handOff(
+    type: JobType,
+    description: string,
+    payload: string | null,
+    daemons: number,
+    o: ExecuteOptions,
+  ): Promise<bigint | undefined> {
+    const here =
+      this.jobOptions.withoutDaemon === 'attached'
+        ? 'it runs attached: this statement returns when the job ends'
+        : 'it runs in this process and ends if this process exits';
+    if (daemons === 0) {
+      o.onNotice?.(
+        `no strongroom serve daemon runs jobs of this state store and source, so ${here} (start \`strongroom serve\` to run detached jobs in the background)`,
+      );
+      return undefined;
+    }
+    if (payload === null) {
+      o.onNotice?.(
+        `this ${type} names a secret (a passphrase or a credential in a URI), which a job record may not hold, so the daemon cannot run it: ${here} (put credentials in an external connection to run it in the daemon)`,
+      );
+      return undefined;
+    }
+    const id = await this.ctx.jobs.create({
+      type,
+      description,
+      userName: this.ctx.user,
+      payload,
+      status: 'pending',
+    });
+    if (id === undefined) throw new StrongroomError('INTERNAL', 'a job id was taken twice');
+    o.onNotice?.(
+      `job ${id} is queued for the strongroom serve daemon${daemons === 1 ? '' : 's'} sharing this state store: it runs there and outlives this client`,
+    );
+    return id;
+  }
+
+  /** Whether this process runs the job (a detached job handed to a daemon runs elsewhere). */
+  runsJobHere(id: bigint): boolean {
+    return this.runner.runs(id);
+  }
+
   async close(): Promise<void> {
     await this.runner.drain();
-    this.ctx.jobs.close();
-    this.ctx.state.close();
+    clearInterval(this.heartbeat);
+    await this.ctx.jobs.close();
+    await this.ctx.state.close();
+    this.ctx.host.close();
     await this.ctx.source.close();
   }
 }
@@ -335,8 +544,16 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   mkdirSync(externalIoDir, { recursive: true });
   const domicile = loadConfig(options.configPath);
   const source = await openSource(options.source, { home: options.home });
-  const jobs = new JobsStore(join(options.home, 'jobs.db'));
-  const state = new StateStore(join(options.home, 'state.db'));
+  let opened: Awaited<ReturnType<typeof openState>>;
+  try {
+    opened = await openState(options.home, stateUri(options.state, env), source.redactedUri, env);
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
+  const { jobs, state } = opened;
+  if (options.daemon) await jobs.register(true);
+  const host = new HostStore(join(options.home, 'jobs.db'));
   const kms = defaultKmsRegistry();
   const storage = options.storage ?? defaultStorageRegistry();
   const lookup = (name: string) => state.connection(name);
@@ -355,10 +572,27 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
         onRetry: options.onStorageRetry,
       },
       jobs,
+      host,
       locality: options.locality ?? '',
       user: options.user ?? 'root',
       domicile,
     },
     options.now,
+    {
+      daemon: options.daemon ?? false,
+      withoutDaemon: options.detachedWithoutDaemon ?? 'in-process',
+      maxJobs: jobsPerNode(env),
+    },
   );
+}
+
+function jobsPerNode(env: Readonly<Record<string, string | undefined>>): number {
+  const v = Number(env.STRONGROOM_JOBS_PER_NODE);
+  return Number.isInteger(v) && v >= 1 ? v : 2;
+}
+
+/** The statement as any node may run it, or null when it holds a secret (no job record may hold one). */
+function payloadOf(ast: Statement): string | null {
+  const plain = format(ast, { redact: false });
+  return format(ast) === plain ? plain : null;
 }

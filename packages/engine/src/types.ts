@@ -72,6 +72,16 @@ export interface Engine {
   runDueSchedules?(now?: number): Promise<TickReport>;
   /** Where scheduler passes report what they do. */
   log?: ((line: string) => void) | undefined;
+  /**
+   * One pass of a daemon's job loop (engines opened with `daemon: true`): renews this node's liveness and
+   * claims and starts jobs it may run — pending ones submitted by clients, and ones whose node died (lease
+   * expired). Resolves with the ids of the jobs it started.
+   */
+  runClaimableJobs?(): Promise<bigint[]>;
+  /** Whether this engine's process runs the job (false for one handed to a daemon). */
+  runsJobHere?(id: bigint): boolean;
+  /** Jobs this engine's process runs now. */
+  readonly activeJobs?: number;
   close(): Promise<void>;
 }
 
@@ -95,4 +105,19 @@ export interface EngineOptions {
   readonly onStorageRetry?: (message: string) => void;
   /** The clock of schedules (epoch ms; default Date.now): tests inject their own. */
   readonly now?: () => number;
+  /**
+   * The state store: jobs, schedules and external connections. Default: SQLite files in `home`
+   * (`jobs.db`, `state.db`); `postgres://…` (or `$STRONGROOM_STATE`): one PostgreSQL database that several
+   * nodes share.
+   */
+  readonly state?: string;
+  /** This engine is a daemon's: it runs jobs other processes submitted, and adopts those of dead nodes. */
+  readonly daemon?: boolean;
+  /**
+   * What a detached job does when no daemon serves this state: 'in-process' (it runs in this process, which
+   * says so in a notice: the REPL, tests) or 'attached' (it runs to its end before the statement returns, as
+   * if not detached, with a notice: `strongroom sql -e/-f`, whose process would exit under it). Default
+   * 'in-process'.
+   */
+  readonly detachedWithoutDaemon?: 'in-process' | 'attached';
 }

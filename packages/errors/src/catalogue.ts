@@ -75,6 +75,8 @@ export const ERROR_CATALOGUE = {
   JOB_NOT_FOUND: user('42704'),
   JOB_STATE: user('55000'),
   CANCELED: user('57014'),
+  // the state store (jobs, schedules, connections) could not be reached
+  STATE_STORE_UNAVAILABLE: system('08006', true),
   // external connections and schedules
   CONNECTION_NOT_FOUND: user('42704'),
   CONNECTION_EXISTS: user('42710'),

@@ -1,5 +1,7 @@
-// The scheduler of `strongroom serve`: one engine of its own that makes a scheduler pass every interval
-// (see engine's schedules/scheduler.ts). Its clock is Date.now, or — for tests only — the epoch
+// The daemon loops of `strongroom serve`: one engine of its own, registered as a daemon node, that makes a
+// scheduler pass every interval (see engine's schedules/scheduler.ts) and a jobs pass every
+// `STRONGROOM_JOB_POLL_MS` (default 1000): it runs the detached jobs clients submitted to the state store
+// and adopts those whose node died (lease expired; `STRONGROOM_JOB_LEASE_MS`, default 30000). Its clock is Date.now, or — for tests only — the epoch
 // milliseconds held in the file STRONGROOM_TEST_CLOCK_FILE names (then each pass is logged), so a test can
 // move time forward for real daemon processes without waiting.
 import { readFileSync } from 'node:fs';
@@ -11,6 +13,11 @@ export interface SchedulerLoop {
 }
 
 export const DEFAULT_SCHEDULE_INTERVAL_MS = 15_000;
+
+function jobPollMs(env: Readonly<Record<string, string | undefined>>): number {
+  const v = Number(env.STRONGROOM_JOB_POLL_MS);
+  return Number.isFinite(v) && v >= 20 ? v : 1000;
+}
 
 export function schedulerClock(env: Readonly<Record<string, string | undefined>>): {
   now: () => number;
@@ -26,15 +33,32 @@ export async function startSchedulerLoop(
   options: EngineOptions,
   intervalMs: number,
   log: (line: string) => void,
+  run: { readonly schedules: boolean } = { schedules: true },
 ): Promise<SchedulerLoop> {
   const clock = schedulerClock(options.env ?? {});
-  const engine = await openEngine({ ...options, now: clock.now });
+  const engine = await openEngine({ ...options, now: clock.now, daemon: true });
   engine.log = log;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let wake: (() => void) | undefined;
-  const loop = (async () => {
+  let jobsTimer: NodeJS.Timeout | undefined;
+  let wakeJobs: (() => void) | undefined;
+  const pollMs = jobPollMs(options.env ?? {});
+  const jobsLoop = (async () => {
     while (!stopped) {
+      try {
+        await engine.runClaimableJobs?.();
+      } catch (err) {
+        log(`jobs pass failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      await new Promise<void>((r) => {
+        wakeJobs = r;
+        jobsTimer = setTimeout(r, pollMs);
+      });
+    }
+  })();
+  const loop = (async () => {
+    while (!stopped && run.schedules) {
       const now = clock.now();
       try {
         await engine.runDueSchedules?.(now);
@@ -52,8 +76,11 @@ export async function startSchedulerLoop(
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      if (jobsTimer) clearTimeout(jobsTimer);
       wake?.();
+      wakeJobs?.();
       await loop;
+      await jobsLoop;
       await engine.close();
     },
   };

@@ -26,20 +26,20 @@ export async function serveCommand(cmd: ServeCommand, deps: CliDeps): Promise<nu
     ...(cmd.locality === undefined ? {} : { locality: cmd.locality }),
     ...(cmd.configPath === undefined ? {} : { configPath: resolve(deps.cwd, cmd.configPath) }),
     ...(cmd.externalIoDir === undefined ? {} : { externalIoDir: resolve(deps.cwd, cmd.externalIoDir) }),
+    ...(cmd.state === undefined ? {} : { state: cmd.state }),
   };
-  const scheduler = cmd.noScheduler
-    ? undefined
-    : await startSchedulerLoop(
-        openEngine,
-        engineOptions,
-        cmd.scheduleIntervalMs ?? DEFAULT_SCHEDULE_INTERVAL_MS,
-        (line) => deps.stderr.write(`strongroom serve: ${line}\n`),
-      );
+  const scheduler = await startSchedulerLoop(
+    openEngine,
+    engineOptions,
+    cmd.scheduleIntervalMs ?? DEFAULT_SCHEDULE_INTERVAL_MS,
+    (line) => deps.stderr.write(`strongroom serve: ${line}\n`),
+    { schedules: !cmd.noScheduler },
+  );
   if (cmd.schedulerOnly) {
     deps.stderr.write(`strongroom serve: running schedules of ${home} (not listening)\n`);
     await untilStopped(deps);
     deps.stderr.write('strongroom serve: shutting down\n');
-    await scheduler?.stop();
+    await scheduler.stop();
     return 0;
   }
   if (server.loadUsers(usersPath).size === 0) {
@@ -71,6 +71,7 @@ export async function serveCommand(cmd: ServeCommand, deps: CliDeps): Promise<nu
         ...(cmd.locality === undefined ? {} : { locality: cmd.locality }),
         ...(cmd.configPath === undefined ? {} : { configPath: resolve(deps.cwd, cmd.configPath) }),
         ...(cmd.externalIoDir === undefined ? {} : { externalIoDir: resolve(deps.cwd, cmd.externalIoDir) }),
+        ...(cmd.state === undefined ? {} : { state: cmd.state }),
       }),
     log: (line) => deps.stderr.write(`strongroom serve: ${line}\n`),
   });
@@ -79,7 +80,7 @@ export async function serveCommand(cmd: ServeCommand, deps: CliDeps): Promise<nu
   await untilStopped(deps);
   deps.stderr.write('strongroom serve: shutting down\n');
   await running.close();
-  await scheduler?.stop();
+  await scheduler.stop();
   return 0;
 }
 

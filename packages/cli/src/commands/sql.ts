@@ -34,6 +34,10 @@ export async function sqlCommand(cmd: SqlCommand, deps: CliDeps): Promise<number
       ...(cmd.locality === undefined ? {} : { locality: cmd.locality }),
       ...(cmd.configPath === undefined ? {} : { configPath: resolve(deps.cwd, cmd.configPath) }),
       ...(cmd.externalIoDir === undefined ? {} : { externalIoDir: resolve(deps.cwd, cmd.externalIoDir) }),
+      ...(cmd.state === undefined ? {} : { state: cmd.state }),
+      // Without a daemon, a detached job of the REPL runs in the shell (which stays); one of -e/-f runs
+      // attached, since this process exits when the script ends.
+      detachedWithoutDaemon: interactive ? 'in-process' : 'attached',
     });
   } catch (err) {
     deps.stderr.write(`strongroom: ${err instanceof Error ? err.message : String(err)}\n`);

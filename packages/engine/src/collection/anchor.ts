@@ -33,13 +33,13 @@ export function checkAnchor(
   const name = collectionName(store);
   const problems: string[] = [];
   if (check.latest) {
-    const newest = ctx.jobs.newestBackup(name);
+    const newest = ctx.host.newestBackup(name);
     if (newest && newest.fullDir > full.dir)
       problems.push(
         `this host completed backup /${newest.fullDir} in ${name}, but the newest backup the collection holds is /${full.dir}`,
       );
   }
-  const head = ctx.jobs.chainHead(name, full.dir);
+  const head = ctx.host.chainHead(name, full.dir);
   if (head && (layers.length < head.layers || !layers.some((l) => l.dir === head.lastDir)))
     problems.push(
       `this host completed ${head.layers} layer(s) of backup /${full.dir} in ${name}, the newest /${head.lastDir} at ${head.endTime}, but the collection holds ${layers.length}`,
@@ -64,7 +64,7 @@ export function recordAnchor(
   lastDir: string,
   endTime: Date,
 ): void {
-  ctx.jobs.recordBackup({
+  ctx.host.recordBackup({
     collection: collectionName(store),
     fullDir,
     layers,

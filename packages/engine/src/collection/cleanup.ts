@@ -87,11 +87,27 @@ export async function cleanupCollection(
     for (const dir of await layerDirs(store)) {
       opts.signal?.throwIfAborted();
       if (dir === opts.keep || (await exists(defaultStore, `${dir}/${MANIFEST}`))) continue;
-      if (!isAbandoned(ctx.jobs.targetWriter(name, dir), dir, isDefault, now)) continue;
+      if (!isAbandoned(await targetWriter(ctx, name, dir), dir, isDefault, now)) continue;
       for (const path of await listAll(store, `${dir}/`)) await store.delete(path).catch(() => undefined);
       removedDirs.push(`${name}/${dir}`);
     }
     removedTemporaries += await removeStaleTemporaries(store);
   }
   return { removedDirs, removedTemporaries };
+}
+
+/**
+ * Who wrote an incomplete layer directory, as far as this host knows: 'live' while a job holding a live lease
+ * writes it, 'dead' when every job that wrote it ended or lost its node, undefined when no job of this host
+ * wrote it.
+ */
+async function targetWriter(
+  ctx: EngineContext,
+  collection: string,
+  dir: string,
+): Promise<'live' | 'dead' | undefined> {
+  const jobs = ctx.host.targetJobs(collection, dir);
+  if (jobs.length === 0) return undefined;
+  for (const id of jobs) if ((await ctx.jobs.liveness(id)) === 'live') return 'live';
+  return 'dead';
 }

@@ -253,8 +253,16 @@ export async function addKmsKeys(
   signal?: AbortSignal,
 ): Promise<{ name: string; masterKeyIds: string[] }> {
   const existing = await readInfoFiles(store, fullDir);
+  const keys = await openAll(ctx, newKms);
+  // Idempotent: when a file already wraps the data key under every new key (an ALTER BACKUP retried after
+  // a crash, or run twice), nothing more is written.
+  const covering = existing.infos.find((f) =>
+    keys.every((k) => f.info.kms.some((e) => e.masterKeyId === k.masterKeyId)),
+  );
+  if (covering !== undefined && keys.length > 0)
+    return { name: covering.name, masterKeyIds: keys.map((k) => k.masterKeyId) };
   const kms: { masterKeyId: string; wrappedKey: Uint8Array }[] = [];
-  for (const k of await openAll(ctx, newKms)) {
+  for (const k of keys) {
     if (kms.some((e) => e.masterKeyId === k.masterKeyId)) continue;
     try {
       kms.push({ masterKeyId: k.masterKeyId, wrappedKey: await k.encrypt(dataKey, signal) });

@@ -84,20 +84,20 @@ export async function createConnection(
   // Parse strictly now (unknown parameters, missing credentials), so a bad URI fails here, not at 2 a.m.
   if (type === 'KMS') await (await ctx.kms.open(uri, ctx.kmsCtx)).close?.();
   else await (await ctx.storage.open(uri, ctx.storageCtx)).close?.();
-  if (!state.createConnection({ name, uri, type, owner: ctx.user }) && !ast.ifNotExists)
+  if (!(await state.createConnection({ name, uri, type, owner: ctx.user })) && !ast.ifNotExists)
     throw new StrongroomError('CONNECTION_EXISTS', `external connection with name ${name} already exists`);
   return { columns: [], rows: [], tag: 'CREATE EXTERNAL CONNECTION' };
 }
 
-export function showConnections(
+export async function showConnections(
   ctx: EngineContext,
   state: StateStore,
   ast: ShowExternalConnectionsStatement,
-): ResultSet {
+): Promise<ResultSet> {
   const all =
     ast.name === undefined
-      ? state.connections()
-      : [state.connection(connectionName(ast.name))].filter((c) => c !== undefined);
+      ? await state.connections()
+      : [await state.connection(connectionName(ast.name))].filter((c) => c !== undefined);
   if (ast.name !== undefined && all.length === 0)
     throw new StrongroomError('CONNECTION_NOT_FOUND', `external connection ${str(ast.name)} does not exist`);
   return {
@@ -108,18 +108,21 @@ export function showConnections(
 }
 
 /** Refused while a schedule's command names the connection (its next run would fail). */
-export function dropConnection(state: StateStore, ast: DropExternalConnectionStatement): ResultSet {
+export async function dropConnection(
+  state: StateStore,
+  ast: DropExternalConnectionStatement,
+): Promise<ResultSet> {
   const name = connectionName(ast.name);
-  if (state.connection(name) === undefined)
+  if ((await state.connection(name)) === undefined)
     throw new StrongroomError('CONNECTION_NOT_FOUND', `external connection ${name} does not exist`);
-  const users = state.schedules().filter((s) => usesConnection(s.command, name));
+  const users = (await state.schedules()).filter((s) => usesConnection(s.command, name));
   if (users.length > 0)
     throw new StrongroomError(
       'INVALID_PARAMETER',
       `external connection ${name} is used by schedule ${users.map((s) => s.id).join(', ')}`,
       { hint: 'DROP SCHEDULE those first' },
     );
-  state.dropConnection(name);
+  await state.dropConnection(name);
   return { columns: [], rows: [], tag: 'DROP EXTERNAL CONNECTION' };
 }
 

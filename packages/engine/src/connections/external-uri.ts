@@ -12,7 +12,7 @@ import type { ConnectionRecord } from '../state/state-store.js';
 export const EXTERNAL_SCHEME = 'external';
 
 /** Looks a connection up by name (the state store's `connection`). */
-export type ConnectionLookup = (name: string) => ConnectionRecord | undefined;
+export type ConnectionLookup = (name: string) => Promise<ConnectionRecord | undefined>;
 
 export interface ExternalRef {
   readonly name: string;
@@ -61,9 +61,13 @@ function notFound(name: string): StrongroomError {
 }
 
 /** The stored URI `uri` names, checked to be of the wanted type. */
-export function resolveExternal(uri: string, lookup: ConnectionLookup, want: 'STORAGE' | 'KMS'): string {
+export async function resolveExternal(
+  uri: string,
+  lookup: ConnectionLookup,
+  want: 'STORAGE' | 'KMS',
+): Promise<string> {
   const ref = parseExternalRef(uri);
-  const c = lookup(ref.name);
+  const c = await lookup(ref.name);
   if (c === undefined) throw notFound(ref.name);
   if (c.type !== want)
     throw new StrongroomError(
@@ -90,7 +94,7 @@ export function externalStorageProvider(
     secretParams: [],
     validate: (uri) => void parseExternalRef(uri),
     async open(uri: string, ctx: StorageContext): Promise<ExternalStorage> {
-      const target = resolveExternal(uri, lookup, 'STORAGE');
+      const target = await resolveExternal(uri, lookup, 'STORAGE');
       if (target.toLowerCase().startsWith(`${EXTERNAL_SCHEME}:`))
         throw new StrongroomError('INVALID_URI', 'an external connection cannot name another one');
       const s = await inner().open(target, ctx);
@@ -117,7 +121,7 @@ export function externalKmsProvider(lookup: ConnectionLookup, inner: () => KmsRe
     secretParams: [],
     validate: (uri) => void parseExternalRef(uri),
     async open(uri: string, ctx: KmsContext): Promise<Kms> {
-      const target = resolveExternal(uri, lookup, 'KMS');
+      const target = await resolveExternal(uri, lookup, 'KMS');
       if (target.toLowerCase().startsWith(`${EXTERNAL_SCHEME}:`))
         throw new StrongroomError('INVALID_URI', 'an external connection cannot name another one');
       const k = await inner().open(target, ctx);

@@ -1,17 +1,22 @@
-// Runs BACKUP/RESTORE/ALTER jobs: records them in the jobs store, throttles progress into it, honours
-// PAUSE/CANCEL requests made from this or another process (polled between units of work), and keeps
-// detached jobs alive until the engine closes.
+// Runs BACKUP/RESTORE/ALTER jobs: records them in the jobs store, holds and renews their lease, throttles
+// progress into the record, honours PAUSE/CANCEL requested from any process or node (polled between units
+// of work), saves checkpoints, and keeps detached jobs alive until the engine closes. A job it adopts (a
+// pending one, or one whose node died) runs under the same record, from the record's last checkpoint.
 import { isStrongroomError, StrongroomError } from '@strongroom/errors';
 import type { JobEnd, Progress } from '../types.js';
-import { isTerminal, type JobsStore, type JobType } from './jobs-store.js';
+import { isTerminal, type JobRecord, type JobsStore, type JobType } from './jobs-store.js';
 
 export interface JobHandle {
   readonly id: bigint;
   readonly signal: AbortSignal;
+  /** The checkpoint an adopted job resumes from (the statement's own JSON), or undefined for a fresh start. */
+  readonly resumeFrom: unknown;
   /** Records progress (throttled) and calls the statement's progress callback. */
   report(fraction: number, rows: number, bytes: number, runningStatus?: string): void;
   /** Between units of work: waits while paused, throws CANCELED when canceled. */
   checkpoint(): Promise<void>;
+  /** Saves what is done so far, so a node adopting the job resumes after it; `summary` is shown in SHOW JOBS. */
+  saveCheckpoint(state: unknown, summary: string): Promise<void>;
 }
 
 interface Running {
@@ -20,6 +25,15 @@ interface Running {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface StartOptions {
+  readonly detached: boolean;
+  /** The statement another node could run (secret-free), or null. */
+  readonly payload?: string | null;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: Progress) => void;
+  readonly onEnd?: (end: JobEnd) => void;
+}
 
 export class JobRunner {
   private readonly running = new Map<bigint, Running>();
@@ -37,22 +51,57 @@ export class JobRunner {
     type: JobType,
     description: string,
     fn: (job: JobHandle) => Promise<T>,
-    opts: {
-      detached: boolean;
-      signal?: AbortSignal;
-      onProgress?: (p: Progress) => void;
-      onEnd?: (end: JobEnd) => void;
-    },
+    opts: StartOptions,
   ): Promise<{ id: bigint; result?: T }> {
-    const id = this.store.create(type, description, this.user);
+    const id = await this.store.create({
+      type,
+      description,
+      userName: this.user,
+      payload: opts.payload ?? null,
+      status: 'running',
+    });
+    if (id === undefined) throw new StrongroomError('INTERNAL', 'a job id was taken twice');
+    return this.runClaimed(id, type, 1, undefined, fn, opts);
+  }
+
+  /** Runs a job this node has claimed (`claims` is the claim counter its claim set). */
+  async runClaimed<T>(
+    id: bigint,
+    type: JobType,
+    claims: number,
+    resumeFrom: unknown,
+    fn: (job: JobHandle) => Promise<T>,
+    opts: StartOptions,
+  ): Promise<{ id: bigint; result?: T }> {
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(opts.signal?.reason);
     if (!opts.detached) opts.signal?.addEventListener('abort', onAbort, { once: true });
     const startedAt = Date.now();
     let lastWrite = 0;
+    let lost = false;
+    // The lease is renewed well before it runs out; a renewal that finds the claim moved means another node
+    // adopted the job (this one was presumed dead): stop at once, writing nothing more.
+    const renewal = setInterval(
+      () => {
+        this.store
+          .renew(id, claims)
+          .then((held) => {
+            if (!held && !controller.signal.aborted) {
+              lost = true;
+              controller.abort(
+                new StrongroomError('JOB_STATE', `job ${id}: its lease passed to another node`),
+              );
+            }
+          })
+          .catch(() => undefined);
+      },
+      Math.max(Math.floor(this.store.leaseMs / 3), 50),
+    );
+    renewal.unref();
     const handle: JobHandle = {
       id,
       signal: controller.signal,
+      resumeFrom,
       report: (fraction, rows, bytes, runningStatus) => {
         const now = Date.now();
         const secs = Math.max((now - startedAt) / 1000, 1e-3);
@@ -68,36 +117,45 @@ export class JobRunner {
         opts.onProgress?.(p);
         if (now - lastWrite >= 200 || fraction >= 1) {
           lastWrite = now;
-          this.store.progress(id, Math.min(fraction, 1), rows, bytes, runningStatus);
+          this.store
+            .progress(id, claims, Math.min(fraction, 1), rows, bytes, runningStatus)
+            .catch(() => undefined);
         }
       },
       checkpoint: async () => {
         for (;;) {
           if (controller.signal.aborted) throw canceled(id, controller.signal.reason);
-          const s = this.store.get(id).status;
+          const s = (await this.store.get(id)).status;
           if (s === 'cancel-requested') {
             controller.abort();
             throw canceled(id);
           }
-          if (s === 'pause-requested') this.store.setStatus(id, 'paused');
+          if (s === 'pause-requested') await this.store.setStatus(id, 'paused', undefined, claims);
           if (s !== 'pause-requested' && s !== 'paused') return;
           await sleep(200);
         }
+      },
+      saveCheckpoint: async (state, summary) => {
+        await this.store.saveCheckpoint(id, claims, JSON.stringify(state), summary);
       },
     };
     const run = (async () => {
       try {
         const result = await fn(handle);
-        this.store.setStatus(id, 'succeeded');
+        await this.store.setStatus(id, 'succeeded', undefined, claims);
         opts.onEnd?.({ jobId: id, jobType: type, status: 'succeeded' });
         return result;
       } catch (err) {
         const e = isStrongroomError(err) ? err : new StrongroomError('INTERNAL', String(err), { cause: err });
-        const status = e.code === 'CANCELED' ? 'canceled' : 'failed';
-        this.store.setStatus(id, status, e.message);
-        opts.onEnd?.({ jobId: id, jobType: type, status, error: e.message });
+        // A job whose lease passed to another node is that node's now: its record is not touched.
+        if (!lost) {
+          const status = e.code === 'CANCELED' ? 'canceled' : 'failed';
+          await this.store.setStatus(id, status, e.message, claims).catch(() => undefined);
+          opts.onEnd?.({ jobId: id, jobType: type, status, error: e.message });
+        }
         throw e;
       } finally {
+        clearInterval(renewal);
         opts.signal?.removeEventListener('abort', onAbort);
         this.running.delete(id);
       }
@@ -107,38 +165,65 @@ export class JobRunner {
     return { id, result: await run };
   }
 
+  /** Whether this process runs the job now. */
+  runs(id: bigint): boolean {
+    return this.running.has(id);
+  }
+
   /**
    * Requests cancellation. A job already canceled or being canceled is left as it is (a no-op, as in
-   * CockroachDB); a job that ended otherwise cannot be canceled.
+   * CockroachDB); a job that ended otherwise cannot be canceled. A job nobody runs (pending, or its node
+   * died) is canceled at once.
    */
-  cancel(id: bigint): void {
-    const job = this.store.get(id);
+  async cancel(id: bigint): Promise<void> {
+    const job = await this.store.get(id);
     if (job.status === 'canceled' || job.status === 'cancel-requested') return;
     if (isTerminal(job.status)) throw notNow(id, job.status, 'canceled');
-    this.store.setStatus(id, 'cancel-requested');
+    if (!this.runs(id) && (await this.store.leaseExpired(job))) {
+      await this.store.setStatus(id, 'canceled', `job ${id} was canceled`);
+      return;
+    }
+    await this.store.setStatus(id, 'cancel-requested');
     this.running.get(id)?.controller.abort();
   }
 
   /** Requests a pause; a job already paused or pausing is left as it is. */
-  pause(id: bigint, reason?: string): void {
-    const job = this.store.get(id);
+  async pause(id: bigint, reason?: string): Promise<void> {
+    const job = await this.store.get(id);
     if (job.status === 'paused' || job.status === 'pause-requested') return;
     if (job.status !== 'running' && job.status !== 'pending') throw notNow(id, job.status, 'paused');
-    this.store.setStatus(id, 'pause-requested');
-    if (reason !== undefined) this.store.setRunningStatus(id, `paused: ${reason}`);
+    // Nobody runs it (pending, or its node died): it is paused now, and a RESUME lets a node adopt it.
+    const idle = !this.runs(id) && (await this.store.leaseExpired(job));
+    await this.store.setStatus(id, idle ? 'paused' : 'pause-requested');
+    if (reason !== undefined) await this.store.setRunningStatus(id, `paused: ${reason}`);
   }
 
   /** Resumes a paused job; a job already running is left as it is. */
-  resume(id: bigint): void {
-    const job = this.store.get(id);
+  async resume(id: bigint): Promise<void> {
+    const job = await this.store.get(id);
     if (job.status === 'running' || job.status === 'pending') return;
     if (job.status !== 'paused' && job.status !== 'pause-requested') throw notNow(id, job.status, 'resumed');
-    this.store.setStatus(id, 'running');
+    await this.store.setStatus(id, 'running');
+  }
+
+  /** Jobs this process runs now. */
+  get active(): number {
+    return this.running.size;
   }
 
   /** Waits for every job this process runs (detached ones included). */
   async drain(): Promise<void> {
     while (this.running.size > 0) await Promise.all([...this.running.values()].map((r) => r.done));
+  }
+}
+
+/** The record's checkpoint, parsed (undefined when it has none or it is not JSON). */
+export function checkpointOf(job: JobRecord): unknown {
+  if (job.checkpoint === null) return undefined;
+  try {
+    return JSON.parse(job.checkpoint) as unknown;
+  } catch {
+    return undefined;
   }
 }
 

@@ -66,8 +66,8 @@ export function chainsToExpire(fulls: readonly string[], rule: ExpiryRule): stri
 }
 
 /** Chains a live job of this host names (by its full backup's directory, in that collection). */
-function chainsInUse(ctx: EngineContext, name: string): (dir: string) => boolean {
-  const live = ctx.jobs.list().filter((j) => !isTerminal(j.status) && j.description.includes(name));
+async function chainsInUse(ctx: EngineContext, name: string): Promise<(dir: string) => boolean> {
+  const live = (await ctx.jobs.list()).filter((j) => !isTerminal(j.status) && j.description.includes(name));
   return (dir) => live.some((j) => j.description.includes(dir));
 }
 
@@ -118,7 +118,7 @@ export async function expire(
   const c = await openForRead(ctx, uris);
   try {
     const fulls = await listFullBackups(c.defaultStore);
-    const inUse = chainsInUse(ctx, collectionName(c.defaultStore));
+    const inUse = await chainsInUse(ctx, collectionName(c.defaultStore));
     const doomed = chainsToExpire(fulls, rule);
     const expired: { dir: string; layers: number }[] = [];
     for (const dir of doomed) {

@@ -245,11 +245,15 @@ function incrementalsRarer({ full, inc }: Pair, now: number): boolean {
 const rank = (c: ScheduleCommand): number =>
   c.kind === 'set_full_backup' ? 0 : c.kind === 'set_recurring' ? 1 : 2;
 
-export function alterSchedule(ctx: EngineContext, ast: AlterBackupScheduleStatement, now: number): ResultSet {
+export async function alterSchedule(
+  ctx: EngineContext,
+  ast: AlterBackupScheduleStatement,
+  now: number,
+): Promise<ResultSet> {
   const id = int(ast.scheduleId);
-  const first = ctx.state.schedule(id);
+  const first = await ctx.state.schedule(id);
   if (first === undefined) throw new StrongroomError('SCHEDULE_NOT_FOUND', `schedule ${id} does not exist`);
-  const other = first.dependentId === null ? undefined : ctx.state.schedule(first.dependentId);
+  const other = first.dependentId === null ? undefined : await ctx.state.schedule(first.dependentId);
   const full = first.backupType === 'full' ? first : other;
   if (full === undefined)
     throw unsupported(`incremental backup schedule ${id} has no corresponding full backup schedule`);
@@ -267,11 +271,12 @@ export function alterSchedule(ctx: EngineContext, ast: AlterBackupScheduleStatem
       'incremental backups must occur more often than full backups',
     );
   const { inc, created, dropped } = pair;
-  ctx.state.alterSchedules({
+  await ctx.state.alterSchedules({
     replace: [pair.full, ...(inc !== undefined && inc !== created ? [inc] : [])],
     insert: created === undefined ? [] : [created],
     remove: dropped === undefined ? [] : [dropped],
   });
-  const rows = [inc, pair.full].filter((s) => s !== undefined).flatMap((s) => showSchedules(ctx, s.id).rows);
-  return { ...showSchedules(ctx, pair.full.id), rows, tag: 'ALTER BACKUP SCHEDULE' };
+  const rows = [];
+  for (const s of [inc, pair.full]) if (s !== undefined) rows.push(...(await showSchedules(ctx, s.id)).rows);
+  return { ...(await showSchedules(ctx, pair.full.id)), rows, tag: 'ALTER BACKUP SCHEDULE' };
 }

@@ -17,8 +17,8 @@ import { nextOccurrence } from './cron.js';
 import { CREATED_SCHEDULE_COLUMNS, SCHEDULE_COLUMNS, SHOW_CREATE_COLUMNS } from './schedule-columns.js';
 import { planSchedules } from './schedule-plan.js';
 
-function find(ctx: EngineContext, id: bigint): ScheduleRecord {
-  const s = ctx.state.schedule(id);
+async function find(ctx: EngineContext, id: bigint): Promise<ScheduleRecord> {
+  const s = await ctx.state.schedule(id);
   if (s === undefined) throw new StrongroomError('SCHEDULE_NOT_FOUND', `schedule ${id} does not exist`);
   return s;
 }
@@ -42,7 +42,7 @@ export async function createSchedule(
   const empty = { columns: [...CREATED_SCHEDULE_COLUMNS], rows: [], tag: 'CREATE SCHEDULE' };
   const plan = planSchedules(ast, ctx.user, now, () => ctx.state.newId());
   const label = plan.schedules[0]!.label;
-  if (ast.ifNotExists && ctx.state.labelExists(label)) return empty;
+  if (ast.ifNotExists && (await ctx.state.labelExists(label))) return empty;
   const dest = ast.backup.destination.uris[0];
   if (!plan.ignoreExistingBackups && dest?.kind === 'string' && (await collectionUsed(ctx, dest.value)))
     throw new StrongroomError(
@@ -50,7 +50,7 @@ export async function createSchedule(
       `backups already exist in ${ctx.storage.redact(dest.value)}; CREATE SCHEDULE into a used collection needs a decision`,
       { hint: 'add WITH SCHEDULE OPTIONS ignore_existing_backups, or schedule into a new collection' },
     );
-  ctx.state.insertSchedules(plan.schedules);
+  await ctx.state.insertSchedules(plan.schedules);
   return {
     ...empty,
     rows: plan.schedules.map((s) => [
@@ -73,35 +73,34 @@ function commandJson(s: ScheduleRecord): string {
   });
 }
 
-export function showSchedules(ctx: EngineContext, id?: bigint): ResultSet {
-  const all = id === undefined ? ctx.state.schedules() : [find(ctx, id)];
-  return {
-    columns: [...SCHEDULE_COLUMNS],
-    rows: all.map((s) => {
-      const running = ctx.state
-        .jobsOf(s.id)
-        .map((j) => ctx.jobs.find(j))
-        .filter((j) => j !== undefined && !isTerminal(j.status)).length;
-      return [
-        s.id,
-        s.label,
-        s.status,
-        s.nextRun === null || s.status === 'PAUSED' ? null : new Date(s.nextRun),
-        s.state,
-        s.recurrence,
-        BigInt(running),
-        s.owner,
-        s.created,
-        commandJson(s),
-      ];
-    }),
-    tag: 'SHOW SCHEDULES',
-  };
+export async function showSchedules(ctx: EngineContext, id?: bigint): Promise<ResultSet> {
+  const all = id === undefined ? await ctx.state.schedules() : [await find(ctx, id)];
+  const rows = [];
+  for (const s of all) {
+    let running = 0;
+    for (const j of await ctx.state.jobsOf(s.id)) {
+      const job = await ctx.jobs.find(j);
+      if (job !== undefined && !isTerminal(job.status)) running++;
+    }
+    rows.push([
+      s.id,
+      s.label,
+      s.status,
+      s.nextRun === null || s.status === 'PAUSED' ? null : new Date(s.nextRun),
+      s.state,
+      s.recurrence,
+      BigInt(running),
+      s.owner,
+      s.created,
+      commandJson(s),
+    ]);
+  }
+  return { columns: [...SCHEDULE_COLUMNS], rows, tag: 'SHOW SCHEDULES' };
 }
 
 /** The CREATE SCHEDULE that makes a schedule (and its pair), rebuilt from what is stored. */
-function createStatement(ctx: EngineContext, s: ScheduleRecord): string {
-  const pair = s.dependentId === null ? undefined : ctx.state.schedule(s.dependentId);
+async function createStatement(ctx: EngineContext, s: ScheduleRecord): Promise<string> {
+  const pair = s.dependentId === null ? undefined : await ctx.state.schedule(s.dependentId);
   const full = s.backupType === 'full' ? s : pair;
   const inc = s.backupType === 'incremental' ? s : pair;
   const command = full?.command ?? s.command.replace(/ INTO LATEST IN /, ' INTO ');
@@ -119,39 +118,48 @@ function createStatement(ctx: EngineContext, s: ScheduleRecord): string {
   );
 }
 
-export function showCreateSchedule(ctx: EngineContext, ast: ShowCreateScheduleStatement): ResultSet {
-  const all = ast.scheduleId === undefined ? ctx.state.schedules() : [find(ctx, int(ast.scheduleId))];
+export async function showCreateSchedule(
+  ctx: EngineContext,
+  ast: ShowCreateScheduleStatement,
+): Promise<ResultSet> {
+  const all =
+    ast.scheduleId === undefined ? await ctx.state.schedules() : [await find(ctx, int(ast.scheduleId))];
+  const rows = [];
+  for (const s of all) rows.push([s.id, await createStatement(ctx, s)]);
   return {
     columns: [...SHOW_CREATE_COLUMNS],
-    rows: all.map((s) => [s.id, createStatement(ctx, s)]),
+    rows,
     tag: 'SHOW CREATE SCHEDULE',
   };
 }
 
 /** PAUSE / RESUME / DROP SCHEDULE n, or SCHEDULES <select> (every schedule the query names). */
-export function controlSchedule(ctx: EngineContext, ast: ScheduleControlStatement, now: number): ResultSet {
-  const ids =
-    ast.schedules.kind === 'schedule'
-      ? [find(ctx, int(ast.schedules.scheduleId)).id]
-      : ctx.state
-          .scheduleIdsOf(ast.schedules.query.text)
-          .filter((id) => ctx.state.schedule(id) !== undefined);
+export async function controlSchedule(
+  ctx: EngineContext,
+  ast: ScheduleControlStatement,
+  now: number,
+): Promise<ResultSet> {
+  const ids: bigint[] = [];
+  if (ast.schedules.kind === 'schedule') ids.push((await find(ctx, int(ast.schedules.scheduleId))).id);
+  else
+    for (const id of await ctx.state.scheduleIdsOf(ast.schedules.query.text))
+      if ((await ctx.state.schedule(id)) !== undefined) ids.push(id);
   for (const id of ids) {
-    const s = find(ctx, id);
+    const s = await find(ctx, id);
     switch (ast.kind) {
       case 'pause_schedule':
-        ctx.state.updateSchedule(s.id, { status: 'PAUSED', state: 'paused by user' });
+        await ctx.state.updateSchedule(s.id, { status: 'PAUSED', state: 'paused by user' });
         break;
       case 'resume_schedule':
         // The next occurrence from now: what was missed while paused is not run.
-        ctx.state.updateSchedule(s.id, {
+        await ctx.state.updateSchedule(s.id, {
           status: 'ACTIVE',
           state: null,
           nextRun: s.recurrence === null ? null : nextOccurrence(s.recurrence, now),
         });
         break;
       case 'drop_schedule':
-        ctx.state.deleteSchedule(s.id);
+        await ctx.state.deleteSchedule(s.id);
         break;
       default:
         assertNever(ast.kind, 'schedule statement');

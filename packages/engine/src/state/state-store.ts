@@ -1,12 +1,12 @@
-// The state store: `<home>/state.db`, one SQLite file shared by every strongroom process of a state
-// directory, holding external connections and backup schedules. It is created with mode 0600 (SQLite gives
-// its -wal and -shm files the same mode) inside a 0700 directory; what that protects, and what it does not,
-// is the README's "Where connection secrets live". Schedule occurrences are claimed by a conditional
-// UPDATE, so two daemons on one state directory never run one occurrence twice.
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+// The state store's connections and schedules: `<home>/state.db`, one SQLite file shared by every strongroom
+// process of a state directory, or the PostgreSQL database of `--state postgres://…` shared by several
+// nodes (sql-backend.ts). The SQLite file is created with mode 0600 (SQLite gives its -wal and -shm files the
+// same mode) inside a 0700 directory; what that protects, and what it does not, is the README's "Where
+// connection secrets live". Schedule occurrences are claimed by a conditional UPDATE, so two daemons on one
+// state store never run one occurrence twice.
 import { StrongroomError } from '@strongroom/errors';
 import Database from 'better-sqlite3';
+import { ddlFor, type SqlBackend, type SqlRow } from './sql-backend.js';
 
 export interface ConnectionRecord {
   readonly name: string;
@@ -64,9 +64,10 @@ interface ScheduleRow {
   dependent_id: bigint | null;
 }
 
-function toSchedule(r: ScheduleRow): ScheduleRecord {
+function toSchedule(row: SqlRow): ScheduleRecord {
+  const r = row as unknown as ScheduleRow;
   return {
-    id: r.id,
+    id: BigInt(String(r.id)),
     label: r.label,
     owner: r.owner,
     status: r.status,
@@ -77,7 +78,7 @@ function toSchedule(r: ScheduleRow): ScheduleRecord {
     command: r.command,
     backupType: r.backup_type,
     details: JSON.parse(r.details) as ScheduleDetails,
-    dependentId: r.dependent_id,
+    dependentId: r.dependent_id === null ? null : BigInt(String(r.dependent_id)),
   };
 }
 
@@ -141,64 +142,49 @@ export function checkSchedulesQuery(text: string): void {
   prepareSchedulesQuery(scratch, text);
 }
 
-/** Opens (creating) a file that only its owner may read and write. */
-function createPrivate(path: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  closeSync(openSync(path, 'a', 0o600));
-  chmodSync(path, 0o600);
-}
-
 export class StateStore {
-  private readonly db: Database.Database;
   private lastId = 0n;
 
-  constructor(readonly path: string) {
-    createPrivate(path);
-    this.db = new Database(path);
-    this.db.defaultSafeIntegers(true);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS external_connections (
+  private constructor(readonly backend: SqlBackend) {}
+
+  static async open(backend: SqlBackend): Promise<StateStore> {
+    await backend.exec(`CREATE TABLE IF NOT EXISTS external_connections (
       name TEXT PRIMARY KEY, uri TEXT NOT NULL, type TEXT NOT NULL, owner TEXT NOT NULL, created TEXT NOT NULL)`);
-    this.db.exec(SCHEDULES_TABLE_SQL);
+    await backend.exec(ddlFor(backend.dialect, SCHEDULES_TABLE_SQL));
     // One row per claimed occurrence: the UNIQUE key is the second line of defence against a double run.
-    this.db.exec(`CREATE TABLE IF NOT EXISTS schedule_runs (
+    await backend.exec(
+      ddlFor(
+        backend.dialect,
+        `CREATE TABLE IF NOT EXISTS schedule_runs (
       schedule_id INTEGER NOT NULL, scheduled_for INTEGER NOT NULL, job_id INTEGER, claimed_by INTEGER NOT NULL,
-      claimed_at TEXT NOT NULL, outcome TEXT, PRIMARY KEY (schedule_id, scheduled_for))`);
+      claimed_at TEXT NOT NULL, outcome TEXT, PRIMARY KEY (schedule_id, scheduled_for))`,
+      ),
+    );
+    return new StateStore(backend);
   }
 
   // --- external connections ---
 
   /** False when a connection of that name exists already. */
-  createConnection(c: Omit<ConnectionRecord, 'created'>, now = new Date()): boolean {
-    const r = this.db
-      .prepare(
-        'INSERT OR IGNORE INTO external_connections (name, uri, type, owner, created) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(c.name, c.uri, c.type, c.owner, now.toISOString());
-    return r.changes === 1;
+  async createConnection(c: Omit<ConnectionRecord, 'created'>, now = new Date()): Promise<boolean> {
+    const changed = await this.backend.run(
+      'INSERT INTO external_connections (name, uri, type, owner, created) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      [c.name, c.uri, c.type, c.owner, now.toISOString()],
+    );
+    return changed === 1;
   }
 
-  connection(name: string): ConnectionRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM external_connections WHERE name = ?').get(name) as
-      | { name: string; uri: string; type: 'STORAGE' | 'KMS'; owner: string; created: string }
-      | undefined;
-    return r && { ...r, created: new Date(r.created) };
+  async connection(name: string): Promise<ConnectionRecord | undefined> {
+    const r = (await this.backend.query('SELECT * FROM external_connections WHERE name = ?', [name]))[0];
+    return r && toConnection(r);
   }
 
-  connections(): ConnectionRecord[] {
-    const rows = this.db.prepare('SELECT * FROM external_connections ORDER BY name').all() as {
-      name: string;
-      uri: string;
-      type: 'STORAGE' | 'KMS';
-      owner: string;
-      created: string;
-    }[];
-    return rows.map((r) => ({ ...r, created: new Date(r.created) }));
+  async connections(): Promise<ConnectionRecord[]> {
+    return (await this.backend.query('SELECT * FROM external_connections ORDER BY name')).map(toConnection);
   }
 
-  dropConnection(name: string): boolean {
-    return this.db.prepare('DELETE FROM external_connections WHERE name = ?').run(name).changes === 1;
+  async dropConnection(name: string): Promise<boolean> {
+    return (await this.backend.run('DELETE FROM external_connections WHERE name = ?', [name])) === 1;
   }
 
   // --- schedules ---
@@ -211,13 +197,23 @@ export class StateStore {
   }
 
   /** Inserts schedules together (a full and incremental pair in one transaction). */
-  insertSchedules(rows: readonly ScheduleRecord[]): void {
-    const ins = this.db.prepare(
-      `INSERT INTO schedules (id, label, owner, status, state, recurrence, next_run, created, command, backup_type,
-         details, dependent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.db.transaction(() => {
-      for (const s of rows)
+  async insertSchedules(rows: readonly ScheduleRecord[]): Promise<void> {
+    await this.backend.transaction(async (tx) => {
+      for (const s of rows) await insertSchedule(tx, s);
+    });
+  }
+
+  /** The schedule ids (first column) a query over [SHOW SCHEDULES] returns (run in SQLite over a copy). */
+  async scheduleIdsOf(text: string): Promise<bigint[]> {
+    const db = new Database(':memory:');
+    try {
+      db.defaultSafeIntegers(true);
+      db.exec(SCHEDULES_TABLE_SQL);
+      const ins = db.prepare(
+        `INSERT INTO schedules (id, label, owner, status, state, recurrence, next_run, created, command, backup_type,
+           details, dependent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const s of await this.schedules())
         ins.run(
           s.id,
           s.label,
@@ -232,172 +228,210 @@ export class StateStore {
           JSON.stringify(s.details),
           s.dependentId,
         );
-    })();
+      return (prepareSchedulesQuery(db, text).raw().all() as unknown[][]).map((r) => BigInt(r[0] as bigint));
+    } finally {
+      db.close();
+    }
   }
 
-  /** The schedule ids (first column) a query over [SHOW SCHEDULES] returns. */
-  scheduleIdsOf(text: string): bigint[] {
-    return (prepareSchedulesQuery(this.db, text).raw().all() as unknown[][]).map((r) =>
-      BigInt(r[0] as bigint),
-    );
-  }
-
-  schedule(id: bigint): ScheduleRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM schedules WHERE id = ?').get(id) as ScheduleRow | undefined;
+  async schedule(id: bigint): Promise<ScheduleRecord | undefined> {
+    const r = (await this.backend.query('SELECT * FROM schedules WHERE id = ?', [id]))[0];
     return r && toSchedule(r);
   }
 
-  schedules(): ScheduleRecord[] {
-    return (this.db.prepare('SELECT * FROM schedules ORDER BY id').all() as ScheduleRow[]).map(toSchedule);
+  async schedules(): Promise<ScheduleRecord[]> {
+    return (await this.backend.query('SELECT * FROM schedules ORDER BY id')).map(toSchedule);
   }
 
-  labelExists(label: string): boolean {
-    return this.db.prepare('SELECT 1 FROM schedules WHERE label = ?').get(label) !== undefined;
+  async labelExists(label: string): Promise<boolean> {
+    return (await this.backend.query('SELECT 1 FROM schedules WHERE label = ?', [label])).length > 0;
   }
 
   /** Sets status, state and next run of one schedule. */
-  updateSchedule(
+  async updateSchedule(
     id: bigint,
     set: { status?: ScheduleStatus; state?: string | null; nextRun?: number | null },
-  ): void {
-    const cur = this.schedule(id);
+  ): Promise<void> {
+    const cur = await this.schedule(id);
     if (cur === undefined) return;
-    this.db
-      .prepare('UPDATE schedules SET status = ?, state = ?, next_run = ? WHERE id = ?')
-      .run(
-        set.status ?? cur.status,
-        set.state === undefined ? cur.state : set.state,
-        set.nextRun === undefined ? cur.nextRun : set.nextRun,
-        id,
-      );
+    await this.backend.run('UPDATE schedules SET status = ?, state = ?, next_run = ? WHERE id = ?', [
+      set.status ?? cur.status,
+      set.state === undefined ? cur.state : set.state,
+      set.nextRun === undefined ? cur.nextRun : set.nextRun,
+      id,
+    ]);
   }
 
   /** Rewrites a schedule's definition (ALTER BACKUP SCHEDULE). */
-  replaceSchedule(r: ScheduleRecord): void {
-    this.db
-      .prepare(
-        `UPDATE schedules SET label = ?, status = ?, state = ?, recurrence = ?, next_run = ?, command = ?, details = ?
-         WHERE id = ?`,
-      )
-      .run(r.label, r.status, r.state, r.recurrence, r.nextRun, r.command, JSON.stringify(r.details), r.id);
+  async replaceSchedule(r: ScheduleRecord): Promise<void> {
+    await this.backend.run(
+      `UPDATE schedules SET label = ?, status = ?, state = ?, recurrence = ?, next_run = ?, command = ?, details = ?
+       WHERE id = ?`,
+      [r.label, r.status, r.state, r.recurrence, r.nextRun, r.command, JSON.stringify(r.details), r.id],
+    );
+  }
+
+  async deleteSchedule(id: bigint): Promise<boolean> {
+    return (await this.backend.run('DELETE FROM schedules WHERE id = ?', [id])) === 1;
   }
 
   /**
    * ALTER BACKUP SCHEDULE's changes in one transaction: schedules rewritten (their pairing too), one created
    * (SET FULL BACKUP '<cron>' on a full-only schedule) or one dropped (SET FULL BACKUP ALWAYS on a pair).
    */
-  alterSchedules(change: {
+  async alterSchedules(change: {
     readonly replace: readonly ScheduleRecord[];
     readonly insert: readonly ScheduleRecord[];
     readonly remove: readonly bigint[];
-  }): void {
-    const pairing = this.db.prepare('UPDATE schedules SET dependent_id = ? WHERE id = ?');
-    this.db.transaction(() => {
-      for (const id of change.remove) this.deleteSchedule(id);
-      this.insertSchedules(change.insert);
-      for (const r of change.replace) {
-        this.replaceSchedule(r);
-        pairing.run(r.dependentId, r.id);
-      }
-    })();
-  }
-
-  deleteSchedule(id: bigint): boolean {
-    return this.db.prepare('DELETE FROM schedules WHERE id = ?').run(id).changes === 1;
+  }): Promise<void> {
+    await this.backend.transaction(async (tx) => {
+      for (const id of change.remove) await tx.run('DELETE FROM schedules WHERE id = ?', [id]);
+      for (const s of change.insert) await insertSchedule(tx, s);
+      for (const r of change.replace)
+        await tx.run(
+          `UPDATE schedules SET label = ?, status = ?, state = ?, recurrence = ?, next_run = ?, command = ?, details = ?,
+             dependent_id = ? WHERE id = ?`,
+          [
+            r.label,
+            r.status,
+            r.state,
+            r.recurrence,
+            r.nextRun,
+            r.command,
+            JSON.stringify(r.details),
+            r.dependentId,
+            r.id,
+          ],
+        );
+    });
   }
 
   /** Active schedules whose next run is at or before `now`. */
-  due(now: number): ScheduleRecord[] {
+  async due(now: number): Promise<ScheduleRecord[]> {
     return (
-      this.db
-        .prepare(
-          `SELECT * FROM schedules WHERE status = 'ACTIVE' AND next_run IS NOT NULL AND next_run <= ? ORDER BY next_run`,
-        )
-        .all(now) as ScheduleRow[]
+      await this.backend.query(
+        `SELECT * FROM schedules WHERE status = 'ACTIVE' AND next_run IS NOT NULL AND next_run <= ? ORDER BY next_run`,
+        [now],
+      )
     ).map(toSchedule);
   }
 
   /**
    * Claims the occurrence `scheduledFor` of a schedule for this process: moves its next run to `nextRun` only if
-   * it still is `scheduledFor` (another daemon that claimed it first has moved it), and records the claim.
-   * True when this process won the occurrence and must run it.
+   * it still is `scheduledFor` (another daemon that claimed it first has moved it), and records the claim
+   * (with the job that runs it, when `jobId` is given). True when this process won the occurrence.
    */
-  claim(id: bigint, scheduledFor: number, nextRun: number | null): boolean {
-    return this.db
-      .transaction(() => {
-        const moved = this.db
-          .prepare(`UPDATE schedules SET next_run = ? WHERE id = ? AND status = 'ACTIVE' AND next_run = ?`)
-          .run(nextRun, id, scheduledFor);
-        if (moved.changes !== 1) return false;
-        const r = this.db
-          .prepare(
-            'INSERT OR IGNORE INTO schedule_runs (schedule_id, scheduled_for, claimed_by, claimed_at) VALUES (?, ?, ?, ?)',
-          )
-          .run(id, scheduledFor, process.pid, new Date().toISOString());
-        return r.changes === 1;
-      })
-      .immediate();
+  async claim(
+    id: bigint,
+    scheduledFor: number,
+    nextRun: number | null,
+    claimedBy: number,
+    jobId: bigint | null = null,
+  ): Promise<boolean> {
+    return this.backend.transaction(async (tx) => {
+      const moved = await tx.run(
+        `UPDATE schedules SET next_run = ? WHERE id = ? AND status = 'ACTIVE' AND next_run = ?`,
+        [nextRun, id, scheduledFor],
+      );
+      if (moved !== 1) return false;
+      const r = await tx.run(
+        `INSERT INTO schedule_runs (schedule_id, scheduled_for, job_id, claimed_by, claimed_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
+        [id, scheduledFor, jobId, claimedBy, new Date().toISOString()],
+      );
+      return r === 1;
+    });
   }
 
   /**
    * Records what became of an occurrence ('succeeded', 'failed: …', 'skipped'), once: true only for the one
    * caller that recorded it, which then applies the schedule's policy.
    */
-  settle(id: bigint, scheduledFor: number, outcome: string): boolean {
+  async settle(id: bigint, scheduledFor: number, outcome: string): Promise<boolean> {
     return (
-      this.db
-        .prepare(
-          'UPDATE schedule_runs SET outcome = ? WHERE schedule_id = ? AND scheduled_for = ? AND outcome IS NULL',
-        )
-        .run(outcome, id, scheduledFor).changes === 1
+      (await this.backend.run(
+        'UPDATE schedule_runs SET outcome = ? WHERE schedule_id = ? AND scheduled_for = ? AND outcome IS NULL',
+        [outcome, id, scheduledFor],
+      )) === 1
     );
   }
 
   /** Occurrences whose job was started and whose outcome is not recorded yet. */
-  unsettled(): { scheduleId: bigint; scheduledFor: number; jobId: bigint }[] {
+  async unsettled(): Promise<{ scheduleId: bigint; scheduledFor: number; jobId: bigint }[]> {
     return (
-      this.db
-        .prepare(
-          'SELECT * FROM schedule_runs WHERE job_id IS NOT NULL AND outcome IS NULL ORDER BY scheduled_for',
-        )
-        .all() as { schedule_id: bigint; scheduled_for: bigint; job_id: bigint }[]
-    ).map((r) => ({ scheduleId: r.schedule_id, scheduledFor: Number(r.scheduled_for), jobId: r.job_id }));
+      await this.backend.query(
+        'SELECT * FROM schedule_runs WHERE job_id IS NOT NULL AND outcome IS NULL ORDER BY scheduled_for',
+      )
+    ).map((r) => ({
+      scheduleId: BigInt(String(r.schedule_id)),
+      scheduledFor: Number(r.scheduled_for),
+      jobId: BigInt(String(r.job_id)),
+    }));
   }
 
   /** Links the job an occurrence started to it (SHOW JOBS FOR SCHEDULE). */
-  setRunJob(id: bigint, scheduledFor: number, jobId: bigint): void {
-    this.db
-      .prepare('UPDATE schedule_runs SET job_id = ? WHERE schedule_id = ? AND scheduled_for = ?')
-      .run(jobId, id, scheduledFor);
+  async setRunJob(id: bigint, scheduledFor: number, jobId: bigint): Promise<void> {
+    await this.backend.run(
+      'UPDATE schedule_runs SET job_id = ? WHERE schedule_id = ? AND scheduled_for = ?',
+      [jobId, id, scheduledFor],
+    );
   }
 
   /** The jobs a schedule started, oldest first. */
-  jobsOf(id: bigint): bigint[] {
+  async jobsOf(id: bigint): Promise<bigint[]> {
     return (
-      this.db
-        .prepare(
-          'SELECT job_id FROM schedule_runs WHERE schedule_id = ? AND job_id IS NOT NULL ORDER BY scheduled_for',
-        )
-        .all(id) as { job_id: bigint }[]
-    ).map((r) => r.job_id);
+      await this.backend.query(
+        'SELECT job_id FROM schedule_runs WHERE schedule_id = ? AND job_id IS NOT NULL ORDER BY scheduled_for',
+        [id],
+      )
+    ).map((r) => BigInt(String(r.job_id)));
   }
 
   /** Occurrences claimed, oldest first (for tests and monitoring). */
-  runs(id: bigint): { scheduledFor: number; jobId: bigint | null; claimedBy: number }[] {
+  async runs(id: bigint): Promise<{ scheduledFor: number; jobId: bigint | null; claimedBy: number }[]> {
     return (
-      this.db.prepare('SELECT * FROM schedule_runs WHERE schedule_id = ? ORDER BY scheduled_for').all(id) as {
-        scheduled_for: bigint;
-        job_id: bigint | null;
-        claimed_by: bigint;
-      }[]
+      await this.backend.query('SELECT * FROM schedule_runs WHERE schedule_id = ? ORDER BY scheduled_for', [
+        id,
+      ])
     ).map((r) => ({
       scheduledFor: Number(r.scheduled_for),
-      jobId: r.job_id,
+      jobId: r.job_id === null ? null : BigInt(String(r.job_id)),
       claimedBy: Number(r.claimed_by),
     }));
   }
 
-  close(): void {
-    this.db.close();
+  async close(): Promise<void> {
+    await this.backend.close();
   }
+}
+
+async function insertSchedule(b: SqlBackend, s: ScheduleRecord): Promise<void> {
+  await b.run(
+    `INSERT INTO schedules (id, label, owner, status, state, recurrence, next_run, created, command, backup_type,
+       details, dependent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      s.id,
+      s.label,
+      s.owner,
+      s.status,
+      s.state,
+      s.recurrence,
+      s.nextRun,
+      s.created.toISOString(),
+      s.command,
+      s.backupType,
+      JSON.stringify(s.details),
+      s.dependentId,
+    ],
+  );
+}
+
+function toConnection(r: SqlRow): ConnectionRecord {
+  return {
+    name: String(r.name),
+    uri: String(r.uri),
+    type: String(r.type) as 'STORAGE' | 'KMS',
+    owner: String(r.owner),
+    created: new Date(String(r.created)),
+  };
 }

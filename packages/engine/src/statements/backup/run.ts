@@ -67,7 +67,7 @@ export async function runBackup(
  */
 async function cleanupBefore(ctx: EngineContext, plan: BackupPlan, job: JobHandle): Promise<void> {
   const stores = [plan.collection.defaultStore, ...plan.collection.stores.values()];
-  for (const s of stores) ctx.jobs.recordTarget(job.id, collectionName(s), plan.dir);
+  for (const s of stores) ctx.host.recordTarget(job.id, collectionName(s), plan.dir);
   try {
     await cleanupCollection(ctx, stores, { keep: plan.dir, signal: job.signal });
   } catch (err) {

@@ -60,5 +60,7 @@ export function testJob(): JobHandle & { reports: number } {
     async checkpoint() {
       controller.signal.throwIfAborted();
     },
+    resumeFrom: undefined,
+    async saveCheckpoint() {},
   };
 }

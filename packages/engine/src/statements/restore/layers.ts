@@ -6,10 +6,13 @@ import type { Manifest } from '../../collection/manifest.js';
 import { type OpenedBackup, openBackup } from '../../collection/open-backup.js';
 import type { EngineContext } from '../../context.js';
 import { evalTime, keyOptionsOf, str, strs } from '../values.js';
+import type { RestoreCheckpoint } from './checkpoint.js';
 
 export interface RestoreCall {
   readonly signal?: AbortSignal;
   readonly onNotice?: (m: string) => void;
+  /** An adopted job's checkpoint: the databases it restored are left out of the plan (checkpoint.ts). */
+  readonly resume?: RestoreCheckpoint;
 }
 
 /** Options RESTORE parses but refuses (alone or in this combination, or for this source). */

@@ -7,6 +7,7 @@ import type { DatabaseEntry, Manifest, TableEntry } from '../../collection/manif
 import type { OpenedBackup } from '../../collection/open-backup.js';
 import type { EngineContext } from '../../context.js';
 import { bool } from '../values.js';
+import { resumedDatabases } from './checkpoint.js';
 import { checkForeignKeys, requireEmptyHome } from './checks.js';
 import { type RestoreCall, rejectUnsupported, resolveLayers } from './layers.js';
 import { checkTargets, type TargetDatabase } from './targets.js';
@@ -43,11 +44,14 @@ export async function planRestore(
   const o = stmt.options;
   rejectUnsupported(ctx.source.kind, stmt);
   const { backup, layer } = await resolveLayers(ctx, stmt, call);
-  const existing = await ctx.source.listDatabases();
+  // An adopted job's finished databases are neither targets that exist already nor units to run again.
+  const done = resumedDatabases(stmt, call.resume, await ctx.source.listDatabases());
+  const existing = (await ctx.source.listDatabases()).filter((d) => !done.has(d));
   const targets = checkTargets(layer, stmt, existing);
   if (targets.requiresEmptyHome) await requireEmptyHome(ctx, existing, call.signal);
   const units: RestoreUnit[] = [];
   for (const target of targets.databases) {
+    if (done.has(target.targetDb)) continue;
     const db = layer.databases.find((d) => d.name === target.sourceDb);
     if (db)
       units.push(await planUnit(ctx, db, target, targets.selection.coverage === 'tables', stmt, call.signal));

@@ -12,6 +12,7 @@ import { readSpanFile } from '../../collection/spans.js';
 import type { EngineContext } from '../../context.js';
 import type { JobHandle } from '../../jobs/job-runner.js';
 import { decodeSpan, decodeSpansAhead, writePageSpans } from '../../pipeline/decode-pool.js';
+import { type RestoreCheckpoint, restoreCheckpoint } from './checkpoint.js';
 import type { RestorePlan, RestoreUnit } from './plan.js';
 
 export interface RunRestoreOptions {
@@ -25,10 +26,26 @@ export async function runRestore(
   job: JobHandle,
   options: RunRestoreOptions = {},
 ): Promise<{ rows: number }> {
-  const progress = { rows: 0, bytes: 0, total: Math.max(plan.totalRows, 1) };
-  let loaded = 0;
+  // An adopted job continues its predecessor's count, so fraction_completed goes on from where it was.
+  const resumed = restoreCheckpoint(job.resumeFrom);
+  const totalRows = (resumed?.rows ?? 0) + plan.totalRows;
+  const progress = { rows: resumed?.rows ?? 0, bytes: resumed?.bytes ?? 0, total: Math.max(totalRows, 1) };
+  let loaded = resumed?.rows ?? 0;
+  const restored = [...(resumed?.restored ?? [])];
+  const save = (current?: string): Promise<void> =>
+    job.saveCheckpoint(
+      {
+        restored,
+        ...(current ? { current } : {}),
+        rows: progress.rows,
+        bytes: progress.bytes,
+        totalRows,
+      } satisfies RestoreCheckpoint,
+      `${restored.length} database(s) restored${current ? `, restoring ${current}` : ''}`,
+    );
   for (const u of plan.units) {
     await job.checkpoint();
+    await save(u.targetDb);
     const res = await ctx.source.restore(
       restoreRequest(plan, u, job.signal, (r, b) => {
         progress.rows += r;
@@ -37,6 +54,8 @@ export async function runRestore(
       }),
     );
     loaded += res.rows;
+    restored.push(u.targetDb);
+    await save();
     options.onUnitDone?.(u, res.rows);
   }
   return { rows: loaded };

@@ -1,0 +1,519 @@
+// Durable jobs (issue #20) with real processes: a detached job submitted by `strongroom sql -e` runs in the
+// `strongroom serve` daemon and outlives its client (and without a daemon the client says what happens);
+// on a PostgreSQL state store, `kill -9` of the node running a RESTORE at random points → another node (or
+// the restarted one) adopts it and the result equals an uninterrupted restore; three serve nodes with jobs
+// submitted to each over the wire and one killed mid-job → every job ends once, correctly; PAUSE through one
+// node, RESUME through another. Leases are short (STRONGROOM_JOB_LEASE_MS) so nothing waits for minutes.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Engine, openEngine } from '@strongroom/engine';
+import { type PostgresCluster, pgQuery, startPostgresForTests } from '@strongroom/testkit';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(root, 'packages/cli/bin/strongroom.js');
+const LEASE_MS = 1500;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const TERMINAL = ['succeeded', 'failed', 'canceled'];
+const USER = 'app';
+const PASSWORD = 'fake-durable-password';
+
+function nodeEnv(home: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    STRONGROOM_HOME: home,
+    STRONGROOM_JOB_LEASE_MS: String(LEASE_MS),
+    STRONGROOM_JOB_POLL_MS: '100',
+  };
+}
+
+interface Node {
+  readonly child: ChildProcess;
+  stderr: string;
+  port?: number;
+}
+
+/** A `strongroom serve` node: a job daemon only, or listening on a free port (wire sessions). */
+async function startNode(home: string, state: string | undefined, listen: boolean): Promise<Node> {
+  const args = [BIN, 'serve', '--home', home, ...(state ? ['--state', state] : [])];
+  args.push(...(listen ? ['--listen', '127.0.0.1:0', '--no-scheduler'] : ['--scheduler-only']));
+  const child = spawn(process.execPath, args, {
+    env: nodeEnv(home),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const n: Node = { child, stderr: '' };
+  child.stderr!.on('data', (b: Buffer) => {
+    n.stderr += b.toString();
+  });
+  for (let i = 0; i < 400; i++) {
+    const m = /listening on [^:]+:(\d+)/.exec(n.stderr);
+    if (m) {
+      n.port = Number(m[1]);
+      return n;
+    }
+    if (!listen && n.stderr.includes('not listening')) return n;
+    if (child.exitCode !== null) throw new Error(`serve exited: ${n.stderr}`);
+    await sleep(25);
+  }
+  throw new Error(`serve did not start: ${n.stderr}`);
+}
+
+async function stopNode(n: Node): Promise<void> {
+  if (n.child.exitCode !== null || n.child.signalCode !== null) return;
+  const done = new Promise((r) => n.child.once('exit', r));
+  n.child.kill('SIGTERM');
+  await done;
+}
+
+async function kill9(n: Node): Promise<void> {
+  if (n.child.exitCode !== null || n.child.signalCode !== null) return;
+  const done = new Promise((r) => n.child.once('exit', r));
+  n.child.kill('SIGKILL');
+  await done;
+}
+
+/** `strongroom sql -e …` as a process: exit code, output, and when it exited. */
+function sqlClient(
+  home: string,
+  state: string | undefined,
+  statement: string,
+): Promise<{ code: number | null; stdout: string; stderr: string; exitedAt: number }> {
+  const args = [BIN, 'sql', '--home', home, ...(state ? ['--state', state] : []), '-e', statement];
+  const child = spawn(process.execPath, args, { env: nodeEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => {
+    stdout += b.toString();
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
+  return new Promise((res) =>
+    child.once('exit', (code) => res({ code, stdout, stderr, exitedAt: Date.now() })),
+  );
+}
+
+/** Where the jobs are: a home's jobs.db, or a database of the PostgreSQL cluster. */
+interface Where {
+  readonly home?: string;
+  readonly pg?: PostgresCluster;
+  readonly db?: string;
+}
+
+interface JobRow {
+  readonly status: string;
+  readonly coordinator: number;
+  readonly claims: number;
+  readonly finished: string | null;
+  readonly error: string | null;
+  readonly fraction: number;
+}
+
+/** A job's record, read straight from the store (SQLite file or PostgreSQL). */
+async function jobRow(where: Where, id: string): Promise<JobRow> {
+  const sql =
+    'SELECT status, coordinator_id, claims, finished, error, fraction_completed FROM jobs WHERE id = ' +
+    (where.pg ? '$1' : '?');
+  let r: unknown[] | undefined;
+  if (where.pg) r = (await pgQuery(where.pg, where.db ?? 'state', sql, [id]))[0];
+  else {
+    const db = new Database(join(where.home!, 'jobs.db'), { readonly: true });
+    try {
+      r = db.prepare(sql).raw().get(BigInt(id)) as unknown[] | undefined;
+    } finally {
+      db.close();
+    }
+  }
+  if (r === undefined) throw new Error(`no job ${id}`);
+  return {
+    status: String(r[0]),
+    coordinator: Number(r[1]),
+    claims: Number(r[2]),
+    finished: r[3] === null ? null : String(r[3]),
+    error: r[4] === null ? null : String(r[4]),
+    fraction: Number(r[5]),
+  };
+}
+
+async function waitJob(
+  where: Where,
+  id: string,
+  pred: (j: JobRow) => boolean,
+  what: string,
+  ms = 60_000,
+): Promise<JobRow> {
+  const until = Date.now() + ms;
+  let last: JobRow | undefined;
+  while (Date.now() < until) {
+    last = await jobRow(where, id);
+    if (pred(last)) return last;
+    await sleep(50);
+  }
+  throw new Error(`job ${id} never ${what}; last ${JSON.stringify(last)}`);
+}
+
+/** The pid of a node, from the `nodes` table. */
+async function nodePid(where: Where, node: number): Promise<number> {
+  if (where.pg)
+    return Number(
+      (await pgQuery(where.pg, where.db ?? 'state', 'SELECT pid FROM nodes WHERE id = $1', [node]))[0]?.[0],
+    );
+  const db = new Database(join(where.home!, 'jobs.db'), { readonly: true });
+  try {
+    return Number(db.prepare('SELECT pid FROM nodes WHERE id = ?').pluck().get(node));
+  } finally {
+    db.close();
+  }
+}
+
+/** Every table of a SQLite database file: name → sha256 of its rows in rowid order. */
+function contents(file: string): Record<string, string> {
+  const db = new Database(file, { readonly: true });
+  try {
+    const out: Record<string, string> = {};
+    const tables = db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      )
+      .pluck()
+      .all() as string[];
+    for (const t of tables) {
+      const h = createHash('sha256');
+      for (const row of db.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).raw().iterate() as Iterable<
+        unknown[]
+      >)
+        h.update(
+          JSON.stringify(row, (_k, v) =>
+            v instanceof Buffer ? v.toString('hex') : typeof v === 'bigint' ? String(v) : v,
+          ),
+        );
+      out[t] = h.digest('hex');
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+/** A source with a database `shop` of three tables, big enough that a backup or restore takes a while. */
+async function makeShop(engine: Engine, rows: number): Promise<void> {
+  await engine.execute('CREATE DATABASE shop');
+  for (const t of ['a', 'b', 'c']) {
+    await engine.execute(`CREATE TABLE shop.${t} (id INTEGER PRIMARY KEY, v BLOB, n INTEGER)`);
+    await engine.execute(
+      `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${rows}) INSERT INTO shop.${t} SELECT i, randomblob(100), i * 7 FROM s`,
+    );
+  }
+}
+
+describe('durable jobs on the embedded state store', () => {
+  it('a detached job submitted by sql -e runs in the daemon and outlives its client; without a daemon the client says so', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'strongroom-durable-'));
+    const setup = await openEngine({ home });
+    try {
+      await makeShop(setup, 150_000);
+    } finally {
+      await setup.close();
+    }
+    // No daemon: sql -e runs the job attached and says so (it would otherwise die with the process).
+    const alone = await sqlClient(
+      home,
+      undefined,
+      "BACKUP DATABASE shop INTO 'nodelocal://1/alone' WITH detached",
+    );
+    assert.equal(alone.code, 0, alone.stderr);
+    assert.match(
+      alone.stderr,
+      /no strongroom serve daemon runs jobs of this state store and source, so it runs attached/,
+    );
+    assert.match(alone.stdout, /\tsucceeded\t/);
+
+    const daemon = await startNode(home, undefined, false);
+    try {
+      const r = await sqlClient(home, undefined, "BACKUP DATABASE shop INTO 'nodelocal://1/c' WITH detached");
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /job \d+ is queued for the strongroom serve daemon/);
+      const id = r.stdout.trim().split('\n').at(-1)!;
+      assert.match(id, /^\d+$/);
+      const end = await waitJob({ home }, id, (j) => TERMINAL.includes(j.status), 'ended');
+      assert.equal(end.status, 'succeeded', end.error ?? '');
+      assert.ok(Date.parse(end.finished!) > r.exitedAt, 'the job ended after its client had exited');
+      assert.equal(await nodePid({ home }, end.coordinator), daemon.child.pid, 'the daemon ran it');
+
+      // A statement with a secret cannot be handed over (no record holds a secret): the client says so.
+      const secret = await sqlClient(
+        home,
+        undefined,
+        "BACKUP DATABASE shop INTO 'nodelocal://1/s' WITH encryption_passphrase = 'fake pass', detached",
+      );
+      assert.equal(secret.code, 0, secret.stderr);
+      assert.match(secret.stderr, /names a secret .* so the daemon cannot run it: it runs attached/);
+      assert.match(secret.stdout, /\tsucceeded\t/);
+      assert.doesNotMatch(secret.stderr + secret.stdout, /fake pass/);
+    } finally {
+      await stopNode(daemon);
+    }
+  });
+});
+
+describe('durable jobs on a PostgreSQL state store', () => {
+  let cluster: PostgresCluster | undefined;
+  let skip: string | undefined;
+  beforeAll(async () => {
+    ({ cluster, skip } = await startPostgresForTests());
+    if (cluster) await pgQuery(cluster, 'postgres', 'CREATE DATABASE state');
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('kill -9 of the node running a RESTORE at random points: another node adopts it, and the result equals an uninterrupted restore', async (t) => {
+    if (!cluster) return t.skip(skip);
+    const pgc = cluster;
+    const state = pgc.uri('state');
+    const home = mkdtempSync(join(tmpdir(), 'strongroom-durable-pg-'));
+    const setup = await openEngine({ home, state });
+    let uninterruptedMs = 0;
+    try {
+      await makeShop(setup, 250_000);
+      await setup.execute("BACKUP DATABASE shop INTO 'nodelocal://1/base'");
+      const t0 = Date.now();
+      await setup.execute(
+        "RESTORE DATABASE shop FROM LATEST IN 'nodelocal://1/base' WITH new_db_name = 'ref'",
+      );
+      uninterruptedMs = Date.now() - t0;
+    } finally {
+      await setup.close();
+    }
+    const reference = contents(join(home, 'data', 'ref.db'));
+    assert.deepEqual(
+      reference,
+      contents(join(home, 'data', 'shop.db')),
+      'the reference restore equals the source',
+    );
+    const nodes = [await startNode(home, state, false), await startNode(home, state, false)];
+    let adopted = 0;
+    try {
+      for (let round = 1; round <= 3; round++) {
+        const r = await sqlClient(
+          home,
+          state,
+          `RESTORE DATABASE shop FROM LATEST IN 'nodelocal://1/base' WITH new_db_name = 'r${round}', detached`,
+        );
+        assert.equal(r.code, 0, r.stderr);
+        const id = r.stdout.trim().split('\n').at(-1)!;
+        // A random point of its run: a random share of what the uninterrupted restore took, from its start.
+        const running = await waitJob({ pg: pgc }, id, (j) => j.coordinator > 0, 'ran');
+        const point = Math.random() * 0.6;
+        await sleep(point * uninterruptedMs);
+        const pid = await nodePid({ pg: pgc }, running.coordinator);
+        const victim = nodes.findIndex((n) => n.child.pid === pid);
+        assert.ok(victim >= 0, `the coordinator is one of the nodes (pid ${pid})`);
+        const killedAt = Date.now();
+        await kill9(nodes[victim]!);
+        nodes[victim] = await startNode(home, state, false);
+        const end = await waitJob({ pg: pgc }, id, (j) => TERMINAL.includes(j.status), 'ended');
+        assert.equal(end.status, 'succeeded', end.error ?? '');
+        if (end.claims >= 2) adopted++;
+        process.stderr.write(
+          `round ${round}: killed node ${running.coordinator} at ${(point * 100).toFixed(0)} % of ${uninterruptedMs} ms, ended ${Date.now() - killedAt} ms later; claims ${end.claims}\n`,
+        );
+        assert.deepEqual(contents(join(home, 'data', `r${round}.db`)), reference, `round ${round}`);
+      }
+      assert.ok(adopted >= 1, 'at least one restore was killed mid-way and adopted');
+    } finally {
+      await Promise.all(nodes.map(stopNode));
+    }
+  });
+
+  it('an adopted RESTORE resumes after the databases its checkpoint names: they are not loaded again, and SHOW JOBS shows the checkpoint', async (t) => {
+    if (!cluster) return t.skip(skip);
+    const pgc = cluster;
+    await pgQuery(pgc, 'postgres', 'CREATE DATABASE state2');
+    const state = pgc.uri('state2');
+    const where: Where = { pg: pgc, db: 'state2' };
+    const home = mkdtempSync(join(tmpdir(), 'strongroom-durable-ckpt-'));
+    const setup = await openEngine({ home, state });
+    let reference: Record<string, Record<string, string>>;
+    try {
+      await makeShop(setup, 20_000);
+      await setup.execute('CREATE DATABASE big');
+      await setup.execute('CREATE TABLE big.t (id INTEGER PRIMARY KEY, v BLOB)');
+      await setup.execute(
+        'WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 600000) INSERT INTO big.t SELECT i, randomblob(100) FROM s',
+      );
+      await setup.execute("BACKUP DATABASE shop, big INTO 'nodelocal://1/two'");
+      reference = {
+        shop: contents(join(home, 'data', 'shop.db')),
+        big: contents(join(home, 'data', 'big.db')),
+      };
+      await setup.execute('DROP DATABASE shop');
+      await setup.execute('DROP DATABASE big');
+    } finally {
+      await setup.close();
+    }
+    const nodes = [await startNode(home, state, false), await startNode(home, state, false)];
+    try {
+      const r = await sqlClient(
+        home,
+        state,
+        "RESTORE DATABASE shop, big FROM LATEST IN 'nodelocal://1/two' WITH detached",
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const id = r.stdout.trim().split('\n').at(-1)!;
+      // Wait for the checkpoint that names shop restored while big is being restored.
+      const until = Date.now() + 60_000;
+      let ckpt: { restored: string[]; current?: string } | undefined;
+      let coordinator = 0;
+      while (Date.now() < until) {
+        const row = (
+          await pgQuery(
+            pgc,
+            'state2',
+            'SELECT checkpoint, coordinator_id, running_status FROM jobs WHERE id = $1',
+            [id],
+          )
+        )[0];
+        if (row?.[0]) {
+          ckpt = JSON.parse(row[0]) as typeof ckpt;
+          coordinator = Number(row[1]);
+          if (ckpt?.restored.includes('shop') && ckpt.current === 'big') {
+            assert.match(String(row[2]), /^checkpoint .*: 1 database\(s\) restored, restoring big$/);
+            break;
+          }
+        }
+        await sleep(20);
+      }
+      assert.deepEqual(ckpt, { ...ckpt, restored: ['shop'], current: 'big' }, JSON.stringify(ckpt));
+      const shopFile = join(home, 'data', 'shop.db');
+      const before = statSync(shopFile);
+      const pid = await nodePid(where, coordinator);
+      const victim = nodes.findIndex((n) => n.child.pid === pid);
+      assert.ok(victim >= 0);
+      const fractionAtKill = (await jobRow(where, id)).fraction;
+      await kill9(nodes[victim]!);
+      const end = await waitJob(where, id, (j) => TERMINAL.includes(j.status), 'ended');
+      assert.equal(end.status, 'succeeded', end.error ?? '');
+      assert.ok(end.claims >= 2, 'the job was adopted');
+      const afterStat = statSync(shopFile);
+      assert.equal(afterStat.ino, before.ino, 'shop was not restored again');
+      assert.equal(afterStat.mtimeMs, before.mtimeMs, 'shop was not written again');
+      assert.ok(fractionAtKill > 0, 'the job had made progress');
+      assert.deepEqual(contents(shopFile), reference.shop);
+      assert.deepEqual(contents(join(home, 'data', 'big.db')), reference.big);
+    } finally {
+      await Promise.all(nodes.map(stopNode));
+    }
+  });
+
+  it('three serve nodes, jobs submitted to each, one killed mid-job: every job ends once, correctly; PAUSE through one node, RESUME through another', async (t) => {
+    if (!cluster) return t.skip(skip);
+    const pgc = cluster;
+    await pgQuery(pgc, 'postgres', 'CREATE DATABASE state3');
+    const state = pgc.uri('state3');
+    const where: Where = { pg: pgc, db: 'state3' };
+    const home = mkdtempSync(join(tmpdir(), 'strongroom-durable-3-'));
+    const setup = await openEngine({ home, state });
+    try {
+      await makeShop(setup, 150_000);
+    } finally {
+      await setup.close();
+    }
+    const add = spawn(process.execPath, [BIN, 'serve', '--home', home, '--add-user', USER], {
+      env: nodeEnv(home),
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    add.stdin!.end(`${PASSWORD}\n`);
+    await new Promise((r) => add.once('exit', r));
+    const nodes = [
+      await startNode(home, state, true),
+      await startNode(home, state, true),
+      await startNode(home, state, true),
+    ];
+    const clients: pg.Client[] = [];
+    try {
+      for (const n of nodes) {
+        const c = new pg.Client({
+          host: '127.0.0.1',
+          port: n.port,
+          user: USER,
+          password: PASSWORD,
+          database: 'defaultdb',
+        });
+        c.on('error', () => undefined);
+        await c.connect();
+        clients.push(c);
+      }
+      // PAUSE through node 2, RESUME through node 3, of a job submitted through node 1.
+      const p = await clients[0]!.query("BACKUP DATABASE shop INTO 'nodelocal://1/paused' WITH detached");
+      const pausedId = String(p.rows[0].job_id);
+      await waitJob(where, pausedId, (j) => j.status === 'running' && j.coordinator > 0, 'ran');
+      await clients[1]!.query(`PAUSE JOB ${pausedId}`);
+      const paused = await waitJob(where, pausedId, (j) => j.status === 'paused', 'paused');
+      await sleep(400);
+      const still = await jobRow(where, pausedId);
+      assert.equal(still.status, 'paused');
+      assert.equal(still.fraction, paused.fraction, 'a paused job makes no progress');
+      await clients[2]!.query(`RESUME JOB ${pausedId}`);
+      const resumed = await waitJob(where, pausedId, (j) => TERMINAL.includes(j.status), 'ended');
+      assert.equal(resumed.status, 'succeeded', resumed.error ?? '');
+
+      // Three jobs through each node; a node is killed while it runs one.
+      const ids: string[] = [];
+      for (let k = 0; k < 9; k++) {
+        const c = clients[k % 3]!;
+        const r = await c.query(`BACKUP DATABASE shop INTO 'nodelocal://1/j${k}' WITH detached`);
+        ids.push(String(r.rows[0].job_id));
+      }
+      // The node of the first job seen running is killed at once.
+      let victimNode = 0;
+      for (let n = 0; n < 2000 && victimNode === 0; n++) {
+        for (const id of ids) {
+          const job = await jobRow(where, id);
+          if (job.status === 'running' && job.coordinator > 0) {
+            victimNode = job.coordinator;
+            break;
+          }
+        }
+        if (victimNode === 0) await sleep(20);
+      }
+      const pid = await nodePid(where, victimNode);
+      const victim = nodes.find((n) => n.child.pid === pid);
+      assert.ok(victim, 'the coordinator is one of the nodes');
+      await kill9(victim);
+      for (const id of ids) {
+        const end = await waitJob(where, id, (j) => TERMINAL.includes(j.status), 'ended', 120_000);
+        assert.equal(end.status, 'succeeded', `job ${id}: ${end.error ?? ''}`);
+      }
+      // Exactly once: each collection holds one complete backup, and restores to the source's rows.
+      const check = await openEngine({ home, state });
+      try {
+        for (let k = 0; k < 9; k++) {
+          const b = await check.execute(`SHOW BACKUPS IN 'nodelocal://1/j${k}'`);
+          assert.equal(b.rows.length, 1, `collection j${k} holds one backup`);
+        }
+        await check.execute(
+          "RESTORE DATABASE shop FROM LATEST IN 'nodelocal://1/j0' WITH new_db_name = 'j0'",
+        );
+      } finally {
+        await check.close();
+      }
+      assert.deepEqual(contents(join(home, 'data', 'j0.db')), contents(join(home, 'data', 'shop.db')));
+      const ends = await Promise.all(ids.map((id) => jobRow(where, id)));
+      assert.ok(
+        ends.some((e) => e.claims >= 2),
+        `a job of the killed node was adopted by another: ${JSON.stringify(ends)}`,
+      );
+    } finally {
+      for (const c of clients) await c.end().catch(() => undefined);
+      await Promise.all(nodes.map(stopNode));
+    }
+  });
+});
