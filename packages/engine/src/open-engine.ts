@@ -51,7 +51,7 @@ import {
 import { runDueSchedules, type TickReport } from './schedules/scheduler.js';
 import { openState, stateUri } from './state/open-state.js';
 import { planAlter, runAlter } from './statements/alter.js';
-import { planBackup, runBackup, SPAN_CONCURRENCY } from './statements/backup/index.js';
+import { backupCheckpoint, planBackup, runBackup, SPAN_CONCURRENCY } from './statements/backup/index.js';
 import { describeStatement, JOB_RESULT } from './statements/describe.js';
 import { explain } from './statements/explain.js';
 import { planRestore, restoreCheckpoint, runRestore } from './statements/restore/index.js';
@@ -197,7 +197,8 @@ class StrongroomEngine implements Engine {
     switch (ast.kind) {
       case 'backup': {
         prewarmEncoders(SPAN_CONCURRENCY);
-        const plan = await planBackup(this.ctx, ast).catch(fail);
+        const resume = backupCheckpoint(resumeFrom);
+        const plan = await planBackup(this.ctx, ast, undefined, resume ? { resume } : {}).catch(fail);
         await this.runner.runClaimed(
           job.id,
           'BACKUP',

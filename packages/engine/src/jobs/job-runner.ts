@@ -4,6 +4,7 @@
 // pending one, or one whose node died) runs under the same record, from the record's last checkpoint.
 import { isStrongroomError, StrongroomError } from '@strongroom/errors';
 import type { JobEnd, Progress } from '../types.js';
+import type { NewUnit, UnitRecord } from './job-units.js';
 import { isTerminal, type JobRecord, type JobsStore, type JobType } from './jobs-store.js';
 
 export interface JobHandle {
@@ -17,6 +18,23 @@ export interface JobHandle {
   checkpoint(): Promise<void>;
   /** Saves what is done so far, so a node adopting the job resumes after it; `summary` is shown in SHOW JOBS. */
   saveCheckpoint(state: unknown, summary: string): Promise<void>;
+  /** The job's units in the state store, leased one at a time (absent for a job outside a jobs store). */
+  readonly units?: UnitLedger;
+}
+
+/**
+ * A job's units as its running node sees them (job-units.ts, bound to the job and its claim). Every write
+ * fails with JOB_STATE once the job's lease passed to another node.
+ */
+export interface UnitLedger {
+  /** What earlier attempts of this job recorded: done units' results, pending units' candidates. */
+  recorded(): Promise<UnitRecord[]>;
+  /** Records this attempt's units, replacing earlier ones (unit i is `units[i]`). */
+  plan(units: readonly NewUnit[]): Promise<void>;
+  /** Claims unit i for this node before working on it. */
+  claim(unit: number): Promise<void>;
+  /** Records unit i's result: the unit is done. */
+  done(unit: number, result: string): Promise<void>;
 }
 
 interface Running {
@@ -138,6 +156,7 @@ export class JobRunner {
       saveCheckpoint: async (state, summary) => {
         await this.store.saveCheckpoint(id, claims, JSON.stringify(state), summary);
       },
+      units: unitLedger(this.store, id, claims),
     };
     const run = (async () => {
       try {
@@ -215,6 +234,34 @@ export class JobRunner {
   async drain(): Promise<void> {
     while (this.running.size > 0) await Promise.all([...this.running.values()].map((r) => r.done));
   }
+}
+
+/** A job's units, bound to the job and this node's claim on it. */
+function unitLedger(store: JobsStore, id: bigint, claims: number): UnitLedger {
+  const units = store.units;
+  // Each unit's claim counter as this node last set it (fresh units start at 0).
+  const unitClaims = new Map<number, number>();
+  const lost = (what: string): StrongroomError =>
+    new StrongroomError('JOB_STATE', `job ${id}: ${what}: its lease passed to another node`);
+  return {
+    recorded: () => units.list(id),
+    plan: async (planned) => {
+      if (!(await units.replace(id, claims, planned))) throw lost('its units were not recorded');
+      unitClaims.clear();
+    },
+    claim: async (unit) => {
+      const seen = unitClaims.get(unit) ?? 0;
+      const now = store.now();
+      if (!(await units.claim(id, claims, unit, seen, store.nodeId, now + store.leaseMs, now)))
+        throw lost(`unit ${unit} could not be claimed`);
+      unitClaims.set(unit, seen + 1);
+    },
+    done: async (unit, result) => {
+      const held = unitClaims.get(unit) ?? 0;
+      if (!(await units.complete(id, claims, unit, held, store.nodeId, result)))
+        throw lost(`unit ${unit} could not be recorded`);
+    },
+  };
 }
 
 /** The record's checkpoint, parsed (undefined when it has none or it is not JSON). */

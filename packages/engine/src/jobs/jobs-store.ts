@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import { StrongroomError } from '@strongroom/errors';
 import Database from 'better-sqlite3';
 import { ddlFor, type SqlBackend, type SqlRow } from '../state/sql-backend.js';
+import { JobUnits } from './job-units.js';
 
 export type JobStatus =
   | 'pending'
@@ -127,6 +128,8 @@ export class JobsStore {
   /** This process's node id (registered by `register`). */
   private node = 0;
   readonly leaseMs: number;
+  /** The jobs' units (a BACKUP's spans), leased one at a time: see job-units.ts. */
+  readonly units: JobUnits;
 
   private constructor(
     readonly backend: SqlBackend,
@@ -134,6 +137,7 @@ export class JobsStore {
     env: Readonly<Record<string, string | undefined>>,
   ) {
     this.leaseMs = leaseMs(env);
+    this.units = new JobUnits(backend);
   }
 
   /** Opens the store (creating its tables) and registers this process as a node. */
@@ -159,6 +163,7 @@ export class JobsStore {
         if (!have.has(name)) await b.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${type}`);
     }
     await b.exec(ddlFor(b.dialect, NODES_TABLE_SQL));
+    await this.units.createTable();
     await b.exec(
       'CREATE UNIQUE INDEX IF NOT EXISTS jobs_schedule_occurrence ON jobs (schedule_id, scheduled_for)',
     );
@@ -345,12 +350,14 @@ export class JobsStore {
    * the job), and the caller must stop working on it.
    */
   async renew(id: bigint, claims: number, now = this.now()): Promise<boolean> {
-    return (
+    const held =
       (await this.backend.run(
         'UPDATE jobs SET lease_expires = ? WHERE id = ? AND claims = ? AND coordinator_id = ? AND finished IS NULL',
         [now + this.leaseMs, id, claims, this.node],
-      )) === 1
-    );
+      )) === 1;
+    // The units this node works on live as long as its hold on the job.
+    if (held) await this.units.renew(id, this.node, now + this.leaseMs);
+    return held;
   }
 
   /** Progress of the job, written only while this node holds it (`claims` unchanged). */
@@ -391,14 +398,16 @@ export class JobsStore {
   async setStatus(id: bigint, status: JobStatus, error?: string, claims?: number): Promise<boolean> {
     const now = new Date().toISOString();
     const finished = TERMINAL.includes(status) ? now : null;
-    return (
+    const changed =
       (await this.backend.run(
         `UPDATE jobs SET status = ?, error = COALESCE(?, error), finished = COALESCE(?, finished), modified = ?,
            fraction_completed = CASE WHEN ? = 'succeeded' THEN 1 ELSE fraction_completed END
          WHERE id = ? AND finished IS NULL ${claims === undefined ? '' : 'AND claims = ?'}`,
         [status, error ?? null, finished, now, status, id, ...(claims === undefined ? [] : [claims])],
-      )) === 1
-    );
+      )) === 1;
+    // An ended job's units are done with: nothing resumes it.
+    if (changed && finished !== null) await this.units.remove(id);
+    return changed;
   }
 
   async get(id: bigint): Promise<JobRecord> {

@@ -1,7 +1,8 @@
 // BACKUP stage 4: every span of the plan read from the snapshot, compressed and encrypted, and written to
 // its locality's store, SPAN_CONCURRENCY at a time, so a source read, the compression workers and the
-// storage upload overlap. An incremental's span whose fingerprint matches the previous layer's reuses that
-// layer's file; an empty span writes no file.
+// storage upload overlap. Each span is a unit of the job, claimed before it is worked on and recorded when
+// done (the job's checkpoint). A span whose fingerprint matches the previous layer's (an incremental) or an
+// earlier attempt's of this job (a resumed backup, resume.ts) reuses that file; an empty span writes none.
 import { forEachPooled, type SpanChunk } from '@strongroom/sources';
 import { storeOf } from '../../collection/collection.js';
 import { dataFileName } from '../../collection/layout.js';
@@ -11,6 +12,7 @@ import type { JobHandle } from '../../jobs/job-runner.js';
 import { fingerprintSpan } from '../../pipeline/compress-pool.js';
 import type { BackupPlan, BackupUnit } from './plan.js';
 import type { PlannedTable } from './plan-tables.js';
+import { type RunUnits, stillThere } from './resume.js';
 import type { WrittenFiles } from './written.js';
 
 /**
@@ -44,17 +46,21 @@ export async function backUpSpans(
   plan: BackupPlan,
   job: JobHandle,
   written: WrittenFiles,
+  run: RunUnits = { units: plan.units, candidates: [] },
   onUnitDone?: OnUnitDone,
 ): Promise<SpansBackedUp> {
-  const progress: Progress = { totalSpans: plan.units.length || 1, doneSpans: 0, rows: 0, bytes: 0 };
+  const progress: Progress = { totalSpans: run.units.length || 1, doneSpans: 0, rows: 0, bytes: 0 };
   // File names come from the unit's place in the plan, so they do not depend on completion order.
   const entries = plan.tables.map((t) => new Array<SpanEntry>(t.boundaries.length + 1));
   await forEachPooled(
-    plan.units,
+    run.units,
     SPAN_CONCURRENCY,
-    async (unit, _index, signal) => {
+    async (unit, index, signal) => {
       await job.checkpoint();
-      const entry = await backUpSpan(plan, unit, { job, written, progress, signal });
+      await job.units?.claim(index);
+      const c: SpanContext = { job, written, progress, signal, candidate: run.candidates[index] };
+      const entry = await backUpSpan(plan, unit, c);
+      await job.units?.done(index, JSON.stringify(entry));
       (entries[unit.table] as SpanEntry[])[unit.span] = entry;
       progress.doneSpans++;
       job.report(progress.doneSpans / progress.totalSpans, progress.rows, progress.bytes);
@@ -71,13 +77,16 @@ interface SpanContext {
   readonly progress: Progress;
   /** Aborts when the job is canceled or another span failed. */
   readonly signal: AbortSignal;
+  /** An earlier attempt's entry for this span (a resumed backup), reused when the span did not change. */
+  readonly candidate: SpanEntry | undefined;
 }
 
-/** One unit: its entry reused from the previous layer, empty, or written to a new file. */
+/** One unit: its entry reused (previous layer, earlier attempt), empty, or written to a new file. */
 async function backUpSpan(plan: BackupPlan, unit: BackupUnit, c: SpanContext): Promise<SpanEntry> {
   const t = plan.tables[unit.table] as PlannedTable;
   const read = (): AsyncIterable<SpanChunk> => readSpan(plan, t, unit, c.signal);
-  const unchanged = await unchangedEntry(t, unit, read);
+  const earlier = c.candidate && (await stillThere(plan, c.candidate)) ? c.candidate : undefined;
+  const unchanged = await unchangedEntry(t, unit, read, earlier);
   if (unchanged) return unchanged;
   // Most page spans between a table's windows are empty: known before any file is written.
   const chunks = t.pages ? await nonEmpty(read()) : undefined;
@@ -97,16 +106,22 @@ function readSpan(
     : plan.snapshot.readSpan(t.database, t.info.name, bounds, signal);
 }
 
-/** The previous layer's entry for this span when the span's fingerprint did not change. */
+/**
+ * An existing entry for this span — the previous layer's, or an earlier attempt's of this job — whose
+ * fingerprint equals the span's now: the span did not change, so that entry's file holds it. The span is
+ * fingerprinted once, only when there is something to compare with.
+ */
 async function unchangedEntry(
   t: PlannedTable,
   b: BackupUnit,
   read: () => AsyncIterable<SpanChunk>,
+  earlier: SpanEntry | undefined,
 ): Promise<SpanEntry | undefined> {
   const prev = t.previous?.spans.find((x) => x.lo === b.lo && x.hi === b.hi);
-  if (!prev) return undefined;
+  const candidates = [earlier, prev].filter((e): e is SpanEntry => e !== undefined);
+  if (candidates.length === 0) return undefined;
   const fp = await fingerprintSpan(read());
-  return fp.fingerprint === prev.fingerprint ? prev : undefined;
+  return candidates.find((e) => e.fingerprint === fp.fingerprint);
 }
 
 async function* noChunks(): AsyncGenerator<SpanChunk> {

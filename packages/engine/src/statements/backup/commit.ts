@@ -162,7 +162,11 @@ export async function recordLayer(
   signal: AbortSignal,
 ): Promise<void> {
   if (plan.backupType === 'incremental') await writeChainRecord(plan, store, id, checksum, signal);
-  else await store.write(latestMarkerName(plan.end), Buffer.from(`/${plan.dir}`), { signal });
+  // The marker's name encodes its directory's time: a resumed layer's directory keeps its first attempt's.
+  else
+    await store.write(latestMarkerName(plan.resumed?.dirTime ?? plan.end), Buffer.from(`/${plan.dir}`), {
+      signal,
+    });
 }
 
 /**

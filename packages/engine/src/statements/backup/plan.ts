@@ -10,8 +10,8 @@ import type { ChainKey } from '../../collection/encryption.js';
 import { localityOf } from '../../config.js';
 import type { EngineContext } from '../../context.js';
 import type { Selection } from '../targets.js';
-import { bool } from '../values.js';
-import { resolveDestination, targetsKey } from './destination.js';
+import { bool, keyOptionsOf } from '../values.js';
+import { type Destination, resolveDestination, targetsKey } from './destination.js';
 import {
   layerDirFor,
   openTargetSnapshot,
@@ -21,6 +21,7 @@ import {
   selectFromSnapshot,
 } from './plan-tables.js';
 import { rejectUnsupported } from './reject-unsupported.js';
+import { type BackupCheckpoint, type ResumedLayer, resumableLayer, resumedFullKey } from './resume.js';
 
 /**
  * One span of one table: the unit a backup writes (one data file, or none when the span is empty or
@@ -58,6 +59,13 @@ export interface BackupPlan {
   /** The layer this one builds on (an incremental's predecessor), and this layer's place in the chain. */
   readonly previousLayer: Layer | undefined;
   readonly seq: number;
+  /** Set when an adopted job writes the layer directory an earlier attempt started (resume.ts). */
+  readonly resumed?: ResumedLayer;
+}
+
+export interface PlanBackupOptions {
+  /** The checkpoint of an adopted job: its layer directory is written again when still possible. */
+  readonly resume?: BackupCheckpoint;
 }
 
 /** The spans between consecutive boundaries, open at both ends. */
@@ -78,19 +86,27 @@ export async function planBackup(
   ctx: EngineContext,
   stmt: BackupStatement,
   signal?: AbortSignal,
+  options: PlanBackupOptions = {},
 ): Promise<BackupPlan> {
   rejectUnsupported(ctx.source.kind, stmt);
-  const dest = await resolveDestination(ctx, stmt, signal);
-  const previousLayer = dest.chain.at(-1);
+  const fresh = await resolveDestination(ctx, stmt, signal);
+  const store = fresh.collection.defaultStore;
+  const previousLayer = fresh.chain.at(-1);
+  const resume = await resumableLayer(store, options.resume, fresh.fullDir, previousLayer?.dir);
+  const { dest, reuse } =
+    resume?.fullDir === null
+      ? await resumedFull(ctx, stmt, fresh, resume.dir, signal)
+      : { dest: fresh, reuse: true };
   const { snapshot, databases } = await openTargetSnapshot(ctx.source, stmt.targets, signal);
   try {
     const { schemas, selection } = await selectFromSnapshot(snapshot, databases, stmt.targets);
-    const layer = await layerDirFor(
-      dest.collection.defaultStore,
-      dest.fullDir,
-      previousLayer?.manifest,
-      snapshot.time,
-    );
+    const layer = resume
+      ? {
+          dir: resume.dir,
+          start: previousLayer ? new Date(previousLayer.manifest.endTime) : null,
+          end: snapshot.time,
+        }
+      : await layerDirFor(store, dest.fullDir, previousLayer?.manifest, snapshot.time);
     const planned = await planTables({
       snapshot,
       schemas,
@@ -118,9 +134,23 @@ export async function planBackup(
       targetsKey: targetsKey(stmt),
       previousLayer,
       seq: dest.chain.length + 1,
+      ...(resume ? { resumed: { dirTime: new Date(resume.end), reuse } } : {}),
     };
   } catch (err) {
     await snapshot.close();
     throw err;
   }
+}
+
+/** A resumed full backup's destination: its key is the one the earlier attempt's ENCRYPTION-INFO wraps. */
+async function resumedFull(
+  ctx: EngineContext,
+  stmt: BackupStatement,
+  fresh: Destination,
+  dir: string,
+  signal?: AbortSignal,
+): Promise<{ dest: Destination; reuse: boolean }> {
+  const store = fresh.collection.defaultStore;
+  const k = await resumedFullKey(ctx, store, dir, keyOptionsOf(stmt.options), fresh, signal);
+  return { dest: { ...fresh, key: k.key, info: k.info }, reuse: k.reuse };
 }

@@ -2,6 +2,7 @@
 // backups), back up the spans, then commit — partition descriptors, manifest, chain record or LATEST
 // marker — and record the host's rollback anchor. A failure removes what the run wrote.
 import { randomUUID } from 'node:crypto';
+import { isStrongroomError } from '@strongroom/errors';
 import { collectionName, recordAnchor } from '../../collection/anchor.js';
 import { cleanupCollection } from '../../collection/cleanup.js';
 import { writeInfo } from '../../collection/encryption.js';
@@ -16,6 +17,7 @@ import {
   writePartitionDescriptors,
 } from './commit.js';
 import type { BackupPlan } from './plan.js';
+import { checkpointOf, removeUnnamed, startUnits } from './resume.js';
 import { WrittenFiles } from './written.js';
 
 export interface BackupOutcome {
@@ -40,10 +42,14 @@ export async function runBackup(
   const signal = job.signal;
   try {
     await cleanupBefore(ctx, plan, job);
+    // Where the layer goes, recorded before anything is written there: an adopting node writes there too.
+    await job.saveCheckpoint(checkpointOf(plan), `writing /${plan.dir}`);
+    const units = await startUnits(plan, job);
     if (plan.info)
       written.add(store, `${plan.fullDir}/${await writeInfo(store, plan.fullDir, 1, plan.info, signal)}`);
-    const spans = await backUpSpans(plan, job, written, options.onUnitDone);
+    const spans = await backUpSpans(plan, job, written, units, options.onUnitDone);
     await job.checkpoint();
+    await removeUnnamed(plan, spans.entries, signal);
     const id = randomUUID();
     const contents = layerContents(plan, spans.entries);
     const partitions = await writePartitionDescriptors(plan, id, contents.files, written, signal);
@@ -53,8 +59,10 @@ export async function runBackup(
     recordAnchor(ctx, store, plan.fullDir, plan.seq, plan.dir, plan.end);
     return { rows: spans.rows, bytes: spans.bytes, dir: plan.dir };
   } catch (err) {
-    // Best effort: remove what this job wrote; without a manifest it is not a backup either way.
-    await written.removeAll();
+    // Best effort: remove what this job wrote; without a manifest it is not a backup either way. Not when
+    // the job passed to another node: that node resumes in this directory and may reuse these files.
+    const lost = isStrongroomError(signal.reason, 'JOB_STATE') || isStrongroomError(err, 'JOB_STATE');
+    if (!lost) await written.removeAll();
     throw err;
   } finally {
     await plan.snapshot.close();
