@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,11 +41,16 @@ interface Node {
 }
 
 /** A `strongroom serve` node: a job daemon only, or listening on a free port (wire sessions). */
-async function startNode(home: string, state: string | undefined, listen: boolean): Promise<Node> {
+async function startNode(
+  home: string,
+  state: string | undefined,
+  listen: boolean,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Node> {
   const args = [BIN, 'serve', '--home', home, ...(state ? ['--state', state] : [])];
   args.push(...(listen ? ['--listen', '127.0.0.1:0', '--no-scheduler'] : ['--scheduler-only']));
   const child = spawn(process.execPath, args, {
-    env: nodeEnv(home),
+    env: { ...nodeEnv(home), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const n: Node = { child, stderr: '' };
@@ -170,6 +175,35 @@ async function nodePid(where: Where, node: number): Promise<number> {
     return Number(db.prepare('SELECT pid FROM nodes WHERE id = ?').pluck().get(node));
   } finally {
     db.close();
+  }
+}
+
+interface UnitRow {
+  readonly state: string;
+  readonly spec: { readonly database: string; readonly table: string };
+  readonly result: { readonly file: { readonly path: string } | null } | null;
+}
+
+/** A job's units, straight from the PostgreSQL state store. */
+async function unitRows(pgc: PostgresCluster, db: string, id: string): Promise<UnitRow[]> {
+  const rows = await pgQuery(
+    pgc,
+    db,
+    'SELECT state, spec, result FROM job_units WHERE job_id = $1 ORDER BY unit',
+    [id],
+  );
+  return rows.map((r) => ({
+    state: String(r[0]),
+    spec: JSON.parse(String(r[1])) as UnitRow['spec'],
+    result: r[2] === null ? null : (JSON.parse(String(r[2])) as UnitRow['result']),
+  }));
+}
+
+function statOrUndefined(path: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
   }
 }
 
@@ -410,6 +444,140 @@ describe('durable jobs on a PostgreSQL state store', () => {
       assert.deepEqual(contents(join(home, 'data', 'big.db')), reference.big);
     } finally {
       await Promise.all(nodes.map(stopNode));
+    }
+  });
+
+  it('kill -9 of the node running a BACKUP: a restarted node adopts it, reuses the span files whose fingerprint did not change, writes the changed span anew, and the backup restores to the source', async (t) => {
+    if (!cluster) return t.skip(skip);
+    const pgc = cluster;
+    await pgQuery(pgc, 'postgres', 'CREATE DATABASE state4');
+    const state = pgc.uri('state4');
+    const where: Where = { pg: pgc, db: 'state4' };
+    const home = mkdtempSync(join(tmpdir(), 'strongroom-durable-resume-'));
+    const setup = await openEngine({ home, state });
+    try {
+      await makeShop(setup, 20_000);
+      await setup.execute('CREATE DATABASE big');
+      await setup.execute('CREATE TABLE big.t (id INTEGER PRIMARY KEY, v BLOB)');
+      await setup.execute(
+        'WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 600000) INSERT INTO big.t SELECT i, randomblob(100) FROM s',
+      );
+    } finally {
+      await setup.close();
+    }
+    // One span at a time, so the kill lands between units.
+    const slow = { STRONGROOM_SPAN_CONCURRENCY: '1' };
+    const first = await startNode(home, state, false, slow);
+    let second: Node | undefined;
+    try {
+      const r = await sqlClient(
+        home,
+        state,
+        "BACKUP DATABASE shop, big INTO 'nodelocal://1/resume' WITH detached",
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const id = r.stdout.trim().split('\n').at(-1)!;
+      // Kill the node once every span of shop and some of big are done, and not all.
+      let units: UnitRow[] = [];
+      const until = Date.now() + 60_000;
+      while (Date.now() < until) {
+        units = await unitRows(pgc, 'state4', id);
+        const done = units.filter((u) => u.state === 'done');
+        const shopDone =
+          units.some((u) => u.spec.database === 'shop') &&
+          units.filter((u) => u.spec.database === 'shop').every((u) => u.state === 'done');
+        if (shopDone && done.some((u) => u.spec.database === 'big') && done.length < units.length) break;
+        await sleep(10);
+      }
+      const fractionAtKill = (await jobRow(where, id)).fraction;
+      await kill9(first);
+      units = await unitRows(pgc, 'state4', id);
+      const doneBefore = units.filter((u) => u.state === 'done' && u.result?.file);
+      assert.ok(
+        doneBefore.some((u) => u.spec.database === 'big'),
+        JSON.stringify(units.map((u) => u.state)),
+      );
+      assert.ok(doneBefore.length < units.length, 'the kill came before the last span');
+      const ckpt = JSON.parse(
+        String((await pgQuery(pgc, 'state4', 'SELECT checkpoint FROM jobs WHERE id = $1', [id]))[0]?.[0]),
+      ) as { dir: string };
+      const layer = join(home, 'extern', 'resume', ckpt.dir);
+      const before = new Map(
+        doneBefore.map((u) => [
+          u.result!.file!.path,
+          statSync(join(home, 'extern', 'resume', u.result!.file!.path)),
+        ]),
+      );
+
+      // Between the kill and the adoption, shop changes: its spans that hold the change must be written anew.
+      const shopDb = new Database(join(home, 'data', 'shop.db'));
+      shopDb.exec('UPDATE a SET n = -n WHERE id <= 500');
+      shopDb.close();
+      const reference = {
+        shop: contents(join(home, 'data', 'shop.db')),
+        big: contents(join(home, 'data', 'big.db')),
+      };
+
+      second = await startNode(home, state, false);
+      const end = await waitJob(where, id, (j) => TERMINAL.includes(j.status), 'ended', 120_000);
+      assert.equal(end.status, 'succeeded', end.error ?? '');
+      assert.ok(end.claims >= 2, 'the job was adopted');
+      assert.ok(fractionAtKill > 0, 'the first attempt had made progress');
+
+      // Files of the first attempt the second one reused are untouched (same inode, same mtime); a file of
+      // the first attempt that the manifest does not name is gone.
+      let reused = 0;
+      let replaced = 0;
+      for (const [path, st] of before) {
+        const now = statOrUndefined(join(home, 'extern', 'resume', path));
+        if (now === undefined) {
+          replaced++;
+          continue;
+        }
+        assert.equal(now.ino, st.ino, `${path} was not rewritten`);
+        assert.equal(now.mtimeMs, st.mtimeMs, `${path} was not rewritten`);
+        reused++;
+      }
+      const bigBefore = doneBefore.filter((u) => u.spec.database === 'big').length;
+      const shopBefore = doneBefore.filter((u) => u.spec.database === 'shop');
+      assert.ok(
+        reused >= bigBefore,
+        `every span of big done before the kill was reused (${reused} of ${before.size})`,
+      );
+      assert.ok(replaced >= 1, 'the changed span of shop was not reused');
+      assert.ok(
+        shopBefore.some(
+          (u) => statOrUndefined(join(home, 'extern', 'resume', u.result!.file!.path)) === undefined,
+        ),
+        'a span of shop written before the change was replaced',
+      );
+      const files = readdirSync(join(layer, 'data'));
+      const written = files.filter((f) => !before.has(`${ckpt.dir}/data/${f}`)).length;
+      assert.ok(
+        written >= 1 && written < units.length,
+        `the second attempt wrote ${written} files for ${units.length} spans`,
+      process.stdout.write(
+        `resume: ${before.size} span files before the kill, ${reused} reused, ${replaced} replaced; the adopter wrote ${written} of ${units.length} spans\n`,
+      );
+      );
+
+      // The backup restores to the source as it was at the second attempt's snapshot.
+      await stopNode(second);
+      const check = await openEngine({ home, state });
+      try {
+        await check.execute('DROP DATABASE shop');
+        await check.execute('DROP DATABASE big');
+        await check.execute("RESTORE DATABASE shop, big FROM LATEST IN 'nodelocal://1/resume'");
+      } finally {
+        await check.close();
+      }
+      assert.deepEqual(contents(join(home, 'data', 'shop.db')), reference.shop);
+      assert.deepEqual(contents(join(home, 'data', 'big.db')), reference.big);
+      const left = await pgQuery(pgc, 'state4', 'SELECT count(*) FROM job_units WHERE job_id = $1', [id]);
+      assert.equal(Number(left[0]?.[0]), 0, "an ended job's units are removed");
+    } finally {
+      await kill9(first);
+      if (second) await stopNode(second);
     }
   });
 

@@ -46,8 +46,8 @@ export async function backUpSpans(
   plan: BackupPlan,
   job: JobHandle,
   written: WrittenFiles,
-  run: RunUnits = { units: plan.units, candidates: [] },
   onUnitDone?: OnUnitDone,
+  run: RunUnits = { units: plan.units, candidates: [] },
 ): Promise<SpansBackedUp> {
   const progress: Progress = { totalSpans: run.units.length || 1, doneSpans: 0, rows: 0, bytes: 0 };
   // File names come from the unit's place in the plan, so they do not depend on completion order.

@@ -47,7 +47,7 @@ export async function runBackup(
     const units = await startUnits(plan, job);
     if (plan.info)
       written.add(store, `${plan.fullDir}/${await writeInfo(store, plan.fullDir, 1, plan.info, signal)}`);
-    const spans = await backUpSpans(plan, job, written, units, options.onUnitDone);
+    const spans = await backUpSpans(plan, job, written, options.onUnitDone, units);
     await job.checkpoint();
     await removeUnnamed(plan, spans.entries, signal);
     const id = randomUUID();
