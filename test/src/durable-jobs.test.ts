@@ -556,9 +556,9 @@ describe('durable jobs on a PostgreSQL state store', () => {
       assert.ok(
         written >= 1 && written < units.length,
         `the second attempt wrote ${written} files for ${units.length} spans`,
+      );
       process.stdout.write(
         `resume: ${before.size} span files before the kill, ${reused} reused, ${replaced} replaced; the adopter wrote ${written} of ${units.length} spans\n`,
-      );
       );
 
       // The backup restores to the source as it was at the second attempt's snapshot.
