@@ -1,6 +1,8 @@
 // Claims and leases of the jobs store on both backends (SQLite file, PostgreSQL): several nodes racing to
 // claim the same jobs win each exactly once; a lease that runs out is adopted by exactly one other node, and
-// the node that lost it is fenced — its renewal fails and its writes change nothing.
+// the node that lost it is fenced — its renewal fails and its writes change nothing. The same for a job's
+// units (job_units): each claimed once, an expired unit lease re-claimed once, its old owner's result
+// refused, and nothing of the job's units written under a job claim that moved on.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,6 +81,71 @@ async function raceAndAdopt(stores: JobsStore[]): Promise<void> {
   for (const s of stores) await s.close();
 }
 
+async function raceUnits(stores: JobsStore[]): Promise<void> {
+  const [submitter, ...racers] = stores as [JobsStore, ...JobsStore[]];
+  const id = (await submitter.create({
+    type: 'BACKUP',
+    description: "BACKUP INTO 'nodelocal://1/units'",
+    userName: 'root',
+    payload: "BACKUP INTO 'nodelocal://1/units'",
+    status: 'running',
+  }))!;
+  const n = 30;
+  const specs = Array.from({ length: n }, (_, i) => ({ spec: JSON.stringify({ span: i }) }));
+  assert.equal(await submitter.units.replace(id, 1, specs), true, 'the holder of the job records its units');
+  assert.equal(await submitter.units.replace(id, 2, specs), false, 'not under a claim the job does not have');
+  const now = submitter.now();
+  const claim = (s: JobsStore, unit: number, unitClaims: number, jobClaims = 1): Promise<boolean> =>
+    s.units.claim(id, jobClaims, unit, unitClaims, s.nodeId, s.now() + s.leaseMs, s.now());
+  // Every node claims every unit at once: one winner per unit.
+  const winners = await Promise.all(
+    specs.map(async (_, u) => {
+      const won = await Promise.all(racers.map((s) => claim(s, u, 0)));
+      assert.equal(won.filter(Boolean).length, 1, `unit ${u} claimed exactly once`);
+      return racers[won.indexOf(true)]!;
+    }),
+  );
+  const units = await submitter.units.list(id);
+  assert.deepEqual(
+    units.map((u) => [u.state, u.owner, u.claims]),
+    winners.map((w) => ['running', w.nodeId, 1]),
+  );
+  assert.ok(units.every((u) => u.leaseExpires > now));
+  // A loser cannot record a result; the winner can, once.
+  const loser = racers.find((s) => s !== winners[0])!;
+  assert.equal(await submitter.units.complete(id, 1, 0, 1, loser.nodeId, '{"by":"loser"}'), false);
+  assert.equal(await submitter.units.complete(id, 1, 0, 1, winners[0]!.nodeId, '{"by":"winner"}'), true);
+  assert.equal(await claim(loser, 0, 1), false, 'a done unit is not claimed again');
+
+  // Unit 1's lease runs out (its node stopped renewing): exactly one node claims it again, and the old
+  // owner's result is refused.
+  await sleep(400);
+  const again = await Promise.all(racers.map((s) => claim(s, 1, 1)));
+  assert.equal(again.filter(Boolean).length, 1, 'an expired unit is re-claimed exactly once');
+  const taker = racers[again.indexOf(true)]!;
+  assert.equal(await submitter.units.complete(id, 1, 1, 1, winners[1]!.nodeId, '{"by":"old"}'), false);
+  assert.equal(await submitter.units.complete(id, 1, 1, 2, taker.nodeId, '{"by":"new"}'), true);
+  const [u0, u1] = await submitter.units.list(id);
+  assert.deepEqual(
+    [u0?.state, u0?.result, u1?.state, u1?.result, u1?.claims],
+    ['done', '{"by":"winner"}', 'done', '{"by":"new"}', 2],
+  );
+
+  // The job passes to another node (its lease ran out): units claimed or finished under the old job claim
+  // change nothing, and the new holder replaces the plan.
+  const job = await submitter.get(id);
+  assert.equal(await racers[0]!.claim(job), true);
+  assert.equal(await claim(racers[1]!, 2, 1, 1), false, 'no unit claimed under a job claim that moved on');
+  assert.equal(await submitter.units.complete(id, 1, 3, 1, winners[3]!.nodeId, '{}'), false);
+  assert.equal(await racers[0]!.units.replace(id, 1, specs), false);
+  assert.equal(await racers[0]!.units.replace(id, 2, specs.slice(0, 3)), true);
+  assert.equal((await submitter.units.list(id)).length, 3);
+  // An ended job's units are removed.
+  assert.equal(await racers[0]!.setStatus(id, 'succeeded', undefined, 2), true);
+  assert.deepEqual(await submitter.units.list(id), []);
+  for (const s of stores) await s.close();
+}
+
 describe('job claims and leases', () => {
   it('SQLite: racing nodes claim each job once; an expired lease is adopted once and its old owner fenced', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'strongroom-claims-')), 'jobs.db');
@@ -89,5 +156,17 @@ describe('job claims and leases', () => {
     if (!cluster) return t.skip(skip);
     const uri = cluster.uri('claims');
     await raceAndAdopt(await nodes(() => PostgresBackend.open(uri, uri), 4));
+  });
+
+  it("SQLite: a job's units are claimed once each, an expired unit lease is re-claimed once, and stale owners are fenced", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'strongroom-units-')), 'jobs.db');
+    await raceUnits(await nodes(async () => new SqliteBackend(file), 4));
+  });
+
+  it("PostgreSQL: a job's units are claimed once each, an expired unit lease is re-claimed once, and stale owners are fenced", async (t) => {
+    if (!cluster) return t.skip(skip);
+    await pgQuery(cluster, 'postgres', 'CREATE DATABASE units');
+    const uri = cluster.uri('units');
+    await raceUnits(await nodes(() => PostgresBackend.open(uri, uri), 4));
   });
 });
