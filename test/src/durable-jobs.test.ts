@@ -6,8 +6,8 @@
 // node, RESUME through another. Leases are short (STRONGROOM_JOB_LEASE_MS) so nothing waits for minutes.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -247,6 +247,161 @@ async function makeShop(engine: Engine, rows: number): Promise<void> {
   }
 }
 
+/**
+ * A BACKUP (full, or incremental on a full backup) whose node is killed after some spans: a restarted node
+ * adopts it and resumes in the same layer directory.
+ */
+async function backUpKilledAndResumed(pgc: PostgresCluster, variant: 'full' | 'incremental'): Promise<void> {
+  const db = `state_${variant}`;
+  await pgQuery(pgc, 'postgres', `CREATE DATABASE ${db}`);
+  const state = pgc.uri(db);
+  const where: Where = { pg: pgc, db };
+  const home = mkdtempSync(join(tmpdir(), 'strongroom-durable-resume-'));
+  // A KMS key the job's statement can name (a file path is no secret): a daemon can run it, and the resumed
+  // full backup must unwrap its first attempt's data key from ENCRYPTION-INFO to reuse its files.
+  const keyPath = join(home, 'k.key');
+  writeFileSync(keyPath, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  const kms = `local://${keyPath}`;
+  const setup = await openEngine({ home, state });
+  try {
+    await makeShop(setup, 20_000);
+    await setup.execute('CREATE DATABASE big');
+    await setup.execute('CREATE TABLE big.t (id INTEGER PRIMARY KEY, v BLOB)');
+    await setup.execute(
+      'WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 600000) INSERT INTO big.t SELECT i, randomblob(100) FROM s',
+    );
+    if (variant === 'incremental') {
+      // The full backup, then a change to every row: the incremental writes every span in its own layer.
+      await setup.execute(`BACKUP DATABASE shop, big INTO 'nodelocal://1/resume' WITH kms = '${kms}'`);
+      await setup.execute('UPDATE big.t SET v = randomblob(100)');
+      for (const t of ['a', 'b', 'c']) await setup.execute(`UPDATE shop.${t} SET v = randomblob(100)`);
+    }
+  } finally {
+    await setup.close();
+  }
+  // One span at a time, so the kill lands between units.
+  const slow = { STRONGROOM_SPAN_CONCURRENCY: '1' };
+  const first = await startNode(home, state, false, slow);
+  let second: Node | undefined;
+  try {
+    const r = await sqlClient(
+      home,
+      state,
+      `BACKUP DATABASE shop, big INTO ${variant === 'full' ? '' : 'LATEST IN '}'nodelocal://1/resume' WITH kms = '${kms}', detached`,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /job \d+ is queued for the strongroom serve daemon/);
+    const id = r.stdout.trim().split('\n').at(-1)!;
+    // Kill the node once every span of shop and some of big are done, and not all.
+    let units: UnitRow[] = [];
+    const until = Date.now() + 60_000;
+    while (Date.now() < until) {
+      units = await unitRows(pgc, db, id);
+      const done = units.filter((u) => u.state === 'done');
+      const shopDone =
+        units.some((u) => u.spec.database === 'shop') &&
+        units.filter((u) => u.spec.database === 'shop').every((u) => u.state === 'done');
+      // (A table's first page span is empty, without a file: a span of big that wrote one.)
+      const bigWritten = done.some((u) => u.spec.database === 'big' && u.result?.file);
+      if (shopDone && bigWritten && done.length < units.length) break;
+      await sleep(10);
+    }
+    const fractionAtKill = (await jobRow(where, id)).fraction;
+    await kill9(first);
+    units = await unitRows(pgc, db, id);
+    const doneBefore = units.filter((u) => u.state === 'done' && u.result?.file);
+    assert.ok(
+      doneBefore.some((u) => u.spec.database === 'big'),
+      JSON.stringify(
+        units.map((u) => [u.spec.database, u.spec.table, u.state, u.result?.file?.path ?? null]),
+      ),
+    );
+    assert.ok(doneBefore.length < units.length, 'the kill came before the last span');
+    const ckpt = JSON.parse(
+      String((await pgQuery(pgc, db, 'SELECT checkpoint FROM jobs WHERE id = $1', [id]))[0]?.[0]),
+    ) as { dir: string };
+    const layer = join(home, 'extern', 'resume', ckpt.dir);
+    const before = new Map(
+      doneBefore.map((u) => [
+        u.result!.file!.path,
+        statSync(join(home, 'extern', 'resume', u.result!.file!.path)),
+      ]),
+    );
+
+    // Between the kill and the adoption, shop changes: its spans that hold the change must be written anew.
+    const shopDb = new Database(join(home, 'data', 'shop.db'));
+    shopDb.exec('UPDATE a SET n = -n WHERE id <= 500');
+    shopDb.close();
+    const reference = {
+      shop: contents(join(home, 'data', 'shop.db')),
+      big: contents(join(home, 'data', 'big.db')),
+    };
+
+    second = await startNode(home, state, false);
+    const end = await waitJob(where, id, (j) => TERMINAL.includes(j.status), 'ended', 120_000);
+    assert.equal(end.status, 'succeeded', end.error ?? '');
+    assert.ok(end.claims >= 2, 'the job was adopted');
+    assert.ok(fractionAtKill > 0, 'the first attempt had made progress');
+
+    // Files of the first attempt the second one reused are untouched (same inode, same mtime); a file of
+    // the first attempt that the manifest does not name is gone.
+    let reused = 0;
+    let replaced = 0;
+    for (const [path, st] of before) {
+      const now = statOrUndefined(join(home, 'extern', 'resume', path));
+      if (now === undefined) {
+        replaced++;
+        continue;
+      }
+      assert.equal(now.ino, st.ino, `${path} was not rewritten`);
+      assert.equal(now.mtimeMs, st.mtimeMs, `${path} was not rewritten`);
+      reused++;
+    }
+    const bigBefore = doneBefore.filter((u) => u.spec.database === 'big').length;
+    const shopBefore = doneBefore.filter((u) => u.spec.database === 'shop');
+    assert.ok(
+      reused >= bigBefore,
+      `every span of big done before the kill was reused (${reused} of ${before.size})`,
+    );
+    assert.ok(replaced >= 1, 'the changed span of shop was not reused');
+    assert.ok(
+      shopBefore.some(
+        (u) => statOrUndefined(join(home, 'extern', 'resume', u.result!.file!.path)) === undefined,
+      ),
+      'a span of shop written before the change was replaced',
+    );
+    const files = readdirSync(join(layer, 'data'));
+    const written = files.filter((f) => !before.has(`${ckpt.dir}/data/${f}`)).length;
+    assert.ok(
+      written >= 1 && written < units.length,
+      `the second attempt wrote ${written} files for ${units.length} spans`,
+    );
+    process.stdout.write(
+      `resume: ${before.size} span files before the kill, ${reused} reused, ${replaced} replaced; the adopter wrote ${written} of ${units.length} spans\n`,
+    );
+
+    // The backup restores to the source as it was at the second attempt's snapshot.
+    await stopNode(second);
+    const check = await openEngine({ home, state });
+    try {
+      await check.execute('DROP DATABASE shop');
+      await check.execute('DROP DATABASE big');
+      await check.execute(
+        `RESTORE DATABASE shop, big FROM LATEST IN 'nodelocal://1/resume' WITH kms = '${kms}'`,
+      );
+    } finally {
+      await check.close();
+    }
+    assert.deepEqual(contents(join(home, 'data', 'shop.db')), reference.shop);
+    assert.deepEqual(contents(join(home, 'data', 'big.db')), reference.big);
+    const left = await pgQuery(pgc, db, 'SELECT count(*) FROM job_units WHERE job_id = $1', [id]);
+    assert.equal(Number(left[0]?.[0]), 0, "an ended job's units are removed");
+  } finally {
+    await kill9(first);
+    if (second) await stopNode(second);
+  }
+}
+
 describe('durable jobs on the embedded state store', () => {
   it('a detached job submitted by sql -e runs in the daemon and outlives its client; without a daemon the client says so', async () => {
     const home = mkdtempSync(join(tmpdir(), 'strongroom-durable-'));
@@ -447,139 +602,11 @@ describe('durable jobs on a PostgreSQL state store', () => {
     }
   });
 
-  it('kill -9 of the node running a BACKUP: a restarted node adopts it, reuses the span files whose fingerprint did not change, writes the changed span anew, and the backup restores to the source', async (t) => {
-    if (!cluster) return t.skip(skip);
-    const pgc = cluster;
-    await pgQuery(pgc, 'postgres', 'CREATE DATABASE state4');
-    const state = pgc.uri('state4');
-    const where: Where = { pg: pgc, db: 'state4' };
-    const home = mkdtempSync(join(tmpdir(), 'strongroom-durable-resume-'));
-    const setup = await openEngine({ home, state });
-    try {
-      await makeShop(setup, 20_000);
-      await setup.execute('CREATE DATABASE big');
-      await setup.execute('CREATE TABLE big.t (id INTEGER PRIMARY KEY, v BLOB)');
-      await setup.execute(
-        'WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 600000) INSERT INTO big.t SELECT i, randomblob(100) FROM s',
-      );
-    } finally {
-      await setup.close();
-    }
-    // One span at a time, so the kill lands between units.
-    const slow = { STRONGROOM_SPAN_CONCURRENCY: '1' };
-    const first = await startNode(home, state, false, slow);
-    let second: Node | undefined;
-    try {
-      const r = await sqlClient(
-        home,
-        state,
-        "BACKUP DATABASE shop, big INTO 'nodelocal://1/resume' WITH detached",
-      );
-      assert.equal(r.code, 0, r.stderr);
-      const id = r.stdout.trim().split('\n').at(-1)!;
-      // Kill the node once every span of shop and some of big are done, and not all.
-      let units: UnitRow[] = [];
-      const until = Date.now() + 60_000;
-      while (Date.now() < until) {
-        units = await unitRows(pgc, 'state4', id);
-        const done = units.filter((u) => u.state === 'done');
-        const shopDone =
-          units.some((u) => u.spec.database === 'shop') &&
-          units.filter((u) => u.spec.database === 'shop').every((u) => u.state === 'done');
-        if (shopDone && done.some((u) => u.spec.database === 'big') && done.length < units.length) break;
-        await sleep(10);
-      }
-      const fractionAtKill = (await jobRow(where, id)).fraction;
-      await kill9(first);
-      units = await unitRows(pgc, 'state4', id);
-      const doneBefore = units.filter((u) => u.state === 'done' && u.result?.file);
-      assert.ok(
-        doneBefore.some((u) => u.spec.database === 'big'),
-        JSON.stringify(units.map((u) => u.state)),
-      );
-      assert.ok(doneBefore.length < units.length, 'the kill came before the last span');
-      const ckpt = JSON.parse(
-        String((await pgQuery(pgc, 'state4', 'SELECT checkpoint FROM jobs WHERE id = $1', [id]))[0]?.[0]),
-      ) as { dir: string };
-      const layer = join(home, 'extern', 'resume', ckpt.dir);
-      const before = new Map(
-        doneBefore.map((u) => [
-          u.result!.file!.path,
-          statSync(join(home, 'extern', 'resume', u.result!.file!.path)),
-        ]),
-      );
-
-      // Between the kill and the adoption, shop changes: its spans that hold the change must be written anew.
-      const shopDb = new Database(join(home, 'data', 'shop.db'));
-      shopDb.exec('UPDATE a SET n = -n WHERE id <= 500');
-      shopDb.close();
-      const reference = {
-        shop: contents(join(home, 'data', 'shop.db')),
-        big: contents(join(home, 'data', 'big.db')),
-      };
-
-      second = await startNode(home, state, false);
-      const end = await waitJob(where, id, (j) => TERMINAL.includes(j.status), 'ended', 120_000);
-      assert.equal(end.status, 'succeeded', end.error ?? '');
-      assert.ok(end.claims >= 2, 'the job was adopted');
-      assert.ok(fractionAtKill > 0, 'the first attempt had made progress');
-
-      // Files of the first attempt the second one reused are untouched (same inode, same mtime); a file of
-      // the first attempt that the manifest does not name is gone.
-      let reused = 0;
-      let replaced = 0;
-      for (const [path, st] of before) {
-        const now = statOrUndefined(join(home, 'extern', 'resume', path));
-        if (now === undefined) {
-          replaced++;
-          continue;
-        }
-        assert.equal(now.ino, st.ino, `${path} was not rewritten`);
-        assert.equal(now.mtimeMs, st.mtimeMs, `${path} was not rewritten`);
-        reused++;
-      }
-      const bigBefore = doneBefore.filter((u) => u.spec.database === 'big').length;
-      const shopBefore = doneBefore.filter((u) => u.spec.database === 'shop');
-      assert.ok(
-        reused >= bigBefore,
-        `every span of big done before the kill was reused (${reused} of ${before.size})`,
-      );
-      assert.ok(replaced >= 1, 'the changed span of shop was not reused');
-      assert.ok(
-        shopBefore.some(
-          (u) => statOrUndefined(join(home, 'extern', 'resume', u.result!.file!.path)) === undefined,
-        ),
-        'a span of shop written before the change was replaced',
-      );
-      const files = readdirSync(join(layer, 'data'));
-      const written = files.filter((f) => !before.has(`${ckpt.dir}/data/${f}`)).length;
-      assert.ok(
-        written >= 1 && written < units.length,
-        `the second attempt wrote ${written} files for ${units.length} spans`,
-      );
-      process.stdout.write(
-        `resume: ${before.size} span files before the kill, ${reused} reused, ${replaced} replaced; the adopter wrote ${written} of ${units.length} spans\n`,
-      );
-
-      // The backup restores to the source as it was at the second attempt's snapshot.
-      await stopNode(second);
-      const check = await openEngine({ home, state });
-      try {
-        await check.execute('DROP DATABASE shop');
-        await check.execute('DROP DATABASE big');
-        await check.execute("RESTORE DATABASE shop, big FROM LATEST IN 'nodelocal://1/resume'");
-      } finally {
-        await check.close();
-      }
-      assert.deepEqual(contents(join(home, 'data', 'shop.db')), reference.shop);
-      assert.deepEqual(contents(join(home, 'data', 'big.db')), reference.big);
-      const left = await pgQuery(pgc, 'state4', 'SELECT count(*) FROM job_units WHERE job_id = $1', [id]);
-      assert.equal(Number(left[0]?.[0]), 0, "an ended job's units are removed");
-    } finally {
-      await kill9(first);
-      if (second) await stopNode(second);
-    }
-  });
+  for (const variant of ['full', 'incremental'] as const)
+    it(`kill -9 of the node running a ${variant} BACKUP: a restarted node adopts it, reuses the span files whose fingerprint did not change, writes the changed span anew, and the backup restores to the source`, async (t) => {
+      if (!cluster) return t.skip(skip);
+      await backUpKilledAndResumed(cluster, variant);
+    });
 
   it('three serve nodes, jobs submitted to each, one killed mid-job: every job ends once, correctly; PAUSE through one node, RESUME through another', async (t) => {
     if (!cluster) return t.skip(skip);

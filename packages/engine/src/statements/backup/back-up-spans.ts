@@ -53,9 +53,10 @@ export async function backUpSpans(
   // File names come from the unit's place in the plan, so they do not depend on completion order.
   const entries = plan.tables.map((t) => new Array<SpanEntry>(t.boundaries.length + 1));
   await forEachPooled(
-    run.units,
+    reusableFirst(run),
     SPAN_CONCURRENCY,
-    async (unit, index, signal) => {
+    async (index, _i, signal) => {
+      const unit = run.units[index] as BackupUnit;
       await job.checkpoint();
       await job.units?.claim(index);
       const c: SpanContext = { job, written, progress, signal, candidate: run.candidates[index] };
@@ -69,6 +70,18 @@ export async function backUpSpans(
     { signal: job.signal },
   );
   return { entries, rows: progress.rows, bytes: progress.bytes };
+}
+
+/**
+ * The order units are worked on: those an earlier attempt finished first (they are only read and
+ * fingerprinted when unchanged), so a resumed job's fraction_completed soon regains what it had.
+ */
+function reusableFirst(run: RunUnits): number[] {
+  const indices = run.units.map((_, i) => i);
+  return [
+    ...indices.filter((i) => run.candidates[i] !== undefined),
+    ...indices.filter((i) => run.candidates[i] === undefined),
+  ];
 }
 
 interface SpanContext {
