@@ -483,12 +483,13 @@ export class JobsStore {
     );
     for (const r of rows) {
       const j = toRecord(r);
-      if (await this.leaseExpired(j, now))
-        await this.backend.run(
-          `UPDATE jobs SET status = 'failed', finished = ?, modified = ?, error = ? WHERE id = ? AND claims = ?
-             AND finished IS NULL`,
-          [new Date(now).toISOString(), new Date(now).toISOString(), ORPHAN_ERROR, j.id, j.claims],
-        );
+      if (!(await this.leaseExpired(j, now))) continue;
+      const failed = await this.backend.run(
+        `UPDATE jobs SET status = 'failed', finished = ?, modified = ?, error = ? WHERE id = ? AND claims = ?
+           AND finished IS NULL`,
+        [new Date(now).toISOString(), new Date(now).toISOString(), ORPHAN_ERROR, j.id, j.claims],
+      );
+      if (failed === 1) await this.units.remove(j.id);
     }
   }
 
