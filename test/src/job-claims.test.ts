@@ -91,40 +91,52 @@ async function raceUnits(stores: JobsStore[]): Promise<void> {
     status: 'running',
   }))!;
   const n = 30;
-  const specs = Array.from({ length: n }, (_, i) => ({ spec: JSON.stringify({ span: i }) }));
+  const all = Array.from({ length: n }, (_, i) => i);
+  const specs = all.map((i) => ({ spec: JSON.stringify({ span: i }) }));
   assert.equal(await submitter.units.replace(id, 1, specs), true, 'the holder of the job records its units');
   assert.equal(await submitter.units.replace(id, 2, specs), false, 'not under a claim the job does not have');
   const now = submitter.now();
-  const claim = (s: JobsStore, unit: number, unitClaims: number, jobClaims = 1): Promise<boolean> =>
-    s.units.claim(id, jobClaims, unit, unitClaims, s.nodeId, s.now() + s.leaseMs, s.now());
-  // Every node claims every unit at once: one winner per unit.
-  const winners = await Promise.all(
-    specs.map(async (_, u) => {
-      const won = await Promise.all(racers.map((s) => claim(s, u, 0)));
-      assert.equal(won.filter(Boolean).length, 1, `unit ${u} claimed exactly once`);
-      return racers[won.indexOf(true)]!;
-    }),
-  );
+  const claim = (s: JobsStore, units: number[], jobClaims = 1) =>
+    s.units.claim(id, jobClaims, units, s.nodeId, s.now() + s.leaseMs, s.now());
+  const result = (unit: number, claims: number, text: string) => [{ unit, claims, result: text }];
+  // Every node claims every unit at once, in one batch each, in different orders: one winner per unit.
+  const got = await Promise.all(racers.map((s, k) => claim(s, k % 2 === 0 ? all : [...all].reverse())));
+  const winner = new Map<number, JobsStore>();
+  for (const [k, units] of got.entries())
+    for (const u of units) {
+      assert.equal(winner.has(u.unit), false, `unit ${u.unit} claimed twice`);
+      assert.equal(u.claims, 1);
+      winner.set(u.unit, racers[k]!);
+    }
+  assert.equal(winner.size, n, 'every unit claimed');
   const units = await submitter.units.list(id);
   assert.deepEqual(
     units.map((u) => [u.state, u.owner, u.claims]),
-    winners.map((w) => ['running', w.nodeId, 1]),
+    all.map((u) => ['running', winner.get(u)!.nodeId, 1]),
   );
   assert.ok(units.every((u) => u.leaseExpires > now));
-  // A loser cannot record a result; the winner can, once.
-  const loser = racers.find((s) => s !== winners[0])!;
-  assert.equal(await submitter.units.complete(id, 1, 0, 1, loser.nodeId, '{"by":"loser"}'), false);
-  assert.equal(await submitter.units.complete(id, 1, 0, 1, winners[0]!.nodeId, '{"by":"winner"}'), true);
-  assert.equal(await claim(loser, 0, 1), false, 'a done unit is not claimed again');
+  // A loser cannot record a result; the winner can; in a batch, a result under a wrong claim counter is not
+  // recorded, the others are.
+  const w0 = winner.get(0)!;
+  const loser = racers.find((s) => s !== w0)!;
+  assert.equal(await submitter.units.complete(id, 1, loser.nodeId, result(0, 1, '{"by":"loser"}')), 0);
+  assert.equal(await submitter.units.complete(id, 1, w0.nodeId, result(0, 1, '{"by":"winner"}')), 1);
+  assert.deepEqual(await claim(loser, [0]), [], 'a done unit is not claimed again');
+  const [a, b] = all.filter((u) => u > 4 && winner.get(u) === winner.get(5));
+  assert.ok(a !== undefined && b !== undefined, 'a node won two units');
+  const batch = [...result(a, 1, '{"a":1}'), ...result(b, 7, '{"b":7}')];
+  assert.equal(await submitter.units.complete(id, 1, winner.get(a)!.nodeId, batch), 1, 'only the held one');
 
   // Unit 1's lease runs out (its node stopped renewing): exactly one node claims it again, and the old
   // owner's result is refused.
   await sleep(400);
-  const again = await Promise.all(racers.map((s) => claim(s, 1, 1)));
-  assert.equal(again.filter(Boolean).length, 1, 'an expired unit is re-claimed exactly once');
-  const taker = racers[again.indexOf(true)]!;
-  assert.equal(await submitter.units.complete(id, 1, 1, 1, winners[1]!.nodeId, '{"by":"old"}'), false);
-  assert.equal(await submitter.units.complete(id, 1, 1, 2, taker.nodeId, '{"by":"new"}'), true);
+  const again = await Promise.all(racers.map((s) => claim(s, [1])));
+  assert.equal(again.flat().length, 1, 'an expired unit is re-claimed exactly once');
+  const taker = racers[again.findIndex((g) => g.length === 1)]!;
+  assert.equal(again.flat()[0]?.claims, 2);
+  const w1 = winner.get(1)!;
+  assert.equal(await submitter.units.complete(id, 1, w1.nodeId, result(1, 1, '{"by":"old"}')), 0);
+  assert.equal(await submitter.units.complete(id, 1, taker.nodeId, result(1, 2, '{"by":"new"}')), 1);
   const [u0, u1] = await submitter.units.list(id);
   assert.deepEqual(
     [u0?.state, u0?.result, u1?.state, u1?.result, u1?.claims],
@@ -135,8 +147,9 @@ async function raceUnits(stores: JobsStore[]): Promise<void> {
   // change nothing, and the new holder replaces the plan.
   const job = await submitter.get(id);
   assert.equal(await racers[0]!.claim(job), true);
-  assert.equal(await claim(racers[1]!, 2, 1, 1), false, 'no unit claimed under a job claim that moved on');
-  assert.equal(await submitter.units.complete(id, 1, 3, 1, winners[3]!.nodeId, '{}'), false);
+  assert.deepEqual(await claim(racers[1]!, [2, 3, 4]), [], 'no unit claimed under a job claim that moved on');
+  const w3 = winner.get(3)!;
+  assert.equal(await submitter.units.complete(id, 1, w3.nodeId, result(3, 1, '{}')), 0);
   assert.equal(await racers[0]!.units.replace(id, 1, specs), false);
   assert.equal(await racers[0]!.units.replace(id, 2, specs.slice(0, 3)), true);
   assert.equal((await submitter.units.list(id)).length, 3);

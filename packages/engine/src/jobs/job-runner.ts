@@ -4,7 +4,7 @@
 // pending one, or one whose node died) runs under the same record, from the record's last checkpoint.
 import { isStrongroomError, StrongroomError } from '@strongroom/errors';
 import type { JobEnd, Progress } from '../types.js';
-import type { NewUnit, UnitRecord } from './job-units.js';
+import type { NewUnit, UnitRecord, UnitResult } from './job-units.js';
 import { isTerminal, type JobRecord, type JobsStore, type JobType } from './jobs-store.js';
 
 export interface JobHandle {
@@ -31,11 +31,20 @@ export interface UnitLedger {
   recorded(): Promise<UnitRecord[]>;
   /** Records this attempt's units, replacing earlier ones (unit i is `units[i]`). */
   plan(units: readonly NewUnit[]): Promise<void>;
-  /** Claims unit i for this node before working on it. */
-  claim(unit: number): Promise<void>;
-  /** Records unit i's result: the unit is done. */
+  /** Claims units for this node (one round trip): resolves with those it got. */
+  claim(units: readonly number[]): Promise<number[]>;
+  /**
+   * Records a unit's result (the unit is done). Results are written in batches — when RESULT_BATCH are
+   * waiting or RESULT_FLUSH_MS after the last write — so a node that dies loses at most the last few
+   * (their spans are done again); `flush` writes what waits.
+   */
   done(unit: number, result: string): Promise<void>;
+  flush(): Promise<void>;
 }
+
+/** Unit results written at once, and the longest a result waits (see UnitLedger.done). */
+const RESULT_BATCH = 8;
+const RESULT_FLUSH_MS = 250;
 
 interface Running {
   readonly controller: AbortController;
@@ -239,28 +248,36 @@ export class JobRunner {
 /** A job's units, bound to the job and this node's claim on it. */
 function unitLedger(store: JobsStore, id: bigint, claims: number): UnitLedger {
   const units = store.units;
-  // Each unit's claim counter as this node last set it (fresh units start at 0).
-  const unitClaims = new Map<number, number>();
+  // Each unit's claim counter as this node's claim set it: the guard of its result.
+  const held = new Map<number, number>();
+  let waiting: UnitResult[] = [];
+  let lastWrite = Date.now();
   const lost = (what: string): StrongroomError =>
     new StrongroomError('JOB_STATE', `job ${id}: ${what}: its lease passed to another node`);
+  const flush = async (): Promise<void> => {
+    const batch = waiting;
+    waiting = [];
+    lastWrite = Date.now();
+    if ((await units.complete(id, claims, store.nodeId, batch)) !== batch.length)
+      throw lost('unit results could not be recorded');
+  };
   return {
     recorded: () => units.list(id),
     plan: async (planned) => {
       if (!(await units.replace(id, claims, planned))) throw lost('its units were not recorded');
-      unitClaims.clear();
+      held.clear();
     },
-    claim: async (unit) => {
-      const seen = unitClaims.get(unit) ?? 0;
+    claim: async (wanted) => {
       const now = store.now();
-      if (!(await units.claim(id, claims, unit, seen, store.nodeId, now + store.leaseMs, now)))
-        throw lost(`unit ${unit} could not be claimed`);
-      unitClaims.set(unit, seen + 1);
+      const got = await units.claim(id, claims, wanted, store.nodeId, now + store.leaseMs, now);
+      for (const g of got) held.set(g.unit, g.claims);
+      return got.map((g) => g.unit);
     },
     done: async (unit, result) => {
-      const held = unitClaims.get(unit) ?? 0;
-      if (!(await units.complete(id, claims, unit, held, store.nodeId, result)))
-        throw lost(`unit ${unit} could not be recorded`);
+      waiting.push({ unit, claims: held.get(unit) ?? 0, result });
+      if (waiting.length >= RESULT_BATCH || Date.now() - lastWrite >= RESULT_FLUSH_MS) await flush();
     },
+    flush,
   };
 }
 

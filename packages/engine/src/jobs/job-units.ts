@@ -36,6 +36,16 @@ export interface NewUnit {
   readonly result?: string | null;
 }
 
+export interface ClaimedUnit {
+  readonly unit: number;
+  /** The unit's claim counter after this claim: the guard of its result. */
+  readonly claims: number;
+}
+
+export interface UnitResult extends ClaimedUnit {
+  readonly result: string;
+}
+
 /** Rows per INSERT when a plan's units are written. */
 const INSERT_BATCH = 200;
 
@@ -80,42 +90,58 @@ export class JobUnits {
   }
 
   /**
-   * Claims one unit for `node`: pending, or running under a lease that ran out. One conditional UPDATE on
-   * the unit's claim counter as read (`unitClaims`): true only for the caller whose UPDATE changed the row.
+   * Claims units for `node`, those of `units` that are pending or running under a lease that ran out, in
+   * one conditional UPDATE: a row another node claimed first no longer matches when this UPDATE gets to it
+   * (PostgreSQL's READ COMMITTED re-checks the condition after waiting on the row lock; SQLite has one
+   * writer at a time), so each unit goes to one caller. Returns the units claimed, with their claim counters
+   * (the guard of their results).
    */
   async claim(
     jobId: bigint,
     jobClaims: number,
-    unit: number,
-    unitClaims: number,
+    units: readonly number[],
     node: number,
     leaseUntil: number,
     now: number,
-  ): Promise<boolean> {
-    const changed = await this.backend.run(
+  ): Promise<ClaimedUnit[]> {
+    if (units.length === 0) return [];
+    const rows = await this.backend.query(
       `UPDATE job_units SET state = 'running', owner = ?, lease_expires = ?, claims = claims + 1
-       WHERE job_id = ? AND unit = ? AND claims = ? AND (state = 'pending' OR (state = 'running' AND lease_expires < ?))
-         AND ${JOB_HELD}`,
-      [node, leaseUntil, jobId, unit, unitClaims, now, jobId, jobClaims],
+       WHERE job_id = ? AND unit IN (${units.map(() => '?').join(', ')})
+         AND (state = 'pending' OR (state = 'running' AND lease_expires < ?)) AND ${JOB_HELD}
+       RETURNING unit, claims`,
+      [node, leaseUntil, jobId, ...units, now, jobId, jobClaims],
     );
-    return changed === 1;
+    return rows.map((r) => ({ unit: Number(r.unit), claims: Number(r.claims) }));
   }
 
-  /** Records a unit's result; only while `node` holds it under `unitClaims` (and the job under `jobClaims`). */
+  /**
+   * Records units' results in one UPDATE, each only while `node` holds it under its claim counter (and the
+   * job is held under `jobClaims`). Returns how many were recorded: fewer than given means some were lost.
+   */
   async complete(
     jobId: bigint,
     jobClaims: number,
-    unit: number,
-    unitClaims: number,
     node: number,
-    result: string,
-  ): Promise<boolean> {
-    const changed = await this.backend.run(
-      `UPDATE job_units SET state = 'done', result = ?
-       WHERE job_id = ? AND unit = ? AND claims = ? AND owner = ? AND state = 'running' AND ${JOB_HELD}`,
-      [result, jobId, unit, unitClaims, node, jobId, jobClaims],
+    results: readonly UnitResult[],
+  ): Promise<number> {
+    if (results.length === 0) return 0;
+    const texts = results.map(() => 'WHEN ? THEN ?').join(' ');
+    const counts = results.map(() => 'WHEN ? THEN CAST(? AS BIGINT)').join(' ');
+    return this.backend.run(
+      `UPDATE job_units SET state = 'done', result = CASE unit ${texts} END
+       WHERE job_id = ? AND owner = ? AND state = 'running' AND unit IN (${results.map(() => '?').join(', ')})
+         AND claims = CASE unit ${counts} END AND ${JOB_HELD}`,
+      [
+        ...results.flatMap((r) => [r.unit, r.result]),
+        jobId,
+        node,
+        ...results.map((r) => r.unit),
+        ...results.flatMap((r) => [r.unit, r.claims]),
+        jobId,
+        jobClaims,
+      ],
     );
-    return changed === 1;
   }
 
   /** Renews the leases of the units `node` works on (with the job's lease). */

@@ -3,6 +3,7 @@
 // storage upload overlap. Each span is a unit of the job, claimed before it is worked on and recorded when
 // done (the job's checkpoint). A span whose fingerprint matches the previous layer's (an incremental) or an
 // earlier attempt's of this job (a resumed backup, resume.ts) reuses that file; an empty span writes none.
+import { StrongroomError } from '@strongroom/errors';
 import { forEachPooled, type SpanChunk } from '@strongroom/sources';
 import { storeOf } from '../../collection/collection.js';
 import { dataFileName } from '../../collection/layout.js';
@@ -52,13 +53,15 @@ export async function backUpSpans(
   const progress: Progress = { totalSpans: run.units.length || 1, doneSpans: 0, rows: 0, bytes: 0 };
   // File names come from the unit's place in the plan, so they do not depend on completion order.
   const entries = plan.tables.map((t) => new Array<SpanEntry>(t.boundaries.length + 1));
+  const order = reusableFirst(run);
+  const claim = batchClaims(job, order);
   await forEachPooled(
-    reusableFirst(run),
+    order,
     SPAN_CONCURRENCY,
     async (index, _i, signal) => {
       const unit = run.units[index] as BackupUnit;
       await job.checkpoint();
-      await job.units?.claim(index);
+      await claim(index);
       const c: SpanContext = { job, written, progress, signal, candidate: run.candidates[index] };
       const entry = await backUpSpan(plan, unit, c);
       await job.units?.done(index, JSON.stringify(entry));
@@ -69,6 +72,7 @@ export async function backUpSpans(
     },
     { signal: job.signal },
   );
+  await job.units?.flush();
   return { entries, rows: progress.rows, bytes: progress.bytes };
 }
 
@@ -82,6 +86,36 @@ function reusableFirst(run: RunUnits): number[] {
     ...indices.filter((i) => run.candidates[i] !== undefined),
     ...indices.filter((i) => run.candidates[i] === undefined),
   ];
+}
+
+/** Units claimed in one round trip to the state store (bench/units.mjs measures what one costs). */
+const CLAIM_BATCH = 8;
+
+/**
+ * Claims the run's units in batches, in the order they are worked on: the first unit not yet claimed
+ * claims itself and the next ones with it. A unit this node did not get is another node's; today only the
+ * job's coordinator claims units, so that means the job itself passed to another node.
+ */
+function batchClaims(job: JobHandle, order: readonly number[]): (unit: number) => Promise<void> {
+  const ledger = job.units;
+  if (!ledger) return async () => undefined;
+  const position = new Map(order.map((u, i) => [u, i]));
+  const claimed = new Map<number, Promise<boolean>>();
+  return async (unit) => {
+    if (!claimed.has(unit)) {
+      const from = position.get(unit) ?? 0;
+      const batch = order.slice(from, from + CLAIM_BATCH).filter((u) => !claimed.has(u));
+      const got = ledger.claim(batch).then((units) => new Set(units));
+      for (const u of batch) {
+        const mine = got.then((s) => s.has(u));
+        // A batch's failure is reported by the unit that waits for it; the others' may never be awaited.
+        mine.catch(() => undefined);
+        claimed.set(u, mine);
+      }
+    }
+    if (!(await claimed.get(unit)))
+      throw new StrongroomError('JOB_STATE', `job ${job.id}: unit ${unit} was claimed by another node`);
+  };
 }
 
 interface SpanContext {
