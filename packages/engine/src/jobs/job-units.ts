@@ -1,10 +1,11 @@
-// The units of a job (a BACKUP's spans) as rows of the state store, leased one at a time: a node claims a
-// unit with one conditional UPDATE on the unit's own claim counter — the pattern of job claims
-// (jobs-store.ts) — and records its result with the same guard, so a unit is worked on by one node at a
-// time and a node that lost it writes nothing. Every write also requires the job's claim counter to be the
-// writer's: a node that lost the job's lease cannot claim or finish its units. The done units are the job's
-// checkpoint: a node that adopts the job reads their results and reuses what still holds (backup/resume.ts).
-// Today the job's coordinator claims every unit itself; other nodes claiming them is what docs/SCALE.md
+// The units of a job (a BACKUP's spans) as rows of the state store, leased individually: a node claims
+// units with one conditional UPDATE that only matches rows nobody holds (pending, or a lease that ran out)
+// — the pattern of job claims (jobs-store.ts) — and records each result guarded by the unit's claim counter,
+// so a unit is worked on by one node at a time and a node that lost it writes nothing. Every write also
+// requires the job's claim counter to be the writer's: a node that lost the job's lease cannot claim or
+// finish its units. The done units are the job's checkpoint: a node that adopts the job reads their results
+// and reuses what still holds (statements/backup/resume.ts). Today the job's coordinator claims every unit
+// itself (a few at a time: one round trip per batch); other nodes claiming them is what docs/SCALE.md
 // designs next.
 import { ddlFor, type SqlBackend, type SqlRow } from '../state/sql-backend.js';
 
