@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type PostgresCluster, pgQuery, startPostgresForTests } from '@strongroom/testkit';
+import { type PostgresCluster, pgQuery, startPostgresForTests, unavailable } from '@strongroom/testkit';
 import { afterAll, beforeAll, test } from 'vitest';
 import { BIN, HAS_SCRIPT, Pty } from './pty.js';
 
@@ -61,7 +61,7 @@ test('\\l, \\dt and \\d on a PostgreSQL source', async (t) => {
 
 test('the REPL on PostgreSQL: welcome without the password, Tab completes a table', async (t) => {
   if (skip) return t.skip(skip);
-  if (!HAS_SCRIPT) return t.skip('util-linux script not installed');
+  if (!HAS_SCRIPT) return t.skip(unavailable('script (util-linux)', 'install util-linux'));
   const home = mkdtempSync(join(tmpdir(), 'strongroom-pgcat-'));
   const p = new Pty(['sql', '--home', home, '--source', sourceUri()], { PAGER: '' });
   const welcome = await p.expect(/strongroom> $/);

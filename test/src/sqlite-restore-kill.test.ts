@@ -48,10 +48,6 @@ interface KillPoint {
 }
 
 /**
- * Starts a restore of `collection` and SIGKILLs it `point.ms` after its start or after its temporary file
- * appeared in `dir`; resolves with the signal it ended by (null when it finished first) and its pid.
- */
-/**
  * After a kill: the target is complete if it is visible; if not, a retry (not refused as "already exists")
  * completes it and removes what the killed restore left.
  */
@@ -74,6 +70,10 @@ async function assertCompleteOrRetried(
   assert.deepEqual(temporaries(dir), [], `${where}: stale temporaries removed`);
 }
 
+/**
+ * Starts a restore of `collection` and SIGKILLs it `point.ms` after its start or after its temporary file
+ * appeared in `dir`; resolves with the signal it ended by (null when it finished first) and its pid.
+ */
 async function restoreKilledAt(
   home: string,
   dir: string,

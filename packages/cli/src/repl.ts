@@ -174,9 +174,9 @@ export async function runRepl(base: Session, signals: StatementSignals, io: Repl
   const confirmQuit = async (): Promise<boolean> => {
     if (detached.size === 0) return true;
     const ids = [...detached];
-    const list = ids.map((id) => `job ${id}`).join(', ');
+    const list = jobList(ids);
     io.output.write(
-      `${ids.length === 1 ? `${list} is` : `${list} are`} still running in this shell (detached jobs run inside it).\n` +
+      `${list} ${ids.length === 1 ? 'is' : 'are'} still running in this shell (detached jobs run inside it).\n` +
         'Leaving now cancels them: a canceled job leaves no usable backup or restored database; run it again later.\n',
     );
     asking = new AbortController();
@@ -195,13 +195,7 @@ export async function runRepl(base: Session, signals: StatementSignals, io: Repl
       return true;
     }
     if (a === 'c' || a === 'cancel') {
-      for (const id of ids) {
-        try {
-          await session.engine.execute(`CANCEL JOB ${id}`);
-        } catch {
-          // ended meanwhile
-        }
-      }
+      await cancelJobs(session, ids);
       return true;
     }
     return false;
@@ -232,8 +226,7 @@ export async function runRepl(base: Session, signals: StatementSignals, io: Repl
     rl.on('close', () => {
       if (!quitting) {
         io.output.write('\n');
-        if (detached.size > 0)
-          io.output.write(`Waiting for ${[...detached].map((id) => `job ${id}`).join(', ')} to end…\n`);
+        if (detached.size > 0) io.output.write(`Waiting for ${jobList([...detached])} to end…\n`);
       }
       quitting = true;
       void queue.then(() => resolve(0));
@@ -245,6 +238,21 @@ export async function runRepl(base: Session, signals: StatementSignals, io: Repl
     rl.setPrompt(repl.prompt);
     rl.prompt();
   });
+}
+
+function jobList(ids: readonly (string | bigint | number)[]): string {
+  return ids.map((id) => `job ${id}`).join(', ');
+}
+
+/** CANCEL JOB for each; a job that ended meanwhile is no error. */
+async function cancelJobs(session: Session, ids: readonly (string | bigint | number)[]): Promise<void> {
+  for (const id of ids) {
+    try {
+      await session.engine.execute(`CANCEL JOB ${id}`);
+    } catch {
+      // ended meanwhile
+    }
+  }
 }
 
 /** readline's question as a promise; undefined when `signal` aborts it (Ctrl-C). */

@@ -553,8 +553,14 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     throw err;
   }
   const { jobs, state } = opened;
-  if (options.daemon) await jobs.register(true);
-  const host = new HostStore(join(options.home, 'jobs.db'));
+  let host: HostStore;
+  try {
+    if (options.daemon) await jobs.register(true);
+    host = new HostStore(join(options.home, 'jobs.db'));
+  } catch (err) {
+    await Promise.all([source.close(), jobs.close(), state.close()].map((p) => p.catch(() => undefined)));
+    throw err;
+  }
   const kms = defaultKmsRegistry();
   const storage = options.storage ?? defaultStorageRegistry();
   const lookup = (name: string) => state.connection(name);

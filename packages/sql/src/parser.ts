@@ -20,8 +20,13 @@ import {
 } from './tokens.js';
 
 export class StatementParser extends CstParser {
-  constructor() {
-    super(allTokens, { maxLookahead: 3, recoveryEnabled: false });
+  /**
+   * `validate`: run Chevrotain's grammar validations (ambiguities, left recursion, …). They take a tenth of
+   * the CLI's start-up, and the grammar only changes with the code, so the parser every statement uses skips
+   * them and a test (grammar.test.ts) builds one with them on.
+   */
+  constructor(options: { readonly validate?: boolean } = {}) {
+    super(allTokens, { maxLookahead: 3, recoveryEnabled: false, skipValidations: options.validate !== true });
     this.performSelfAnalysis();
   }
 

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ServeCommand } from '../args.js';
 import type { CliDeps } from '../deps.js';
+import { engineFlagOptions } from './engine-options.js';
 import { DEFAULT_SCHEDULE_INTERVAL_MS, startSchedulerLoop } from './scheduler-loop.js';
 import { readAll } from './sql.js';
 
@@ -19,15 +20,7 @@ export async function serveCommand(cmd: ServeCommand, deps: CliDeps): Promise<nu
     deps.stderr.write(`${replaced ? 'replaced' : 'added'} user ${cmd.addUser} in ${usersPath}\n`);
     return 0;
   }
-  const engineOptions = {
-    home,
-    env: deps.env,
-    ...(cmd.source === undefined ? {} : { source: cmd.source }),
-    ...(cmd.locality === undefined ? {} : { locality: cmd.locality }),
-    ...(cmd.configPath === undefined ? {} : { configPath: resolve(deps.cwd, cmd.configPath) }),
-    ...(cmd.externalIoDir === undefined ? {} : { externalIoDir: resolve(deps.cwd, cmd.externalIoDir) }),
-    ...(cmd.state === undefined ? {} : { state: cmd.state }),
-  };
+  const engineOptions = { ...engineFlagOptions(cmd, home, deps.cwd), env: deps.env };
   const scheduler = await startSchedulerLoop(
     openEngine,
     engineOptions,
@@ -51,28 +44,11 @@ export async function serveCommand(cmd: ServeCommand, deps: CliDeps): Promise<nu
   const running = await server.startServer({
     host: cmd.host,
     port: cmd.port,
-    ...(cmd.tlsCert && cmd.tlsKey
-      ? {
-          tls: {
-            cert: readFileSync(resolve(deps.cwd, cmd.tlsCert)),
-            key: readFileSync(resolve(deps.cwd, cmd.tlsKey)),
-          },
-        }
-      : {}),
+    tls: tlsFiles(cmd, deps.cwd),
     requireTls: cmd.requireTls,
     // Read at each login, so users added while the server runs can log in.
     users: () => server.loadUsers(usersPath),
-    openEngine: (info) =>
-      openEngine({
-        home,
-        user: info.user,
-        env: deps.env,
-        ...(cmd.source === undefined ? {} : { source: cmd.source }),
-        ...(cmd.locality === undefined ? {} : { locality: cmd.locality }),
-        ...(cmd.configPath === undefined ? {} : { configPath: resolve(deps.cwd, cmd.configPath) }),
-        ...(cmd.externalIoDir === undefined ? {} : { externalIoDir: resolve(deps.cwd, cmd.externalIoDir) }),
-        ...(cmd.state === undefined ? {} : { state: cmd.state }),
-      }),
+    openEngine: (info) => openEngine({ ...engineOptions, user: info.user }),
     log: (line) => deps.stderr.write(`strongroom serve: ${line}\n`),
   });
   const tls = cmd.tlsCert ? (cmd.requireTls ? 'TLS required' : 'TLS available') : 'no TLS';
@@ -82,6 +58,11 @@ export async function serveCommand(cmd: ServeCommand, deps: CliDeps): Promise<nu
   await running.close();
   await scheduler.stop();
   return 0;
+}
+
+function tlsFiles(cmd: ServeCommand, cwd: string): { cert: Buffer; key: Buffer } | undefined {
+  if (!cmd.tlsCert || !cmd.tlsKey) return undefined;
+  return { cert: readFileSync(resolve(cwd, cmd.tlsCert)), key: readFileSync(resolve(cwd, cmd.tlsKey)) };
 }
 
 function untilStopped(deps: CliDeps): Promise<void> {

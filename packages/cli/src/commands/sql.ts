@@ -10,6 +10,7 @@ import { HistoryFile, historyPath } from '../history.js';
 import { createStatementSignals, runRepl } from '../repl.js';
 import { runScriptText } from '../run-script.js';
 import type { Session } from '../session.js';
+import { engineFlagOptions } from './engine-options.js';
 
 export const EXIT_INTERRUPTED = 130;
 
@@ -19,31 +20,36 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function sqlCommand(cmd: SqlCommand, deps: CliDeps): Promise<number> {
-  const interactive = cmd.inputs.length === 0 && deps.stdin.isTTY === true && deps.stdout.isTTY === true;
-  let engine: Engine;
-  let home: string;
+/** Opens the engine the flags describe; an exit status (after printing why) when it cannot be opened. */
+async function openSqlEngine(
+  cmd: SqlCommand,
+  deps: CliDeps,
+  interactive: boolean,
+): Promise<{ engine: Engine; home: string } | number> {
   try {
     const { openEngine, defaultHome } = await deps.loadEngine();
-    home = resolve(deps.cwd, cmd.home ?? defaultHome(deps.env));
-    engine = await openEngine({
-      home,
+    const home = resolve(deps.cwd, cmd.home ?? defaultHome(deps.env));
+    const engine = await openEngine({
+      ...engineFlagOptions(cmd, home, deps.cwd),
       env: deps.env,
       onStorageRetry: (message) => deps.stderr.write(`NOTICE: ${message}\n`),
-      ...(cmd.source === undefined ? {} : { source: cmd.source }),
-      ...(cmd.locality === undefined ? {} : { locality: cmd.locality }),
-      ...(cmd.configPath === undefined ? {} : { configPath: resolve(deps.cwd, cmd.configPath) }),
-      ...(cmd.externalIoDir === undefined ? {} : { externalIoDir: resolve(deps.cwd, cmd.externalIoDir) }),
-      ...(cmd.state === undefined ? {} : { state: cmd.state }),
       // Without a daemon, a detached job of the REPL runs in the shell (which stays); one of -e/-f runs
       // attached, since this process exits when the script ends.
       detachedWithoutDaemon: interactive ? 'in-process' : 'attached',
     });
+    return { engine, home };
   } catch (err) {
     deps.stderr.write(`strongroom: ${err instanceof Error ? err.message : String(err)}\n`);
     if (isStrongroomError(err) && err.hint) deps.stderr.write(`HINT: ${err.hint}\n`);
     return isStrongroomError(err) ? err.exitCode : 1;
   }
+}
+
+export async function sqlCommand(cmd: SqlCommand, deps: CliDeps): Promise<number> {
+  const interactive = cmd.inputs.length === 0 && deps.stdin.isTTY === true && deps.stdout.isTTY === true;
+  const opened = await openSqlEngine(cmd, deps, interactive);
+  if (typeof opened === 'number') return opened;
+  const { engine, home } = opened;
   const signals = createStatementSignals();
   const session: Session = {
     engine,
@@ -69,19 +75,29 @@ export async function sqlCommand(cmd: SqlCommand, deps: CliDeps): Promise<number
         env: deps.env,
       });
     }
-    let interrupted = false;
-    const removeHandler = deps.onInterrupt(() => {
-      interrupted = true;
-      signals.abort();
-    });
-    try {
-      const code = await runInputs(cmd, session, deps);
-      return interrupted ? EXIT_INTERRUPTED : code;
-    } finally {
-      removeHandler();
-    }
+    return await runScripts(cmd, session, signals, deps);
   } finally {
     await engine.close().catch(() => {});
+  }
+}
+
+/** -e/-f inputs (else stdin) in order; Ctrl-C cancels the running statement and exits 130. */
+async function runScripts(
+  cmd: SqlCommand,
+  session: Session,
+  signals: ReturnType<typeof createStatementSignals>,
+  deps: CliDeps,
+): Promise<number> {
+  let interrupted = false;
+  const removeHandler = deps.onInterrupt(() => {
+    interrupted = true;
+    signals.abort();
+  });
+  try {
+    const code = await runInputs(cmd, session, deps);
+    return interrupted ? EXIT_INTERRUPTED : code;
+  } finally {
+    removeHandler();
   }
 }
 

@@ -48,12 +48,6 @@ export interface CleanupResult {
 }
 
 /**
- * Cleans the stores of one collection: `stores[0]` is its default store, which alone holds the manifests;
- * the others are its locality stores. `keep` is the directory the calling BACKUP is about to write. A
- * locality store may be shared with other collections, so there a directory is removed only when a job of
- * this host wrote it and ended, never by age. Best effort per object: what is not removed now is later.
- */
-/**
  * An incomplete layer directory no live writer can still be filling: its job on this host ended, or (in
  * the default store only) no job of this host wrote it and its snapshot time is older than the grace.
  */
@@ -71,6 +65,12 @@ async function removeStaleTemporaries(store: ExternalStorage): Promise<number> {
     : 0;
 }
 
+/**
+ * Cleans the stores of one collection: `stores[0]` is its default store, which alone holds the manifests;
+ * the others are its locality stores. `keep` is the directory the calling BACKUP is about to write. A
+ * locality store may be shared with other collections, so there a directory is removed only when a job of
+ * this host wrote it and ended, never by age. Best effort per object: what is not removed now is later.
+ */
 export async function cleanupCollection(
   ctx: EngineContext,
   stores: readonly ExternalStorage[],

@@ -125,6 +125,14 @@ export class JobRunner {
       Math.max(Math.floor(this.store.leaseMs / 3), 50),
     );
     renewal.unref();
+    // Progress is written without waiting; a checkpoint is awaited. Both go through one queue, so an
+    // earlier progress line never lands after (and overwrites) a later checkpoint's.
+    let writes: Promise<unknown> = Promise.resolve();
+    const inOrder = (write: () => Promise<void>): Promise<void> => {
+      const next = writes.then(write, write);
+      writes = next.catch(() => undefined);
+      return next;
+    };
     const handle: JobHandle = {
       id,
       signal: controller.signal,
@@ -144,9 +152,9 @@ export class JobRunner {
         opts.onProgress?.(p);
         if (now - lastWrite >= 200 || fraction >= 1) {
           lastWrite = now;
-          this.store
-            .progress(id, claims, Math.min(fraction, 1), rows, bytes, runningStatus)
-            .catch(() => undefined);
+          inOrder(() =>
+            this.store.progress(id, claims, Math.min(fraction, 1), rows, bytes, runningStatus),
+          ).catch(() => undefined);
         }
       },
       checkpoint: async () => {
@@ -162,13 +170,18 @@ export class JobRunner {
           await sleep(200);
         }
       },
-      saveCheckpoint: async (state, summary) => {
-        await this.store.saveCheckpoint(id, claims, JSON.stringify(state), summary);
-      },
+      saveCheckpoint: (state, summary) =>
+        inOrder(() => this.store.saveCheckpoint(id, claims, JSON.stringify(state), summary)),
       units: unitLedger(this.store, id, claims),
     };
     const run = (async () => {
       try {
+        // Planning ran between the claim and here without renewals: if that took longer than the lease and
+        // another node adopted the job meanwhile, this node leaves it before writing anything.
+        if (!(await this.store.renew(id, claims))) {
+          lost = true;
+          throw new StrongroomError('JOB_STATE', `job ${id}: its lease passed to another node`);
+        }
         const result = await fn(handle);
         await this.store.setStatus(id, 'succeeded', undefined, claims);
         opts.onEnd?.({ jobId: id, jobType: type, status: 'succeeded' });

@@ -9,11 +9,34 @@
 // counter (`claims`), and only the caller whose UPDATE changed the row runs the job; the node that lost a
 // lease finds out at its next renewal (the counter moved) and stops. Writes of a job's progress carry the
 // same guard, so a node that lost its lease cannot overwrite the new owner's record.
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { StrongroomError } from '@strongroom/errors';
 import Database from 'better-sqlite3';
 import { ddlFor, type SqlBackend, type SqlRow } from '../state/sql-backend.js';
 import { JobUnits } from './job-units.js';
+
+/**
+ * This machine and process namespace, as the nodes table records it: a pid is checked for liveness only by
+ * a process with the same identity. The host name alone is not enough (containers sharing the host's name
+ * have their own pids; cloned machines share names), so the boot id and the pid namespace are part of it
+ * where Linux provides them.
+ */
+const HOST_IDENTITY = [
+  hostname(),
+  linuxId(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()),
+  linuxId(() => readlinkSync('/proc/self/ns/pid')),
+]
+  .filter((part) => part !== '')
+  .join('/');
+
+function linuxId(read: () => string): string {
+  try {
+    return read();
+  } catch {
+    return '';
+  }
+}
 
 export type JobStatus =
   | 'pending'
@@ -203,7 +226,7 @@ export class JobsStore {
         const id = Number(next[0]?.id);
         await this.backend.run(
           'INSERT INTO nodes (id, host, pid, started, heartbeat, daemon, source) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          [id, hostname(), process.pid, new Date(now).toISOString(), now, daemon ? 1 : 0, this.source],
+          [id, HOST_IDENTITY, process.pid, new Date(now).toISOString(), now, daemon ? 1 : 0, this.source],
         );
         if (this.node !== 0) await this.retire();
         this.node = id;
@@ -244,7 +267,7 @@ export class JobsStore {
 
   /** A node of this host whose process is gone is dead now, whatever its last heartbeat says. */
   private knownDead(n: { host: string; pid: number }): boolean {
-    return n.host === hostname() && n.pid !== process.pid && !isAlive(n.pid);
+    return n.host === HOST_IDENTITY && n.pid !== process.pid && !isAlive(n.pid);
   }
 
   /** unique_rowid-style ids: milliseconds since 2015 shifted left 15, plus randomness; strictly increasing here. */
@@ -299,13 +322,14 @@ export class JobsStore {
 
   /**
    * Claims a job for this node: a pending one, or one whose lease expired (its node died). One conditional
-   * UPDATE on the claim counter read with it: true only for the one caller whose UPDATE changed the row.
+   * UPDATE on the claim counter and the lease read with it: true only for the one caller whose UPDATE changed
+   * the row, and never when the owner renewed its lease in the meantime.
    */
   async claim(job: JobRecord, now = this.now()): Promise<boolean> {
     const changed = await this.backend.run(
       `UPDATE jobs SET coordinator_id = ?, lease_expires = ?, claims = claims + 1, modified = ?,
          status = CASE WHEN status = 'pending' THEN 'running' ELSE status END, started = COALESCE(started, ?)
-       WHERE id = ? AND claims = ? AND status NOT IN ('succeeded', 'failed', 'canceled')`,
+       WHERE id = ? AND claims = ? AND lease_expires = ? AND status NOT IN ('succeeded', 'failed', 'canceled')`,
       [
         this.node,
         now + this.leaseMs,
@@ -313,6 +337,8 @@ export class JobsStore {
         new Date(now).toISOString(),
         job.id,
         job.claims,
+        // The lease as read: an owner that renewed since (it was late, not dead) keeps its job.
+        job.leaseExpires,
       ],
     );
     return changed === 1;

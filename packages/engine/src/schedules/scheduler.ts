@@ -96,57 +96,80 @@ async function onSuccess(d: SchedulerDeps, s: ScheduleRecord, now: number): Prom
 export async function runDueSchedules(d: SchedulerDeps, now: number): Promise<TickReport> {
   const report: TickReport = { started: [], failed: [], skipped: [], waiting: [], settled: [] };
   await d.jobs.failOrphans();
-  for (const r of await d.state.unsettled()) {
-    const job = await d.jobs.find(r.jobId);
-    if (job === undefined || !isTerminal(job.status)) continue;
-    const outcome = job.status === 'succeeded' ? 'succeeded' : `${job.status}: ${job.error ?? ''}`;
-    if (!(await d.state.settle(r.scheduleId, r.scheduledFor, outcome))) continue;
-    report.settled.push({ scheduleId: r.scheduleId, scheduledFor: r.scheduledFor, outcome });
-    const s = await d.state.schedule(r.scheduleId);
-    if (s === undefined) continue;
-    if (job.status === 'succeeded') await onSuccess(d, s, now);
-    else await onFailure(d, s, job.error ?? job.status, now);
-  }
-  for (const s of await d.state.due(now)) {
-    const at = s.nextRun!;
-    const next = s.recurrence === null ? null : nextOccurrence(s.recurrence, now);
-    const claimedBefore = await d.jobs.forOccurrence(s.id, at);
-    if (claimedBefore !== undefined) {
-      // A daemon created this occurrence's job and died before moving the schedule on: finish its claim (the
-      // job itself is adopted by whichever daemon finds its lease expired).
-      await d.state.claim(s.id, at, next, d.jobs.nodeId, claimedBefore.id);
-      continue;
-    }
-    if (await runningJob(d, s)) {
-      if (s.details.onPreviousRunning === 'wait') {
-        report.waiting.push(s.id);
-        continue;
-      }
-      if (s.details.onPreviousRunning === 'skip') {
-        if (await d.state.claim(s.id, at, next, d.jobs.nodeId)) {
-          await d.state.settle(s.id, at, 'skipped: the previous run was still going');
-          report.skipped.push({ scheduleId: s.id, scheduledFor: at });
-          d.log?.(
-            `schedule ${s.id}: skipped the run due at ${new Date(at).toISOString()} (previous still running)`,
-          );
-        }
-        continue;
-      }
-    }
-    const jobId = await d.claimJob(s.command, s.id, at);
-    if (jobId === undefined) continue;
-    await d.state.claim(s.id, at, next, d.jobs.nodeId, jobId);
-    try {
-      await d.start(jobId);
-      report.started.push({ scheduleId: s.id, scheduledFor: at, jobId });
-      d.log?.(`schedule ${s.id}: started job ${jobId} for ${new Date(at).toISOString()}`);
-    } catch (err) {
-      const error = message(err);
-      await d.state.settle(s.id, at, `failed: ${error}`);
-      await onFailure(d, s, error, now);
-      report.failed.push({ scheduleId: s.id, scheduledFor: at, error });
-      d.log?.(`schedule ${s.id}: the run due at ${new Date(at).toISOString()} failed: ${error}`);
-    }
-  }
+  for (const r of await d.state.unsettled()) await settleRun(d, r, now, report);
+  for (const s of await d.state.due(now)) await runOccurrence(d, s, now, report);
   return report;
+}
+
+/** Records the outcome of a scheduled run whose job ended (once), and applies the schedule's policy. */
+async function settleRun(
+  d: SchedulerDeps,
+  r: { readonly scheduleId: bigint; readonly scheduledFor: number; readonly jobId: bigint },
+  now: number,
+  report: TickReport,
+): Promise<void> {
+  const job = await d.jobs.find(r.jobId);
+  if (job === undefined || !isTerminal(job.status)) return;
+  const outcome = job.status === 'succeeded' ? 'succeeded' : `${job.status}: ${job.error ?? ''}`;
+  if (!(await d.state.settle(r.scheduleId, r.scheduledFor, outcome))) return;
+  report.settled.push({ scheduleId: r.scheduleId, scheduledFor: r.scheduledFor, outcome });
+  const s = await d.state.schedule(r.scheduleId);
+  if (s === undefined) return;
+  if (job.status === 'succeeded') await onSuccess(d, s, now);
+  else await onFailure(d, s, job.error ?? job.status, now);
+}
+
+/** The due occurrence of `s`: its job started once, or waited for, or skipped, as its options say. */
+async function runOccurrence(
+  d: SchedulerDeps,
+  s: ScheduleRecord,
+  now: number,
+  report: TickReport,
+): Promise<void> {
+  const at = s.nextRun!;
+  const next = s.recurrence === null ? null : nextOccurrence(s.recurrence, now);
+  const claimedBefore = await d.jobs.forOccurrence(s.id, at);
+  if (claimedBefore !== undefined) {
+    // A daemon created this occurrence's job and died before moving the schedule on: finish its claim (the
+    // job itself is adopted by whichever daemon finds its lease expired).
+    await d.state.claim(s.id, at, next, d.jobs.nodeId, claimedBefore.id);
+    return;
+  }
+  if (await runningJob(d, s)) {
+    if (s.details.onPreviousRunning === 'wait') {
+      report.waiting.push(s.id);
+      return;
+    }
+    if (s.details.onPreviousRunning === 'skip') {
+      await skipOccurrence(d, s, at, next, report);
+      return;
+    }
+  }
+  const jobId = await d.claimJob(s.command, s.id, at);
+  if (jobId === undefined) return;
+  await d.state.claim(s.id, at, next, d.jobs.nodeId, jobId);
+  try {
+    await d.start(jobId);
+    report.started.push({ scheduleId: s.id, scheduledFor: at, jobId });
+    d.log?.(`schedule ${s.id}: started job ${jobId} for ${new Date(at).toISOString()}`);
+  } catch (err) {
+    const error = message(err);
+    await d.state.settle(s.id, at, `failed: ${error}`);
+    await onFailure(d, s, error, now);
+    report.failed.push({ scheduleId: s.id, scheduledFor: at, error });
+    d.log?.(`schedule ${s.id}: the run due at ${new Date(at).toISOString()} failed: ${error}`);
+  }
+}
+
+async function skipOccurrence(
+  d: SchedulerDeps,
+  s: ScheduleRecord,
+  at: number,
+  next: number | null,
+  report: TickReport,
+): Promise<void> {
+  if (!(await d.state.claim(s.id, at, next, d.jobs.nodeId))) return;
+  await d.state.settle(s.id, at, 'skipped: the previous run was still going');
+  report.skipped.push({ scheduleId: s.id, scheduledFor: at });
+  d.log?.(`schedule ${s.id}: skipped the run due at ${new Date(at).toISOString()} (previous still running)`);
 }

@@ -32,7 +32,9 @@ export async function openState(
 ): Promise<OpenedState> {
   if (uri === undefined) {
     const jobs = await JobsStore.open(new SqliteBackend(join(home, 'jobs.db')), source, env);
-    const state = await StateStore.open(new SqliteBackend(join(home, 'state.db'), { private: true }));
+    const state = await closingOnFailure(jobs, () =>
+      StateStore.open(new SqliteBackend(join(home, 'state.db'), { private: true })),
+    );
     return { jobs, state, where: home };
   }
   if (!/^postgres(ql)?:\/\//i.test(uri))
@@ -45,6 +47,18 @@ export async function openState(
   // Jobs and state share one database; each store gets its own pool, so a long transaction of one never
   // holds up the other.
   const jobs = await JobsStore.open(await PostgresBackend.open(uri, where), source, env);
-  const state = await StateStore.open(await PostgresBackend.open(uri, where));
+  const state = await closingOnFailure(jobs, async () =>
+    StateStore.open(await PostgresBackend.open(uri, where)),
+  );
   return { jobs, state, where };
+}
+
+/** `open()`, closing `jobs` (its pool, its node row) when that fails. */
+async function closingOnFailure<T>(jobs: JobsStore, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (err) {
+    await jobs.close().catch(() => undefined);
+    throw err;
+  }
 }

@@ -6,7 +6,7 @@
 // state store never run one occurrence twice.
 import { StrongroomError } from '@strongroom/errors';
 import Database from 'better-sqlite3';
-import { ddlFor, type SqlBackend, type SqlRow } from './sql-backend.js';
+import { ddlFor, type SqlBackend, type SqlRow, type SqlValue } from './sql-backend.js';
 
 export interface ConnectionRecord {
   readonly name: string;
@@ -252,14 +252,24 @@ export class StateStore {
     id: bigint,
     set: { status?: ScheduleStatus; state?: string | null; nextRun?: number | null },
   ): Promise<void> {
-    const cur = await this.schedule(id);
-    if (cur === undefined) return;
-    await this.backend.run('UPDATE schedules SET status = ?, state = ?, next_run = ? WHERE id = ?', [
-      set.status ?? cur.status,
-      set.state === undefined ? cur.state : set.state,
-      set.nextRun === undefined ? cur.nextRun : set.nextRun,
-      id,
-    ]);
+    // Only the columns given are written, in one statement: a concurrent change to another column (PAUSE
+    // SCHEDULE while a daemon records a run) is never overwritten with a value read before it.
+    const columns: string[] = [];
+    const values: SqlValue[] = [];
+    if (set.status !== undefined) {
+      columns.push('status = ?');
+      values.push(set.status);
+    }
+    if (set.state !== undefined) {
+      columns.push('state = ?');
+      values.push(set.state);
+    }
+    if (set.nextRun !== undefined) {
+      columns.push('next_run = ?');
+      values.push(set.nextRun);
+    }
+    if (columns.length === 0) return;
+    await this.backend.run(`UPDATE schedules SET ${columns.join(', ')} WHERE id = ?`, [...values, id]);
   }
 
   /** Rewrites a schedule's definition (ALTER BACKUP SCHEDULE). */

@@ -115,10 +115,6 @@ export async function launch(
 }
 
 /**
- * The CI rule for tests that need a server: with CI=true a missing server is a failure; elsewhere the
- * test may be skipped with the reason. Returns a skip reason, or throws under CI.
- */
-/**
  * The last 8000 characters a child process wrote to stdout and stderr, for error messages (`output`);
  * `note` adds a line of one's own (such as a spawn error).
  */
@@ -132,6 +128,10 @@ export function outputTail(child: ChildProcess): { output: () => string; note: (
   return { output: () => log, note };
 }
 
+/**
+ * The CI rule for tests that need a server: with CI=true a missing server is a failure; elsewhere the
+ * test may be skipped with the reason. Returns a skip reason, or throws under CI.
+ */
 export function unavailable(what: string, reason: string): string {
   const message = `${what} is not available: ${reason}`;
   if (process.env.CI === 'true') throw new Error(`${message} (CI=true: failing instead of skipping)`);

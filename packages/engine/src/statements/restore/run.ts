@@ -50,7 +50,8 @@ export async function runRestore(
       restoreRequest(plan, u, job.signal, (r, b) => {
         progress.rows += r;
         progress.bytes += b;
-        job.report(progress.rows / progress.total, progress.rows, progress.bytes, `restoring ${u.targetDb}`);
+        // running_status stays the checkpoint's line, which names the database being restored.
+        job.report(progress.rows / progress.total, progress.rows, progress.bytes);
       }),
     );
     loaded += res.rows;
