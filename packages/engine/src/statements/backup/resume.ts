@@ -17,7 +17,6 @@ import type { SpanEntry } from '../../collection/manifest.js';
 import type { EngineContext } from '../../context.js';
 import type { JobHandle } from '../../jobs/job-runner.js';
 import type { NewUnit } from '../../jobs/job-units.js';
-
 import type { BackupPlan, BackupUnit } from './plan.js';
 
 /** What a BACKUP job records before it writes: where its layer goes, so an adopting node writes there too. */
