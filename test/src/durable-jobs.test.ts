@@ -3,7 +3,8 @@
 // on a PostgreSQL state store, `kill -9` of the node running a RESTORE at random points → another node (or
 // the restarted one) adopts it and the result equals an uninterrupted restore; three serve nodes with jobs
 // submitted to each over the wire and one killed mid-job → every job ends once, correctly; PAUSE through one
-// node, RESUME through another. Leases are short (STRONGROOM_JOB_LEASE_MS) so nothing waits for minutes.
+// node, RESUME through another; a BACKUP (full, incremental) whose node is killed after some spans resumes on a
+// restarted node, reusing the span files that did not change and writing the changed ones anew. Leases are short (STRONGROOM_JOB_LEASE_MS) so nothing waits for minutes.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
