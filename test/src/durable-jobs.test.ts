@@ -372,7 +372,13 @@ async function backUpKilledAndResumed(pgc: PostgresCluster, variant: 'full' | 'i
       'a span of shop written before the change was replaced',
     );
     const files = readdirSync(join(layer, 'data'));
-    const written = files.filter((f) => !before.has(`${ckpt.dir}/data/${f}`)).length;
+    const fresh = files.filter((f) => !before.has(`${ckpt.dir}/data/${f}`));
+    const written = fresh.length;
+    // Numbered above every file the first attempt could write (its plan's units), so none could meet one.
+    assert.ok(
+      fresh.every((f) => Number.parseInt(f, 10) > units.length),
+      `new files ${fresh.join(', ')} above ${units.length}`,
+    );
     assert.ok(
       written >= 1 && written < units.length,
       `the second attempt wrote ${written} files for ${units.length} spans`,

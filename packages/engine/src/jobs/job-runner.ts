@@ -36,7 +36,7 @@ export interface UnitLedger {
   /**
    * Records a unit's result (the unit is done). Results are written in batches — when RESULT_BATCH are
    * waiting or RESULT_FLUSH_MS after the last write — so a node that dies loses at most the last few
-   * (their spans are done again); `flush` writes what waits.
+   * (their spans are done again); `flush` writes what waits, and fails when the job is no longer held.
    */
   done(unit: number, result: string): Promise<void>;
   flush(): Promise<void>;
@@ -271,8 +271,12 @@ function unitLedger(store: JobsStore, id: bigint, claims: number): UnitLedger {
     const batch = waiting;
     waiting = [];
     lastWrite = Date.now();
-    if ((await units.complete(id, claims, store.nodeId, batch)) !== batch.length)
-      throw lost('unit results could not be recorded');
+    // With nothing to write, the job's hold is checked all the same: the caller goes on to commit.
+    const held =
+      batch.length === 0
+        ? await store.renew(id, claims)
+        : (await units.complete(id, claims, store.nodeId, batch)) === batch.length;
+    if (!held) throw lost('unit results could not be recorded');
   };
   return {
     recorded: () => units.list(id),

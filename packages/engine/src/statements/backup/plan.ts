@@ -134,7 +134,7 @@ export async function planBackup(
       targetsKey: targetsKey(stmt),
       previousLayer,
       seq: dest.chain.length + 1,
-      ...(resume ? { resumed: { dirTime: new Date(resume.end), reuse } } : {}),
+      ...(resume ? { resumed: { dirTime: new Date(resume.end), lastFile: resume.lastFile, reuse } } : {}),
     };
   } catch (err) {
     await snapshot.close();

@@ -28,6 +28,11 @@ export interface BackupCheckpoint {
   readonly previous: string | null;
   /** The time the directory's name encodes (the first attempt's snapshot). */
   readonly end: string;
+  /**
+   * The highest data file number any attempt so far may write: a later attempt numbers its files above it,
+   * so a file still being written by a node that lost the job (presumed dead) never takes a name it needs.
+   */
+  readonly lastFile: number;
 }
 
 /** The checkpoint a job's record holds, or undefined when it has none (or not a BACKUP's). */
@@ -40,15 +45,18 @@ export function backupCheckpoint(v: unknown): BackupCheckpoint | undefined {
     fullDir: typeof c.fullDir === 'string' ? c.fullDir : null,
     previous: typeof c.previous === 'string' ? c.previous : null,
     end: c.end,
+    lastFile: Number(c.lastFile ?? 0) || 0,
   };
 }
 
-export function checkpointOf(plan: BackupPlan): BackupCheckpoint {
+/** The checkpoint of a run about to write `units` into the plan's layer. */
+export function checkpointOf(plan: BackupPlan, units: readonly BackupUnit[]): BackupCheckpoint {
   return {
     dir: plan.dir,
     fullDir: plan.backupType === 'incremental' ? plan.fullDir : null,
     previous: plan.previousLayer?.dir ?? null,
     end: (plan.resumed?.dirTime ?? plan.end).toISOString(),
+    lastFile: Math.max(plan.resumed?.lastFile ?? 0, ...units.map((u) => u.file)),
   };
 }
 
@@ -56,6 +64,8 @@ export function checkpointOf(plan: BackupPlan): BackupCheckpoint {
 export interface ResumedLayer {
   /** The time the directory's name encodes (its LATEST marker is named after it). */
   readonly dirTime: Date;
+  /** The highest data file number earlier attempts may have written (BackupCheckpoint.lastFile). */
+  readonly lastFile: number;
   /** False when the earlier attempt's data key is lost (it died before ENCRYPTION-INFO): nothing is reused. */
   readonly reuse: boolean;
 }
@@ -146,9 +156,12 @@ function sameLocality(plan: BackupPlan, u: BackupUnit, c: SpanEntry): boolean {
   return c.file === null || c.file.locality === plan.tables[u.table]?.locality;
 }
 
-/** The highest data file number in the layer's directory, in any of the collection's stores. */
+/**
+ * The highest data file number earlier attempts used: recorded in the checkpoint, or found in the layer's
+ * directory in any of the collection's stores.
+ */
 async function lastFileNumber(plan: BackupPlan): Promise<number> {
-  let max = 0;
+  let max = plan.resumed?.lastFile ?? 0;
   for (const s of storesOf(plan.collection))
     for (const path of await listAll(s, `${plan.dir}/data/`)) {
       const m = /(\d+)\.rows$/.exec(path);

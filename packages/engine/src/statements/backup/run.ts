@@ -42,9 +42,9 @@ export async function runBackup(
   const signal = job.signal;
   try {
     await cleanupBefore(ctx, plan, job);
-    // Where the layer goes, recorded before anything is written there: an adopting node writes there too.
-    await job.saveCheckpoint(checkpointOf(plan), `writing /${plan.dir}`);
     const units = await startUnits(plan, job);
+    // Where the layer goes, recorded before anything is written there: an adopting node writes there too.
+    await job.saveCheckpoint(checkpointOf(plan, units.units), `writing /${plan.dir}`);
     if (plan.info)
       written.add(store, `${plan.fullDir}/${await writeInfo(store, plan.fullDir, 1, plan.info, signal)}`);
     const spans = await backUpSpans(plan, job, written, options.onUnitDone, units);
