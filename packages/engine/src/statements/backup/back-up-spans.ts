@@ -13,7 +13,7 @@ import type { JobHandle } from '../../jobs/job-runner.js';
 import { fingerprintSpan } from '../../pipeline/compress-pool.js';
 import type { BackupPlan, BackupUnit } from './plan.js';
 import type { PlannedTable } from './plan-tables.js';
-import { type RunUnits, stillThere } from './resume.js';
+import { type RunUnits, stillThere, unitResult } from './resume.js';
 import type { WrittenFiles } from './written.js';
 
 /**
@@ -64,7 +64,7 @@ export async function backUpSpans(
       await claim(index);
       const c: SpanContext = { job, written, progress, signal, candidate: run.candidates[index] };
       const entry = await backUpSpan(plan, unit, c);
-      await job.units?.done(index, JSON.stringify(entry));
+      await job.units?.done(index, unitResult(entry));
       (entries[unit.table] as SpanEntry[])[unit.span] = entry;
       progress.doneSpans++;
       job.report(progress.doneSpans / progress.totalSpans, progress.rows, progress.bytes);

@@ -7,6 +7,7 @@
 // recorded one — the test an incremental applies to the previous layer's spans. Everything else is written
 // anew, under file numbers no earlier attempt used, and what the new manifest does not name is removed
 // before the commit.
+import { createHash } from 'node:crypto';
 import { StrongroomError } from '@strongroom/errors';
 import type { ExternalStorage } from '@strongroom/storage';
 import { exists, listAll } from '../../collection/chain.js';
@@ -105,18 +106,35 @@ export async function resumedFullKey(
   return { key: await unlockChain(ctx, store, dir, keys, { signal }), info: undefined, reuse: true };
 }
 
-/** A unit's identity across plans: its table and bounds. */
+/**
+ * A unit's identity across plans: its table and a digest of its bounds. A PostgreSQL span's bounds are key
+ * values of the table — user data, which the backup keeps only inside its sealed manifest — so the state
+ * store gets their SHA-256, enough to tell the same span again.
+ */
 interface UnitSpec {
   readonly database: string;
   readonly table: string;
-  readonly lo: string | null;
-  readonly hi: string | null;
+  readonly bounds: string;
 }
 
 function specOf(plan: BackupPlan, u: BackupUnit): UnitSpec {
   const t = plan.tables[u.table];
   if (!t) throw new StrongroomError('INTERNAL', `unit of table ${u.table} outside the plan`);
-  return { database: t.database, table: t.info.name, lo: u.lo, hi: u.hi };
+  const bounds = createHash('sha256')
+    .update(JSON.stringify([u.lo, u.hi]))
+    .digest('hex');
+  return { database: t.database, table: t.info.name, bounds };
+}
+
+/** A unit's result as the state store keeps it: its span entry without the bounds (see UnitSpec). */
+export function unitResult(entry: SpanEntry): string {
+  const { lo: _lo, hi: _hi, ...rest } = entry;
+  return JSON.stringify(rest);
+}
+
+/** A recorded result as the entry of the unit it was matched to (same table, same bounds). */
+function entryOf(u: BackupUnit, result: string): SpanEntry {
+  return { ...(JSON.parse(result) as Omit<SpanEntry, 'lo' | 'hi'>), lo: u.lo, hi: u.hi };
 }
 
 /** The run's units and, per unit, an earlier attempt's entry that may be reused. */
@@ -134,19 +152,20 @@ export async function startUnits(plan: BackupPlan, job: JobHandle): Promise<RunU
   const ledger = job.units;
   const reuse = plan.resumed?.reuse === true;
   const earlier = reuse && ledger ? await ledger.recorded() : [];
-  const found = new Map<string, SpanEntry>();
-  for (const r of earlier) if (r.result !== null) found.set(r.spec, JSON.parse(r.result) as SpanEntry);
+  const found = new Map<string, string>();
+  for (const r of earlier) if (r.result !== null) found.set(r.spec, r.result);
   const offset = plan.resumed ? await lastFileNumber(plan) : 0;
   const units = plan.units.map((u) => ({ ...u, file: u.file + offset }));
   const specs = units.map((u) => JSON.stringify(specOf(plan, u)));
   const candidates = units.map((u, i) => {
-    const c = found.get(specs[i] as string);
+    const r = found.get(specs[i] as string);
+    const c = r === undefined ? undefined : entryOf(u, r);
     return c && sameLocality(plan, u, c) ? c : undefined;
   });
-  const rows: NewUnit[] = specs.map((spec, i) => ({
-    spec,
-    result: candidates[i] ? JSON.stringify(candidates[i]) : null,
-  }));
+  const rows: NewUnit[] = specs.map((spec, i) => {
+    const c = candidates[i];
+    return { spec, result: c ? unitResult(c) : null };
+  });
   await ledger?.plan(rows);
   return { units, candidates };
 }
