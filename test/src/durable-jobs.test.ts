@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, type Stats, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -248,6 +248,80 @@ async function makeShop(engine: Engine, rows: number): Promise<void> {
   }
 }
 
+/** A wire client of a serve node, as the test user. */
+async function wireClient(port: number): Promise<pg.Client> {
+  const c = new pg.Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'defaultdb' });
+  c.on('error', () => undefined);
+  await c.connect();
+  return c;
+}
+
+/** The node of the first of `ids` seen running (polled for up to about a minute). */
+async function firstCoordinator(where: Where, ids: readonly string[]): Promise<number> {
+  for (let n = 0; n < 2000; n++) {
+    for (const id of ids) {
+      const job = await jobRow(where, id);
+      if (job.status === 'running' && job.coordinator > 0) return job.coordinator;
+    }
+    await sleep(20);
+  }
+  return 0;
+}
+
+/** Collections j0…j(n-1) hold exactly one backup each; j0's is restored as database j0. */
+async function assertOneBackupEach(home: string, state: string, n: number): Promise<void> {
+  const check = await openEngine({ home, state });
+  try {
+    for (let k = 0; k < n; k++) {
+      const b = await check.execute(`SHOW BACKUPS IN 'nodelocal://1/j${k}'`);
+      assert.equal(b.rows.length, 1, `collection j${k} holds one backup`);
+    }
+    await check.execute("RESTORE DATABASE shop FROM LATEST IN 'nodelocal://1/j0' WITH new_db_name = 'j0'");
+  } finally {
+    await check.close();
+  }
+}
+
+/** Every span of shop done, and a span of big that wrote a file, and not all spans yet. */
+function shopDoneAndSomeOfBig(units: readonly UnitRow[]): boolean {
+  const done = units.filter((u) => u.state === 'done');
+  const shop = units.filter((u) => u.spec.database === 'shop');
+  // (A table's first page span is empty, without a file: a span of big that wrote one.)
+  const bigWritten = done.some((u) => u.spec.database === 'big' && u.result?.file);
+  return shop.length > 0 && shop.every((u) => u.state === 'done') && bigWritten && done.length < units.length;
+}
+
+/** Polls the job's units until `ready` holds (a minute at most). */
+async function untilUnits(
+  pgc: PostgresCluster,
+  db: string,
+  id: string,
+  ready: (units: readonly UnitRow[]) => boolean,
+): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until && !ready(await unitRows(pgc, db, id))) await sleep(10);
+}
+
+/**
+ * Of the files `before` names (path under `root` → its stat then), how many are still the same file (same
+ * inode and mtime: asserted for each that exists) and how many are gone.
+ */
+function keptFiles(root: string, before: ReadonlyMap<string, Stats>): { reused: number; replaced: number } {
+  let reused = 0;
+  let replaced = 0;
+  for (const [path, st] of before) {
+    const now = statOrUndefined(join(root, path));
+    if (now === undefined) {
+      replaced++;
+      continue;
+    }
+    assert.equal(now.ino, st.ino, `${path} was not rewritten`);
+    assert.equal(now.mtimeMs, st.mtimeMs, `${path} was not rewritten`);
+    reused++;
+  }
+  return { reused, replaced };
+}
+
 /**
  * A BACKUP (full, or incremental on a full backup) whose node is killed after some spans: a restarted node
  * adopts it and resumes in the same layer directory.
@@ -294,22 +368,10 @@ async function backUpKilledAndResumed(pgc: PostgresCluster, variant: 'full' | 'i
     assert.match(r.stderr, /job \d+ is queued for the strongroom serve daemon/);
     const id = r.stdout.trim().split('\n').at(-1)!;
     // Kill the node once every span of shop and some of big are done, and not all.
-    let units: UnitRow[] = [];
-    const until = Date.now() + 60_000;
-    while (Date.now() < until) {
-      units = await unitRows(pgc, db, id);
-      const done = units.filter((u) => u.state === 'done');
-      const shopDone =
-        units.some((u) => u.spec.database === 'shop') &&
-        units.filter((u) => u.spec.database === 'shop').every((u) => u.state === 'done');
-      // (A table's first page span is empty, without a file: a span of big that wrote one.)
-      const bigWritten = done.some((u) => u.spec.database === 'big' && u.result?.file);
-      if (shopDone && bigWritten && done.length < units.length) break;
-      await sleep(10);
-    }
+    await untilUnits(pgc, db, id, shopDoneAndSomeOfBig);
     const fractionAtKill = (await jobRow(where, id)).fraction;
     await kill9(first);
-    units = await unitRows(pgc, db, id);
+    const units = await unitRows(pgc, db, id);
     const doneBefore = units.filter((u) => u.state === 'done' && u.result?.file);
     assert.ok(
       doneBefore.some((u) => u.spec.database === 'big'),
@@ -346,18 +408,7 @@ async function backUpKilledAndResumed(pgc: PostgresCluster, variant: 'full' | 'i
 
     // Files of the first attempt the second one reused are untouched (same inode, same mtime); a file of
     // the first attempt that the manifest does not name is gone.
-    let reused = 0;
-    let replaced = 0;
-    for (const [path, st] of before) {
-      const now = statOrUndefined(join(home, 'extern', 'resume', path));
-      if (now === undefined) {
-        replaced++;
-        continue;
-      }
-      assert.equal(now.ino, st.ino, `${path} was not rewritten`);
-      assert.equal(now.mtimeMs, st.mtimeMs, `${path} was not rewritten`);
-      reused++;
-    }
+    const { reused, replaced } = keptFiles(join(home, 'extern', 'resume'), before);
     const bigBefore = doneBefore.filter((u) => u.spec.database === 'big').length;
     const shopBefore = doneBefore.filter((u) => u.spec.database === 'shop');
     assert.ok(
@@ -641,18 +692,7 @@ describe('durable jobs on a PostgreSQL state store', () => {
     ];
     const clients: pg.Client[] = [];
     try {
-      for (const n of nodes) {
-        const c = new pg.Client({
-          host: '127.0.0.1',
-          port: n.port,
-          user: USER,
-          password: PASSWORD,
-          database: 'defaultdb',
-        });
-        c.on('error', () => undefined);
-        await c.connect();
-        clients.push(c);
-      }
+      for (const n of nodes) clients.push(await wireClient(n.port!));
       // PAUSE through node 2, RESUME through node 3, of a job submitted through node 1.
       const p = await clients[0]!.query("BACKUP DATABASE shop INTO 'nodelocal://1/paused' WITH detached");
       const pausedId = String(p.rows[0].job_id);
@@ -675,18 +715,7 @@ describe('durable jobs on a PostgreSQL state store', () => {
         ids.push(String(r.rows[0].job_id));
       }
       // The node of the first job seen running is killed at once.
-      let victimNode = 0;
-      for (let n = 0; n < 2000 && victimNode === 0; n++) {
-        for (const id of ids) {
-          const job = await jobRow(where, id);
-          if (job.status === 'running' && job.coordinator > 0) {
-            victimNode = job.coordinator;
-            break;
-          }
-        }
-        if (victimNode === 0) await sleep(20);
-      }
-      const pid = await nodePid(where, victimNode);
+      const pid = await nodePid(where, await firstCoordinator(where, ids));
       const victim = nodes.find((n) => n.child.pid === pid);
       assert.ok(victim, 'the coordinator is one of the nodes');
       await kill9(victim);
@@ -695,18 +724,7 @@ describe('durable jobs on a PostgreSQL state store', () => {
         assert.equal(end.status, 'succeeded', `job ${id}: ${end.error ?? ''}`);
       }
       // Exactly once: each collection holds one complete backup, and restores to the source's rows.
-      const check = await openEngine({ home, state });
-      try {
-        for (let k = 0; k < 9; k++) {
-          const b = await check.execute(`SHOW BACKUPS IN 'nodelocal://1/j${k}'`);
-          assert.equal(b.rows.length, 1, `collection j${k} holds one backup`);
-        }
-        await check.execute(
-          "RESTORE DATABASE shop FROM LATEST IN 'nodelocal://1/j0' WITH new_db_name = 'j0'",
-        );
-      } finally {
-        await check.close();
-      }
+      await assertOneBackupEach(home, state, 9);
       assert.deepEqual(contents(join(home, 'data', 'j0.db')), contents(join(home, 'data', 'shop.db')));
       const ends = await Promise.all(ids.map((id) => jobRow(where, id)));
       assert.ok(
