@@ -209,25 +209,8 @@ export class StateStore {
     try {
       db.defaultSafeIntegers(true);
       db.exec(SCHEDULES_TABLE_SQL);
-      const ins = db.prepare(
-        `INSERT INTO schedules (id, label, owner, status, state, recurrence, next_run, created, command, backup_type,
-           details, dependent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      for (const s of await this.schedules())
-        ins.run(
-          s.id,
-          s.label,
-          s.owner,
-          s.status,
-          s.state,
-          s.recurrence,
-          s.nextRun,
-          s.created.toISOString(),
-          s.command,
-          s.backupType,
-          JSON.stringify(s.details),
-          s.dependentId,
-        );
+      const ins = db.prepare(INSERT_SCHEDULE_SQL);
+      for (const s of await this.schedules()) ins.run(...scheduleValues(s));
       return (prepareSchedulesQuery(db, text).raw().all() as unknown[][]).map((r) => BigInt(r[0] as bigint));
     } finally {
       db.close();
@@ -415,25 +398,29 @@ export class StateStore {
   }
 }
 
+const INSERT_SCHEDULE_SQL = `INSERT INTO schedules (id, label, owner, status, state, recurrence, next_run, created,
+  command, backup_type, details, dependent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** A schedule's values in INSERT_SCHEDULE_SQL's order. */
+function scheduleValues(s: ScheduleRecord): SqlValue[] {
+  return [
+    s.id,
+    s.label,
+    s.owner,
+    s.status,
+    s.state,
+    s.recurrence,
+    s.nextRun,
+    s.created.toISOString(),
+    s.command,
+    s.backupType,
+    JSON.stringify(s.details),
+    s.dependentId,
+  ];
+}
+
 async function insertSchedule(b: SqlBackend, s: ScheduleRecord): Promise<void> {
-  await b.run(
-    `INSERT INTO schedules (id, label, owner, status, state, recurrence, next_run, created, command, backup_type,
-       details, dependent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      s.id,
-      s.label,
-      s.owner,
-      s.status,
-      s.state,
-      s.recurrence,
-      s.nextRun,
-      s.created.toISOString(),
-      s.command,
-      s.backupType,
-      JSON.stringify(s.details),
-      s.dependentId,
-    ],
-  );
+  await b.run(INSERT_SCHEDULE_SQL, scheduleValues(s));
 }
 
 function toConnection(r: SqlRow): ConnectionRecord {
