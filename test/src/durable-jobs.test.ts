@@ -401,10 +401,22 @@ async function backUpKilledAndResumed(pgc: PostgresCluster, variant: 'full' | 'i
     };
 
     second = await startNode(home, state, false);
-    const end = await waitJob(where, id, (j) => TERMINAL.includes(j.status), 'ended', 120_000);
+    // While the adopter runs, fraction_completed never goes below what the first attempt had reached.
+    let lowest = Number.POSITIVE_INFINITY;
+    const end = await waitJob(
+      where,
+      id,
+      (j) => {
+        if (!TERMINAL.includes(j.status)) lowest = Math.min(lowest, j.fraction);
+        return TERMINAL.includes(j.status);
+      },
+      'ended',
+      120_000,
+    );
     assert.equal(end.status, 'succeeded', end.error ?? '');
     assert.ok(end.claims >= 2, 'the job was adopted');
     assert.ok(fractionAtKill > 0, 'the first attempt had made progress');
+    assert.ok(lowest >= fractionAtKill, `fraction_completed went back from ${fractionAtKill} to ${lowest}`);
 
     // Files of the first attempt the second one reused are untouched (same inode, same mtime); a file of
     // the first attempt that the manifest does not name is gone.

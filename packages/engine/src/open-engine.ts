@@ -186,7 +186,7 @@ class StrongroomEngine implements Engine {
     };
     if (job.payload === null) return fail(new StrongroomError('INTERNAL', `job ${job.id} has no statement`));
     const resumeFrom = checkpointOf(job);
-    const opts = { detached: true, payload: job.payload };
+    const opts = { detached: true, payload: job.payload, resumedFraction: job.fractionCompleted };
     let ast: Statement;
     try {
       ast = parseStatement(job.payload);

@@ -60,6 +60,12 @@ export interface StartOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
   readonly onEnd?: (end: JobEnd) => void;
+  /**
+   * An adopted job's fraction_completed when it was adopted: what this run reports never goes below it, so
+   * progress continues from where it was while the run catches up (a resumed BACKUP reads its reused spans
+   * again before it counts them).
+   */
+  readonly resumedFraction?: number;
 }
 
 export class JobRunner {
@@ -137,7 +143,8 @@ export class JobRunner {
       id,
       signal: controller.signal,
       resumeFrom,
-      report: (fraction, rows, bytes, runningStatus) => {
+      report: (reported, rows, bytes, runningStatus) => {
+        const fraction = Math.max(reported, opts.resumedFraction ?? 0);
         const now = Date.now();
         const secs = Math.max((now - startedAt) / 1000, 1e-3);
         const p: Progress = {
