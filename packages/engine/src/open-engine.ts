@@ -51,7 +51,13 @@ import {
 import { runDueSchedules, type TickReport } from './schedules/scheduler.js';
 import { openState, stateUri } from './state/open-state.js';
 import { planAlter, runAlter } from './statements/alter.js';
-import { backupCheckpoint, planBackup, runBackup, SPAN_CONCURRENCY } from './statements/backup/index.js';
+import {
+  backupCheckpoint,
+  committedEarlier,
+  planBackup,
+  runBackup,
+  SPAN_CONCURRENCY,
+} from './statements/backup/index.js';
 import { describeStatement, JOB_RESULT } from './statements/describe.js';
 import { explain } from './statements/explain.js';
 import { planRestore, restoreCheckpoint, runRestore } from './statements/restore/index.js';
@@ -198,6 +204,11 @@ class StrongroomEngine implements Engine {
       case 'backup': {
         prewarmEncoders(SPAN_CONCURRENCY);
         const resume = backupCheckpoint(resumeFrom);
+        if (resume && (await committedEarlier(this.ctx, ast, resume).catch(fail))) {
+          // The dead attempt committed its layer before its job said so: the job has succeeded.
+          await this.runner.runClaimed(job.id, 'BACKUP', claims, resumeFrom, async () => 0, opts);
+          return;
+        }
         const plan = await planBackup(this.ctx, ast, undefined, resume ? { resume } : {}).catch(fail);
         await this.runner.runClaimed(
           job.id,

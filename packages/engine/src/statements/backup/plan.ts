@@ -4,9 +4,10 @@
 import type { EncryptionInfo } from '@strongroom/crypto';
 import type { Snapshot } from '@strongroom/sources';
 import { type BackupStatement, format } from '@strongroom/sql';
-import type { Layer } from '../../collection/chain.js';
+import { exists, type Layer } from '../../collection/chain.js';
 import { placeSpan, type WriteCollection } from '../../collection/collection.js';
 import type { ChainKey } from '../../collection/encryption.js';
+import { MANIFEST } from '../../collection/layout.js';
 import { localityOf } from '../../config.js';
 import type { EngineContext } from '../../context.js';
 import type { Selection } from '../targets.js';
@@ -80,6 +81,22 @@ export function spansOf(boundaries: readonly string[]): { lo: string | null; hi:
 export function unitsOf(tables: readonly PlannedTable[]): BackupUnit[] {
   const spans = tables.flatMap((t, table) => spansOf(t.boundaries).map((b, span) => ({ table, span, ...b })));
   return spans.map((s, i) => ({ ...s, file: i + 1 }));
+}
+
+/**
+ * Whether an adopted job's earlier attempt committed its layer already (its node died after the commit and
+ * before the job's record said so): a full backup's manifest is there, or an incremental is part of its
+ * chain. Such a job has succeeded; running it again would add a second backup.
+ */
+export async function committedEarlier(
+  ctx: EngineContext,
+  stmt: BackupStatement,
+  resume: BackupCheckpoint,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const fresh = await resolveDestination(ctx, stmt, signal);
+  if (resume.fullDir === null) return exists(fresh.collection.defaultStore, `${resume.dir}/${MANIFEST}`);
+  return fresh.chain.some((layer) => layer.dir === resume.dir);
 }
 
 export async function planBackup(
