@@ -322,16 +322,27 @@ function keptFiles(root: string, before: ReadonlyMap<string, Stats>): { reused: 
   return { reused, replaced };
 }
 
+/** A new PostgreSQL state database `db` and a new home directory for one test. */
+async function freshStateStore(
+  pgc: PostgresCluster,
+  db: string,
+  name: string,
+): Promise<{ state: string; where: Where; home: string }> {
+  await pgQuery(pgc, 'postgres', `CREATE DATABASE ${db}`);
+  return {
+    state: pgc.uri(db),
+    where: { pg: pgc, db },
+    home: mkdtempSync(join(tmpdir(), `strongroom-durable-${name}-`)),
+  };
+}
+
 /**
  * A BACKUP (full, or incremental on a full backup) whose node is killed after some spans: a restarted node
  * adopts it and resumes in the same layer directory.
  */
 async function backUpKilledAndResumed(pgc: PostgresCluster, variant: 'full' | 'incremental'): Promise<void> {
   const db = `state_${variant}`;
-  await pgQuery(pgc, 'postgres', `CREATE DATABASE ${db}`);
-  const state = pgc.uri(db);
-  const where: Where = { pg: pgc, db };
-  const home = mkdtempSync(join(tmpdir(), 'strongroom-durable-resume-'));
+  const { state, where, home } = await freshStateStore(pgc, db, 'resume');
   // A KMS key the job's statement can name (a file path is no secret): a daemon can run it, and the resumed
   // full backup must unwrap its first attempt's data key from ENCRYPTION-INFO to reuse its files.
   const keyPath = join(home, 'k.key');
@@ -595,10 +606,7 @@ describe('durable jobs on a PostgreSQL state store', () => {
   it('an adopted RESTORE resumes after the databases its checkpoint names: they are not loaded again, and SHOW JOBS shows the checkpoint', async (t) => {
     if (!cluster) return t.skip(skip);
     const pgc = cluster;
-    await pgQuery(pgc, 'postgres', 'CREATE DATABASE state2');
-    const state = pgc.uri('state2');
-    const where: Where = { pg: pgc, db: 'state2' };
-    const home = mkdtempSync(join(tmpdir(), 'strongroom-durable-ckpt-'));
+    const { state, where, home } = await freshStateStore(pgc, 'state2', 'ckpt');
     const setup = await openEngine({ home, state });
     let reference: Record<string, Record<string, string>>;
     try {
@@ -681,10 +689,7 @@ describe('durable jobs on a PostgreSQL state store', () => {
   it('three serve nodes, jobs submitted to each, one killed mid-job: every job ends once, correctly; PAUSE through one node, RESUME through another', async (t) => {
     if (!cluster) return t.skip(skip);
     const pgc = cluster;
-    await pgQuery(pgc, 'postgres', 'CREATE DATABASE state3');
-    const state = pgc.uri('state3');
-    const where: Where = { pg: pgc, db: 'state3' };
-    const home = mkdtempSync(join(tmpdir(), 'strongroom-durable-3-'));
+    const { state, where, home } = await freshStateStore(pgc, 'state3', '3');
     const setup = await openEngine({ home, state });
     try {
       await makeShop(setup, 150_000);
