@@ -29,8 +29,15 @@ export type ToDecoder =
       readonly key: Uint8Array | null;
       readonly path: string;
       readonly compression: Compression | undefined;
-      /** Write the decoded page runs into this file instead of sending them back. */
-      readonly pages: PageFileTarget | null;
+    }
+  /** A whole page span, to be written into `target`; queued behind the page spans given before it. */
+  | {
+      readonly t: 'pages';
+      readonly key: Uint8Array | null;
+      readonly path: string;
+      readonly compression: Compression | undefined;
+      readonly target: PageFileTarget;
+      readonly stored: readonly Uint8Array[];
     }
   | { readonly t: 'data'; readonly buf: Uint8Array }
   | { readonly t: 'grant'; readonly slot: number }
@@ -40,7 +47,7 @@ export type FromDecoder =
   /** A decoded frame: in a granted arena slot, or a buffer of its own. */
   | { readonly t: 'out'; readonly slot: number; readonly length: number }
   | { readonly t: 'out'; readonly buf: Uint8Array }
-  /** The span is decoded and authenticated; `pages`: the pages written (page mode). */
+  /** The span is decoded and authenticated; `pages`: the pages written (a 'pages' span). */
   | { readonly t: 'done'; readonly pages: number }
   | { readonly t: 'error'; readonly code: string; readonly message: string };
 
@@ -138,7 +145,7 @@ export async function decodeSpan(
       worker.once('error', reject);
     });
     topUp(worker);
-    worker.postMessage({ t: 'start', key: key ?? null, path, compression, pages: null } satisfies ToDecoder);
+    worker.postMessage({ t: 'start', key: key ?? null, path, compression } satisfies ToDecoder);
     // The stored bytes are small (compressed): read ahead without waiting for the decoder.
     const reading = (async () => {
       for await (const chunk of raw) {
@@ -187,12 +194,15 @@ export interface StoredPageSpan {
   readonly compression: Compression | undefined;
 }
 
+/** Page spans handed to a decoder thread at a time: the one it writes and the next, already read. */
+const PAGE_DEPTH = 2;
+
 /**
  * Writes the pages of `spans` into `target` (PageFileTarget in @strongroom/sources): each span decoded on a
  * decoder thread that writes its pages at their places itself, so the main thread only reads the stored
- * files. One span more than there are threads is read ahead, so a thread that finishes a span is handed
- * the next one's bytes at once. Resolves with the pages written; on the first failure no further span is
- * started, and the promise rejects only once no thread writes into the file any more.
+ * files. Each thread is handed the next span before it finishes the one it is writing (PAGE_DEPTH), so it
+ * never waits on the main thread between spans. Resolves with the pages written; on the first failure no
+ * further span is started, and the promise rejects only once no thread writes into the file any more.
  */
 export async function writePageSpans(
   spans: readonly StoredPageSpan[],
@@ -202,59 +212,68 @@ export async function writePageSpans(
   let pages = 0;
   let failure: { readonly err: unknown } | undefined;
   const lane = async (): Promise<void> => {
-    while (failure === undefined && next < spans.length) {
-      const span = spans[next++] as StoredPageSpan;
-      try {
+    const worker = await acquire();
+    worker.ref();
+    const answers = pageAnswers(worker);
+    let clean = false;
+    try {
+      const inflight: Promise<number>[] = [];
+      while (failure === undefined && next < spans.length) {
+        const span = spans[next++] as StoredPageSpan;
         const stored: Uint8Array[] = [];
         // A copy with its own ArrayBuffer (a Buffer slice is a view), transferred to the thread.
         for await (const chunk of span.read()) stored.push(new Uint8Array(chunk));
-        if (failure === undefined) pages += await writeSpanPages(stored, span, target);
-      } catch (err) {
-        failure ??= { err };
+        inflight.push(answers.next());
+        const { key, path, compression } = span;
+        worker.postMessage(
+          { t: 'pages', key: key ?? null, path, compression, target, stored } satisfies ToDecoder,
+          stored.map((b) => b.buffer as ArrayBuffer),
+        );
+        if (inflight.length >= PAGE_DEPTH) pages += await (inflight.shift() as Promise<number>);
       }
+      for (const written of inflight) pages += await written;
+      clean = true;
+    } catch (err) {
+      failure ??= { err };
+    } finally {
+      answers.stop();
+      if (clean) release(worker, true);
+      else await retire(worker);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(THREADS + 1, spans.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(THREADS, spans.length) }, lane));
   if (failure !== undefined) throw failure.err;
   return pages;
 }
 
-async function writeSpanPages(
-  stored: readonly Uint8Array[],
-  span: StoredPageSpan,
-  target: PageFileTarget,
-): Promise<number> {
-  const worker = await acquire();
-  worker.ref();
-  let clean = false;
-  try {
-    const finished = new Promise<number>((resolve, reject) => {
-      worker.on('message', (m: FromDecoder) => {
-        if (m.t === 'done') resolve(m.pages);
-        else if (m.t === 'error') reject(new StrongroomError(m.code as ErrorCode, m.message));
-      });
-      worker.once('error', reject);
-    });
-    const { key, path, compression } = span;
-    worker.postMessage({
-      t: 'start',
-      key: key ?? null,
-      path,
-      compression,
-      pages: target,
-    } satisfies ToDecoder);
-    for (const buf of stored)
-      worker.postMessage({ t: 'data', buf } satisfies ToDecoder, [buf.buffer as ArrayBuffer]);
-    worker.postMessage({ t: 'end' } satisfies ToDecoder);
-    const pages = await finished;
-    clean = true;
-    return pages;
-  } finally {
-    worker.removeAllListeners('message');
-    worker.removeAllListeners('error');
-    if (clean) release(worker, true);
-    else await retire(worker);
-  }
+/**
+ * A worker's answers to the page spans handed to it, in order: `next()` is the answer to the next span
+ * handed over (its page count, or its error; a crashed thread fails every span still waiting).
+ */
+function pageAnswers(worker: Worker): { next: () => Promise<number>; stop: () => void } {
+  const waiting: { resolve: (pages: number) => void; reject: (err: unknown) => void }[] = [];
+  const onMessage = (m: FromDecoder): void => {
+    const w = waiting.shift();
+    if (m.t === 'done') w?.resolve(m.pages);
+    else if (m.t === 'error') w?.reject(new StrongroomError(m.code as ErrorCode, m.message));
+  };
+  const onError = (err: unknown): void => {
+    for (const w of waiting.splice(0)) w.reject(err);
+  };
+  worker.on('message', onMessage);
+  worker.on('error', onError);
+  return {
+    next: () => {
+      const answer = new Promise<number>((resolve, reject) => waiting.push({ resolve, reject }));
+      // Awaited in order; one failing while an earlier one is awaited must not go unhandled.
+      answer.catch(() => undefined);
+      return answer;
+    },
+    stop: () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+    },
+  };
 }
 
 /**

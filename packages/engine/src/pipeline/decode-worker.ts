@@ -1,9 +1,10 @@
-// Worker thread of decode-pool.ts: decrypts and decompresses one stored span at a time, so that a restore
-// decodes spans on other cores while the main thread reads files. Frames are decoded into arena slots the
-// main thread grants (nothing allocated per frame); without a granted slot, into a buffer of its own that
-// is transferred. Page spans given a target file are written there by this thread instead (page-runs.ts),
-// from a few buffers of its own: nothing goes back to the main thread but the page count. Messages: see
-// decode-pool.ts.
+// Worker thread of decode-pool.ts: decrypts and decompresses stored spans, so that a restore decodes spans
+// on other cores while the main thread reads files. A streamed span's frames are decoded into arena slots
+// the main thread grants (nothing allocated per frame); without a granted slot, into a buffer of its own
+// that is transferred. A page span given whole with its target file ('pages') is written there by this
+// thread instead (page-runs.ts), from a few buffers of its own: nothing goes back to the main thread but
+// the page count. Page spans queue up, so the next one is here before this thread finishes the current
+// one. Messages: see decode-pool.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { decryptStream } from '@strongroom/crypto';
 import { isStrongroomError } from '@strongroom/errors';
@@ -21,7 +22,10 @@ let wake: (() => void) | undefined;
 const granted: number[] = [];
 
 port.on('message', (m: ToDecoder) => {
-  if (m.t === 'start') {
+  if (m.t === 'pages') {
+    pageJobs.push(m);
+    if (pageJobs.length === 1) void writePageJobs();
+  } else if (m.t === 'start') {
     queue = [];
     void run(m);
   } else if (m.t === 'grant') granted.push(m.slot);
@@ -62,14 +66,15 @@ const ownBuffers: OutputBuffers = {
   },
 };
 
-async function* input(waitForGrants: boolean): AsyncGenerator<Uint8Array> {
+/** A streamed span's stored bytes, PIECE at a time, as the main thread sends them. */
+async function* input(): AsyncGenerator<Uint8Array> {
   for (;;) {
     const next = queue.shift();
     if (next === null) return;
     if (next !== undefined) {
       for (let at = 0; at < next.length; at += PIECE) {
         // Grants arrive as messages, handled only between tasks: let them in before decoding on.
-        if (waitForGrants && granted.length < 2) await new Promise((r) => setImmediate(r));
+        if (granted.length < 2) await new Promise((r) => setImmediate(r));
         yield next.subarray(at, at + PIECE);
       }
       continue;
@@ -79,14 +84,24 @@ async function* input(waitForGrants: boolean): AsyncGenerator<Uint8Array> {
   }
 }
 
-function decoded(m: Extract<ToDecoder, { t: 'start' }>, out: OutputBuffers): AsyncGenerator<Uint8Array> {
-  const raw = input(m.pages === null);
+type Decodable = Pick<Extract<ToDecoder, { t: 'start' }>, 'key' | 'path' | 'compression'>;
+
+function decoded(
+  m: Decodable,
+  raw: AsyncIterable<Uint8Array>,
+  out: OutputBuffers,
+): AsyncGenerator<Uint8Array> {
   return decompressOf(m.key ? decryptStream(m.key, m.path, raw) : raw, m.compression, m.path, out);
+}
+
+/** A whole span's stored bytes, PIECE at a time. */
+async function* pieces(stored: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
+  for (const buf of stored) for (let at = 0; at < buf.length; at += PIECE) yield buf.subarray(at, at + PIECE);
 }
 
 /** Sends each decoded frame to the main thread: its arena slot, or its buffer transferred. */
 async function sendFrames(m: Extract<ToDecoder, { t: 'start' }>): Promise<void> {
-  for await (const out of decoded(m, buffers)) {
+  for await (const out of decoded(m, input(), buffers)) {
     const slot = slotOf(out);
     if (slot >= 0) port?.postMessage({ t: 'out', slot, length: out.length } satisfies FromDecoder);
     else {
@@ -99,13 +114,14 @@ async function sendFrames(m: Extract<ToDecoder, { t: 'start' }>): Promise<void> 
   }
 }
 
-/** Writes each decoded frame's pages into the target file; the page count once the span is complete. */
-async function writeFrames(
-  m: Extract<ToDecoder, { t: 'start' }>,
-  target: NonNullable<Extract<ToDecoder, { t: 'start' }>['pages']>,
-): Promise<number> {
-  const writer = new PageRunWriter(target.fd, target.pageSize, target.pageCount);
-  for await (const out of decoded(m, ownBuffers)) {
+type PageJob = Extract<ToDecoder, { t: 'pages' }>;
+/** Page spans handed over, in order; the first is the one being written. */
+const pageJobs: PageJob[] = [];
+
+/** Writes one page span's pages into its target file; the page count once the span is complete. */
+async function writePages(job: PageJob): Promise<number> {
+  const writer = new PageRunWriter(job.target.fd, job.target.pageSize, job.target.pageCount);
+  for await (const out of decoded(job, pieces(job.stored), ownBuffers)) {
     writer.write(out);
     ownBuffers.give(out);
   }
@@ -113,20 +129,32 @@ async function writeFrames(
   return writer.pages;
 }
 
+/** Works through the queued page spans, answering each with 'done' or 'error' in the order given. */
+async function writePageJobs(): Promise<void> {
+  while (pageJobs.length > 0) {
+    const job = pageJobs[0] as PageJob;
+    try {
+      port?.postMessage({ t: 'done', pages: await writePages(job) } satisfies FromDecoder);
+    } catch (err) {
+      port?.postMessage(failure(err));
+    }
+    pageJobs.shift();
+  }
+}
+
+function failure(err: unknown): FromDecoder {
+  return {
+    t: 'error',
+    code: isStrongroomError(err) ? err.code : 'INTERNAL',
+    message: err instanceof Error ? err.message : String(err),
+  };
+}
+
 async function run(m: Extract<ToDecoder, { t: 'start' }>): Promise<void> {
   try {
-    if (m.pages === null) {
-      await sendFrames(m);
-      port?.postMessage({ t: 'done', pages: 0 } satisfies FromDecoder);
-    } else {
-      const pages = await writeFrames(m, m.pages);
-      port?.postMessage({ t: 'done', pages } satisfies FromDecoder);
-    }
+    await sendFrames(m);
+    port?.postMessage({ t: 'done', pages: 0 } satisfies FromDecoder);
   } catch (err) {
-    port?.postMessage({
-      t: 'error',
-      code: isStrongroomError(err) ? err.code : 'INTERNAL',
-      message: err instanceof Error ? err.message : String(err),
-    } satisfies FromDecoder);
+    port?.postMessage(failure(err));
   }
 }
