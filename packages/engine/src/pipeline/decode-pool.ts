@@ -219,16 +219,7 @@ export async function writePageSpans(
     try {
       const inflight: Promise<number>[] = [];
       while (failure === undefined && next < spans.length) {
-        const span = spans[next++] as StoredPageSpan;
-        const stored: Uint8Array[] = [];
-        // A copy with its own ArrayBuffer (a Buffer slice is a view), transferred to the thread.
-        for await (const chunk of span.read()) stored.push(new Uint8Array(chunk));
-        inflight.push(answers.next());
-        const { key, path, compression } = span;
-        worker.postMessage(
-          { t: 'pages', key: key ?? null, path, compression, target, stored } satisfies ToDecoder,
-          stored.map((b) => b.buffer as ArrayBuffer),
-        );
+        inflight.push((await handOver(worker, answers, spans[next++] as StoredPageSpan, target)).answer);
         if (inflight.length >= PAGE_DEPTH) pages += await (inflight.shift() as Promise<number>);
       }
       for (const written of inflight) pages += await written;
@@ -244,6 +235,25 @@ export async function writePageSpans(
   await Promise.all(Array.from({ length: Math.min(THREADS, spans.length) }, lane));
   if (failure !== undefined) throw failure.err;
   return pages;
+}
+
+/** Reads a page span's stored file and queues it on `worker`; the answer to come (wrapped: not awaited here). */
+async function handOver(
+  worker: Worker,
+  answers: ReturnType<typeof pageAnswers>,
+  span: StoredPageSpan,
+  target: PageFileTarget,
+): Promise<{ readonly answer: Promise<number> }> {
+  const stored: Uint8Array[] = [];
+  // A copy with its own ArrayBuffer (a Buffer slice is a view), transferred to the thread.
+  for await (const chunk of span.read()) stored.push(new Uint8Array(chunk));
+  const answer = answers.next();
+  const { key, path, compression } = span;
+  worker.postMessage(
+    { t: 'pages', key: key ?? null, path, compression, target, stored } satisfies ToDecoder,
+    stored.map((b) => b.buffer as ArrayBuffer),
+  );
+  return { answer };
 }
 
 /**
