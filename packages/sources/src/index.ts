@@ -8,7 +8,7 @@ export {
   takeChunkBuffer,
 } from './chunk-buffers.js';
 export type { PostgresSource } from './postgres/postgres-source.js';
-export { temporaryDatabase } from './postgres/restore-checks.js';
+export { temporaryDatabase } from './postgres/temporary-name.js';
 export { parsePostgresUri, redactPostgresUri } from './postgres/uri.js';
 export {
   defaultSourceRegistry,

@@ -8,7 +8,7 @@ import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StrongroomError } from '@strongroom/errors';
 import Database from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 
 export type SqlValue = string | number | bigint | null;
 export type SqlRow = Record<string, unknown>;
@@ -155,7 +155,9 @@ export class PostgresBackend implements SqlBackend {
   ) {}
 
   static async open(uri: string, redactedUri: string): Promise<PostgresBackend> {
-    const pool = new pg.Pool({ connectionString: uri, max: 4 });
+    // Loaded here, not at start-up: most runs keep their state in SQLite, and pg costs ~40 ms to load.
+    const { default: pgModule } = await import('pg');
+    const pool = new pgModule.Pool({ connectionString: uri, max: 4 });
     // An idle client that loses its server must not crash the process: the next query reports it.
     pool.on('error', () => undefined);
     try {

@@ -1,12 +1,13 @@
 // The checks a PostgreSQL restore makes before it creates anything (the roles its objects name exist;
 // no table, view, index, sequence or large object it would create is there already), and the temporary
 // name a new database is built under until it is complete.
-import { createHash } from 'node:crypto';
 import { StrongroomError } from '@strongroom/errors';
 import type { RestoreRequest, RestoreTable } from '../types.js';
 import { type PgClient, quoteIdent } from './connect.js';
 import { pgCall } from './errors.js';
 import { objectRoles } from './schema.js';
+
+export { TEMPORARY_PREFIX, temporaryDatabase } from './temporary-name.js';
 
 export function tableAttr(t: RestoreTable, name: string): string {
   const v = t.table.attributes[name];
@@ -14,12 +15,6 @@ export function tableAttr(t: RestoreTable, name: string): string {
     throw new StrongroomError('CORRUPTED', `table ${t.table.name}: missing attribute ${name}`);
   return v;
 }
-
-/** The name a new database is restored under until it is complete: one per target, so a retry finds it. */
-export function temporaryDatabase(target: string): string {
-  return `${TEMPORARY_PREFIX}${createHash('sha256').update(target).digest('hex').slice(0, 16)}`;
-}
-export const TEMPORARY_PREFIX = 'strongroom_restore_';
 
 /** Renames once the restore's own sessions, just closed, have ended on the server. */
 export async function renameWhenFree(admin: PgClient, from: string, to: string): Promise<void> {
