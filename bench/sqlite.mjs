@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Benchmark of the SQLite source (issue #16): a generated database (7,000,000 rows shaped like
 // pgbench_accounts + 1,200,000 mixed rows of text, JSON text and blobs; ~1.1 GB), then side by side, each
-// timed as a whole process with its peak RSS (GNU time): strongroom BACKUP (page spans, zstd-1, AES-GCM,
-// local KMS) vs `sqlite3 db '.backup snap.db' && zstd -1 | openssl enc -aes-256-ctr`; strongroom RESTORE
-// vs `openssl enc -d | zstd -d` to a file, and the same with the file synced (as strongroom's restore
+// timed as a whole process with its peak RSS (GNU time), strongroom run as users run it (its CLI,
+// `strongroom sql -e`, one process per statement): strongroom BACKUP (page spans, zstd-1, AES-GCM, local
+// KMS) vs `sqlite3 db '.backup snap.db' && zstd -1 | openssl enc -aes-256-ctr`; strongroom RESTORE vs
+// `openssl enc -d | zstd -d` to a file, and the same with the file synced (as strongroom's restore
 // is). Both groups run $BENCH_WARMUP untimed rounds (default 1), then $BENCH_RUNS timed ones (default
 // 3), interleaved with the order rotating, and report the median. Then incrementals after 1 % of the rows
 // changed in one key range, 1 % appended and 1 % changed at random, each backed up as pages and, on a
@@ -76,7 +77,9 @@ mkdirSync(join(home, 'extern'), { recursive: true });
 writeFileSync(join(home, 'k.key'), `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
 const kms = `local://${home}/k.key`;
 const source = `sqlite://${src}/`;
-const strongroom = (stmt) => `node ${here}strongroom-run.mjs ${home} '${source}' "${stmt}" >/dev/null`;
+// Each statement as users run it: the CLI, one process per statement.
+const cli = join(here, '../packages/cli/bin/strongroom.js');
+const strongroom = (stmt) => `node ${cli} sql --home ${home} --source '${source}' -e "${stmt}" >/dev/null`;
 const du = (p) => Number(sh(`du -sb ${p} | cut -f1`));
 const results = [];
 

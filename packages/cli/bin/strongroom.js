@@ -1,4 +1,20 @@
 #!/usr/bin/env node
-import { main } from '../dist/index.js';
+// The bundled CLI (../bundle, from `npm run build`: it starts ~80 ms sooner than the packages' dist/
+// modules), unless it is missing or older than a compiled package (a `tsc -b` since the last bundle): then
+// dist/, which is always current.
+import { readdirSync, statSync } from 'node:fs';
 
+const packages = new URL('../../', import.meta.url);
+const mtime = (url) => {
+  try {
+    return statSync(url).mtimeMs;
+  } catch {
+    return Number.NaN;
+  }
+};
+const bundled = mtime(new URL('../bundle/strongroom.js', import.meta.url));
+const current =
+  bundled >= 0 &&
+  readdirSync(packages).every((p) => !(mtime(new URL(`${p}/dist/.tsbuildinfo`, packages)) > bundled));
+const { main } = current ? await import('../bundle/strongroom.js') : await import('../dist/index.js');
 process.exitCode = await main(process.argv.slice(2));

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'vitest';
 import { grammarDiagramsHtml, grammarEbnf } from './grammar-files.js';
 import { StatementParser } from './parser.js';
+import { newSqlLexer } from './tokens.js';
 
 const grammarDir = new URL('../../../grammar/', import.meta.url);
 const advice = 'grammar/ drifted from the parser: run `node packages/sql/dist/generate-grammar.js`';
@@ -23,4 +24,11 @@ test("the grammar passes Chevrotain's validations (skipped by the parser stateme
   // performSelfAnalysis throws "Parser Definition Errors detected" on an ambiguity, left recursion, a
   // duplicate rule name, …
   assert.doesNotThrow(() => new StatementParser({ validate: true }));
+});
+
+test("the tokens pass Chevrotain's lexer validations (skipped by the lexer statements use)", () => {
+  // new Lexer throws on an unreachable token, a pattern that can match the empty string, …
+  const lexer = newSqlLexer(true);
+  assert.deepEqual(lexer.lexerDefinitionErrors, []);
+  assert.ok(lexer.tokenize('BACKUP INTO $1').tokens.length > 0);
 });

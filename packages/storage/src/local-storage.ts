@@ -27,6 +27,23 @@ export class LocalFileStorage implements ExternalStorage {
     readonly confine?: string,
   ) {}
 
+  #realConfine: string | undefined;
+
+  /**
+   * The confinement root with its symbolic links resolved, once found (it is the operator's external IO
+   * directory, not something a statement changes); the root as given while it does not exist.
+   */
+  async #confineRoot(): Promise<string> {
+    const confine = this.confine as string;
+    if (this.#realConfine !== undefined) return this.#realConfine;
+    try {
+      this.#realConfine = await realpath(confine);
+      return this.#realConfine;
+    } catch {
+      return confine;
+    }
+  }
+
   /** Throws unless `file` (or, where it does not exist yet, its nearest existing ancestor) is confined. */
   async #checkConfined(file: string, path: string): Promise<void> {
     if (this.confine === undefined) return;
@@ -37,7 +54,7 @@ export class LocalFileStorage implements ExternalStorage {
       if (!isInside(confine, p)) return;
       try {
         const real = await realpath(p);
-        const root = await realpath(confine).catch(() => confine);
+        const root = await this.#confineRoot();
         if (isInside(root, real)) return;
         break;
       } catch (err) {
