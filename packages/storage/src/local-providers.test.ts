@@ -83,11 +83,45 @@ describe('nodelocal:// confinement through symbolic links', () => {
     await refused(direct.delete('secret'));
     const ok = await nodelocalStorageProvider.open('nodelocal://1/ok', ctx);
     await refused(ok.readAll('filelink'));
+    // The file a decoder thread would open itself is checked the same way.
+    await refused(ok.localFile?.('filelink') ?? Promise.reject(new Error('nodelocal has localFile')));
+    await refused(direct.localFile?.('secret') ?? Promise.reject(new Error('nodelocal has localFile')));
     assert.deepEqual(readdirSync(outside), ['secret'], 'nothing was written outside');
     // Paths that stay inside keep working, also through a link that stays inside.
     symlinkSync(join(extern, 'ok'), join(extern, 'inlink'));
     const inside = await nodelocalStorageProvider.open('nodelocal://1/inlink/c', ctx);
     await inside.write('a/b', Buffer.from('hello'));
     assert.equal(Buffer.from(await inside.readAll('a/b')).toString(), 'hello');
+    const file = await inside.localFile?.('a/b');
+    assert.equal(file, join(extern, 'inlink', 'c', 'a', 'b'));
+  });
+});
+
+describe('readLocalFile', () => {
+  it('reads a whole file, into a reused buffer when it fits, and maps errors as read() does', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { readLocalFile } = await import('./local-file.js');
+    const dir = mkdtempSync(join(tmpdir(), 'local-file-'));
+    const bytes = Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251));
+    writeFileSync(join(dir, 'f'), bytes);
+    const first = await readLocalFile(join(dir, 'f'), 'f', 'nodelocal://1/x');
+    assert.ok(first.equals(bytes));
+    const big = Buffer.alloc(400_000);
+    const again = await readLocalFile(join(dir, 'f'), 'f', 'nodelocal://1/x', big);
+    assert.ok(again.equals(bytes));
+    assert.equal(again.buffer, big.buffer, 'read into the buffer given');
+    const small = Buffer.alloc(10);
+    assert.notEqual(
+      (await readLocalFile(join(dir, 'f'), 'f', 'nodelocal://1/x', small)).buffer,
+      small.buffer,
+    );
+    await assert.rejects(readLocalFile(join(dir, 'missing'), 'missing', 'nodelocal://1/x'), (e: unknown) => {
+      assert.ok(isStrongroomError(e));
+      assert.equal(e.code, 'STORAGE_NOT_FOUND');
+      assert.match(e.message, /object missing in nodelocal:\/\/1\/x not found/);
+      return true;
+    });
   });
 });

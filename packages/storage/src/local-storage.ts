@@ -173,6 +173,13 @@ export class LocalFileStorage implements ExternalStorage {
     }
   }
 
+  async localFile(path: string, signal?: AbortSignal): Promise<string> {
+    if (signal?.aborted) throw aborted('read', path, this.redactedUri, signal.reason);
+    const file = this.#file(path);
+    await this.#checkConfined(file, path);
+    return file;
+  }
+
   async readAll(path: string, options: ReadOptions = {}): Promise<Uint8Array> {
     const chunks: Uint8Array[] = [];
     for await (const chunk of this.read(path, options)) chunks.push(chunk);

@@ -34,6 +34,12 @@ export interface ExternalStorage {
   write(path: string, data: AsyncIterable<Uint8Array> | Uint8Array, options?: WriteOptions): Promise<number>;
   /** Streams the object (or a byte range of it). A missing object fails with STORAGE_NOT_FOUND. */
   read(path: string, options?: ReadOptions): AsyncIterable<Uint8Array>;
+  /**
+   * Stores that are a directory on this machine: the object's file, its confinement checked as read()
+   * checks it, for a reader on another thread to open itself (readLocalFile in @strongroom/storage/
+   * local-file). Remote stores leave it out. An aborted `signal` fails it as it fails read().
+   */
+  localFile?(path: string, signal?: AbortSignal): Promise<string>;
   /** Reads a whole (small) object into memory. */
   readAll(path: string, options?: ReadOptions): Promise<Uint8Array>;
   /** Size in bytes, or undefined when the object does not exist. */

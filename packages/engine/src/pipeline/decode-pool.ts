@@ -37,7 +37,10 @@ export type ToDecoder =
       readonly path: string;
       readonly compression: Compression | undefined;
       readonly target: PageFileTarget;
-      readonly stored: readonly Uint8Array[];
+      /** The stored bytes, or the local file the thread reads them from itself (StoredPageSpan.local). */
+      readonly from:
+        | { readonly bytes: readonly Uint8Array[] }
+        | { readonly file: string; readonly redactedUri: string };
     }
   | { readonly t: 'data'; readonly buf: Uint8Array }
   | { readonly t: 'grant'; readonly slot: number }
@@ -189,6 +192,11 @@ function retire(worker: Worker): Promise<void> {
 /** A stored page span: its file read whole (it is small, compressed), and how to decode it. */
 export interface StoredPageSpan {
   readonly read: () => AsyncIterable<Uint8Array>;
+  /**
+   * A span in local storage: its file (confinement checked), which the decoder thread reads itself, and
+   * the store's redacted URI for its errors. The main thread then passes no bytes along.
+   */
+  readonly local?: { readonly file: () => Promise<string>; readonly redactedUri: string };
   readonly key: Uint8Array | undefined;
   readonly path: string;
   readonly compression: Compression | undefined;
@@ -237,20 +245,26 @@ export async function writePageSpans(
   return pages;
 }
 
-/** Reads a page span's stored file and queues it on `worker`; the answer to come (wrapped: not awaited here). */
+/**
+ * Queues a page span on `worker`: its local file's name, or its stored bytes read here; the answer to
+ * come (wrapped: not awaited here).
+ */
 async function handOver(
   worker: Worker,
   answers: ReturnType<typeof pageAnswers>,
   span: StoredPageSpan,
   target: PageFileTarget,
 ): Promise<{ readonly answer: Promise<number> }> {
+  const { key, path, compression, local } = span;
   const stored: Uint8Array[] = [];
-  // A copy with its own ArrayBuffer (a Buffer slice is a view), transferred to the thread.
-  for await (const chunk of span.read()) stored.push(new Uint8Array(chunk));
+  if (local === undefined)
+    // A copy with its own ArrayBuffer (a Buffer slice is a view), transferred to the thread.
+    for await (const chunk of span.read()) stored.push(new Uint8Array(chunk));
+  const from =
+    local === undefined ? { bytes: stored } : { file: await local.file(), redactedUri: local.redactedUri };
   const answer = answers.next();
-  const { key, path, compression } = span;
   worker.postMessage(
-    { t: 'pages', key: key ?? null, path, compression, target, stored } satisfies ToDecoder,
+    { t: 'pages', key: key ?? null, path, compression, target, from } satisfies ToDecoder,
     stored.map((b) => b.buffer as ArrayBuffer),
   );
   return { answer };

@@ -1,14 +1,16 @@
 // Worker thread of decode-pool.ts: decrypts and decompresses stored spans, so that a restore decodes spans
 // on other cores while the main thread reads files. A streamed span's frames are decoded into arena slots
 // the main thread grants (nothing allocated per frame); without a granted slot, into a buffer of its own
-// that is transferred. A page span given whole with its target file ('pages') is written there by this
+// that is transferred. A page span handed over with its target file ('pages') is written there by this
 // thread instead (page-runs.ts), from a few buffers of its own: nothing goes back to the main thread but
-// the page count. Page spans queue up, so the next one is here before this thread finishes the current
-// one. Messages: see decode-pool.ts.
+// the page count. Its stored bytes come with it, or, from local storage, this thread reads the file
+// itself. Page spans queue up, so the next one is here (and its file read) before this thread finishes
+// the current one. Messages: see decode-pool.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { decryptStream } from '@strongroom/crypto';
 import { isStrongroomError } from '@strongroom/errors';
 import { PageRunWriter } from '@strongroom/sources/page-runs';
+import { readLocalFile } from '@strongroom/storage/local-file';
 import { decompressOf, type OutputBuffers } from './compress.js';
 import type { DecoderSetup, FromDecoder, ToDecoder } from './decode-pool.js';
 
@@ -23,7 +25,7 @@ const granted: number[] = [];
 
 port.on('message', (m: ToDecoder) => {
   if (m.t === 'pages') {
-    pageJobs.push(m);
+    pageJobs.push({ ...m, stored: storedBytes(m) });
     if (pageJobs.length === 1) void writePageJobs();
   } else if (m.t === 'start') {
     queue = [];
@@ -114,18 +116,37 @@ async function sendFrames(m: Extract<ToDecoder, { t: 'start' }>): Promise<void> 
   }
 }
 
-type PageJob = Extract<ToDecoder, { t: 'pages' }>;
+type PageJob = Extract<ToDecoder, { t: 'pages' }> & { readonly stored: Promise<readonly Uint8Array[]> };
 /** Page spans handed over, in order; the first is the one being written. */
 const pageJobs: PageJob[] = [];
+/** Buffers that held local files already written out, for the next ones (at most PAGE_DEPTH are in use). */
+const spareFileBuffers: Buffer[] = [];
+
+/**
+ * A page span's stored bytes: as sent, or its local file, read from the moment the span arrives, so the
+ * next span's file is read while this thread writes the current one.
+ */
+function storedBytes(m: Extract<ToDecoder, { t: 'pages' }>): Promise<readonly Uint8Array[]> {
+  if ('bytes' in m.from) return Promise.resolve(m.from.bytes);
+  const read = readLocalFile(m.from.file, m.path, m.from.redactedUri, spareFileBuffers.pop()).then((b) => [
+    b,
+  ]);
+  // Awaited when the span's turn comes; failing before then must not be an unhandled rejection.
+  read.catch(() => undefined);
+  return read;
+}
 
 /** Writes one page span's pages into its target file; the page count once the span is complete. */
 async function writePages(job: PageJob): Promise<number> {
+  const stored = await job.stored;
   const writer = new PageRunWriter(job.target.fd, job.target.pageSize, job.target.pageCount);
-  for await (const out of decoded(job, pieces(job.stored), ownBuffers)) {
+  for await (const out of decoded(job, pieces(stored), ownBuffers)) {
     writer.write(out);
     ownBuffers.give(out);
   }
   writer.end();
+  if ('file' in job.from)
+    for (const b of stored) spareFileBuffers.push(Buffer.from(b.buffer, 0, b.buffer.byteLength));
   return writer.pages;
 }
 

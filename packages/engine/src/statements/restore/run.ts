@@ -121,9 +121,15 @@ function pagesWriter(
   const spans = t.spans.flatMap((s) => {
     const file = s.file;
     if (!file) return [];
+    const store = storeForFile(backup, file);
+    const localFile = store.localFile?.bind(store);
     return [
       {
-        read: () => storeForFile(backup, file).read(file.path, { signal }),
+        read: () => store.read(file.path, { signal }),
+        local:
+          localFile === undefined
+            ? undefined
+            : { file: () => localFile(file.path, signal), redactedUri: store.redactedUri },
         key: backup.key.key,
         path: file.path,
         compression: file.compression,
