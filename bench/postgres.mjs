@@ -161,7 +161,9 @@ try {
   mkdirSync(join(home, 'extern'), { recursive: true });
   writeFileSync(join(home, 'k.key'), `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
   const source = `postgres://postgres@127.0.0.1:${port}/bench`;
-  const strongroom = (stmt) => `node ${here}strongroom-run.mjs ${home} '${source}' "${stmt}" >/dev/null`;
+  // Each statement as users run it: the CLI, one process per statement.
+  const cli = join(here, '../packages/cli/bin/strongroom.js');
+  const strongroom = (stmt) => `node ${cli} sql --home ${home} --source '${source}' -e "${stmt}" >/dev/null`;
   const kms = `local://${home}/k.key`;
 
   // Warm the cache once, like the reference runs.
