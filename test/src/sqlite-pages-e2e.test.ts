@@ -2,9 +2,17 @@
 // restores copy from it, a table's index pages follow its locality, incrementals store changed windows
 // only, a writer's cross-table invariant holds in what is restored, and row-span collections still work.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -140,38 +148,52 @@ describe('SQLite page-level BACKUP and RESTORE', () => {
     }
   });
 
-  it('a tampered page span fails the restore and publishes nothing; the decoder threads keep working', async () => {
+  it('a tampered, missing or linked-away page span fails the restore and publishes nothing; the decoder threads keep working', async () => {
     const f = await fixture();
     try {
       await demo(f);
       const kms = f.key('k');
       await f.run(`BACKUP INTO 'nodelocal://1/c' WITH kms = '${kms}'`);
       await f.run(`BACKUP INTO 'nodelocal://1/good' WITH kms = '${kms}'`);
-      const shown = await f.run(`SHOW BACKUP FROM LATEST IN 'nodelocal://1/c' WITH as_json, kms = '${kms}'`);
-      const m = JSON.parse(String(shown.rows[0]?.[0])) as Manifest;
-      const accounts = m.databases[0]?.tables.find((t) => t.name === 'accounts');
-      const span = accounts?.spans.filter((s) => s.file !== null).at(-1)?.file;
-      assert.ok(span, 'the accounts table has a stored span');
+      await f.run(`BACKUP INTO 'nodelocal://1/gone' WITH kms = '${kms}'`);
+      await f.run(`BACKUP INTO 'nodelocal://1/linked' WITH kms = '${kms}'`);
+      /** The file of the accounts table's last stored span in collection `c`. */
+      const accountsSpan = async (c: string): Promise<string> => {
+        const shown = await f.run(
+          `SHOW BACKUP FROM LATEST IN 'nodelocal://1/${c}' WITH as_json, kms = '${kms}'`,
+        );
+        const m = JSON.parse(String(shown.rows[0]?.[0])) as Manifest;
+        const accounts = m.databases[0]?.tables.find((t) => t.name === 'accounts');
+        const file = accounts?.spans.filter((s) => s.file !== null).at(-1)?.file;
+        assert.ok(file, 'the accounts table has a stored span');
+        return join(f.extern, c, file.path);
+      };
+      const leftovers = () =>
+        readdirSync(f.dataDir).filter((n) => n.startsWith('copy') || n.startsWith('.strongroom-'));
+      const restore = (c: string) =>
+        f.run(
+          `RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/${c}' WITH kms = '${kms}', new_db_name = 'copy'`,
+        );
+      // The decoder threads read span files themselves: a missing one, or one replaced by a link out of the
+      // external IO directory, fails as a read on the main thread would, and nothing is published.
+      rmSync(await accountsSpan('gone'));
+      await expectCode(restore('gone'), 'STORAGE_NOT_FOUND');
+      assert.deepEqual(leftovers(), [], 'neither the database nor a temporary is left');
+      const linked = await accountsSpan('linked');
+      const outside = join(dirname(f.extern), 'outside-span');
+      renameSync(linked, outside);
+      symlinkSync(outside, linked);
+      await expectCode(restore('linked'), 'STORAGE_PERMISSION');
+      assert.deepEqual(leftovers(), [], 'neither the database nor a temporary is left');
       // One bit flipped in the middle of an encrypted chunk: AES-GCM must refuse it.
-      const path = join(f.extern, 'c', span.path);
+      const path = await accountsSpan('c');
       const bytes = readFileSync(path);
       const at = bytes.length >> 1;
       bytes[at] = (bytes[at] as number) ^ 0x01;
       writeFileSync(path, bytes);
-      await expectCode(
-        f.run(
-          `RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/c' WITH kms = '${kms}', new_db_name = 'copy'`,
-        ),
-        'CORRUPTED',
-      );
-      assert.deepEqual(
-        readdirSync(f.dataDir).filter((n) => n.startsWith('copy') || n.startsWith('.strongroom-')),
-        [],
-        'neither the database nor a temporary is left',
-      );
-      await f.run(
-        `RESTORE DATABASE defaultdb FROM LATEST IN 'nodelocal://1/good' WITH kms = '${kms}', new_db_name = 'copy'`,
-      );
+      await expectCode(restore('c'), 'CORRUPTED');
+      assert.deepEqual(leftovers(), [], 'neither the database nor a temporary is left');
+      await restore('good');
       assert.equal(integrity(f, 'copy'), 'ok');
       assertSameTables(f, 'defaultdb', 'copy', ['accounts', 'kv', 'seq']);
     } finally {

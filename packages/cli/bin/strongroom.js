@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The bundled CLI (../bundle, from `npm run build`: it starts ~80 ms sooner than the packages' dist/
-// modules), unless it is missing or older than a compiled package (a `tsc -b` since the last bundle): then
-// dist/, which is always current.
+// modules), unless it is missing, older than a compiled package (a `tsc -b` since the last bundle) or
+// cannot load: then dist/.
 import { readdirSync, statSync } from 'node:fs';
 
 const packages = new URL('../../', import.meta.url);
@@ -16,5 +16,12 @@ const bundled = mtime(new URL('../bundle/strongroom.js', import.meta.url));
 const current =
   bundled >= 0 &&
   readdirSync(packages).every((p) => !(mtime(new URL(`${p}/dist/.tsbuildinfo`, packages)) > bundled));
-const { main } = current ? await import('../bundle/strongroom.js') : await import('../dist/index.js');
+let bundle;
+try {
+  if (current) bundle = await import('../bundle/strongroom.js');
+} catch (err) {
+  // A package the bundle leaves to node_modules that it cannot resolve from its own directory: dist/ can.
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+}
+const { main } = bundle ?? (await import('../dist/index.js'));
 process.exitCode = await main(process.argv.slice(2));

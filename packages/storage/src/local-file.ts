@@ -1,6 +1,7 @@
 // A local object's whole file, read into a buffer the caller reuses: for decoder threads that read the
 // files they decode themselves (ExternalStorage.localFile), so the main thread neither reads nor copies
 // those bytes. Errors are LocalStorage.read's.
+import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { StrongroomError } from '@strongroom/errors';
 import { fsError } from './fs-errors.js';
@@ -17,7 +18,8 @@ export async function readLocalFile(
 ): Promise<Buffer> {
   let handle: FileHandle;
   try {
-    handle = await open(file, 'r');
+    // The file's real path (localFile): a symbolic link put in its place since is refused (ELOOP).
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (err) {
     throw fsError(err, 'read', path, redactedUri);
   }

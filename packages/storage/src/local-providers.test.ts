@@ -92,8 +92,15 @@ describe('nodelocal:// confinement through symbolic links', () => {
     const inside = await nodelocalStorageProvider.open('nodelocal://1/inlink/c', ctx);
     await inside.write('a/b', Buffer.from('hello'));
     assert.equal(Buffer.from(await inside.readAll('a/b')).toString(), 'hello');
+    // localFile gives the real path: the reader opens it without following any link.
+    const { realpathSync } = await import('node:fs');
     const file = await inside.localFile?.('a/b');
-    assert.equal(file, join(extern, 'inlink', 'c', 'a', 'b'));
+    assert.equal(file, realpathSync(join(extern, 'ok', 'c', 'a', 'b')));
+    await assert.rejects(inside.localFile?.('missing') ?? Promise.resolve(), (e: unknown) => {
+      assert.ok(isStrongroomError(e));
+      assert.equal(e.code, 'STORAGE_NOT_FOUND');
+      return true;
+    });
   });
 });
 
@@ -117,6 +124,15 @@ describe('readLocalFile', () => {
       (await readLocalFile(join(dir, 'f'), 'f', 'nodelocal://1/x', small)).buffer,
       small.buffer,
     );
+    // A symbolic link where the (real) path was is not followed.
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync(join(dir, 'f'), join(dir, 'link'));
+    await assert.rejects(readLocalFile(join(dir, 'link'), 'link', 'nodelocal://1/x'), (e: unknown) => {
+      assert.ok(isStrongroomError(e));
+      assert.equal(e.code, 'STORAGE_IO');
+      assert.match(e.message, /ELOOP/);
+      return true;
+    });
     await assert.rejects(readLocalFile(join(dir, 'missing'), 'missing', 'nodelocal://1/x'), (e: unknown) => {
       assert.ok(isStrongroomError(e));
       assert.equal(e.code, 'STORAGE_NOT_FOUND');

@@ -65,7 +65,11 @@ export class LocalFileStorage implements ExternalStorage {
         p = up;
       }
     }
-    throw new StrongroomError(
+    throw this.#outside(path);
+  }
+
+  #outside(path: string): StrongroomError {
+    return new StrongroomError(
       'STORAGE_PERMISSION',
       `${path} in ${this.redactedUri} resolves outside the external IO directory (through a symbolic link); refused`,
     );
@@ -173,11 +177,22 @@ export class LocalFileStorage implements ExternalStorage {
     }
   }
 
+  /**
+   * The object's file with every symbolic link resolved (checked inside the external IO directory), so the
+   * reader that opens it later follows no link planted since (readLocalFile opens it with O_NOFOLLOW).
+   */
   async localFile(path: string, signal?: AbortSignal): Promise<string> {
     if (signal?.aborted) throw aborted('read', path, this.redactedUri, signal.reason);
     const file = this.#file(path);
     await this.#checkConfined(file, path);
-    return file;
+    let real: string;
+    try {
+      real = await realpath(file);
+    } catch (err) {
+      throw fsError(err, 'read', path, this.redactedUri);
+    }
+    if (this.confine !== undefined && !isInside(await this.#confineRoot(), real)) throw this.#outside(path);
+    return real;
   }
 
   async readAll(path: string, options: ReadOptions = {}): Promise<Uint8Array> {

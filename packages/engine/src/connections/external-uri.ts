@@ -106,8 +106,9 @@ export function externalStorageProvider(
         size: (p, sig) => s.size(p, sig),
         list: (p, o) => s.list(p, o),
         delete: (p, sig) => s.delete(p, sig),
-        // `close` is optional in ExternalStorage: present only when the opened store has one.
+        // `close` and `localFile` are optional in ExternalStorage: present only when the opened store has them.
         ...(s.close ? { close: () => s.close!() } : {}),
+        ...(s.localFile ? { localFile: (p: string, sig?: AbortSignal) => s.localFile!(p, sig) } : {}),
       };
       return out;
     },

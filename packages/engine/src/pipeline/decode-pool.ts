@@ -1,7 +1,8 @@
 // Off-main-thread decoding of stored spans for restores: a small pool of worker threads
-// (decode-worker.ts), each decrypting and decompressing one span at a time, either into slots of the shared
+// (decode-worker.ts), each decrypting and decompressing spans, either one at a time into slots of the shared
 // chunk arena that this side grants it (up to GRANTS held by a worker, one more for each frame received), or,
-// for page spans restored into a file (writePageSpans), writing the pages into that file itself. Only for
+// for page spans restored into a file (writePageSpans), queued PAGE_DEPTH deep and written into that file
+// by the thread itself. Only for
 // spans whose decoded size is bounded (SQLite page windows, a few MiB): in the first mode a span's whole
 // output is held until it is consumed, so memory is (spans in flight) × (decoded span size).
 import { Worker } from 'node:worker_threads';
@@ -219,25 +220,38 @@ export async function writePageSpans(
   let next = 0;
   let pages = 0;
   let failure: { readonly err: unknown } | undefined;
+  /** Hands spans to one thread until none is left or a lane has failed; the pages it wrote. */
+  const feed = async (worker: Worker, answers: ReturnType<typeof pageAnswers>): Promise<number> => {
+    let written = 0;
+    const inflight: Promise<number>[] = [];
+    while (failure === undefined && next < spans.length) {
+      const span = spans[next++] as StoredPageSpan;
+      const from = await storedFrom(span);
+      // Another lane failed while this one was reading: hand nothing more over.
+      if (failure !== undefined) break;
+      inflight.push(handOver(worker, answers, span, from, target));
+      if (inflight.length >= PAGE_DEPTH) written += await (inflight.shift() as Promise<number>);
+    }
+    for (const answer of inflight) written += await answer;
+    return written;
+  };
   const lane = async (): Promise<void> => {
-    const worker = await acquire();
-    worker.ref();
-    const answers = pageAnswers(worker);
+    let worker: Worker | undefined;
+    let answers: ReturnType<typeof pageAnswers> | undefined;
     let clean = false;
     try {
-      const inflight: Promise<number>[] = [];
-      while (failure === undefined && next < spans.length) {
-        inflight.push((await handOver(worker, answers, spans[next++] as StoredPageSpan, target)).answer);
-        if (inflight.length >= PAGE_DEPTH) pages += await (inflight.shift() as Promise<number>);
-      }
-      for (const written of inflight) pages += await written;
+      worker = await acquire();
+      worker.ref();
+      answers = pageAnswers(worker);
+      const written = await feed(worker, answers);
+      pages += written; // not `pages += await …`, which would read `pages` before the other lane adds to it
       clean = true;
     } catch (err) {
       failure ??= { err };
     } finally {
-      answers.stop();
-      if (clean) release(worker, true);
-      else await retire(worker);
+      answers?.stop();
+      if (worker !== undefined && clean) release(worker, true);
+      else if (worker !== undefined) await retire(worker);
     }
   };
   await Promise.all(Array.from({ length: Math.min(THREADS, spans.length) }, lane));
@@ -245,29 +259,32 @@ export async function writePageSpans(
   return pages;
 }
 
-/**
- * Queues a page span on `worker`: its local file's name, or its stored bytes read here; the answer to
- * come (wrapped: not awaited here).
- */
-async function handOver(
+type PageSource = Extract<ToDecoder, { t: 'pages' }>['from'];
+
+/** Where a page span's thread gets its stored bytes: its local file's name, or the bytes, read here. */
+async function storedFrom(span: StoredPageSpan): Promise<PageSource> {
+  if (span.local !== undefined) return { file: await span.local.file(), redactedUri: span.local.redactedUri };
+  const bytes: Uint8Array[] = [];
+  // A copy with its own ArrayBuffer (a Buffer slice is a view), transferred to the thread.
+  for await (const chunk of span.read()) bytes.push(new Uint8Array(chunk));
+  return { bytes };
+}
+
+/** Queues a page span on `worker`; its answer (the pages written, or the span's error). */
+function handOver(
   worker: Worker,
   answers: ReturnType<typeof pageAnswers>,
   span: StoredPageSpan,
+  from: PageSource,
   target: PageFileTarget,
-): Promise<{ readonly answer: Promise<number> }> {
-  const { key, path, compression, local } = span;
-  const stored: Uint8Array[] = [];
-  if (local === undefined)
-    // A copy with its own ArrayBuffer (a Buffer slice is a view), transferred to the thread.
-    for await (const chunk of span.read()) stored.push(new Uint8Array(chunk));
-  const from =
-    local === undefined ? { bytes: stored } : { file: await local.file(), redactedUri: local.redactedUri };
+): Promise<number> {
+  const { key, path, compression } = span;
   const answer = answers.next();
   worker.postMessage(
     { t: 'pages', key: key ?? null, path, compression, target, from } satisfies ToDecoder,
-    stored.map((b) => b.buffer as ArrayBuffer),
+    'bytes' in from ? from.bytes.map((b) => b.buffer as ArrayBuffer) : [],
   );
-  return { answer };
+  return answer;
 }
 
 /**
@@ -281,14 +298,23 @@ function pageAnswers(worker: Worker): { next: () => Promise<number>; stop: () =>
     if (m.t === 'done') w?.resolve(m.pages);
     else if (m.t === 'error') w?.reject(new StrongroomError(m.code as ErrorCode, m.message));
   };
+  // A thread that failed or exited answers nothing more: what waits, and what is handed over later, fails.
+  let dead: unknown;
   const onError = (err: unknown): void => {
+    dead ??= err;
     for (const w of waiting.splice(0)) w.reject(err);
   };
+  const onExit = (code: number): void =>
+    onError(new StrongroomError('INTERNAL', `a decoder thread exited (code ${code})`));
   worker.on('message', onMessage);
   worker.on('error', onError);
+  worker.on('exit', onExit);
   return {
     next: () => {
-      const answer = new Promise<number>((resolve, reject) => waiting.push({ resolve, reject }));
+      const answer =
+        dead === undefined
+          ? new Promise<number>((resolve, reject) => waiting.push({ resolve, reject }))
+          : Promise.reject(dead);
       // Awaited in order; one failing while an earlier one is awaited must not go unhandled.
       answer.catch(() => undefined);
       return answer;
@@ -296,6 +322,7 @@ function pageAnswers(worker: Worker): { next: () => Promise<number>; stop: () =>
     stop: () => {
       worker.off('message', onMessage);
       worker.off('error', onError);
+      worker.off('exit', onExit);
     },
   };
 }

@@ -38,9 +38,11 @@ async function assemble(
   size: Omit<PageFileTarget, 'fd'>,
   streams: readonly PageStream[],
   signal: AbortSignal | undefined,
+  publishable: boolean,
 ): Promise<void> {
   const fd = openSync(path, 'wx');
-  const flushing = flushWhileWriting(fd);
+  // A file that is only read from and then removed (some tables, into_db) need not reach the disk.
+  const flushing = publishable ? flushWhileWriting(fd) : undefined;
   try {
     ftruncateSync(fd, size.pageSize * size.pageCount);
     for (const stream of streams) {
@@ -49,10 +51,10 @@ async function assemble(
       else await writeChunks(fd, size, stream, signal);
     }
   } finally {
-    await flushing.stop();
+    await flushing?.stop();
     closeSync(fd);
   }
-  flushing.check();
+  flushing?.check();
 }
 
 /** Pause between two background flushes that found little to write. */
@@ -138,7 +140,7 @@ export async function restoreFromPages(
   let db: SqliteDatabase | undefined;
   try {
     let rows = 0;
-    await assemble(assembled, { pageSize, pageCount }, [pages, ...request.tables], request.signal);
+    await assemble(assembled, { pageSize, pageCount }, [pages, ...request.tables], request.signal, create);
     for (const t of request.tables) {
       rows += t.expected?.rows ?? 0;
       request.onRows?.(t.expected?.rows ?? 0, t.expected?.bytes ?? 0);
