@@ -6,12 +6,16 @@
 // every CLI start (and off each worker's), which a 1 GB restore notices (bench/sqlite.mjs).
 // Run after `tsc -b` (npm run build does both); bin/strongroom.js falls back to dist/ while the bundle is
 // missing or older than a compiled package.
-import { rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outdir = `${root}packages/cli/bundle`;
+const target = `${root}packages/cli/bundle`;
+// Built beside and swapped in whole: a command starting meanwhile finds the old bundle, none (and runs
+// dist/), or the new one, never files half-written.
+const outdir = `${target}.new-${process.pid}`;
+const old = `${target}.old-${process.pid}`;
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -45,3 +49,10 @@ await build({
     },
   ],
 });
+try {
+  renameSync(target, old);
+} catch (err) {
+  if (err.code !== 'ENOENT') throw err;
+}
+renameSync(outdir, target);
+rmSync(old, { recursive: true, force: true });

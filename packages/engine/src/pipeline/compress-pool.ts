@@ -50,7 +50,14 @@ const idle: Worker[] = [];
 
 function newWorker(): Worker {
   const workerData: WorkerSetup = { arena: chunkArena(), slotBytes: CHUNK_BUFFER_BYTES };
-  return new Worker(compiledEntry(import.meta.url, './compress-worker.js'), { workerData });
+  const worker = new Worker(compiledEntry(import.meta.url, './compress-worker.js'), { workerData });
+  // As in decode-pool.ts: a thread that fails while idle neither crashes the process nor is handed out.
+  worker.on('error', () => undefined);
+  worker.once('exit', () => {
+    const at = idle.indexOf(worker);
+    if (at >= 0) idle.splice(at, 1);
+  });
+  return worker;
 }
 
 /**

@@ -89,7 +89,18 @@ const waiting: ((w: Worker) => void)[] = [];
 function newDecoder(): Worker {
   started++;
   const workerData: DecoderSetup = { arena: chunkArena(), slotBytes: CHUNK_BUFFER_BYTES };
-  return new Worker(compiledEntry(import.meta.url, './decode-worker.js'), { workerData });
+  const worker = new Worker(compiledEntry(import.meta.url, './decode-worker.js'), { workerData });
+  // A thread in use reports its failure to the listeners of the span it works on; one that fails while
+  // idle must neither crash the process (an 'error' event nobody listens to throws) nor be handed out
+  // dead: it leaves the pool, and the next acquire starts another.
+  worker.on('error', () => undefined);
+  worker.once('exit', () => {
+    const at = idle.indexOf(worker);
+    if (at < 0) return;
+    idle.splice(at, 1);
+    started--;
+  });
+  return worker;
 }
 
 /**
