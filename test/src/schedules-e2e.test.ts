@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Engine } from '@strongroom/engine';
+import { describeStatement, type Engine } from '@strongroom/engine';
+import { parseStatement } from '@strongroom/sql';
 import { describe, it } from 'vitest';
 import { gatedRegistry } from './gated-storage.js';
 import { expectCode, type Fixture, fixture, TS_CHILD } from './helpers.js';
@@ -327,10 +328,33 @@ describe('backup schedules', () => {
         "CREATE SCHEDULE s FOR BACKUP INTO 'external://store' WITH kms = 'external://k' RECURRING '@hourly'",
       );
       const incId = r.rows[0]?.[0] as bigint;
+      const fullId = r.rows[1]?.[0] as bigint;
       const altered = await f.run(
         `ALTER BACKUP SCHEDULE ${incId} SET LABEL 'renamed', SET RECURRING '*/30 * * * *', SET FULL BACKUP '@weekly', SET SCHEDULE OPTION on_execution_failure = 'pause', SET WITH kms = 'external://k2', SET INTO 'external://other'`,
       );
-      assert.equal(altered.rows.length, 2);
+      // As CREATE SCHEDULE shows them, the incremental schedule first. With a new collection, the incremental
+      // schedule waits for a full backup there, and the full one runs now (CockroachDB's processInto).
+      assert.deepEqual(
+        altered.columns.map((c) => c.name),
+        ['schedule_id', 'label', 'status', 'first_run', 'schedule', 'backup_stmt'],
+      );
+      // Described (the wire protocol's Describe, before Execute) as it executes.
+      assert.deepEqual(
+        describeStatement(parseStatement(`ALTER BACKUP SCHEDULE ${incId} SET LABEL 'x'`)),
+        altered.columns,
+      );
+      assert.deepEqual(
+        altered.rows.map((row) => [row[0], row[1], row[2], row[3] === null ? null : ms(row[3]), row[4]]),
+        [
+          [incId, 'renamed', 'PAUSED: Waiting for initial backup to complete', null, '*/30 * * * *'],
+          [fullId, 'renamed', 'ACTIVE', now, '@weekly'],
+        ],
+      );
+      assert.match(
+        String(altered.rows[0]?.[5]),
+        /^BACKUP INTO LATEST IN 'external:\/\/other' WITH kms = 'external:\/\/k2'/,
+      );
+      await expectCode(f.run(`ALTER BACKUP SCHEDULE ${incId} EXECUTE IMMEDIATELY`), 'INVALID_OPTION');
       const create = await f.run(`SHOW CREATE SCHEDULE ${incId}`);
       assert.equal(
         create.rows[0]?.[1],
@@ -343,10 +367,16 @@ describe('backup schedules', () => {
       await expectCode(f.run('ALTER BACKUP SCHEDULE 42 EXECUTE IMMEDIATELY'), 'SCHEDULE_NOT_FOUND');
       await f.run(`ALTER BACKUP SCHEDULE ${incId} EXECUTE FULL IMMEDIATELY`);
       const ran = await pass(f.engine, now);
-      assert.equal(ran.started.length, 1);
+      assert.deepEqual(
+        ran.started.map((x) => x.scheduleId),
+        [fullId],
+      );
       await jobsDone(f);
       assert.equal((await f.run("SHOW BACKUPS IN 'external://other'")).rows.length, 1);
       await f.run("SHOW BACKUP FROM LATEST IN 'external://other' WITH kms = 'external://k2'");
+      // The full backup in the new collection wakes the incremental schedule.
+      await pass(f.engine, now + MIN);
+      assert.equal((await f.run(`SHOW SCHEDULE ${incId}`)).rows[0]?.[2], 'ACTIVE');
     } finally {
       await f.engine.close();
     }
@@ -363,7 +393,7 @@ describe('backup schedules', () => {
       const [oldIncId, fullId] = r.rows.map((row) => row[0] as bigint);
       const always = await f.run(`ALTER BACKUP SCHEDULE ${oldIncId} SET FULL BACKUP ALWAYS`);
       assert.deepEqual(
-        always.rows.map((row) => [row[0], row[2], row[5]]),
+        always.rows.map((row) => [row[0], row[2], row[4]]),
         [[fullId, 'ACTIVE', '@hourly']],
         'only the full schedule is left, on the incremental one’s crontab',
       );
@@ -396,14 +426,14 @@ describe('backup schedules', () => {
       const incId = split.rows[0]?.[0] as bigint;
       assert.notEqual(incId, oldIncId);
       assert.deepEqual(
-        split.rows.map((row) => [row[2], row[4], row[5]]),
+        split.rows.map((row) => [row[2], row[3], row[4]]),
         [
-          ['PAUSED', 'Waiting for initial backup to complete', '@hourly'],
-          ['ACTIVE', null, '@daily'],
+          ['PAUSED: Waiting for initial backup to complete', null, '@hourly'],
+          ['ACTIVE', split.rows[1]?.[3], '@daily'],
         ],
       );
       assert.match(
-        JSON.parse(String(split.rows[0]?.[9])).backup_statement,
+        String(split.rows[0]?.[5]),
         /^BACKUP INTO LATEST IN 'external:\/\/store' WITH kms = 'external:\/\/k'/,
       );
       const nextDay = Date.parse('2026-03-02T00:00:00Z');

@@ -21,8 +21,9 @@ import type { OnFailure, OnPreviousRunning, ScheduleRecord } from '../state/stat
 import { checkStatement } from '../statements/statement-check.js';
 import { int, str } from '../statements/values.js';
 import { checkCron, nextOccurrence, period } from './cron.js';
+import { CREATED_SCHEDULE_COLUMNS } from './schedule-columns.js';
 import { checkScheduleSecrets, WAITING_FOR_FULL } from './schedule-plan.js';
-import { showSchedules } from './schedule-statements.js';
+import { createdScheduleRow } from './schedule-statements.js';
 
 const unsupported = (m: string): StrongroomError =>
   new StrongroomError('UNSUPPORTED_STATEMENT', m, { hint: 'DROP SCHEDULE and CREATE SCHEDULE again' });
@@ -144,6 +145,19 @@ function addIncrementals(a: Alteration): void {
   pair.full = { ...full, dependentId: inc.id };
 }
 
+/**
+ * SET INTO: both schedules back up into the new collection. A pair's incremental schedule then waits for a
+ * full backup there (paused as CREATE SCHEDULE makes it, woken when one completes), and the full schedule
+ * runs now so that it does not wait long (CockroachDB's processInto).
+ */
+function setInto(a: Alteration, uris: BackupStatement['destination']['uris']): void {
+  const { pair, now } = a;
+  rewrite(pair, (b) => ({ ...b, destination: { ...b.destination, uris } }));
+  if (pair.inc === undefined) return;
+  pair.inc = { ...pair.inc, status: 'PAUSED', state: WAITING_FOR_FULL, nextRun: null };
+  pair.full = { ...pair.full, status: 'ACTIVE', state: null, nextRun: now };
+}
+
 function parseFirstRun(value: string, now: number): number {
   const t =
     value.toLowerCase() === 'now'
@@ -198,6 +212,14 @@ function executeImmediately(
 ): void {
   const { pair } = a;
   const target = c.full || pair.inc === undefined ? pair.full : pair.inc;
+  // An incremental with no full backup in its collection yet (after SET INTO, or FULL BACKUP '<cron>') has
+  // nothing to add to.
+  if (target === pair.inc && target.status === 'PAUSED' && target.state === WAITING_FOR_FULL)
+    throw new StrongroomError(
+      'INVALID_OPTION',
+      `incremental backup schedule ${target.id} is waiting for a full backup to complete`,
+      { hint: `EXECUTE FULL IMMEDIATELY runs the full backup schedule ${pair.full.id} now` },
+    );
   const woke = {
     ...target,
     status: 'ACTIVE' as const,
@@ -214,7 +236,7 @@ function apply(a: Alteration, c: ScheduleCommand): void {
       both(a.pair, (s) => ({ ...s, label: str(c.label) }));
       return;
     case 'set_into':
-      rewrite(a.pair, (b) => ({ ...b, destination: { ...b.destination, uris: c.uris } }));
+      setInto(a, c.uris);
       return;
     case 'set_with':
       rewrite(a.pair, (b) => ({ ...b, options: { ...b.options, ...c.options } }));
@@ -241,9 +263,16 @@ function incrementalsRarer({ full, inc }: Pair, now: number): boolean {
   return period(full.recurrence, now) < period(inc.recurrence, now);
 }
 
-/** CockroachDB's order: the pair's shape (FULL BACKUP) first, then RECURRING, then the rest as written. */
-const rank = (c: ScheduleCommand): number =>
-  c.kind === 'set_full_backup' ? 0 : c.kind === 'set_recurring' ? 1 : 2;
+/**
+ * CockroachDB's order: the pair's shape (FULL BACKUP) first, then RECURRING, then the rest as written, and
+ * EXECUTE IMMEDIATELY last (after a SET INTO has paused the incremental schedule).
+ */
+const RANK: Partial<Record<ScheduleCommand['kind'], number>> = {
+  set_full_backup: 0,
+  set_recurring: 1,
+  execute_immediately: 3,
+};
+const rank = (c: ScheduleCommand): number => RANK[c.kind] ?? 2;
 
 export async function alterSchedule(
   ctx: EngineContext,
@@ -276,7 +305,8 @@ export async function alterSchedule(
     insert: created === undefined ? [] : [created],
     remove: dropped === undefined ? [] : [dropped],
   });
+  // As CREATE SCHEDULE shows them: the incremental schedule first.
   const rows = [];
-  for (const s of [inc, pair.full]) if (s !== undefined) rows.push(...(await showSchedules(ctx, s.id)).rows);
-  return { ...(await showSchedules(ctx, pair.full.id)), rows, tag: 'ALTER BACKUP SCHEDULE' };
+  for (const s of [inc, pair.full]) if (s !== undefined) rows.push(createdScheduleRow(s));
+  return { columns: [...CREATED_SCHEDULE_COLUMNS], rows, tag: 'ALTER BACKUP SCHEDULE' };
 }

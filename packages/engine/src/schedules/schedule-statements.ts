@@ -1,7 +1,7 @@
 // CREATE SCHEDULE FOR BACKUP, SHOW SCHEDULE[S], SHOW CREATE SCHEDULE, PAUSE / RESUME / DROP SCHEDULE.
 // Schedules live in the state store; `strongroom serve` runs them (scheduler.ts).
 import { assertNever, StrongroomError } from '@strongroom/errors';
-import type { ResultSet } from '@strongroom/sources';
+import type { ResultSet, ResultValue } from '@strongroom/sources';
 import type {
   CreateScheduleStatement,
   ScheduleControlStatement,
@@ -51,17 +51,23 @@ export async function createSchedule(
       { hint: 'add WITH SCHEDULE OPTIONS ignore_existing_backups, or schedule into a new collection' },
     );
   await ctx.state.insertSchedules(plan.schedules);
-  return {
-    ...empty,
-    rows: plan.schedules.map((s) => [
-      s.id,
-      s.label,
-      s.status === 'PAUSED' ? `PAUSED: ${s.state}` : 'ACTIVE',
-      s.nextRun === null ? null : new Date(s.nextRun),
-      s.recurrence,
-      s.command,
-    ]),
-  };
+  return { ...empty, rows: plan.schedules.map(createdScheduleRow) };
+}
+
+/**
+ * A schedule as CREATE SCHEDULE FOR BACKUP and ALTER BACKUP SCHEDULE show it (CRDB's emitSchedule): a
+ * paused one has no first run, and its status says why it is paused.
+ */
+export function createdScheduleRow(s: ScheduleRecord): ResultValue[] {
+  const paused = s.status === 'PAUSED';
+  return [
+    s.id,
+    s.label,
+    paused ? (s.state === null ? 'PAUSED' : `PAUSED: ${s.state}`) : 'ACTIVE',
+    paused || s.nextRun === null ? null : new Date(s.nextRun),
+    s.recurrence,
+    s.command,
+  ];
 }
 
 function commandJson(s: ScheduleRecord): string {

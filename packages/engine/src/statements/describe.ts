@@ -62,9 +62,9 @@ export function describeStatement(ast: Statement): readonly ResultColumn[] | und
     case 'show_backup_connection':
       return CHECK_COLUMNS;
     case 'show_schedules':
-    case 'alter_backup_schedule':
       return SCHEDULE_COLUMNS;
     case 'create_schedule':
+    case 'alter_backup_schedule':
       return CREATED_SCHEDULE_COLUMNS;
     case 'show_create_schedule':
       return SHOW_CREATE_COLUMNS;
