@@ -2,7 +2,7 @@
 // secrets never reaching output, errors or the jobs store.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
@@ -46,6 +46,36 @@ describe('strongroom CLI', () => {
       assert.match(r.stdout, new RegExp(`^${t}\\t(\\d+)\\t\\1\\t1$`, 'm'), `${t} restored identical`);
     assert.match(r.stdout, /^2\t2\t9007199254740993\tan amount beyond 2\^53, kept exact\t$/m);
     assert.match(r.stdout, /region=eu-west/);
+  });
+
+  it('\\l, \\dt and \\d reach every SQLite database of the source, also beyond the ten SQLite attaches at once', () => {
+    const h = home();
+    const data = join(h, 'data');
+    mkdirSync(data);
+    const create = strongroom(
+      [
+        'sql',
+        '--source',
+        `sqlite://${data}/`,
+        '-e',
+        Array.from(
+          { length: 12 },
+          (_, i) => `CREATE DATABASE d${i + 1}; CREATE TABLE d${i + 1}.t${i + 1} (x INTEGER)`,
+        ).join('; '),
+      ],
+      h,
+    );
+    assert.equal(create.code, 0, create.stderr);
+    // A new session: no statement has named d1…d12 yet.
+    const r = strongroom(['sql', '--source', `sqlite://${data}/`, '-e', '\\l\n\\dt\n\\d d12.t12'], h);
+    assert.equal(r.code, 0, r.stderr);
+    for (let i = 1; i <= 12; i++) {
+      assert.match(r.stdout, new RegExp(`^d${i}\\t${data}/d${i}\\.db$`, 'm'), `\\l lists d${i}`);
+      assert.match(r.stdout, new RegExp(`^d${i}\\tt${i}\\ttable$`, 'm'), `\\dt lists d${i}.t${i}`);
+    }
+    assert.match(r.stdout, /^x\tINTEGER\tYES\t\tNO$/m, '\\d describes d12.t12');
+    const missing = strongroom(['sql', '--source', `sqlite://${data}/`, '-e', '\\d nosuch.t'], h);
+    assert.match(missing.stderr, /database "nosuch" does not exist/);
   });
 
   it('checks every example file, and rejects a repeated option with a positioned error', () => {

@@ -243,6 +243,14 @@ describe('BACKUP / RESTORE on the embedded SQLite source', () => {
         'STRICT_LOCALITY',
       );
       assert.deepEqual(walk(f.extern), []);
+      // One plain URI serves no locality but the default: a table with a locality of its own (here kv, by its
+      // domicile rule) is refused too, not sent to that one store.
+      const single = await expectCode(
+        f.run("BACKUP INTO 'nodelocal://1/single' WITH strict storage locality"),
+        'STRICT_LOCALITY',
+      );
+      assert.match(single.message, /defaultdb\.kv \(region=eu\)/);
+      assert.deepEqual(walk(f.extern), []);
       await f.run(
         "BACKUP INTO ('nodelocal://1/us?COCKROACH_LOCALITY=default', 'nodelocal://1/eu?COCKROACH_LOCALITY=region%3Deu')",
       );

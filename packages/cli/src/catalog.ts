@@ -2,7 +2,7 @@
 // session's connection (SQLite's pragmas, PostgreSQL's pg_catalog and information_schema). SQLite
 // databases are shown under their strongroom names (the file name without `.db`, as BACKUP DATABASE
 // names them). The same lists feed tab completion.
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { StrongroomError } from '@strongroom/errors';
 import type { ResultSet } from '@strongroom/sources';
 import type { Session } from './session.js';
@@ -33,16 +33,36 @@ async function sqliteSchemas(
   });
 }
 
+/**
+ * SQLite: every database of the source (SHOW DATABASES: each `*.db` file, attached or not — the session
+ * attaches a database when a statement names it), with the schema a statement reaches it by and its file.
+ */
+async function sqliteDatabases(
+  session: Catalog,
+): Promise<{ schema: string; database: string; file: string }[]> {
+  const attached = await sqliteSchemas(session);
+  const main = attached.find((s) => s.schema === 'main');
+  const names = (await run(session, 'SHOW DATABASES')).rows.map((r) => String(r[0]));
+  return names.map(
+    (database) =>
+      attached.find((s) => s.database === database) ?? {
+        schema: database,
+        database,
+        file: main?.file ? join(dirname(main.file), `${database}.db`) : '',
+      },
+  );
+}
+
 export async function listDatabases(session: Catalog): Promise<ResultSet> {
   if (session.engine.source.kind === 'sqlite') {
-    const schemas = await sqliteSchemas(session);
+    const databases = await sqliteDatabases(session);
     return {
       columns: [
         { name: 'database_name', type: 'text' },
         { name: 'file', type: 'text' },
       ],
-      rows: schemas.map((s) => [s.database, s.file]),
-      tag: `SELECT ${schemas.length}`,
+      rows: databases.map((s) => [s.database, s.file]),
+      tag: `SELECT ${databases.length}`,
     };
   }
   return run(
@@ -53,15 +73,30 @@ export async function listDatabases(session: Catalog): Promise<ResultSet> {
   );
 }
 
-export async function listTables(session: Catalog): Promise<ResultSet> {
+/**
+ * The tables of every database. `skipUnreachable` (completion): leave out a SQLite database this session
+ * cannot reach now (more than SQLite attaches at once, inside a transaction) instead of failing.
+ */
+export async function listTables(session: Catalog, skipUnreachable = false): Promise<ResultSet> {
   if (session.engine.source.kind === 'sqlite') {
-    const schemas = await sqliteSchemas(session);
-    const parts = schemas.map(
-      (s) =>
-        `SELECT '${s.database.replaceAll("'", "''")}' AS database_name, name AS table_name, type ` +
-        `FROM ${quoteIdent(s.schema)}.sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`,
-    );
-    return run(session, `${parts.join(' UNION ALL ')} ORDER BY 1, 2`);
+    // One statement per database: a session holds only so many attached at once.
+    let listed: ResultSet | undefined;
+    const rows: ResultSet['rows'][number][] = [];
+    for (const s of await sqliteDatabases(session)) {
+      try {
+        listed = await run(
+          session,
+          `SELECT '${s.database.replaceAll("'", "''")}' AS database_name, name AS table_name, type ` +
+            `FROM ${quoteIdent(s.schema)}.sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY 2`,
+        );
+      } catch (err) {
+        if (skipUnreachable) continue;
+        throw err;
+      }
+      rows.push(...listed.rows);
+    }
+    if (listed === undefined) throw new StrongroomError('DATABASE_NOT_FOUND', 'the source has no database');
+    return { ...listed, rows, tag: `SELECT ${rows.length}` };
   }
   return run(
     session,
@@ -84,11 +119,13 @@ export async function describeTable(session: Catalog, name: string): Promise<Res
   const { qualifier, table } = splitName(name);
   let rs: ResultSet;
   if (session.engine.source.kind === 'sqlite') {
-    const schemas = await sqliteSchemas(session);
-    const schema =
-      qualifier === undefined
-        ? 'main'
-        : (schemas.find((s) => s.database === qualifier || s.schema === qualifier)?.schema ?? qualifier);
+    const databases = qualifier === undefined ? [] : await sqliteDatabases(session);
+    const db = databases.find((s) => s.database === qualifier || s.schema === qualifier);
+    if (qualifier !== undefined && db === undefined)
+      throw new StrongroomError('DATABASE_NOT_FOUND', `database ${JSON.stringify(qualifier)} does not exist`);
+    const schema = db?.schema ?? 'main';
+    // A database no statement of this session has named yet is attached once one names it.
+    if (db !== undefined) await run(session, `SELECT 1 FROM ${quoteIdent(schema)}.sqlite_master LIMIT 0`);
     rs = await run(
       session,
       "SELECT name AS column_name, type AS data_type, CASE WHEN \"notnull\" = 0 THEN 'YES' ELSE 'NO' END AS is_nullable, " +
@@ -111,7 +148,7 @@ export async function describeTable(session: Catalog, name: string): Promise<Res
 
 /** Table names for completion: bare, and qualified with the database (SQLite) or schema (PostgreSQL). */
 export async function tableNames(session: Catalog): Promise<string[]> {
-  const rs = await listTables(session);
+  const rs = await listTables(session, true);
   const names = new Set<string>();
   for (const [qualifier, table] of rs.rows) {
     names.add(String(table));

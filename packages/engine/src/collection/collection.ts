@@ -31,7 +31,10 @@ export async function openForWrite(ctx: EngineContext, uris: readonly string[]):
 
 /** The locality KV a span with `tiers` is written under, or undefined when no URI matches. */
 export function placeSpan(c: WriteCollection, tiers: string): string | undefined {
-  if (!c.localityAware || tiers === '') return 'default';
+  if (tiers === '') return 'default';
+  // One URI serves the default locality only: a table with a locality of its own has no URI there (a plain
+  // backup sends it to default anyway; `strict storage locality` refuses it).
+  if (!c.localityAware) return undefined;
   const uri = matchLocality(tiers, c.byLocality);
   if (uri === undefined) return undefined;
   for (const [loc, u] of c.byLocality) if (u === uri) return loc;
