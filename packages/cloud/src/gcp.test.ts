@@ -45,6 +45,13 @@ describe('Google credentials', () => {
       'MISSING_PARAMETER',
       /never queries the metadata server/,
     );
+    // Checking a statement (syntax only) does not need the variable: the machine that runs it will.
+    assert.equal(consume('AUTH=implicit', { env: {}, syntaxOnly: true }).cfg.auth, 'implicit');
+    fails(
+      () => consume('AUTH=implicit&BEARER_TOKEN=t', { env: {}, syntaxOnly: true }),
+      'INVALID_PARAMETER',
+      /AUTH=implicit does not take BEARER_TOKEN/,
+    );
     fails(
       () => consume('AUTH=implicit&BEARER_TOKEN=t', { env: { GOOGLE_APPLICATION_CREDENTIALS: '/k' } }),
       'INVALID_PARAMETER',

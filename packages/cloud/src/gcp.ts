@@ -55,6 +55,7 @@ export function parseGcpRoleChain(value: string | undefined): string[] {
 /** The key file AUTH=implicit uses; refused without one, so nothing probes the metadata server. */
 function implicitKeyFile(ctx: CloudContext): string {
   const keyFilename = (ctx.env ?? process.env).GOOGLE_APPLICATION_CREDENTIALS;
+  if (!keyFilename && ctx.syntaxOnly === true) return '';
   if (!keyFilename) {
     throw new StrongroomError(
       'MISSING_PARAMETER',

@@ -11,6 +11,12 @@ export interface CloudContext {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Forbid AUTH=implicit (CockroachDB's --external-io-disable-implicit-credentials). */
   readonly disableImplicitCredentials?: boolean;
+  /**
+   * Validation (`strongroom check`, a provider's validate): the URI's form only. What the environment must
+   * provide when the URI is used (GOOGLE_APPLICATION_CREDENTIALS for AUTH=implicit) is not required here:
+   * a statement file may be checked on another machine than the one that runs it.
+   */
+  readonly syntaxOnly?: boolean;
 }
 
 /** INVALID_URI naming the URI (redacted) and what is wrong with it. */

@@ -146,7 +146,7 @@ class GcpKms implements Kms {
 export const gcpKmsProvider: KmsProvider = {
   schemes: ['gs', 'gcp-kms'],
   secretParams: GCP_SECRET_PARAMS,
-  validate: (uri) => void parseGcpKmsUri(uri),
+  validate: (uri) => void parseGcpKmsUri(uri, { syntaxOnly: true }),
   async open(uri: string, ctx: KmsContext): Promise<Kms> {
     const cfg = parseGcpKmsUri(uri, ctx);
     const [{ KeyManagementServiceClient }, authClient] = await Promise.all([

@@ -26,6 +26,8 @@ export interface KmsContext {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Forbid AUTH=implicit (CockroachDB's --external-io-disable-implicit-credentials). */
   readonly disableImplicitCredentials?: boolean;
+  /** Validation only: see CloudContext.syntaxOnly in @strongroom/cloud. */
+  readonly syntaxOnly?: boolean;
 }
 
 export interface KmsProvider {

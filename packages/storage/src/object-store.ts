@@ -246,7 +246,7 @@ export function objectStoreProvider<C extends ObjectStoreConfig>(provider: {
   return {
     schemes: provider.schemes,
     secretParams: provider.secretParams,
-    validate: (uri) => void provider.parse(uri),
+    validate: (uri) => void provider.parse(uri, { syntaxOnly: true }),
     async open(uri, ctx) {
       const cfg = provider.parse(uri, ctx);
       return openObjectStore(await provider.client(cfg), cfg, ctx);

@@ -56,6 +56,8 @@ export interface StorageContext {
   readonly externalIoDir?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly disableImplicitCredentials?: boolean;
+  /** Validation only: see CloudContext.syntaxOnly in @strongroom/cloud. */
+  readonly syntaxOnly?: boolean;
   /**
    * Told of every retry of a cloud request, with a message naming the operation, the object and the
    * reason (the URI in it is redacted), e.g. to put it in a job's log.
