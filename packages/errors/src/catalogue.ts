@@ -41,6 +41,8 @@ export const ERROR_CATALOGUE = {
   STORAGE_ALREADY_EXISTS: user('58P02'),
   STORAGE_UNAVAILABLE: system('58030', true),
   STORAGE_IO: system('58030'),
+  /** No space left on the device (or the quota) something was being written to: PostgreSQL's disk_full. */
+  DISK_FULL: system('53100'),
   /** A path resolves outside the directory a store is confined to (nodelocal:// through a symlink). */
   STORAGE_PERMISSION: user('42501'),
   // kms and crypto

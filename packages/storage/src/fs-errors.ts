@@ -1,7 +1,7 @@
 // Maps node:fs errors to catalogue codes: missing → STORAGE_NOT_FOUND, transient resource shortage
 // → STORAGE_UNAVAILABLE (retryable), everything else → STORAGE_IO. Messages name the object and the
 // redacted storage URI, never a local secret.
-import { StrongroomError } from '@strongroom/errors';
+import { diskFullError, isDiskFull, StrongroomError } from '@strongroom/errors';
 
 const TRANSIENT = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'ETIMEDOUT', 'EINTR']);
 
@@ -23,6 +23,7 @@ export function fsError(err: unknown, op: string, path: string, redactedUri: str
       { cause: err, hint: 'a collection URI names a directory (new or existing), not a file' },
     );
   }
+  if (isDiskFull(err)) return diskFullError(err, `${op} ${where}`);
   if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') {
     return new StrongroomError('STORAGE_NOT_FOUND', `object ${where} not found`, { cause: err });
   }

@@ -8,7 +8,7 @@
 // the current one. Messages: see decode-pool.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { decryptStream } from '@strongroom/crypto';
-import { isStrongroomError } from '@strongroom/errors';
+import { diskFullError, isDiskFull, isStrongroomError } from '@strongroom/errors';
 import { PageRunWriter } from '@strongroom/sources/page-runs';
 import { readLocalFile } from '@strongroom/storage/local-file';
 import { decompressOf, type OutputBuffers } from './compress.js';
@@ -164,6 +164,10 @@ async function writePageJobs(): Promise<void> {
 }
 
 function failure(err: unknown): FromDecoder {
+  if (isDiskFull(err)) {
+    const full = diskFullError(err, 'write the restored database file');
+    return { t: 'error', code: full.code, message: full.message };
+  }
   return {
     t: 'error',
     code: isStrongroomError(err) ? err.code : 'INTERNAL',

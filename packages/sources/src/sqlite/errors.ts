@@ -1,7 +1,7 @@
 // Maps what better-sqlite3 throws to StrongroomError: SQLITE_BUSY/LOCKED are retryable unavailability,
 // everything else is SOURCE_ERROR with SQLite's message and code (SQLite messages carry no secrets) and the
 // SQLSTATE PostgreSQL would give the same failure, so drivers raise their usual exception classes.
-import { isStrongroomError, StrongroomError } from '@strongroom/errors';
+import { diskFullError, isDiskFull, isStrongroomError, StrongroomError } from '@strongroom/errors';
 
 const BY_CODE: Readonly<Record<string, string>> = {
   SQLITE_CONSTRAINT_UNIQUE: '23505',
@@ -57,6 +57,8 @@ export function errorOffset(sql: string, message: string): number | undefined {
 
 export function toSourceError(err: unknown, sql?: string): StrongroomError {
   if (isStrongroomError(err)) return err;
+  if (isDiskFull(err))
+    return diskFullError(err, sql === undefined ? 'write to the SQLite database' : 'run the statement');
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown } | null)?.code;
   const detail = typeof code === 'string' ? code : undefined;
