@@ -243,13 +243,21 @@ describe('BACKUP / RESTORE on the embedded SQLite source', () => {
         'STRICT_LOCALITY',
       );
       assert.deepEqual(walk(f.extern), []);
-      // One plain URI serves no locality but the default: a table with a locality of its own (here kv, by its
-      // domicile rule) is refused too, not sent to that one store.
+      // One plain URI serves no locality but the default: every table here has one (kv by its domicile rule,
+      // the others by the node's --locality region=us), and each is refused, not sent to that one store.
       const single = await expectCode(
         f.run("BACKUP INTO 'nodelocal://1/single' WITH strict storage locality"),
         'STRICT_LOCALITY',
       );
       assert.match(single.message, /defaultdb\.kv \(region=eu\)/);
+      assert.match(single.message, /\(region=us\)/);
+      const explained = await f.run(
+        "EXPLAIN BACKUP INTO 'nodelocal://1/single' WITH strict storage locality",
+      );
+      assert.match(
+        explained.rows.map((r) => r[0]).join('\n'),
+        /table defaultdb\.kv → locality none \(no URI matches\)/,
+      );
       assert.deepEqual(walk(f.extern), []);
       await f.run(
         "BACKUP INTO ('nodelocal://1/us?COCKROACH_LOCALITY=default', 'nodelocal://1/eu?COCKROACH_LOCALITY=region%3Deu')",

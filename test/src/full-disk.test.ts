@@ -6,24 +6,32 @@
 // with it; the test asserts on the script's marked output.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unavailable } from '@strongroom/testkit';
 import Database from 'better-sqlite3';
-import { describe, it } from 'vitest';
+import { afterEach, describe, it } from 'vitest';
 
 const root = new URL('../..', import.meta.url).pathname;
 const BIN = join(root, 'packages/cli/bin/strongroom.js');
 
-/** `unshare` arguments for a private mount namespace: as root directly, else inside a user namespace. */
-const UNSHARE = process.getuid?.() === 0 ? ['-m'] : ['-Urm'];
+/**
+ * `unshare` arguments for a private mount namespace (as root directly, else inside a user namespace), its
+ * mounts never propagated to the host's.
+ */
+const UNSHARE = [...(process.getuid?.() === 0 ? ['-m'] : ['-Urm']), '--propagation', 'private'];
 
 function namespacesWork(): boolean {
-  const r = spawnSync('unshare', [...UNSHARE, 'sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /mnt'], {
-    encoding: 'utf8',
-  });
-  return r.status === 0;
+  const probe = mkdtempSync(join(tmpdir(), 'strongroom-probe-'));
+  try {
+    const r = spawnSync('unshare', [...UNSHARE, 'sh', '-c', `mount -t tmpfs -o size=1m tmpfs ${probe}`], {
+      encoding: 'utf8',
+    });
+    return r.status === 0;
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
 }
 
 /** A database of ~`mb` MB of random (incompressible) rows. */
@@ -54,6 +62,15 @@ function inNamespace(script: string): { code: number; sections: Map<string, stri
 }
 
 describe('a full disk', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  const scratch = (): string => {
+    const d = mkdtempSync(join(tmpdir(), 'strongroom-full-'));
+    dirs.push(d);
+    return d;
+  };
   const skip = namespacesWork()
     ? undefined
     : unavailable(
@@ -64,7 +81,7 @@ describe('a full disk', () => {
   it.skipIf(skip !== undefined)(
     'BACKUP into a full location fails with DISK_FULL, keeps no file, and succeeds once there is space',
     () => {
-      const dir = mkdtempSync(join(tmpdir(), 'strongroom-full-'));
+      const dir = scratch();
       const data = join(dir, 'data');
       const home = join(dir, 'home');
       mkdirSync(data);
@@ -109,7 +126,7 @@ describe('a full disk', () => {
   it.skipIf(skip !== undefined)(
     'RESTORE into a full directory fails with DISK_FULL, publishes nothing, and succeeds once there is space',
     () => {
-      const dir = mkdtempSync(join(tmpdir(), 'strongroom-full-'));
+      const dir = scratch();
       const data = join(dir, 'data');
       const home = join(dir, 'home');
       mkdirSync(data);
@@ -125,13 +142,14 @@ describe('a full disk', () => {
         echo "== left"; ls -A ${data}
         mount -o remount,size=64m ${data} || exit 91
         echo "== retry"; ${sql} -e "RESTORE DATABASE big FROM LATEST IN 'nodelocal://1/c' WITH encryption_passphrase = 'fake pass', new_db_name = 'copy'" >/dev/null 2>&1; echo "exit $?"
-        echo "== check"; ${sql} -e "SELECT count(*) FROM copy.t" 2>&1; sqlite3 -version >/dev/null 2>&1 || true
+        echo "== check"; ${sql} -e "SELECT count(*) FROM copy.t" 2>&1
         ${sql} -e "SELECT count(*) FROM big.t" 2>&1
       `);
       assert.equal(r.code, 0, r.all);
       assert.match(r.sections.get('backup') ?? '', /exit 0/);
       const restore = r.sections.get('restore') ?? '';
       assert.match(restore, /no space left on the device \(ENOSPC\)/);
+      assert.match(restore, /HINT: free space there/);
       assert.match(restore, /exit [1-9]/);
       assert.deepEqual(
         (r.sections.get('left') ?? '').split('\n').filter((n) => n !== '' && !/^(big|defaultdb)\.db/.test(n)),

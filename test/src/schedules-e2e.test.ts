@@ -354,7 +354,7 @@ describe('backup schedules', () => {
         String(altered.rows[0]?.[5]),
         /^BACKUP INTO LATEST IN 'external:\/\/other' WITH kms = 'external:\/\/k2'/,
       );
-      await expectCode(f.run(`ALTER BACKUP SCHEDULE ${incId} EXECUTE IMMEDIATELY`), 'INVALID_OPTION');
+      await expectCode(f.run(`ALTER BACKUP SCHEDULE ${incId} EXECUTE IMMEDIATELY`), 'JOB_STATE');
       const create = await f.run(`SHOW CREATE SCHEDULE ${incId}`);
       assert.equal(
         create.rows[0]?.[1],
@@ -377,6 +377,47 @@ describe('backup schedules', () => {
       // The full backup in the new collection wakes the incremental schedule.
       await pass(f.engine, now + MIN);
       assert.equal((await f.run(`SHOW SCHEDULE ${incId}`)).rows[0]?.[2], 'ACTIVE');
+    } finally {
+      await f.engine.close();
+    }
+  });
+
+  it('a full backup into the old collection that ends after SET INTO wakes no incremental; the next full there does', async () => {
+    let now = T0 + 7 * MIN;
+    const f = await fixture({ now: () => now });
+    try {
+      await demo(f);
+      await f.run("CREATE EXTERNAL CONNECTION other AS 'nodelocal://1/other'");
+      const r = await f.run(
+        "CREATE SCHEDULE s FOR BACKUP INTO 'external://store' WITH kms = 'external://k' RECURRING '@hourly' WITH SCHEDULE OPTIONS first_run = 'now'",
+      );
+      const [incId, fullId] = r.rows.map((row) => row[0] as bigint);
+      assert.deepEqual(
+        (await pass(f.engine, now)).started.map((x) => x.scheduleId),
+        [fullId],
+      );
+      // The full backup into 'store' is settled only after the ALTER: it must not wake incrementals on 'other'.
+      now += 1000;
+      await f.run(`ALTER BACKUP SCHEDULE ${fullId} SET INTO 'external://other'`);
+      await jobsDone(f);
+      const next = await pass(f.engine, now + MIN);
+      assert.deepEqual(
+        next.started.map((x) => x.scheduleId),
+        [fullId],
+        'the full schedule runs into the new collection',
+      );
+      assert.equal((await f.run(`SHOW SCHEDULE ${incId}`)).rows[0]?.[2], 'PAUSED');
+      await jobsDone(f);
+      await pass(f.engine, now + 2 * MIN);
+      assert.equal((await f.run(`SHOW SCHEDULE ${incId}`)).rows[0]?.[2], 'ACTIVE');
+      assert.equal((await f.run("SHOW BACKUPS IN 'external://other'")).rows.length, 1);
+      // A paused schedule is not run behind the user's back (CockroachDB: use RESUME SCHEDULE).
+      await f.run(`PAUSE SCHEDULE ${fullId}`);
+      const paused = await expectCode(
+        f.run(`ALTER BACKUP SCHEDULE ${fullId} EXECUTE FULL IMMEDIATELY`),
+        'JOB_STATE',
+      );
+      assert.match(paused.message, /cannot execute a paused schedule/);
     } finally {
       await f.engine.close();
     }

@@ -10,6 +10,9 @@ import type { Session } from './session.js';
 type Catalog = Pick<Session, 'engine'>;
 
 const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+/** SQL names compare without regard to case, as the SQLite source compares database names. */
+const same = (a: string, b: string | undefined): boolean =>
+  b !== undefined && a.toLowerCase() === b.toLowerCase();
 
 function run(session: Catalog, sql: string, params: (string | null)[] = []): Promise<ResultSet> {
   return session.engine.execute(sql, { params });
@@ -27,7 +30,8 @@ async function sqliteSchemas(
     const f = String(file ?? '');
     return {
       schema: String(schema),
-      database: f === '' ? String(schema) : basename(f).replace(/\.db$/, ''),
+      // As the SQLite source names a database file (a single-file source may be app.sqlite, app.sqlite3…).
+      database: f === '' ? String(schema) : basename(f).replace(/\.(db|sqlite3?)$/i, ''),
       file: f,
     };
   });
@@ -45,7 +49,7 @@ async function sqliteDatabases(
   const names = (await run(session, 'SHOW DATABASES')).rows.map((r) => String(r[0]));
   return names.map(
     (database) =>
-      attached.find((s) => s.database === database) ?? {
+      attached.find((s) => same(s.database, database)) ?? {
         schema: database,
         database,
         file: main?.file ? join(dirname(main.file), `${database}.db`) : '',
@@ -120,7 +124,7 @@ export async function describeTable(session: Catalog, name: string): Promise<Res
   let rs: ResultSet;
   if (session.engine.source.kind === 'sqlite') {
     const databases = qualifier === undefined ? [] : await sqliteDatabases(session);
-    const db = databases.find((s) => s.database === qualifier || s.schema === qualifier);
+    const db = databases.find((s) => same(s.database, qualifier) || same(s.schema, qualifier));
     if (qualifier !== undefined && db === undefined)
       throw new StrongroomError('DATABASE_NOT_FOUND', `database ${JSON.stringify(qualifier)} does not exist`);
     const schema = db?.schema ?? 'main';

@@ -113,6 +113,13 @@ async function sourceClient(gal: Gal, cfg: GcpCredentialsConfig, scopes: string[
   if (cfg.credentials)
     return new gal.GoogleAuth({ credentials: cfg.credentials as never, scopes }).getClient();
   if (cfg.keyFilename) return new gal.GoogleAuth({ keyFilename: cfg.keyFilename, scopes }).getClient();
+  // A configuration parsed for validation only (syntaxOnly) never opens a client: AUTH=implicit without its
+  // key file must not fall through to anonymous access.
+  if (cfg.auth === 'implicit')
+    throw new StrongroomError(
+      'MISSING_PARAMETER',
+      'AUTH=implicit for Google Cloud needs GOOGLE_APPLICATION_CREDENTIALS (a key file); strongroom never queries the metadata server',
+    );
   return undefined;
 }
 

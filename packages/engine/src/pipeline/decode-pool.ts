@@ -53,7 +53,12 @@ export type FromDecoder =
   | { readonly t: 'out'; readonly buf: Uint8Array }
   /** The span is decoded and authenticated; `pages`: the pages written (a 'pages' span). */
   | { readonly t: 'done'; readonly pages: number }
-  | { readonly t: 'error'; readonly code: string; readonly message: string };
+  | { readonly t: 'error'; readonly code: string; readonly message: string; readonly hint?: string };
+
+/** The error a decoder thread reported, as it was there (its code, message and hint). */
+function decoderError(m: Extract<FromDecoder, { t: 'error' }>): StrongroomError {
+  return new StrongroomError(m.code as ErrorCode, m.message, m.hint === undefined ? {} : { hint: m.hint });
+}
 
 /** Decoder threads: the cores a restore has besides the main thread's. */
 const THREADS = 2;
@@ -155,7 +160,7 @@ export async function decodeSpan(
           } else out.push(m.buf);
           topUp(worker);
         } else if (m.t === 'done') resolve();
-        else reject(new StrongroomError(m.code as ErrorCode, m.message));
+        else reject(decoderError(m));
       });
       worker.once('error', reject);
     });
@@ -307,7 +312,7 @@ function pageAnswers(worker: Worker): { next: () => Promise<number>; stop: () =>
   const onMessage = (m: FromDecoder): void => {
     const w = waiting.shift();
     if (m.t === 'done') w?.resolve(m.pages);
-    else if (m.t === 'error') w?.reject(new StrongroomError(m.code as ErrorCode, m.message));
+    else if (m.t === 'error') w?.reject(decoderError(m));
   };
   // A thread that failed or exited answers nothing more: what waits, and what is handed over later, fails.
   let dead: unknown;

@@ -164,15 +164,10 @@ async function writePageJobs(): Promise<void> {
 }
 
 function failure(err: unknown): FromDecoder {
-  if (isDiskFull(err)) {
-    const full = diskFullError(err, 'write the restored database file');
-    return { t: 'error', code: full.code, message: full.message };
-  }
-  return {
-    t: 'error',
-    code: isStrongroomError(err) ? err.code : 'INTERNAL',
-    message: err instanceof Error ? err.message : String(err),
-  };
+  const e = isDiskFull(err) ? diskFullError(err, 'write the restored database file') : err;
+  if (!isStrongroomError(e))
+    return { t: 'error', code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+  return { t: 'error', code: e.code, message: e.message, ...(e.hint === undefined ? {} : { hint: e.hint }) };
 }
 
 async function run(m: Extract<ToDecoder, { t: 'start' }>): Promise<void> {

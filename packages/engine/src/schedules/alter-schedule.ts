@@ -206,28 +206,33 @@ function setScheduleOption(
   }
 }
 
+/**
+ * EXECUTE [FULL] IMMEDIATELY: the incremental schedule (or the only one), or the full one, runs now. A paused
+ * schedule is refused, as in CockroachDB (running it would resume it behind the user's back): an
+ * incremental one waiting for its first full backup points at EXECUTE FULL IMMEDIATELY, any other at RESUME.
+ */
 function executeImmediately(
   a: Alteration,
   c: Extract<ScheduleCommand, { kind: 'execute_immediately' }>,
 ): void {
   const { pair } = a;
   const target = c.full || pair.inc === undefined ? pair.full : pair.inc;
-  // An incremental with no full backup in its collection yet (after SET INTO, or FULL BACKUP '<cron>') has
-  // nothing to add to.
-  if (target === pair.inc && target.status === 'PAUSED' && target.state === WAITING_FOR_FULL)
+  if (target.status === 'PAUSED')
     throw new StrongroomError(
-      'INVALID_OPTION',
-      `incremental backup schedule ${target.id} is waiting for a full backup to complete`,
-      { hint: `EXECUTE FULL IMMEDIATELY runs the full backup schedule ${pair.full.id} now` },
+      'JOB_STATE',
+      target === pair.inc && target.state === WAITING_FOR_FULL
+        ? `incremental backup schedule ${target.id} is waiting for a full backup to complete`
+        : `cannot execute a paused schedule (${target.id}); use RESUME SCHEDULE instead`,
+      {
+        hint:
+          target === pair.inc && target.state === WAITING_FOR_FULL
+            ? `EXECUTE FULL IMMEDIATELY runs the full backup schedule ${pair.full.id} now`
+            : `RESUME SCHEDULE ${target.id}, then EXECUTE IMMEDIATELY`,
+      },
     );
-  const woke = {
-    ...target,
-    status: 'ACTIVE' as const,
-    state: target.status === 'PAUSED' ? null : target.state,
-    nextRun: a.now,
-  };
-  if (target === pair.inc) pair.inc = woke;
-  else pair.full = woke;
+  const ran = { ...target, nextRun: a.now };
+  if (target === pair.inc) pair.inc = ran;
+  else pair.full = ran;
 }
 
 function apply(a: Alteration, c: ScheduleCommand): void {

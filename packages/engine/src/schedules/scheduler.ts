@@ -68,11 +68,22 @@ async function onFailure(d: SchedulerDeps, s: ScheduleRecord, error: string, now
   }
 }
 
-async function onSuccess(d: SchedulerDeps, s: ScheduleRecord, now: number): Promise<void> {
+/**
+ * A run of `s` succeeded (`command`: the statement it ran). A full backup wakes the incremental schedule
+ * waiting for it, but only if it ran the schedule's statement as it is now: a full backup into the old
+ * collection that ends after ALTER … SET INTO must not start incrementals on the new one, which has none.
+ */
+async function onSuccess(
+  d: SchedulerDeps,
+  s: ScheduleRecord,
+  command: string | null,
+  now: number,
+): Promise<void> {
   await d.state.updateSchedule(s.id, { state: null });
   if (s.backupType !== 'full') return;
   const inc = s.dependentId === null ? undefined : await d.state.schedule(s.dependentId);
   if (
+    command === s.command &&
     inc !== undefined &&
     inc.status === 'PAUSED' &&
     inc.state === WAITING_FOR_FULL &&
@@ -115,7 +126,7 @@ async function settleRun(
   report.settled.push({ scheduleId: r.scheduleId, scheduledFor: r.scheduledFor, outcome });
   const s = await d.state.schedule(r.scheduleId);
   if (s === undefined) return;
-  if (job.status === 'succeeded') await onSuccess(d, s, now);
+  if (job.status === 'succeeded') await onSuccess(d, s, job.payload, now);
   else await onFailure(d, s, job.error ?? job.status, now);
 }
 

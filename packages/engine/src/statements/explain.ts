@@ -71,7 +71,7 @@ async function explainBackup(ctx: EngineContext, stmt: BackupStatement): Promise
     for (const [db, tables] of selection.databases)
       for (const t of tables)
         lines.push(
-          `table ${db}.${t} → locality ${tableLocality(ctx, uris, db, t)}${incremental ? ' (unchanged spans skipped)' : ''}`,
+          `table ${db}.${t} → locality ${tableLocality(ctx, uris, db, t, stmt.options.strictStorageLocality === true)}${incremental ? ' (unchanged spans skipped)' : ''}`,
         );
   } finally {
     await snapshot.close();
@@ -87,11 +87,20 @@ function backupDirectory(dest: BackupStatement['destination']): string {
   return `directory: a new incremental on /${str(dest.subdir).replace(/^\/+/, '')}`;
 }
 
-/** The locality whose URI a table's spans go to, as the plan would place them. */
-function tableLocality(ctx: EngineContext, uris: LocalityUris, db: string, table: string): string {
+/**
+ * The locality whose URI a table's spans go to, as the plan would place them (placeSpan): with one URI,
+ * default, unless the table has a locality and `strict storage locality` refuses to send it there.
+ */
+function tableLocality(
+  ctx: EngineContext,
+  uris: LocalityUris,
+  db: string,
+  table: string,
+  strict: boolean,
+): string {
   const tiers = localityOf(ctx.domicile, db, table, ctx.locality);
   const uri = uris.localityAware && tiers !== '' ? matchLocality(tiers, uris.byLocality) : uris.defaultUri;
-  if (uri === undefined) return 'none (no URI matches)';
+  if (uri === undefined || (strict && !uris.localityAware && tiers !== '')) return 'none (no URI matches)';
   return [...uris.byLocality].find(([, u]) => u === uri)?.[0] ?? 'default';
 }
 

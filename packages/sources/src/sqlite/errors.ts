@@ -57,8 +57,9 @@ export function errorOffset(sql: string, message: string): number | undefined {
 
 export function toSourceError(err: unknown, sql?: string): StrongroomError {
   if (isStrongroomError(err)) return err;
-  if (isDiskFull(err))
-    return diskFullError(err, sql === undefined ? 'write to the SQLite database' : 'run the statement');
+  // strongroom's own writes (a restore, a snapshot): DISK_FULL. A forwarded statement keeps SQLite's own error
+  // (SQLSTATE 53100 below): inside the user's transaction, "nothing partial was kept" is not ours to say.
+  if (sql === undefined && isDiskFull(err)) return diskFullError(err, 'write to the SQLite database');
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown } | null)?.code;
   const detail = typeof code === 'string' ? code : undefined;
