@@ -150,9 +150,13 @@ export async function decodeSpan(
   worker.ref();
   const out: Uint8Array[] = [];
   let clean = false;
+  // Named, so that only these are removed afterwards (the pool keeps listeners of its own on every thread).
+  let onMessage: ((m: FromDecoder) => void) | undefined;
+  let onError: ((err: unknown) => void) | undefined;
+  let onExit: ((code: number) => void) | undefined;
   try {
     const finished = new Promise<void>((resolve, reject) => {
-      worker.on('message', (m: FromDecoder) => {
+      onMessage = (m: FromDecoder) => {
         if (m.t === 'out') {
           if ('slot' in m) {
             lentTo.get(worker)?.delete(m.slot);
@@ -161,8 +165,13 @@ export async function decodeSpan(
           topUp(worker);
         } else if (m.t === 'done') resolve();
         else reject(decoderError(m));
-      });
-      worker.once('error', reject);
+      };
+      onError = reject;
+      // A thread that exits mid-span without an error event must not leave the span waiting for ever.
+      onExit = (code) => reject(new StrongroomError('INTERNAL', `a decoder thread exited (code ${code})`));
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
     });
     topUp(worker);
     worker.postMessage({ t: 'start', key: key ?? null, path, compression } satisfies ToDecoder);
@@ -178,8 +187,9 @@ export async function decodeSpan(
     clean = true;
     return out;
   } finally {
-    worker.removeAllListeners('message');
-    worker.removeAllListeners('error');
+    if (onMessage) worker.off('message', onMessage);
+    if (onError) worker.off('error', onError);
+    if (onExit) worker.off('exit', onExit);
     if (clean) release(worker, true);
     else {
       for (const c of out) releaseChunk(c);
