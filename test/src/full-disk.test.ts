@@ -66,10 +66,15 @@ describe('a full disk', () => {
   afterEach(() => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
-  const scratch = (): string => {
-    const d = mkdtempSync(join(tmpdir(), 'strongroom-full-'));
-    dirs.push(d);
-    return d;
+  /** A scratch directory with a SQLite source directory `data` and a home with its external IO directory. */
+  const scratch = (): { dir: string; data: string; home: string; sql: string } => {
+    const dir = mkdtempSync(join(tmpdir(), 'strongroom-full-'));
+    dirs.push(dir);
+    const data = join(dir, 'data');
+    const home = join(dir, 'home');
+    mkdirSync(data);
+    mkdirSync(join(home, 'extern'), { recursive: true });
+    return { dir, data, home, sql: `$SR sql --home ${home} --source sqlite://${data}/` };
   };
   const skip = namespacesWork()
     ? undefined
@@ -81,14 +86,9 @@ describe('a full disk', () => {
   it.skipIf(skip !== undefined)(
     'BACKUP into a full location fails with DISK_FULL, keeps no file, and succeeds once there is space',
     () => {
-      const dir = scratch();
-      const data = join(dir, 'data');
-      const home = join(dir, 'home');
-      mkdirSync(data);
-      mkdirSync(join(home, 'extern'), { recursive: true });
+      const { dir, data, home, sql } = scratch();
       makeDatabase(join(data, 'big.db'), 12);
       writeFileSync(join(dir, 'k.key'), `${'ab'.repeat(32)}\n`, { mode: 0o600 });
-      const sql = `$SR sql --home ${home} --source sqlite://${data}/`;
       const kms = `local://${dir}/k.key`;
       const r = inNamespace(`
         mount -t tmpfs -o size=4m tmpfs ${home}/extern || exit 90
@@ -126,14 +126,9 @@ describe('a full disk', () => {
   it.skipIf(skip !== undefined)(
     'RESTORE into a full directory fails with DISK_FULL, publishes nothing, and succeeds once there is space',
     () => {
-      const dir = scratch();
-      const data = join(dir, 'data');
-      const home = join(dir, 'home');
-      mkdirSync(data);
-      mkdirSync(join(home, 'extern'), { recursive: true });
+      const { dir, data, sql } = scratch();
       const seed = join(dir, 'seed.db');
       makeDatabase(seed, 12);
-      const sql = `$SR sql --home ${home} --source sqlite://${data}/`;
       const r = inNamespace(`
         mount -t tmpfs -o size=20m tmpfs ${data} || exit 90
         cp ${seed} ${data}/big.db
