@@ -553,7 +553,14 @@ describe('durable jobs on a PostgreSQL state store', () => {
     let uninterruptedMs = 0;
     try {
       await makeShop(setup, 250_000);
-      await setup.execute("BACKUP DATABASE shop INTO 'nodelocal://1/base'");
+      // Row spans: the restore takes long enough (rows inserted) for kills at random points to land inside
+      // it; a page restore of this database is over in ~0.1 s (its kills: sqlite-restore-kill.test.ts).
+      process.env.STRONGROOM_SPANS = 'rows';
+      try {
+        await setup.execute("BACKUP DATABASE shop INTO 'nodelocal://1/base'");
+      } finally {
+        delete process.env.STRONGROOM_SPANS;
+      }
       const t0 = Date.now();
       await setup.execute(
         "RESTORE DATABASE shop FROM LATEST IN 'nodelocal://1/base' WITH new_db_name = 'ref'",
@@ -616,7 +623,14 @@ describe('durable jobs on a PostgreSQL state store', () => {
       await setup.execute(
         'WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 600000) INSERT INTO big.t SELECT i, randomblob(100) FROM s',
       );
-      await setup.execute("BACKUP DATABASE shop, big INTO 'nodelocal://1/two'");
+      // Row spans: big then takes seconds to restore (rows inserted), not the ~0.1 s its pages take, so the
+      // coordinator is killed while it restores big, not after.
+      process.env.STRONGROOM_SPANS = 'rows';
+      try {
+        await setup.execute("BACKUP DATABASE shop, big INTO 'nodelocal://1/two'");
+      } finally {
+        delete process.env.STRONGROOM_SPANS;
+      }
       reference = {
         shop: contents(join(home, 'data', 'shop.db')),
         big: contents(join(home, 'data', 'big.db')),
