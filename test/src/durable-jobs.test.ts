@@ -533,6 +533,20 @@ describe('durable jobs on the embedded state store', () => {
   });
 });
 
+/**
+ * A BACKUP stored as row spans (STRONGROOM_SPANS=rows): its RESTORE takes seconds (rows inserted), where a
+ * page restore of these test databases is over in ~0.1 s, so a kill -9 at some point of the restore lands
+ * inside it. Page restores under kill -9: sqlite-restore-kill.test.ts.
+ */
+async function backUpAsRows(engine: Engine, statement: string): Promise<void> {
+  process.env.STRONGROOM_SPANS = 'rows';
+  try {
+    await engine.execute(statement);
+  } finally {
+    delete process.env.STRONGROOM_SPANS;
+  }
+}
+
 describe('durable jobs on a PostgreSQL state store', () => {
   let cluster: PostgresCluster | undefined;
   let skip: string | undefined;
@@ -553,14 +567,7 @@ describe('durable jobs on a PostgreSQL state store', () => {
     let uninterruptedMs = 0;
     try {
       await makeShop(setup, 250_000);
-      // Row spans: the restore takes long enough (rows inserted) for kills at random points to land inside
-      // it; a page restore of this database is over in ~0.1 s (its kills: sqlite-restore-kill.test.ts).
-      process.env.STRONGROOM_SPANS = 'rows';
-      try {
-        await setup.execute("BACKUP DATABASE shop INTO 'nodelocal://1/base'");
-      } finally {
-        delete process.env.STRONGROOM_SPANS;
-      }
+      await backUpAsRows(setup, "BACKUP DATABASE shop INTO 'nodelocal://1/base'");
       const t0 = Date.now();
       await setup.execute(
         "RESTORE DATABASE shop FROM LATEST IN 'nodelocal://1/base' WITH new_db_name = 'ref'",
@@ -623,14 +630,8 @@ describe('durable jobs on a PostgreSQL state store', () => {
       await setup.execute(
         'WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 600000) INSERT INTO big.t SELECT i, randomblob(100) FROM s',
       );
-      // Row spans: big then takes seconds to restore (rows inserted), not the ~0.1 s its pages take, so the
-      // coordinator is killed while it restores big, not after.
-      process.env.STRONGROOM_SPANS = 'rows';
-      try {
-        await setup.execute("BACKUP DATABASE shop, big INTO 'nodelocal://1/two'");
-      } finally {
-        delete process.env.STRONGROOM_SPANS;
-      }
+      // Row spans: big then takes seconds to restore, so the coordinator is killed while it restores big.
+      await backUpAsRows(setup, "BACKUP DATABASE shop, big INTO 'nodelocal://1/two'");
       reference = {
         shop: contents(join(home, 'data', 'shop.db')),
         big: contents(join(home, 'data', 'big.db')),
