@@ -64,7 +64,7 @@ import { planRestore, restoreCheckpoint, runRestore } from './statements/restore
 import { showBackup, showBackups } from './statements/show.js';
 import { showDatabases, showTables } from './statements/show-catalog.js';
 import { checkStatement } from './statements/statement-check.js';
-import { int, str } from './statements/values.js';
+import { bool, int, str } from './statements/values.js';
 import type { Engine, EngineDescription, EngineOptions, ExecuteOptions } from './types.js';
 
 /** `$STRONGROOM_HOME`, else `~/.strongroom`. */
@@ -305,8 +305,7 @@ class StrongroomEngine implements Engine {
     const common = { signal: o.signal, onNotice: o.onNotice };
     switch (ast.kind) {
       case 'backup': {
-        // The encoder threads load while the backup is planned.
-        prewarmEncoders(SPAN_CONCURRENCY);
+        prewarmFor(ast, ctx.source.kind);
         const plan = await planBackup(ctx, ast, o.signal);
         return this.job('BACKUP', jobDescription(ast, plan.fullDir), ast, plan.detached, o, async (job) => {
           const r = await runBackup(ctx, plan, job);
@@ -314,8 +313,7 @@ class StrongroomEngine implements Engine {
         });
       }
       case 'restore': {
-        // SQLite restores decode page spans on these threads: they load while the restore is planned.
-        if (ctx.source.kind === 'sqlite') prewarmDecoders();
+        prewarmFor(ast, ctx.source.kind);
         const plan = await planRestore(ctx, ast, common);
         return this.job('RESTORE', jobDescription(ast), ast, plan.detached, o, async (job) => {
           const r = await runRestore(ctx, plan, job);
@@ -547,6 +545,17 @@ class StrongroomEngine implements Engine {
     this.ctx.host.close();
     await this.ctx.source.close();
   }
+}
+
+/**
+ * Starts the worker threads a BACKUP (encoders) or a SQLite RESTORE (page decoders) will need, so they load
+ * while it is planned. Not for a detached statement: it may be handed to a daemon, and this process end at
+ * once.
+ */
+function prewarmFor(ast: BackupStatement | RestoreStatement, sourceKind: string): void {
+  if (bool(ast.options.detached)) return;
+  if (ast.kind === 'backup') prewarmEncoders(SPAN_CONCURRENCY);
+  else if (sourceKind === 'sqlite') prewarmDecoders();
 }
 
 export async function openEngine(options: EngineOptions): Promise<Engine> {

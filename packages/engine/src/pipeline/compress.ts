@@ -6,10 +6,26 @@ import { createRequire } from 'node:module';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { StrongroomError } from '@strongroom/errors';
-import { Compressor, Decompressor } from 'zstd-napi';
+import type { Compressor } from 'zstd-napi';
 
-// zstd-napi's low-level binding (decompressing into a given buffer) is CommonJS without named exports.
-const zstd = createRequire(import.meta.url)('zstd-napi/binding.js') as typeof import('zstd-napi/binding.js');
+type ZstdNapi = { lib: typeof import('zstd-napi'); binding: typeof import('zstd-napi/binding.js') };
+let zstdNapi: ZstdNapi | undefined;
+
+/**
+ * zstd-napi (and its low-level binding, which decompresses into a given buffer; CommonJS without named
+ * exports), loaded on first use. A worker thread started ahead of need (a prewarmed encoder or decoder)
+ * then loads no native code until it has work: a process that exits meanwhile (a detached job handed to a
+ * daemon, a statement that failed while planning) never tears a thread down in the middle of an addon's
+ * initialisation (a CLI on Node 22 that exited while its threads were starting once aborted with
+ * "terminate called after throwing an instance of 'Napi::Error'").
+ */
+function zstd(): ZstdNapi {
+  if (zstdNapi === undefined) {
+    const require = createRequire(import.meta.url);
+    zstdNapi = { lib: require('zstd-napi'), binding: require('zstd-napi/binding.js') };
+  }
+  return zstdNapi;
+}
 
 export type Compression = 'zstd' | 'gzip';
 
@@ -34,7 +50,7 @@ const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 const ignore = (): void => undefined;
 
 export function newZstdCompressor(): Compressor {
-  const c = new Compressor();
+  const c = new (zstd().lib.Compressor)();
   c.setParameters({ compressionLevel: ZSTD_LEVEL, checksumFlag: true });
   return c;
 }
@@ -178,10 +194,10 @@ async function* zstdDecode(
  * content size (from its header) fits, else into a buffer of its own.
  */
 function frameDecoder(buffers: OutputBuffers | undefined): (frame: Buffer) => Uint8Array {
-  const d = new Decompressor();
-  const dctx = new zstd.DCtx();
+  const d = new (zstd().lib.Decompressor)();
+  const dctx = new (zstd().binding.DCtx)();
   return (frame) => {
-    const size = buffers === undefined ? null : zstd.getFrameContentSize(frame);
+    const size = buffers === undefined ? null : zstd().binding.getFrameContentSize(frame);
     if (buffers === undefined || size === null || size > buffers.bytes) return d.decompress(frame);
     const out = buffers.take();
     try {
