@@ -52,17 +52,18 @@ export function parseGcpRoleChain(value: string | undefined): string[] {
   return roles;
 }
 
+const implicitWithoutKeyFile = (): StrongroomError =>
+  new StrongroomError(
+    'MISSING_PARAMETER',
+    'AUTH=implicit for Google Cloud needs GOOGLE_APPLICATION_CREDENTIALS (a key file); strongroom never queries the metadata server',
+  );
+
 /** The key file AUTH=implicit uses; refused without one, so nothing probes the metadata server. */
 function implicitKeyFile(ctx: CloudContext): string {
   const keyFilename = (ctx.env ?? process.env).GOOGLE_APPLICATION_CREDENTIALS;
-  if (!keyFilename && ctx.syntaxOnly === true) return '';
-  if (!keyFilename) {
-    throw new StrongroomError(
-      'MISSING_PARAMETER',
-      'AUTH=implicit for Google Cloud needs GOOGLE_APPLICATION_CREDENTIALS (a key file); strongroom never queries the metadata server',
-    );
-  }
-  return keyFilename;
+  if (keyFilename) return keyFilename;
+  if (ctx.syntaxOnly === true) return '';
+  throw implicitWithoutKeyFile();
 }
 
 /** Consumes AUTH, CREDENTIALS, BEARER_TOKEN and ASSUME_ROLE. */
@@ -115,11 +116,7 @@ async function sourceClient(gal: Gal, cfg: GcpCredentialsConfig, scopes: string[
   if (cfg.keyFilename) return new gal.GoogleAuth({ keyFilename: cfg.keyFilename, scopes }).getClient();
   // A configuration parsed for validation only (syntaxOnly) never opens a client: AUTH=implicit without its
   // key file must not fall through to anonymous access.
-  if (cfg.auth === 'implicit')
-    throw new StrongroomError(
-      'MISSING_PARAMETER',
-      'AUTH=implicit for Google Cloud needs GOOGLE_APPLICATION_CREDENTIALS (a key file); strongroom never queries the metadata server',
-    );
+  if (cfg.auth === 'implicit') throw implicitWithoutKeyFile();
   return undefined;
 }
 

@@ -217,17 +217,17 @@ function executeImmediately(
 ): void {
   const { pair } = a;
   const target = c.full || pair.inc === undefined ? pair.full : pair.inc;
+  const waiting = target === pair.inc && target.state === WAITING_FOR_FULL;
   if (target.status === 'PAUSED')
     throw new StrongroomError(
       'JOB_STATE',
-      target === pair.inc && target.state === WAITING_FOR_FULL
+      waiting
         ? `incremental backup schedule ${target.id} is waiting for a full backup to complete`
         : `cannot execute a paused schedule (${target.id}); use RESUME SCHEDULE instead`,
       {
-        hint:
-          target === pair.inc && target.state === WAITING_FOR_FULL
-            ? `EXECUTE FULL IMMEDIATELY runs the full backup schedule ${pair.full.id} now`
-            : `RESUME SCHEDULE ${target.id}, then EXECUTE IMMEDIATELY`,
+        hint: waiting
+          ? `EXECUTE FULL IMMEDIATELY runs the full backup schedule ${pair.full.id} now`
+          : `RESUME SCHEDULE ${target.id}, then EXECUTE IMMEDIATELY`,
       },
     );
   const ran = { ...target, nextRun: a.now };
