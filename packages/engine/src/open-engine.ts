@@ -40,6 +40,7 @@ import { isTerminal } from './jobs/jobs-store.js';
 import { showJobsFull, showJobsListing } from './jobs/show-jobs.js';
 import { prewarmEncoders } from './pipeline/compress-pool.js';
 import { prewarmDecoders } from './pipeline/decode-pool.js';
+import { threadsStopped } from './pipeline/stop-thread.js';
 import { expireBackups, retainChains } from './retention/expire.js';
 import { alterSchedule } from './schedules/alter-schedule.js';
 import {
@@ -539,6 +540,9 @@ class StrongroomEngine implements Engine {
 
   async close(): Promise<void> {
     await this.runner.drain();
+    // Threads a failed or cancelled statement stopped mid-span: a process that ends while one is still in a
+    // native call would abort (stop-thread.ts).
+    await threadsStopped();
     clearInterval(this.heartbeat);
     await this.ctx.jobs.close();
     await this.ctx.state.close();

@@ -15,6 +15,7 @@ import {
   releaseChunk,
   type SpanChunk,
 } from '@strongroom/sources';
+import { type StopRequest, stopThread } from './stop-thread.js';
 
 export type ToWorker =
   | {
@@ -24,6 +25,7 @@ export type ToWorker =
       readonly output: boolean;
     }
   /** Row bytes: a buffer of the thread's own, or `length` bytes at the start of arena slot `slot`. */
+  | StopRequest
   | { readonly t: 'data'; readonly buf: Uint8Array }
   | { readonly t: 'data'; readonly slot: number; readonly length: number }
   | { readonly t: 'end' };
@@ -270,12 +272,12 @@ class EncoderThread {
     if (clean && idle.length < KEEP_IDLE) {
       worker.unref();
       idle.push(worker);
-    } else if (clean) void worker.terminate();
+    } else if (clean) void stopThread(worker);
     else {
       // Slots it was still reading are reused only once it has stopped.
       const slots = [...this.#lent];
       this.#lent.clear();
-      void worker.terminate().finally(() => {
+      void stopThread(worker).finally(() => {
         for (const slot of slots) giveChunkSlot(slot);
       });
     }

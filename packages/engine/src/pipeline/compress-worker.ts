@@ -25,6 +25,7 @@ let wake: (() => void) | undefined;
 const post = (m: ToMain, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
 port.on('message', (m: ToWorker) => {
+  if (m.t === 'stop') process.exit(0); // between two tasks, outside any native call (stop-thread.ts)
   if (m.t === 'start') void run(m.key, m.path, m.output);
   else {
     if (m.t === 'end') queue.push(null);

@@ -18,6 +18,7 @@ import {
   takeChunkBuffer,
 } from '@strongroom/sources';
 import type { Compression } from './compress.js';
+import { type StopRequest, stopThread } from './stop-thread.js';
 
 export interface DecoderSetup {
   readonly arena: SharedArrayBuffer;
@@ -43,6 +44,7 @@ export type ToDecoder =
         | { readonly bytes: readonly Uint8Array[] }
         | { readonly file: string; readonly redactedUri: string };
     }
+  | StopRequest
   | { readonly t: 'data'; readonly buf: Uint8Array }
   | { readonly t: 'grant'; readonly slot: number }
   | { readonly t: 'end' };
@@ -205,10 +207,7 @@ export async function decodeSpan(
 function retire(worker: Worker): Promise<void> {
   const slots = [...(lentTo.get(worker) ?? [])];
   started--;
-  const gone = worker.terminate().then(
-    () => undefined,
-    () => undefined,
-  );
+  const gone = stopThread(worker);
   const next = waiting.shift();
   if (next) void acquire().then(next);
   return gone.finally(() => {

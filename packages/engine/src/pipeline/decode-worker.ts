@@ -24,6 +24,7 @@ let wake: (() => void) | undefined;
 const granted: number[] = [];
 
 port.on('message', (m: ToDecoder) => {
+  if (m.t === 'stop') process.exit(0); // between two tasks, outside any native call (stop-thread.ts)
   if (m.t === 'pages') {
     pageJobs.push({ ...m, stored: storedBytes(m) });
     if (pageJobs.length === 1) void writePageJobs();
