@@ -14,6 +14,7 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/src/**/*.test.ts'],
+    setupFiles: ['test/src/setup-threads.ts'],
     pool: 'forks',
     maxWorkers: 2,
     // Servers, emulators and gigabyte-sized cases: the slowest test sets its own larger timeout.
